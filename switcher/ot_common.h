@@ -1,0 +1,39 @@
+/* onetake: error codes and logging shared by every module.
+ * Errors are negative ints: -errno values (ENOMEM, EINVAL, EIO, EEXIST, ENOENT...) or the OT_ERROR_* codes below. */
+#ifndef OT_COMMON_H
+#define OT_COMMON_H
+
+#include <errno.h>
+#include <stdarg.h>
+
+#define OT_ERROR_EOF (-10001)     /* a stream ended: not a failure by itself */
+#define OT_ERROR_CUES (-10002)    /* a cue list is invalid (details in SwCueError) */
+#define OT_ERROR_SOURCE (-10003)  /* a camera source failed or is not usable */
+#define OT_ERROR_CODEC (-10004)   /* an encoder or muxer failed */
+#define OT_ERROR_STOPPED (-10005) /* the operation was interrupted by a stop request */
+#define OT_ERROR_TAKE (-10006)    /* the take folder cannot be used (exists, holds a take...) */
+
+/* A short static description of an error code (ours or -errno). */
+const char *ot_strerror(int err);
+
+/* Levels follow FFmpeg's av_log levels so that both logs map 1:1. */
+enum {
+    OT_LOG_QUIET = -8,
+    OT_LOG_ERROR = 16,
+    OT_LOG_WARNING = 24,
+    OT_LOG_INFO = 32,
+    OT_LOG_VERBOSE = 40,
+    OT_LOG_DEBUG = 48,
+};
+
+typedef void (*OtLogCallback)(int level, const char *module, const char *msg, void *opaque);
+
+/* Log one message. module is a short tag ("capture", "mux", "cues"...). Thread-safe. */
+void ot_log(int level, const char *module, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ot_vlog(int level, const char *module, const char *fmt, va_list ap);
+void ot_log_set_level(int level);
+int ot_log_get_level(void);
+/* Replace the sink (default: stderr as "onetake[module]: msg"). NULL restores the default. */
+void ot_log_set_callback(OtLogCallback cb, void *opaque);
+
+#endif

@@ -1,0 +1,103 @@
+/* onetake: the cue list (grammar in ../shared/CONTRACT.md). Parsed and validated once, then frozen: every timed cue
+ * is an integer program frame index. */
+#ifndef SW_CUES_H
+#define SW_CUES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sw_timecode.h"
+
+typedef enum SwCueAction {
+    SW_CUE_CUT,
+    SW_CUE_END,
+} SwCueAction;
+
+typedef struct SwCue {
+    int64_t frame;  /* program frame index, or -1 for a `go` cue */
+    SwCueAction action;
+    int cam;        /* camera index into the names given to the parser; -1 for end */
+    const char *camera; /* camera name as written (NULL for end) */
+    const char *label;  /* label without quotes, escapes resolved, or NULL */
+    int line;       /* 1-based line in the file */
+    const char *time_text; /* TIME as written */
+} SwCue;
+
+typedef enum SwCueErrorCode {
+    SW_CUE_OK = 0,
+    SW_CUE_ERR_IO,            /* the file cannot be read */
+    SW_CUE_ERR_ENCODING,      /* not valid UTF-8 (or a NUL byte) */
+    SW_CUE_ERR_TIME,          /* TIME is not HH:MM:SS:FF, HH:MM:SS;FF, a frame number or go */
+    SW_CUE_ERR_TIMECODE_RANGE, /* a timecode field out of range (FF >= fps, MM or SS >= 60) */
+    SW_CUE_ERR_DROP_FRAME_RATE, /* ';' drop-frame timecode at a rate that has none */
+    SW_CUE_ERR_DROPPED_LABEL, /* a drop-frame label that does not exist (e.g. 00:01:00;00) */
+    SW_CUE_ERR_ACTION,        /* missing or unknown action */
+    SW_CUE_ERR_MISSING_CAMERA, /* `cut` without a camera */
+    SW_CUE_ERR_CAMERA_NAME,   /* a camera name with characters outside [A-Za-z0-9_-] */
+    SW_CUE_ERR_UNKNOWN_CAMERA, /* a camera that is not one of the take's cameras */
+    SW_CUE_ERR_LABEL,         /* an unterminated or malformed "label" */
+    SW_CUE_ERR_EXTRA,         /* text after the last field (labels must be quoted) */
+    SW_CUE_ERR_ORDER,         /* a timed cue not after the previous timed cue */
+    SW_CUE_ERR_AFTER_END,     /* a cue after a timed end cue */
+    SW_CUE_ERR_TOO_BIG,       /* frame number or file too large */
+} SwCueErrorCode;
+
+typedef struct SwCueError {
+    SwCueErrorCode code;
+    int line, column;   /* 1-based; column counts UTF-8 characters; 0 when not about a place in the file */
+    char message[512];  /* what is wrong and what would be accepted, without the file:line:col prefix */
+} SwCueError;
+
+typedef struct SwCueList SwCueList;
+
+/* Parse text (len bytes, need not be NUL-terminated). cams/ncams are the take's camera names: every camera in the
+ * list must be one of them; with cams == NULL any well-formed name is accepted and cam indices are assigned in order
+ * of first appearance. Returns a new frozen list, or NULL with *err filled in. */
+SwCueList *sw_cues_parse(const char *text, size_t len, SwRate rate, const char *const *cams, int ncams,
+                         SwCueError *err);
+/* Read and parse a file. On failure err->code is set (SW_CUE_ERR_IO when it cannot be read). */
+SwCueList *sw_cues_load(const char *path, SwRate rate, const char *const *cams, int ncams, SwCueError *err);
+void sw_cues_free(SwCueList **list);
+
+int sw_cues_count(const SwCueList *list);
+const SwCue *sw_cues_get(const SwCueList *list, int index); /* borrowed, NULL when out of range */
+SwRate sw_cues_rate(const SwCueList *list);
+
+/* Index of the first timed cue with frame >= `frame`, or sw_cues_count() when none. */
+int sw_cues_find_timed(const SwCueList *list, int64_t frame);
+/* Frame of the timed `end` cue, or -1. */
+int64_t sw_cues_end_frame(const SwCueList *list);
+
+/* "file:line:col: message" formatted into buf. Returns buf. */
+char *sw_cue_error_format(const SwCueError *err, const char *path, char *buf, size_t size);
+const char *sw_cue_error_name(SwCueErrorCode code);
+
+/* A director's action script (record --actions FILE): what a director did, for rehearsals and tests. One action per
+ * line, `#` comments, same TIME grammar as the cue list except `go`:
+ *     TIME  go | cut CAMERA | preview CAMERA | end
+ * An action at frame F is staged before tick F, so it takes effect at F exactly like a key pressed during frame F-1.
+ * Times must be non-decreasing; several actions may share a frame (applied in file order). Errors as for cues. */
+typedef enum SwActionType {
+    SW_ACTION_CUT,
+    SW_ACTION_GO,
+    SW_ACTION_END,
+    SW_ACTION_PREVIEW,
+} SwActionType;
+
+typedef struct SwAction {
+    int64_t frame;
+    SwActionType type;
+    int cam; /* -1 for go and end */
+    int line;
+} SwAction;
+
+typedef struct SwActionList SwActionList;
+
+SwActionList *sw_actions_parse(const char *text, size_t len, SwRate rate, const char *const *cams, int ncams,
+                               SwCueError *err);
+SwActionList *sw_actions_load(const char *path, SwRate rate, const char *const *cams, int ncams, SwCueError *err);
+void sw_actions_free(SwActionList **list);
+int sw_actions_count(const SwActionList *list);
+const SwAction *sw_actions_get(const SwActionList *list, int index);
+
+#endif

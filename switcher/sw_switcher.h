@@ -1,0 +1,90 @@
+/* onetake: the switcher core. Decides, tick by tick, which camera is on program, from a frozen cue list plus the
+ * director's commands. sw_switcher_tick is deterministic: the same cue list and the same commands staged before the
+ * same ticks give the same decisions, which is what makes replay and exhaustive tests possible.
+ *
+ * Threads: the command functions (cut, go, end, preview) may be called from any thread (UI, signal handling); they
+ * only stage the command. sw_switcher_tick and sw_switcher_get_state are called from the program thread (get_state
+ * is also safe from other threads: it takes the lock). Lock: SwSwitcher.lock protects the staged commands and the
+ * published state; it is a leaf lock (nothing else is locked while it is held). */
+#ifndef SW_SWITCHER_H
+#define SW_SWITCHER_H
+
+#include <stdint.h>
+
+#include "sw_cues.h"
+
+#define SW_MAX_CAMS 16
+#define SW_MAX_EVENTS 8 /* events one tick can produce; further staged commands wait for the next tick */
+
+typedef enum SwOrigin {
+    SW_ORIGIN_START = 0, /* the first camera at take frame 0 */
+    SW_ORIGIN_CUE,       /* a timed cue */
+    SW_ORIGIN_GO,        /* a `go` cue fired by the director */
+    SW_ORIGIN_MANUAL,    /* a manual cut (key, click, scripted command) */
+    SW_ORIGIN_DURATION,  /* --duration reached (end only) */
+    SW_ORIGIN_STOP,      /* the director or a signal stopped the take (end only) */
+    SW_ORIGIN_SOURCES,   /* every source ended (end only) */
+} SwOrigin;
+
+typedef enum SwEventType {
+    SW_EVENT_CUT = 0, /* `cam` is on program from `frame` on */
+    SW_EVENT_END,     /* the take ends: `frame` is not recorded */
+} SwEventType;
+
+typedef struct SwEvent {
+    SwEventType type;
+    int64_t frame;  /* program frame index the event takes effect at */
+    int cam;        /* camera on program from `frame` (for END: the camera that was on program) */
+    int prev_cam;   /* camera before the cut, -1 at the start */
+    SwOrigin origin;
+    int cue_index;  /* index in the cue list, -1 when not from a cue */
+} SwEvent;
+
+typedef struct SwDecision {
+    int64_t tick;
+    int cam;        /* camera on program at this tick */
+    int cut;        /* 1 when this tick is the first frame of a new camera (also at tick 0) */
+    int end;        /* 1 when the take ends at this tick: no frame is recorded for it */
+    int nevents;
+    SwEvent events[SW_MAX_EVENTS]; /* what happened at this tick, in order */
+} SwDecision;
+
+typedef struct SwState {
+    int64_t tick;      /* last tick decided, -1 before the first */
+    int program;       /* camera on program */
+    int preview;       /* camera on preview: set by the director, else the next cue's camera, else -1 */
+    int next_cue;      /* index of the next cue that has not fired (timed or go), or -1 */
+    int next_go;       /* index of the next go cue not yet fired, or -1 */
+    int64_t end_frame; /* frame of the timed end cue, or -1 */
+    int ended;
+} SwState;
+
+typedef struct SwSwitcher SwSwitcher;
+
+/* cues may be NULL (no cue list: the first camera stays on program until a manual cut). The list is borrowed and
+ * must outlive the switcher. ncams in 1..SW_MAX_CAMS. first_cam is on program at tick 0 unless a cue at frame 0
+ * says otherwise. */
+SwSwitcher *sw_switcher_alloc(const SwCueList *cues, int ncams, int first_cam);
+void sw_switcher_free(SwSwitcher **sw);
+
+/* Commands, applied at the next tick in the order they were staged. Return 0, -EINVAL for a bad camera index,
+ * -ENOSPC when too many commands are already staged, -ENOENT for go when no go cue is left, -EPIPE after the end. */
+int sw_switcher_cut(SwSwitcher *sw, int cam);
+int sw_switcher_go(SwSwitcher *sw);
+int sw_switcher_end(SwSwitcher *sw);
+int sw_switcher_preview(SwSwitcher *sw, int cam);
+
+/* Decide tick `tick` (ticks must be consecutive from 0). Order within a tick: the timed cue at this frame first,
+ * then the director's staged commands in order (the director's last word wins). A cut to the camera already on
+ * program is a no-op and produces no event. Returns 0, or -EINVAL when ticks are not consecutive. */
+int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out);
+
+/* End the take at `tick` for a reason outside the cue list (duration, stop, sources ended): fills out with one
+ * END event. */
+int sw_switcher_end_at(SwSwitcher *sw, int64_t tick, SwOrigin origin, SwDecision *out);
+
+void sw_switcher_get_state(SwSwitcher *sw, SwState *state);
+
+const char *sw_origin_name(SwOrigin origin); /* "start", "cue", "go", "manual", "duration", "stop", "sources" */
+
+#endif

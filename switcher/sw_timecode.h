@@ -1,0 +1,27 @@
+/* onetake: SMPTE timecode <-> program frame index, non-drop and drop-frame. Pure integer arithmetic.
+ * (The switcher may not include GStreamer or FFmpeg, so GstVideoTimeCode / AVTimecode cannot be used here; the mux
+ * and capture layers use those and the tests check they agree.) */
+#ifndef SW_TIMECODE_H
+#define SW_TIMECODE_H
+
+#include <stdint.h>
+
+typedef struct SwRate {
+    int num, den; /* frames per second = num / den, e.g. 30000/1001 */
+} SwRate;
+
+/* Frames per timecode second: round(num/den), e.g. 30 for 30000/1001. */
+int sw_rate_nominal(SwRate rate);
+/* Drop-frame timecode exists at this rate (30000/1001 and 60000/1001 only). */
+int sw_rate_allows_drop_frame(SwRate rate);
+/* Presentation time of frame i in ns, exact integer division rounded down. */
+int64_t sw_rate_frame_to_ns(SwRate rate, int64_t frame);
+
+/* Frame index of hh:mm:ss:ff. Returns >= 0, or -EINVAL when a field is out of range (ff >= nominal fps, mm or
+ * ss >= 60) or, with drop_frame, when the rate has no drop-frame timecode or the label is one that drop-frame skips
+ * (ff 0 or 1 (0-3 at 60) in a minute not divisible by 10). */
+int64_t sw_timecode_to_frame(SwRate rate, int drop_frame, int hh, int mm, int ss, int ff);
+/* Format frame as "HH:MM:SS:FF" (or "HH:MM:SS;FF" with drop_frame). buf needs 16 bytes. Returns buf. */
+char *sw_timecode_format(SwRate rate, int drop_frame, int64_t frame, char *buf, int size);
+
+#endif
