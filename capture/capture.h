@@ -34,6 +34,10 @@ void cap_camera_stop(CapCamera *cam);
 void cap_camera_free(CapCamera **cam);
 const char *cap_camera_name(const CapCamera *cam);
 
+/* The GstBuffer (as a GstBuffer *) whose mapped memory a capture frame points into, borrowed; NULL when the frame
+ * was not made by capture. For tests that prove the zero-copy path. */
+void *cap_frame_gst_buffer(const OtFrame *frame);
+
 /* The gst-launch description of the conform chain used for every camera (for tests that conform clips the same
  * way independently of the runner). g_free the result. */
 char *cap_conform_description(const CapFormat *fmt);

@@ -34,6 +34,9 @@ OtFrame *ot_frame_alloc(OtFrameRelease release, void *opaque);
 /* A frame with its own zeroed (black for I420: Y=16, U=V=128) pixel memory. NULL on ENOMEM or bad size. */
 OtFrame *ot_frame_alloc_buffer(int width, int height, OtPixFmt format);
 OtFrame *ot_frame_ref(OtFrame *frame);
+/* The opaque pointer given to ot_frame_alloc when the frame was made with that release callback, else NULL: lets
+ * the module that made a frame find its own state again (e.g. the GstBuffer behind a capture frame). */
+void *ot_frame_get_opaque(const OtFrame *frame, OtFrameRelease release);
 void ot_frame_unref(OtFrame **frame);
 
 /* Visible size of plane p in bytes per row and rows (no stride padding). */

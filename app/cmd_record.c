@@ -1,0 +1,478 @@
+/* onetake record: wires capture -> runner (switcher) -> mux for one take.
+ *
+ * Threads: this thread is the program thread (sw_runner_run); each camera has GStreamer streaming threads; the mux
+ * writer has its own thread. Signals only set a flag that the program thread reads before every tick. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "app.h"
+#include "capture.h"
+#include "mux.h"
+#include "ot_common.h"
+#include "sw_cues.h"
+#include "sw_runner.h"
+#include "sw_switcher.h"
+
+#define RECORD_START_TIMEOUT_MS 15000
+#define RECORD_MUX_QUEUE 4
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+typedef struct RecordOptions {
+    char **cams;
+    char *out;
+    char *cues;
+    char *actions;
+    char *size;
+    char *fps;
+    char *codec;
+    char *duration;
+    gboolean headless;
+    gboolean iso;
+    char *iso_codec;
+    char *audio;
+    char *key;
+    int gop;
+    gboolean quiet;
+    gboolean verbose;
+} RecordOptions;
+
+typedef struct Record {
+    SwRate rate;
+    int width, height;
+    MuxCodec codec;
+    int64_t max_frames;
+    int ncams;
+    char **names;   /* ncams + NULL */
+    char **sources; /* ncams + NULL */
+    SwCueList *cues;
+    SwActionList *actions;
+    int next_action;
+    CapCamera *cams[SW_MAX_CAMS];
+    SwSwitcher *sw;
+    SwRunner *runner;
+    MuxTake *take;
+    MuxWriter *writer;
+    gboolean quiet;
+    gboolean tty;
+    gint64 start_us;
+    gint64 last_progress_us;
+} Record;
+
+static void free_options(RecordOptions *o)
+{
+    g_strfreev(o->cams);
+    g_free(o->out);
+    g_free(o->cues);
+    g_free(o->actions);
+    g_free(o->size);
+    g_free(o->fps);
+    g_free(o->codec);
+    g_free(o->duration);
+    g_free(o->iso_codec);
+    g_free(o->audio);
+    g_free(o->key);
+}
+
+static void free_record(Record *r)
+{
+    sw_runner_free(&r->runner);
+    mux_writer_free(&r->writer);
+    sw_switcher_free(&r->sw);
+    for (int i = 0; i < r->ncams; i++)
+        cap_camera_free(&r->cams[i]);
+    mux_take_free(&r->take);
+    sw_actions_free(&r->actions);
+    sw_cues_free(&r->cues);
+    g_clear_pointer(&r->names, g_strfreev);
+    g_clear_pointer(&r->sources, g_strfreev);
+}
+
+/* Everything that can be checked before anything is opened or created: nothing is touched on failure. */
+static int check_options(const RecordOptions *o, Record *r)
+{
+    if (o->iso || o->iso_codec || o->audio || o->key) {
+        ot_log(OT_LOG_ERROR, "record", "%s is not available in this build of onetake yet: record without it",
+               o->iso || o->iso_codec ? "--iso" : o->audio ? "--audio" : "--key");
+        return -ENOTSUP;
+    }
+    if (!o->cams || !o->cams[0]) {
+        ot_log(OT_LOG_ERROR, "record", "no camera: give at least one --cam NAME=SOURCE, e.g. --cam wide=test:smpte");
+        return -EINVAL;
+    }
+    if (!o->out || !*o->out) {
+        ot_log(OT_LOG_ERROR, "record", "no take folder: give --out DIR (a new or empty folder)");
+        return -EINVAL;
+    }
+    r->ncams = (int)g_strv_length(o->cams);
+    if (r->ncams > SW_MAX_CAMS) {
+        ot_log(OT_LOG_ERROR, "record", "%d cameras: onetake takes at most %d", r->ncams, SW_MAX_CAMS);
+        return -EINVAL;
+    }
+    r->names = g_new0(char *, r->ncams + 1);
+    r->sources = g_new0(char *, r->ncams + 1);
+    for (int i = 0; i < r->ncams; i++) {
+        const char *eq = strchr(o->cams[i], '=');
+        if (!eq) {
+            ot_log(OT_LOG_ERROR, "record", "--cam %s: give NAME=SOURCE, e.g. --cam wide=stage.mp4", o->cams[i]);
+            return -EINVAL;
+        }
+        r->names[i] = g_strndup(o->cams[i], (gsize)(eq - o->cams[i]));
+        r->sources[i] = g_strdup(eq + 1);
+        if (!app_valid_cam_name(r->names[i])) {
+            ot_log(OT_LOG_ERROR, "record", "--cam %s: \"%s\" is not a camera name: use letters, digits, _ and -",
+                   o->cams[i], r->names[i]);
+            return -EINVAL;
+        }
+        for (int j = 0; j < i; j++)
+            if (!strcmp(r->names[i], r->names[j])) {
+                ot_log(OT_LOG_ERROR, "record", "--cam %s: camera \"%s\" is given twice: names must be unique",
+                       o->cams[i], r->names[i]);
+                return -EINVAL;
+            }
+    }
+    r->rate = (SwRate){30, 1};
+    r->width = 1280;
+    r->height = 720;
+    if (o->fps && app_parse_rate("--fps", o->fps, &r->rate) < 0)
+        return -EINVAL;
+    if (o->size && app_parse_size("--size", o->size, &r->width, &r->height) < 0)
+        return -EINVAL;
+    r->codec = MUX_CODEC_H264;
+    if (o->codec && mux_codec_from_name(o->codec, &r->codec) < 0) {
+        ot_log(OT_LOG_ERROR, "record", "--codec %s: give h264 or ffv1", o->codec);
+        return -EINVAL;
+    }
+    r->max_frames = -1;
+    if (o->duration) {
+        char *end = NULL;
+        double sec = g_ascii_strtod(o->duration, &end);
+        if (end == o->duration || *end || !(sec > 0) || sec > 7 * 24 * 3600.0) {
+            ot_log(OT_LOG_ERROR, "record", "--duration %s: give a positive number of seconds, e.g. 20 or 4.5",
+                   o->duration);
+            return -EINVAL;
+        }
+        r->max_frames = llround(sec * r->rate.num / r->rate.den);
+        if (r->max_frames < 1)
+            r->max_frames = 1;
+    }
+    if (o->gop < 0) {
+        ot_log(OT_LOG_ERROR, "record", "--gop %d: give a positive number of frames", o->gop);
+        return -EINVAL;
+    }
+    for (int i = 0; i < r->ncams; i++)
+        if (cap_source_check(r->names[i], r->sources[i]) < 0)
+            return -EINVAL;
+
+    SwCueError cerr;
+    char msg[768];
+    if (o->cues) {
+        r->cues = sw_cues_load(o->cues, r->rate, (const char *const *)r->names, r->ncams, &cerr);
+        if (!r->cues) {
+            fprintf(stderr, "%s\n", sw_cue_error_format(&cerr, o->cues, msg, sizeof(msg)));
+            return OT_ERROR_CUES;
+        }
+    }
+    if (o->actions) {
+        r->actions = sw_actions_load(o->actions, r->rate, (const char *const *)r->names, r->ncams, &cerr);
+        if (!r->actions) {
+            fprintf(stderr, "%s\n", sw_cue_error_format(&cerr, o->actions, msg, sizeof(msg)));
+            return OT_ERROR_CUES;
+        }
+    }
+    return 0;
+}
+
+/* Scripted director actions due at this tick are staged just before it is decided. */
+static void before_tick(void *opaque, int64_t tick)
+{
+    Record *r = opaque;
+    if (stop_signal) {
+        ot_log(OT_LOG_WARNING, "record", "%s: ending the take cleanly at frame %" G_GINT64_FORMAT,
+               stop_signal == SIGINT ? "interrupted" : "terminated", tick);
+        stop_signal = 0;
+        sw_runner_stop(r->runner);
+    }
+    for (; r->actions && r->next_action < sw_actions_count(r->actions); r->next_action++) {
+        const SwAction *a = sw_actions_get(r->actions, r->next_action);
+        if (a->frame > tick)
+            break;
+        int ret = 0;
+        switch (a->type) {
+        case SW_ACTION_CUT:
+            ret = sw_switcher_cut(r->sw, a->cam);
+            break;
+        case SW_ACTION_GO:
+            ret = sw_switcher_go(r->sw);
+            break;
+        case SW_ACTION_END:
+            ret = sw_switcher_end(r->sw);
+            break;
+        case SW_ACTION_PREVIEW:
+            ret = sw_switcher_preview(r->sw, a->cam);
+            break;
+        }
+        if (ret < 0)
+            ot_log(OT_LOG_WARNING, "record", "action on line %d at frame %" G_GINT64_FORMAT " ignored: %s", a->line,
+                   tick, ret == -ENOENT ? "no go cue is left" : ot_strerror(ret));
+    }
+}
+
+static void format_tc(const Record *r, int64_t frame, char *buf, int size)
+{
+    sw_timecode_format(r->rate, sw_rate_allows_drop_frame(r->rate), frame, buf, size);
+}
+
+/* Once a second: frames, speed against real time, camera on program, next cue. Runs on the program thread, so it
+ * only formats a line; stderr is unbuffered. */
+static void progress(void *opaque, const SwRunnerStats *st)
+{
+    Record *r = opaque;
+    gint64 now = g_get_monotonic_time();
+    if (r->quiet || now - r->last_progress_us < G_USEC_PER_SEC)
+        return;
+    r->last_progress_us = now;
+    char tc[32], next[160] = "none";
+    format_tc(r, st->ticks, tc, sizeof(tc));
+    double media_s = (double)st->ticks * r->rate.den / r->rate.num;
+    double wall_s = (double)(now - r->start_us) / G_USEC_PER_SEC;
+    SwState state;
+    sw_switcher_get_state(r->sw, &state);
+    if (state.next_cue >= 0 && r->cues) {
+        const SwCue *c = sw_cues_get(r->cues, state.next_cue);
+        char ctc[32] = "go";
+        if (c->frame >= 0)
+            format_tc(r, c->frame, ctc, sizeof(ctc));
+        g_snprintf(next, sizeof(next), "%s %s %s%s%s%s", ctc, c->action == SW_CUE_CUT ? "cut" : "end",
+                   c->camera ? c->camera : "", c->label ? " \"" : "", c->label ? c->label : "",
+                   c->label ? "\"" : "");
+    }
+    fprintf(stderr, "%s%s  frame %-7" G_GINT64_FORMAT " speed %.2fx  program %-10s next %s%s", r->tty ? "\r" : "",
+            tc, st->ticks, wall_s > 0 ? media_s / wall_s : 0.0, r->names[st->program_cam], next,
+            r->tty ? "\033[K" : "\n");
+}
+
+static void print_summary(const Record *r, const SwRunnerStats *st, const MuxOutputStats *ps, int error,
+                          double wall_s)
+{
+    char tc[32];
+    format_tc(r, st->ticks, tc, sizeof(tc));
+    if (r->tty && !r->quiet)
+        fputc('\n', stderr);
+    printf("take %s %s: %" G_GINT64_FORMAT " frames (%s at %d/%d fps), %" G_GINT64_FORMAT
+           " cut%s, ended by %s, in %.1f s (%.2fx real time)\n",
+           mux_take_id(r->take), error ? "FAILED" : "closed", st->ticks, tc, r->rate.num, r->rate.den, st->cuts,
+           st->cuts == 1 ? "" : "s", sw_origin_name(st->end_origin), wall_s,
+           wall_s > 0 ? (double)st->ticks * r->rate.den / r->rate.num / wall_s : 0.0);
+    for (int i = 0; i < r->ncams; i++) {
+        const SwCamStats *c = &st->cams[i];
+        printf("  camera %-10s %6" G_GINT64_FORMAT " frames  %4" G_GINT64_FORMAT " repeats  %4" G_GINT64_FORMAT
+               " drops%s\n",
+               r->names[i], c->frames, c->repeats, c->drops, c->failed ? "  LOST" : c->ended ? "  ended" : "");
+    }
+    char *master = mux_take_path(r->take, "program.mkv");
+    printf("  program: %" G_GINT64_FORMAT " repeated frames, %" G_GINT64_FORMAT " program-path copies\n",
+           st->program_repeats, ps->copies);
+    printf("  master: %s (%s, %.1f MB, %" G_GINT64_FORMAT " packets)\n", master, mux_codec_name(r->codec),
+           (double)ps->bytes / 1e6, ps->packets);
+    g_free(master);
+}
+
+static int run_take(Record *r, const RecordOptions *o, const char *command_line)
+{
+    CapFormat fmt = {.width = r->width, .height = r->height, .rate = r->rate};
+    MuxTakeConfig tc = {
+        .dir = o->out,
+        .cams = (const char *const *)r->names,
+        .sources = (const char *const *)r->sources,
+        .ncams = r->ncams,
+        .rate = r->rate,
+        .width = r->width,
+        .height = r->height,
+        .codec = r->codec,
+        .cues_path = o->cues,
+        .command_line = command_line,
+    };
+    r->take = mux_take_create(&tc);
+    if (!r->take)
+        return OT_ERROR_TAKE;
+    if (r->cues)
+        mux_take_set_cues(r->take, r->cues);
+
+    int ret = 0;
+    for (int i = 0; i < r->ncams; i++) {
+        r->cams[i] = cap_camera_alloc(r->names[i], r->sources[i], i, &fmt);
+        if (!r->cams[i] || (ret = cap_camera_start(r->cams[i], RECORD_START_TIMEOUT_MS)) < 0) {
+            ret = ret < 0 ? ret : OT_ERROR_SOURCE;
+            goto abort;
+        }
+    }
+
+    int gop = o->gop > 0 ? o->gop : sw_rate_nominal(r->rate);
+    char start_tc[32];
+    format_tc(r, 0, start_tc, sizeof(start_tc));
+    char *program_path = mux_take_path(r->take, "program.mkv");
+    MuxOutputConfig oc = {
+        .path = program_path,
+        .codec = r->codec,
+        .width = r->width,
+        .height = r->height,
+        .rate = r->rate,
+        .gop = gop,
+        .take_id = mux_take_id(r->take),
+        .role = "program",
+        .title = "onetake program",
+        .timecode = start_tc,
+    };
+    MuxOutput *out = mux_output_alloc(&oc);
+    g_free(program_path);
+    if (!out) {
+        ret = OT_ERROR_CODEC;
+        goto abort;
+    }
+    r->writer = mux_writer_alloc(out, RECORD_MUX_QUEUE, gop);
+    if (!r->writer) {
+        mux_output_free(&out);
+        ret = -ENOMEM;
+        goto abort;
+    }
+
+    r->sw = sw_switcher_alloc(r->cues, r->ncams, 0);
+    SwSource sources[SW_MAX_CAMS];
+    for (int i = 0; i < r->ncams; i++)
+        sources[i] = cap_camera_source(r->cams[i]);
+    SwRunnerConfig rc = {
+        .rate = r->rate,
+        .max_frames = r->max_frames,
+        .progress = progress,
+        .progress_opaque = r,
+        .before_tick = before_tick,
+        .before_tick_opaque = r,
+    };
+    r->runner = r->sw ? sw_runner_alloc(&rc, r->sw, sources, r->ncams) : NULL;
+    if (!r->runner) {
+        ret = -ENOMEM;
+        goto abort;
+    }
+    SwSink writer_sink = mux_writer_sink(r->writer);
+    SwSink log_sink = mux_take_event_sink(r->take);
+    sw_runner_add_sink(r->runner, &log_sink);
+    sw_runner_add_sink(r->runner, &writer_sink);
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    r->start_us = r->last_progress_us = g_get_monotonic_time();
+    int run_ret = sw_runner_run(r->runner);
+    int mux_ret = mux_writer_finish(r->writer);
+    double wall_s = (double)(g_get_monotonic_time() - r->start_us) / G_USEC_PER_SEC;
+    for (int i = 0; i < r->ncams; i++)
+        cap_camera_stop(r->cams[i]);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+
+    SwRunnerStats st;
+    sw_runner_get_stats(r->runner, &st);
+    MuxOutputStats ps;
+    mux_writer_get_stats(r->writer, &ps);
+    ret = run_ret < 0 ? run_ret : mux_ret;
+    MuxTakeSummary sum = {.stats = &st, .program = &ps, .error = ret, .wall_seconds = wall_s};
+    int close_ret = mux_take_close(r->take, &sum);
+    if (!ret)
+        ret = close_ret;
+    print_summary(r, &st, &ps, ret, wall_s);
+    if (ret < 0)
+        ot_log(OT_LOG_ERROR, "record", "the take did not close cleanly (%s): what was written so far is in %s",
+               ot_strerror(ret), mux_take_dir(r->take));
+    return ret;
+
+abort:
+    /* Nothing was recorded: leave nothing behind that looks like a take. */
+    for (int i = 0; i < r->ncams; i++)
+        cap_camera_free(&r->cams[i]);
+    mux_writer_free(&r->writer);
+    mux_take_abort(&r->take);
+    return ret;
+}
+
+int cmd_record(int argc, char **argv)
+{
+    RecordOptions o = {0};
+    GOptionEntry entries[] = {
+        {"cam", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.cams,
+         "A camera, once per camera in order. SOURCE: a file, a URI (file://, v4l2://, srt://, rtsp://, udp://...), "
+         "test:PATTERN or pipe:FRAGMENT", "NAME=SOURCE"},
+        {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out, "The take folder (new or empty)", "DIR"},
+        {"cues", 0, 0, G_OPTION_ARG_FILENAME, &o.cues, "The cue list", "FILE"},
+        {"actions", 0, 0, G_OPTION_ARG_FILENAME, &o.actions,
+         "A scripted director: TIME go|cut CAM|preview CAM|end per line", "FILE"},
+        {"size", 0, 0, G_OPTION_ARG_STRING, &o.size, "Program size (default 1280x720)", "WxH"},
+        {"fps", 0, 0, G_OPTION_ARG_STRING, &o.fps, "Program frame rate (default 30/1)", "N/D"},
+        {"codec", 0, 0, G_OPTION_ARG_STRING, &o.codec, "Program codec: h264 (default) or ffv1", "CODEC"},
+        {"duration", 0, 0, G_OPTION_ARG_STRING, &o.duration, "End after round(SECONDS x fps) frames", "SECONDS"},
+        {"gop", 0, 0, G_OPTION_ARG_INT, &o.gop, "Frames between keyframes (default: one second)", "N"},
+        {"headless", 0, 0, G_OPTION_ARG_NONE, &o.headless, "Record with no window", NULL},
+        {"iso", 0, 0, G_OPTION_ARG_NONE, &o.iso, "Also record every camera (not yet available)", NULL},
+        {"iso-codec", 0, 0, G_OPTION_ARG_STRING, &o.iso_codec, "ISO codec (not yet available)", "CODEC"},
+        {"audio", 0, 0, G_OPTION_ARG_STRING, &o.audio, "Program audio from a camera (not yet available)", "NAME"},
+        {"key", 0, 0, G_OPTION_ARG_FILENAME, &o.key, "Station key (not yet available)", "FILE"},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No progress line", NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "More log", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *ctx = g_option_context_new("- record one take");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    char *command_line = g_strjoinv(" ", argv);
+    Record r = {0};
+    int ret;
+
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        fprintf(stderr, "onetake record: %s (see onetake record --help)\n", err->message);
+        ret = APP_EXIT_USAGE;
+        goto out;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "onetake record: unexpected argument \"%s\" (see onetake record --help)\n", argv[1]);
+        ret = APP_EXIT_USAGE;
+        goto out;
+    }
+    if (o.verbose)
+        ot_log_set_level(OT_LOG_VERBOSE);
+    r.quiet = o.quiet;
+    r.tty = isatty(STDERR_FILENO);
+    ret = check_options(&o, &r);
+    if (ret < 0) {
+        ret = ret == OT_ERROR_CUES ? APP_EXIT_FAIL : APP_EXIT_USAGE;
+        goto out;
+    }
+    if (!o.headless)
+        ot_log(OT_LOG_INFO, "record", "the multiview window is not built yet: recording headless");
+    if (cap_init(NULL, NULL) < 0) {
+        ret = APP_EXIT_FAIL;
+        goto out;
+    }
+    mux_init_logging();
+    ret = run_take(&r, &o, command_line) < 0 ? APP_EXIT_FAIL : APP_EXIT_OK;
+    free_record(&r);
+    cap_deinit();
+out:
+    free_record(&r); /* idempotent: everything it frees is set to NULL */
+    free_options(&o);
+    g_free(command_line);
+    g_clear_error(&err);
+    g_option_context_free(ctx);
+    return ret;
+}

@@ -1,0 +1,529 @@
+/* onetake capture: one GStreamer pipeline per camera.
+ *
+ *   source (uridecodebin | videotestsrc | pipe: fragment) -> conform (videoconvertscale to I420 WxH, square pixels,
+ *   borders keep the aspect) -> appsink
+ *
+ * The runner pulls frames from the appsink on the program thread. Frame-rate matching is not done here (no
+ * videorate): the runner picks, per program tick, the frame whose take-clock time is latest at or before the tick,
+ * which is CONTRACT.md's rule (videorate picks the nearest frame, which is not). */
+#include "capture.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <string.h>
+
+#include "ot_common.h"
+
+#define CAP_PULL_SLICE_NS (100 * GST_MSECOND)
+/* A file source that produces nothing for this long is stalled (decoder hang, broken file). */
+#define CAP_STALL_NS (20 * GST_SECOND)
+/* Frames queued in the appsink: small, so that few upstream buffers are held (pools are finite). */
+#define CAP_APPSINK_MAX_BUFFERS 3
+
+struct CapCamera {
+    char *name;
+    char *source;
+    int index;
+    CapFormat fmt;
+    GstElement *pipeline;
+    GstElement *conform; /* bin: its sink pad is linked to the decoder's video pad */
+    GstAppSink *sink;
+    GstBus *bus;
+    GstVideoInfo info;
+    GstCaps *info_caps; /* caps that `info` was made from */
+    GstClockTime first_rt;
+    int64_t seq;
+    GstSample *pending; /* the first sample, pulled by cap_camera_start */
+    gboolean video_linked;
+    gboolean no_more_pads;
+    char *other_streams; /* caps names of the non-video streams seen, for the "no video" message */
+    gboolean started;
+    gboolean failed;
+    GMutex lock; /* protects video_linked, no_more_pads, other_streams (pad-added runs on a streaming thread) */
+};
+
+/* What a frame of ours holds so that the pixels stay valid: the mapped frame and the sample. */
+typedef struct CapFrameRef {
+    GstSample *sample;
+    GstVideoFrame vframe;
+} CapFrameRef;
+
+static void cap_gst_log(GstDebugCategory *category, GstDebugLevel level, const gchar *file, const gchar *function,
+                        gint line, GObject *object, GstDebugMessage *message, gpointer user_data)
+{
+    int ot_level;
+    switch (level) {
+    case GST_LEVEL_ERROR:
+        ot_level = OT_LOG_ERROR;
+        break;
+    case GST_LEVEL_WARNING:
+    case GST_LEVEL_FIXME:
+        ot_level = OT_LOG_WARNING;
+        break;
+    case GST_LEVEL_INFO:
+        ot_level = OT_LOG_VERBOSE;
+        break;
+    default:
+        ot_level = OT_LOG_DEBUG;
+        break;
+    }
+    if (ot_level > ot_log_get_level())
+        return;
+    ot_log(ot_level, "gst", "%s: %s", gst_debug_category_get_name(category), gst_debug_message_get(message));
+}
+
+int cap_init(int *argc, char ***argv)
+{
+    GError *err = NULL;
+    if (!gst_init_check(argc, argv, &err)) {
+        ot_log(OT_LOG_ERROR, "capture", "cannot initialise GStreamer: %s", err ? err->message : "unknown error");
+        g_clear_error(&err);
+        return OT_ERROR_SOURCE;
+    }
+    /* GStreamer's own debug log (GST_DEBUG=...) goes through ours, so there is one log. */
+    gst_debug_remove_log_function(gst_debug_log_default);
+    gst_debug_add_log_function(cap_gst_log, NULL, NULL);
+    return 0;
+}
+
+void cap_deinit(void)
+{
+    gst_debug_remove_log_function(cap_gst_log);
+    gst_debug_add_log_function(gst_debug_log_default, NULL, NULL);
+}
+
+char *cap_conform_description(const CapFormat *fmt)
+{
+    /* add-borders keeps the camera's aspect ratio (letterbox/pillarbox) instead of stretching it. */
+    return g_strdup_printf("videoconvertscale add-borders=true ! "
+                           "video/x-raw,format=I420,width=%d,height=%d,pixel-aspect-ratio=1/1",
+                           fmt->width, fmt->height);
+}
+
+static gboolean is_uri(const char *source)
+{
+    return gst_uri_is_valid(source) && strstr(source, "://") != NULL;
+}
+
+int cap_source_check(const char *name, const char *source)
+{
+    if (!source || !*source) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": empty source: give a file, a URI, test:PATTERN or "
+               "pipe:FRAGMENT", name);
+        return -EINVAL;
+    }
+    if (g_str_has_prefix(source, "test:")) {
+        if (!source[5]) {
+            ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": test: needs a pattern, e.g. test:smpte or test:ball",
+                   name);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (g_str_has_prefix(source, "pipe:")) {
+        if (!source[5]) {
+            ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": pipe: needs a gst-launch fragment that ends in raw "
+                   "video, e.g. pipe:videotestsrc pattern=ball", name);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (is_uri(source)) {
+        if (g_str_has_prefix(source, "file://")) {
+            char *path = g_filename_from_uri(source, NULL, NULL);
+            int exists = path && g_file_test(path, G_FILE_TEST_IS_REGULAR);
+            g_free(path);
+            if (!exists) {
+                ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": file not found: %s", name, source);
+                return -ENOENT;
+            }
+        }
+        return 0;
+    }
+    if (!g_file_test(source, G_FILE_TEST_EXISTS)) {
+        ot_log(OT_LOG_ERROR, "capture",
+               "camera \"%s\": file not found: %s (give an existing file, a URI such as srt://host:port, "
+               "test:PATTERN or pipe:FRAGMENT)", name, source);
+        return -ENOENT;
+    }
+    if (!g_file_test(source, G_FILE_TEST_IS_REGULAR)) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": %s is not a regular file", name, source);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static void on_pad_added(GstElement *decodebin, GstPad *pad, gpointer user_data)
+{
+    CapCamera *cam = user_data;
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    if (!caps)
+        caps = gst_pad_query_caps(pad, NULL);
+    const GstStructure *s = gst_caps_get_structure(caps, 0);
+    const char *media = gst_structure_get_name(s);
+    gboolean link_video = FALSE;
+
+    g_mutex_lock(&cam->lock);
+    if (g_str_has_prefix(media, "video/x-raw") && !cam->video_linked) {
+        cam->video_linked = TRUE;
+        link_video = TRUE;
+    } else {
+        char *prev = cam->other_streams;
+        cam->other_streams = prev ? g_strdup_printf("%s, %s", prev, media) : g_strdup(media);
+        g_free(prev);
+    }
+    g_mutex_unlock(&cam->lock);
+
+    if (link_video) {
+        GstPad *sinkpad = gst_element_get_static_pad(cam->conform, "sink");
+        GstPadLinkReturn ret = gst_pad_link(pad, sinkpad);
+        if (ret != GST_PAD_LINK_OK)
+            ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot link the video stream (%s)", cam->name,
+                   gst_pad_link_get_name(ret));
+        gst_object_unref(sinkpad);
+    } else {
+        /* Streams we do not use yet (audio, a second video) go to a fakesink, so that the demuxer does not stop
+         * on a not-linked flow. */
+        GstElement *fake = gst_element_factory_make("fakesink", NULL);
+        g_object_set(fake, "sync", FALSE, "async", FALSE, NULL);
+        gst_bin_add(GST_BIN(cam->pipeline), fake);
+        gst_element_sync_state_with_parent(fake);
+        GstPad *sinkpad = gst_element_get_static_pad(fake, "sink");
+        gst_pad_link(pad, sinkpad);
+        gst_object_unref(sinkpad);
+    }
+    gst_caps_unref(caps);
+}
+
+static void on_no_more_pads(GstElement *decodebin, gpointer user_data)
+{
+    CapCamera *cam = user_data;
+    g_mutex_lock(&cam->lock);
+    cam->no_more_pads = TRUE;
+    g_mutex_unlock(&cam->lock);
+}
+
+static GstElement *build_from_description(CapCamera *cam, const char *head)
+{
+    char *conform = cap_conform_description(&cam->fmt);
+    char *desc = g_strdup_printf("%s ! %s ! appsink name=sink", head, conform);
+    GError *err = NULL;
+    GstElement *pipeline = gst_parse_launch_full(desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+    if (!pipeline)
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot build the pipeline \"%s\": %s", cam->name, desc,
+               err ? err->message : "unknown error");
+    g_clear_error(&err);
+    g_free(desc);
+    g_free(conform);
+    return pipeline;
+}
+
+static GstElement *build_uridecodebin(CapCamera *cam, const char *uri)
+{
+    GstElement *pipeline = gst_pipeline_new(cam->name);
+    GstElement *decode = gst_element_factory_make("uridecodebin", "decode");
+    char *conform_desc = cap_conform_description(&cam->fmt);
+    GError *err = NULL;
+    GstElement *conform = gst_parse_bin_from_description(conform_desc, TRUE, &err);
+    GstElement *sink = gst_element_factory_make("appsink", "sink");
+    g_free(conform_desc);
+    if (!pipeline || !decode || !conform || !sink) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": a GStreamer element is missing (%s): install "
+               "gstreamer1.0-plugins-base", cam->name, err ? err->message : "uridecodebin/appsink");
+        g_clear_error(&err);
+        if (pipeline)
+            gst_object_unref(pipeline);
+        return NULL;
+    }
+    g_object_set(decode, "uri", uri, NULL);
+    gst_bin_add_many(GST_BIN(pipeline), decode, conform, sink, NULL);
+    if (!gst_element_link(conform, sink)) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot link the conform chain", cam->name);
+        gst_object_unref(pipeline);
+        return NULL;
+    }
+    cam->conform = conform;
+    g_signal_connect(decode, "pad-added", G_CALLBACK(on_pad_added), cam);
+    g_signal_connect(decode, "no-more-pads", G_CALLBACK(on_no_more_pads), cam);
+    return pipeline;
+}
+
+CapCamera *cap_camera_alloc(const char *name, const char *source, int index, const CapFormat *fmt)
+{
+    if (cap_source_check(name, source) < 0)
+        return NULL;
+    CapCamera *cam = g_new0(CapCamera, 1);
+    g_mutex_init(&cam->lock);
+    cam->name = g_strdup(name);
+    cam->source = g_strdup(source);
+    cam->index = index;
+    cam->fmt = *fmt;
+    cam->first_rt = GST_CLOCK_TIME_NONE;
+
+    if (g_str_has_prefix(source, "test:")) {
+        /* Not live: in lockstep the runner pulls as fast as the program is made; the test source runs at the
+         * program rate so that it maps 1:1 onto ticks. */
+        char *head = g_strdup_printf("videotestsrc pattern=%s ! video/x-raw,framerate=%d/%d", source + 5,
+                                     fmt->rate.num, fmt->rate.den);
+        cam->pipeline = build_from_description(cam, head);
+        g_free(head);
+        cam->video_linked = TRUE;
+    } else if (g_str_has_prefix(source, "pipe:")) {
+        cam->pipeline = build_from_description(cam, source + 5);
+        cam->video_linked = TRUE;
+    } else {
+        char *uri = is_uri(source) ? g_strdup(source) : gst_filename_to_uri(source, NULL);
+        if (uri)
+            cam->pipeline = build_uridecodebin(cam, uri);
+        else
+            ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot make a URI of %s", name, source);
+        g_free(uri);
+    }
+    if (!cam->pipeline)
+        goto fail;
+
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(cam->pipeline), "sink");
+    if (!sink) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": the pipeline has no appsink", name);
+        goto fail;
+    }
+    cam->sink = GST_APP_SINK(sink);
+    /* No clock sync: frames are stamped by running time and paced by the runner. No drop: file sources are
+     * pulled in lockstep, and a dropped frame would be a lost frame. */
+    g_object_set(sink, "sync", FALSE, "max-buffers", CAP_APPSINK_MAX_BUFFERS, "drop", FALSE, "emit-signals",
+                 FALSE, "enable-last-sample", FALSE, NULL);
+    cam->bus = gst_element_get_bus(cam->pipeline);
+    return cam;
+
+fail:
+    cap_camera_free(&cam);
+    return NULL;
+}
+
+/* The first error on the bus, logged with the camera and source; 0 when there is none. */
+static int check_bus(CapCamera *cam)
+{
+    GstMessage *msg;
+    int ret = 0;
+    while (!ret && (msg = gst_bus_pop_filtered(cam->bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))) {
+        GError *err = NULL;
+        char *dbg = NULL;
+        if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+            gst_message_parse_error(msg, &err, &dbg);
+            ot_log(OT_LOG_ERROR, "capture", "camera \"%s\" (%s): %s", cam->name, cam->source,
+                   err ? err->message : "unknown error");
+            if (dbg)
+                ot_log(OT_LOG_VERBOSE, "capture", "camera \"%s\": %s", cam->name, dbg);
+            ret = OT_ERROR_SOURCE;
+        } else {
+            gst_message_parse_warning(msg, &err, &dbg);
+            ot_log(OT_LOG_WARNING, "capture", "camera \"%s\": %s", cam->name, err ? err->message : "warning");
+        }
+        g_clear_error(&err);
+        g_free(dbg);
+        gst_message_unref(msg);
+    }
+    return ret;
+}
+
+/* A source that is not video: decodebin has exposed every stream and none was raw video. */
+static int check_no_video(CapCamera *cam)
+{
+    int ret = 0;
+    g_mutex_lock(&cam->lock);
+    if (cam->no_more_pads && !cam->video_linked) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": %s has no video stream (found: %s): give a video file "
+               "or stream", cam->name, cam->source, cam->other_streams ? cam->other_streams : "no stream");
+        ret = OT_ERROR_SOURCE;
+    }
+    g_mutex_unlock(&cam->lock);
+    return ret;
+}
+
+/* Pull the next sample, watching the bus. Returns 0 with *out, OT_ERROR_EOF, or OT_ERROR_SOURCE. */
+static int pull_sample(CapCamera *cam, GstClockTime stall_ns, GstSample **out)
+{
+    GstClockTime waited = 0;
+    for (;;) {
+        GstSample *sample = gst_app_sink_try_pull_sample(cam->sink, CAP_PULL_SLICE_NS);
+        if (sample) {
+            *out = sample;
+            return 0;
+        }
+        if (gst_app_sink_is_eos(cam->sink))
+            return OT_ERROR_EOF;
+        int ret = check_bus(cam);
+        if (!ret)
+            ret = check_no_video(cam);
+        if (ret < 0)
+            return ret;
+        waited += CAP_PULL_SLICE_NS;
+        if (waited >= stall_ns) {
+            ot_log(OT_LOG_ERROR, "capture", "camera \"%s\" (%s): no frame for %.0f s", cam->name, cam->source,
+                   (double)waited / GST_SECOND);
+            return OT_ERROR_SOURCE;
+        }
+    }
+}
+
+int cap_camera_start(CapCamera *cam, int timeout_ms)
+{
+    if (gst_element_set_state(cam->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        int ret = check_bus(cam);
+        if (!ret)
+            ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot start the pipeline for %s", cam->name,
+                   cam->source);
+        cam->failed = TRUE;
+        return OT_ERROR_SOURCE;
+    }
+    cam->started = TRUE;
+    int ret = pull_sample(cam, (GstClockTime)timeout_ms * GST_MSECOND, &cam->pending);
+    if (ret == OT_ERROR_EOF) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": %s ended before its first video frame", cam->name,
+               cam->source);
+        ret = OT_ERROR_SOURCE;
+    }
+    if (ret < 0)
+        cam->failed = TRUE;
+    return ret;
+}
+
+static void release_frame(void *opaque)
+{
+    CapFrameRef *ref = opaque;
+    gst_video_frame_unmap(&ref->vframe);
+    gst_sample_unref(ref->sample);
+    g_free(ref);
+}
+
+static int wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
+{
+    GstCaps *caps = gst_sample_get_caps(sample);
+    GstBuffer *buf = gst_sample_get_buffer(sample);
+    if (!caps || !buf) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": a sample without caps or buffer", cam->name);
+        gst_sample_unref(sample);
+        return OT_ERROR_SOURCE;
+    }
+    if (caps != cam->info_caps) {
+        if (!gst_video_info_from_caps(&cam->info, caps)) {
+            ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": unusable caps", cam->name);
+            gst_sample_unref(sample);
+            return OT_ERROR_SOURCE;
+        }
+        gst_caps_replace(&cam->info_caps, caps);
+    }
+
+    GstClockTime pts = GST_BUFFER_PTS(buf);
+    const GstSegment *seg = gst_sample_get_segment(sample);
+    GstClockTime rt = GST_CLOCK_TIME_NONE;
+    if (GST_CLOCK_TIME_IS_VALID(pts) && seg)
+        rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, pts);
+    if (!GST_CLOCK_TIME_IS_VALID(rt)) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": frame %" G_GINT64_FORMAT " has no timestamp", cam->name,
+               cam->seq);
+        gst_sample_unref(sample);
+        return OT_ERROR_SOURCE;
+    }
+    /* Take frame 0 is the source's first frame: index by running time from the first frame, never by raw pts
+     * (an MP4 edit list shifts raw pts by the B-frame delay). */
+    if (!GST_CLOCK_TIME_IS_VALID(cam->first_rt))
+        cam->first_rt = rt;
+    int64_t t = rt >= cam->first_rt ? (int64_t)(rt - cam->first_rt) : 0;
+
+    CapFrameRef *ref = g_new0(CapFrameRef, 1);
+    ref->sample = sample;
+    if (!gst_video_frame_map(&ref->vframe, &cam->info, buf, GST_MAP_READ)) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot map frame %" G_GINT64_FORMAT, cam->name, cam->seq);
+        gst_sample_unref(sample);
+        g_free(ref);
+        return OT_ERROR_SOURCE;
+    }
+    OtFrame *f = ot_frame_alloc(release_frame, ref);
+    if (!f) {
+        release_frame(ref);
+        return -ENOMEM;
+    }
+    f->width = GST_VIDEO_INFO_WIDTH(&cam->info);
+    f->height = GST_VIDEO_INFO_HEIGHT(&cam->info);
+    f->format = OT_PIX_I420;
+    f->nb_planes = (int)GST_VIDEO_FRAME_N_PLANES(&ref->vframe);
+    for (int p = 0; p < f->nb_planes && p < OT_FRAME_MAX_PLANES; p++) {
+        f->data[p] = GST_VIDEO_FRAME_PLANE_DATA(&ref->vframe, p);
+        f->linesize[p] = GST_VIDEO_FRAME_PLANE_STRIDE(&ref->vframe, p);
+    }
+    f->source = cam->index;
+    f->seq = cam->seq++;
+    f->pts_ns = t;
+    *out = f;
+    return 0;
+}
+
+static int camera_pull(void *opaque, OtFrame **out)
+{
+    CapCamera *cam = opaque;
+    *out = NULL;
+    if (cam->failed)
+        return OT_ERROR_SOURCE;
+    GstSample *sample = cam->pending;
+    cam->pending = NULL;
+    if (!sample) {
+        int ret = pull_sample(cam, CAP_STALL_NS, &sample);
+        if (ret < 0) {
+            if (ret != OT_ERROR_EOF)
+                cam->failed = TRUE;
+            return ret;
+        }
+    }
+    return wrap_sample(cam, sample, out);
+}
+
+void *cap_frame_gst_buffer(const OtFrame *frame)
+{
+    CapFrameRef *ref = ot_frame_get_opaque(frame, release_frame);
+    return ref ? gst_sample_get_buffer(ref->sample) : NULL;
+}
+
+SwSource cap_camera_source(CapCamera *cam)
+{
+    SwSource src = {.opaque = cam, .name = cam->name, .pull = camera_pull};
+    return src;
+}
+
+void cap_camera_stop(CapCamera *cam)
+{
+    if (cam && cam->pipeline && cam->started) {
+        gst_element_set_state(cam->pipeline, GST_STATE_NULL);
+        cam->started = FALSE;
+    }
+}
+
+const char *cap_camera_name(const CapCamera *cam)
+{
+    return cam->name;
+}
+
+void cap_camera_free(CapCamera **pcam)
+{
+    CapCamera *cam = *pcam;
+    if (!cam)
+        return;
+    if (cam->pipeline)
+        gst_element_set_state(cam->pipeline, GST_STATE_NULL);
+    if (cam->pending)
+        gst_sample_unref(cam->pending);
+    if (cam->sink)
+        gst_object_unref(cam->sink);
+    if (cam->bus)
+        gst_object_unref(cam->bus);
+    if (cam->pipeline)
+        gst_object_unref(cam->pipeline);
+    gst_caps_replace(&cam->info_caps, NULL);
+    g_mutex_clear(&cam->lock);
+    g_free(cam->other_streams);
+    g_free(cam->name);
+    g_free(cam->source);
+    g_free(cam);
+    *pcam = NULL;
+}
