@@ -97,7 +97,7 @@ char *cap_conform_description(const CapFormat *fmt)
 {
     /* add-borders keeps the camera's aspect ratio (letterbox/pillarbox) instead of stretching it. */
     return g_strdup_printf("videoconvertscale add-borders=true ! "
-                           "video/x-raw,format=I420,width=%d,height=%d,pixel-aspect-ratio=1/1",
+                           "capsfilter caps=\"video/x-raw,format=I420,width=%d,height=%d,pixel-aspect-ratio=1/1\"",
                            fmt->width, fmt->height);
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ot_frame.h"
+#include "sw_cues.h"
 #include "sw_runner.h"
 #include "sw_timecode.h"
 
@@ -53,21 +54,31 @@ int mux_output_write(MuxOutput *out, OtFrame *frame, int64_t pts, int force_key)
 int mux_output_close(MuxOutput *out);
 void mux_output_free(MuxOutput **out);
 void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats);
+/* The GOP in use: cfg->gop, or one second (round(fps)) when it was 0. */
+int mux_output_get_gop(const MuxOutput *out);
 
 /* A mux thread around one output: the program thread pushes references into a bounded queue (blocking when it is
  * full: file sources are paced by the encoder), the mux thread encodes and writes. */
 typedef struct MuxWriter MuxWriter;
 
-/* Takes ownership of out. gop as in MuxOutputConfig: keyframes are forced at every cut and every gop frames. */
+/* Takes ownership of out on success; on failure (NULL) out stays the caller's. At most queue_len frames are held by
+ * the mux (queued or being encoded; 0: 4). gop as in MuxOutputConfig (0: the output's): keyframes are forced at
+ * every cut and at every tick that is a multiple of gop. */
 MuxWriter *mux_writer_alloc(MuxOutput *out, int queue_len, int gop);
-/* The sink to add to the runner (program_frame only). */
+/* The sink to add to the runner (program_frame only). After the mux thread's first error, program_frame returns
+ * that error (and the mux thread keeps draining), so the runner ends the take. */
 SwSink mux_writer_sink(MuxWriter *w);
 /* Drain the queue, close the output, join the thread. Returns the first error the mux thread met, or 0. */
 int mux_writer_finish(MuxWriter *w);
 void mux_writer_free(MuxWriter **w);
 void mux_writer_get_stats(MuxWriter *w, MuxOutputStats *stats);
 
-/* The take folder (layout in docs/take-folder.md). */
+/* The take folder (layout in docs/take-folder.md). Names of its files: */
+#define MUX_TAKE_JSON_FILE "take.json"      /* the take's record: config, then outcome */
+#define MUX_TAKE_PROGRAM_FILE "program.mkv" /* the master */
+#define MUX_TAKE_CUES_FILE "cues.txt"       /* the cue list as loaded, byte for byte */
+#define MUX_TAKE_CUTS_FILE "cuts.jsonl"     /* executed events, one JSON object per line */
+
 typedef struct MuxTakeConfig {
     const char *dir;
     const char *const *cams; /* camera names, in --cam order */
@@ -89,6 +100,9 @@ const char *mux_take_dir(const MuxTake *take);
 const char *mux_take_id(const MuxTake *take); /* 32 hex digits, random per take */
 /* Path of a file in the take folder (g_free the result). */
 char *mux_take_path(const MuxTake *take, const char *name);
+/* The cue list the switcher runs (borrowed: must outlive the take), so that cuts.jsonl can give the cue's line and
+ * label for events that came from a cue. NULL (the default) when there is none. */
+void mux_take_set_cues(MuxTake *take, const SwCueList *cues);
 /* The sink that writes every executed event to cuts.jsonl as it happens (flushed and synced per event). */
 SwSink mux_take_event_sink(MuxTake *take);
 
@@ -106,7 +120,8 @@ int mux_take_close(MuxTake *take, const MuxTakeSummary *summary);
 void mux_take_abort(MuxTake **take);
 void mux_take_free(MuxTake **take);
 
-/* Route FFmpeg's av_log into ot_log. */
+/* Route FFmpeg's av_log into ot_log (module "ffmpeg"), complete lines only. Call it once, after ot_log_set_level:
+ * FFmpeg's own level is set to the same value. */
 void mux_init_logging(void);
 
 #endif

@@ -28,7 +28,7 @@ typedef enum SwCueErrorCode {
     SW_CUE_ERR_IO,            /* the file cannot be read */
     SW_CUE_ERR_ENCODING,      /* not valid UTF-8 (or a NUL byte) */
     SW_CUE_ERR_TIME,          /* TIME is not HH:MM:SS:FF, HH:MM:SS;FF, a frame number or go */
-    SW_CUE_ERR_TIMECODE_RANGE, /* a timecode field out of range (FF >= fps, MM or SS >= 60) */
+    SW_CUE_ERR_TIMECODE_RANGE, /* a timecode field out of range (FF >= fps, MM or SS >= 60, HH >= 24) */
     SW_CUE_ERR_DROP_FRAME_RATE, /* ';' drop-frame timecode at a rate that has none */
     SW_CUE_ERR_DROPPED_LABEL, /* a drop-frame label that does not exist (e.g. 00:01:00;00) */
     SW_CUE_ERR_ACTION,        /* missing or unknown action */

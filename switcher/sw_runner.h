@@ -11,6 +11,11 @@
 #include "ot_frame.h"
 #include "sw_switcher.h"
 
+/* Container timestamps are rounded: Matroska and WebM store milliseconds, so frame 2 of a 30 fps camera is stored at
+ * 67 ms, after the 66.67 ms tick it belongs to. A frame at most this much after a tick's time counts as at the tick.
+ * 1 ms is under a quarter of a frame at any rate up to 240 fps. */
+#define SW_RUNNER_TOLERANCE_NS 1000000
+
 /* A camera as the runner sees it. */
 typedef struct SwSource {
     void *opaque;

@@ -35,7 +35,7 @@ typedef struct SwEvent {
     SwEventType type;
     int64_t frame;  /* program frame index the event takes effect at */
     int cam;        /* camera on program from `frame` (for END: the camera that was on program) */
-    int prev_cam;   /* camera before the cut, -1 at the start */
+    int prev_cam;   /* camera before the cut, -1 at the start (and for END) */
     SwOrigin origin;
     int cue_index;  /* index in the cue list, -1 when not from a cue */
 } SwEvent;
@@ -80,10 +80,13 @@ int sw_switcher_preview(SwSwitcher *sw, int cam);
 int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out);
 
 /* End the take at `tick` for a reason outside the cue list (duration, stop, sources ended): fills out with one
- * END event. */
+ * END event. tick is the next tick to decide, or the tick just decided when its frame could not be recorded (a sink
+ * failed). Returns 0, -EINVAL for another tick, -EPIPE when the take has already ended. */
 int sw_switcher_end_at(SwSwitcher *sw, int64_t tick, SwOrigin origin, SwDecision *out);
 
 void sw_switcher_get_state(SwSwitcher *sw, SwState *state);
+/* The camera count given to sw_switcher_alloc. */
+int sw_switcher_ncams(const SwSwitcher *sw);
 
 const char *sw_origin_name(SwOrigin origin); /* "start", "cue", "go", "manual", "duration", "stop", "sources" */
 

@@ -18,10 +18,11 @@ int sw_rate_allows_drop_frame(SwRate rate);
 int64_t sw_rate_frame_to_ns(SwRate rate, int64_t frame);
 
 /* Frame index of hh:mm:ss:ff. Returns >= 0, or -EINVAL when a field is out of range (ff >= nominal fps, mm or
- * ss >= 60) or, with drop_frame, when the rate has no drop-frame timecode or the label is one that drop-frame skips
- * (ff 0 or 1 (0-3 at 60) in a minute not divisible by 10). */
+ * ss >= 60, hh outside 0-23) or, with drop_frame, when the rate has no drop-frame timecode or the label is one that
+ * drop-frame skips (ff 0 or 1 (0-3 at 60) in a minute not divisible by 10). */
 int64_t sw_timecode_to_frame(SwRate rate, int drop_frame, int hh, int mm, int ss, int ff);
-/* Format frame as "HH:MM:SS:FF" (or "HH:MM:SS;FF" with drop_frame). buf needs 16 bytes. Returns buf. */
+/* Format frame as "HH:MM:SS:FF" (or "HH:MM:SS;FF" with drop_frame at a rate that has it; ':' otherwise). Hours do
+ * not wrap at 24. A negative frame gives "--:--:--:--". buf needs 16 bytes. Returns buf. */
 char *sw_timecode_format(SwRate rate, int drop_frame, int64_t frame, char *buf, int size);
 
 #endif

@@ -1,0 +1,736 @@
+/* onetake mux: one encoder and one Matroska file.
+ *
+ * The file is written through our own AVIOContext with a write callback and no seek callback: libavformat
+ * then sees a non-seekable output, so the Matroska muxer writes strictly append-only (unknown-size Segment,
+ * no Cues, no SeekHead patching at the trailer). Every byte, once written, stays as it is; a crash leaves a
+ * playable prefix.
+ *
+ * Threads: one MuxOutput is driven by one thread (alloc, write, close, free); mux_output_get_stats may be
+ * called from any thread (stats_lock protects `stats`, nothing else). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+
+#include "mux.h"
+#include "ot_common.h"
+
+#define MUX_IO_BUFFER_SIZE (64 * 1024)
+/* Planes count as one allocation (one AVBufferRef for the frame) when they follow each other in order with at
+ * most this much padding between them, as in a GStreamer I420 buffer; otherwise each plane gets its own
+ * AVBufferRef. */
+#define MUX_PLANE_GAP_MAX 4096
+/* libx264's keyint is this many times our GOP, so that x264 never decides a keyframe on its own: every
+ * keyframe is one we forced (cut or GOP boundary). */
+#define MUX_X264_KEYINT_FACTOR 10
+#define MUX_DEFAULT_THREADS 2
+
+/* libavformat 61 made the write callback's buffer const. */
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+#define MUX_IO_CONST const
+#else
+#define MUX_IO_CONST
+#endif
+
+struct MuxOutput {
+    char *path;
+    MuxCodec codec;
+    int width, height;
+    SwRate rate;
+    int gop;
+
+    int fd;          /* -1 once closed */
+    AVIOContext *pb; /* ours (AVFMT_FLAG_CUSTOM_IO): freed by us */
+    AVFormatContext *fmt;
+    AVStream *st;
+    AVCodecContext *enc;
+    AVFrame *frame; /* reused for every input frame: av_frame_unref between frames */
+    AVPacket *pkt;
+    AVBufferPool *copy_pool; /* only for frames whose layout cannot be passed as is */
+
+    int header_written;
+    int closed;
+    int err;             /* first error (sticky): every later call returns it */
+    int io_err;          /* first write error, -errno */
+    int64_t file_offset; /* bytes written to the file so far */
+    int64_t last_pts;
+    int copy_logged;
+    int layout_logged;
+
+    pthread_mutex_t stats_lock;
+    MuxOutputStats stats;
+};
+
+int mux_codec_from_name(const char *name, MuxCodec *codec)
+{
+    if (!name || !codec)
+        return -EINVAL;
+    if (!strcmp(name, "h264")) {
+        *codec = MUX_CODEC_H264;
+        return 0;
+    }
+    if (!strcmp(name, "ffv1")) {
+        *codec = MUX_CODEC_FFV1;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+const char *mux_codec_name(MuxCodec codec)
+{
+    switch (codec) {
+    case MUX_CODEC_H264:
+        return "h264";
+    case MUX_CODEC_FFV1:
+        return "ffv1";
+    }
+    return "unknown";
+}
+
+static const char *encoder_name(MuxCodec codec)
+{
+    return codec == MUX_CODEC_H264 ? "libx264" : "ffv1";
+}
+
+/* AVERROR -> our codes at the module boundary: errno-based AVERRORs are already -errno, FFmpeg's own tags
+ * (bug, encoder not found, invalid data...) become OT_ERROR_CODEC. */
+static int map_averror(int averr)
+{
+    if (averr < 0 && averr > -4096)
+        return averr;
+    return OT_ERROR_CODEC;
+}
+
+static const char *io_fix(int err)
+{
+    switch (err) {
+    case -ENOSPC:
+    case -EDQUOT:
+        return "free disk space or record to another disk (--out)";
+    case -EACCES:
+    case -EPERM:
+    case -EROFS:
+        return "choose an --out folder you can write to";
+    case -EEXIST:
+        return "onetake never overwrites a recording; choose a new --out folder";
+    case -EIO:
+        return "the disk reported an I/O error: check it and record to another disk";
+    default:
+        return "check the disk and the --out folder";
+    }
+}
+
+static void stats_add(MuxOutput *out, int64_t *field, int64_t n)
+{
+    pthread_mutex_lock(&out->stats_lock);
+    *field += n;
+    pthread_mutex_unlock(&out->stats_lock);
+}
+
+/* Every encoded packet passes here once, in order, in the encoder time base (pts = program frame index,
+ * exactly), before the muxer rewrites it (H.264 Annex B -> length-prefixed NAL units). Hook point for the
+ * proof's PKT records (stream, sequence, pts/dts/duration, key flag, size, payload hash). */
+static void on_packet(MuxOutput *out, const AVPacket *pkt)
+{
+    (void)out;
+    (void)pkt;
+}
+
+/* Every byte range that reaches the file passes here once, in file order: offset is where it starts in the
+ * file. Hook point for the proof's FILE records (flushed ranges, running whole-file hash). */
+static void on_file_bytes(MuxOutput *out, int64_t offset, const uint8_t *buf, size_t size)
+{
+    (void)out;
+    (void)offset;
+    (void)buf;
+    (void)size;
+}
+
+/* AVIOContext write callback: the only place bytes go to the file. */
+static int io_write(void *opaque, MUX_IO_CONST uint8_t *buf, int size)
+{
+    MuxOutput *out = opaque;
+    size_t done = 0;
+
+    if (out->io_err)
+        return out->io_err; /* -errno == AVERROR(errno) */
+    while (done < (size_t)size) {
+        ssize_t n = write(out->fd, buf + done, (size_t)size - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            out->io_err = -errno;
+            ot_log(OT_LOG_ERROR, "mux", "cannot write \"%s\" at byte %" PRId64 ": %s: %s", out->path,
+                   out->file_offset + (int64_t)done, strerror(errno), io_fix(out->io_err));
+            break;
+        }
+        done += (size_t)n;
+    }
+    if (done > 0) {
+        on_file_bytes(out, out->file_offset, buf, done);
+        out->file_offset += (int64_t)done;
+        stats_add(out, &out->stats.bytes, (int64_t)done);
+    }
+    return out->io_err ? out->io_err : size;
+}
+
+/* An error from libavcodec/libavformat: the write callback's errno wins (it says what really failed). Logged
+ * here once unless the callback already did. Makes the output's error sticky. */
+static int fail_av(MuxOutput *out, const char *what, int averr)
+{
+    if (out->io_err) {
+        if (!out->err)
+            out->err = out->io_err;
+        return out->io_err;
+    }
+    if (!out->err) {
+        ot_log(OT_LOG_ERROR, "mux", "%s failed for \"%s\" (%s): %s", what, out->path,
+               encoder_name(out->codec), av_err2str(averr));
+        out->err = map_averror(averr);
+    }
+    return out->err;
+}
+
+/* FFV1 slices: more for large pictures (slice threads run in parallel), one for tiny ones (FFV1 refuses
+ * slices smaller than its minimum). */
+static int ffv1_slices(int width, int height)
+{
+    if ((int64_t)width * height >= 1280 * 720)
+        return 16;
+    if (width >= 32 && height >= 32)
+        return 4;
+    return 1;
+}
+
+static int open_encoder(MuxOutput *out, const MuxOutputConfig *cfg)
+{
+    const char *name = encoder_name(cfg->codec);
+    const AVCodec *codec = avcodec_find_encoder_by_name(name);
+    AVDictionary *opts = NULL;
+    AVCodecContext *enc;
+    int threads = cfg->threads > 0 ? cfg->threads : MUX_DEFAULT_THREADS;
+    int ret;
+
+    if (!codec) {
+        ot_log(OT_LOG_ERROR, "mux",
+               "encoder \"%s\" is not in this FFmpeg build (libavcodec %s), needed for \"%s\": install an "
+               "FFmpeg "
+               "built with %s (Debian's libavcodec59 is) or choose --codec %s",
+               name, av_version_info(), out->path, cfg->codec == MUX_CODEC_H264 ? "libx264" : "ffv1",
+               cfg->codec == MUX_CODEC_H264 ? "ffv1" : "h264");
+        return OT_ERROR_CODEC;
+    }
+    enc = avcodec_alloc_context3(codec);
+    if (!enc)
+        return -ENOMEM;
+    out->enc = enc;
+    enc->width = cfg->width;
+    enc->height = cfg->height;
+    enc->pix_fmt = AV_PIX_FMT_YUV420P;
+    enc->sample_aspect_ratio = (AVRational){1, 1};
+    /* pts in the encoder = program frame index, exactly. */
+    enc->time_base = (AVRational){cfg->rate.den, cfg->rate.num};
+    enc->framerate = (AVRational){cfg->rate.num, cfg->rate.den};
+    /* A fixed thread count: the same config gives the same bitstream on any machine. */
+    enc->thread_count = threads;
+    if (out->fmt->oformat->flags & AVFMT_GLOBALHEADER)
+        enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+
+    if (cfg->codec == MUX_CODEC_H264) {
+        int keyint =
+            out->gop > INT_MAX / MUX_X264_KEYINT_FACTOR ? INT_MAX : out->gop * MUX_X264_KEYINT_FACTOR;
+        enc->gop_size = keyint;
+        enc->keyint_min = keyint; /* x264 clamps it to keyint/2+1: no early keyframe of its own either */
+        av_dict_set(&opts, "preset", "veryfast", 0);
+        av_dict_set(&opts, "profile", "high", 0);
+        av_dict_set(&opts, "forced-idr", "1", 0); /* pict_type I -> IDR, a clean cut point */
+        av_dict_set(&opts, "x264-params", "scenecut=0", 0);
+    } else {
+        /* Archival FFV1: version 3, range coder, large context, CRC per slice, intra only. The slice count
+         * depends on the picture size only (never on threads), so the bitstream is a function of the input.
+         */
+        enc->level = 3;
+        enc->gop_size = 1;
+        enc->slices = ffv1_slices(cfg->width, cfg->height);
+        enc->thread_type = FF_THREAD_SLICE;
+        av_dict_set(&opts, "coder", "range_tab", 0);
+        av_dict_set(&opts, "context", "1", 0);
+        av_dict_set(&opts, "slicecrc", "1", 0);
+    }
+    ret = avcodec_open2(enc, codec, &opts);
+    if (ret < 0) {
+        ot_log(OT_LOG_ERROR, "mux",
+               "cannot open encoder %s (%dx%d at %d/%d fps) for \"%s\": %s: check --size and --fps", name,
+               cfg->width, cfg->height, cfg->rate.num, cfg->rate.den, out->path, av_err2str(ret));
+        av_dict_free(&opts);
+        return OT_ERROR_CODEC;
+    }
+    if (av_dict_count(opts) > 0) {
+        /* An option the encoder did not take: a programming error, not a user's. */
+        const AVDictionaryEntry *e = av_dict_get(opts, "", NULL, AV_DICT_IGNORE_SUFFIX);
+        ot_log(OT_LOG_ERROR, "mux", "encoder %s does not know option \"%s\" (FFmpeg %s)", name,
+               e ? e->key : "?", av_version_info());
+        av_dict_free(&opts);
+        return OT_ERROR_CODEC;
+    }
+    av_dict_free(&opts);
+    return 0;
+}
+
+static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg)
+{
+    uint8_t *iobuf;
+    int ret;
+
+    ret = avformat_alloc_output_context2(&out->fmt, NULL, "matroska", cfg->path);
+    if (ret < 0 || !out->fmt) {
+        ot_log(OT_LOG_ERROR, "mux", "no Matroska muxer in this FFmpeg build (%s), needed for \"%s\"",
+               av_version_info(), cfg->path);
+        return ret == AVERROR(ENOMEM) ? -ENOMEM : OT_ERROR_CODEC;
+    }
+    iobuf = av_malloc(MUX_IO_BUFFER_SIZE);
+    if (!iobuf)
+        return -ENOMEM;
+    /* No read and no seek callback: a non-seekable, append-only output. */
+    out->pb = avio_alloc_context(iobuf, MUX_IO_BUFFER_SIZE, 1, out, NULL, io_write, NULL);
+    if (!out->pb) {
+        av_free(iobuf);
+        return -ENOMEM;
+    }
+    out->fmt->pb = out->pb;
+    /* CUSTOM_IO: libavformat does not close or free our pb. BITEXACT: no random SegmentUID/TrackUID and no
+     * DateUTC, so the file is a pure function of the config and the frames (replay can reproduce it byte for
+     * byte); the take id in the tags is what makes each take unique. */
+    out->fmt->flags |= AVFMT_FLAG_CUSTOM_IO | AVFMT_FLAG_BITEXACT;
+
+    ret = open_encoder(out, cfg);
+    if (ret < 0)
+        return ret;
+
+    out->st = avformat_new_stream(out->fmt, NULL);
+    if (!out->st)
+        return -ENOMEM;
+    ret = avcodec_parameters_from_context(out->st->codecpar, out->enc);
+    if (ret < 0)
+        return fail_av(out, "avcodec_parameters_from_context", ret);
+    out->st->time_base = out->enc->time_base;
+    out->st->avg_frame_rate = out->enc->framerate; /* -> Matroska DefaultDuration */
+    out->st->r_frame_rate = out->enc->framerate;
+
+    if (cfg->title)
+        av_dict_set(&out->fmt->metadata, "title", cfg->title, 0);
+    if (cfg->take_id)
+        av_dict_set(&out->fmt->metadata, "TAKE_ID", cfg->take_id, 0);
+    if (cfg->role)
+        av_dict_set(&out->fmt->metadata, "ROLE", cfg->role, 0);
+    if (cfg->role)
+        av_dict_set(&out->st->metadata, "ROLE", cfg->role, 0);
+    if (cfg->timecode)
+        av_dict_set(&out->st->metadata, "TIMECODE", cfg->timecode, 0);
+
+    ret = avformat_init_output(out->fmt, NULL);
+    if (ret < 0)
+        return fail_av(out, "initialising the Matroska muxer", ret);
+    /* Set only now: initialising a bitexact muxer drops any format-level "encoder" key. */
+    av_dict_set(&out->fmt->metadata, "ENCODER", "onetake", 0);
+    ret = avformat_write_header(out->fmt, NULL);
+    if (ret < 0)
+        return fail_av(out, "writing the Matroska header", ret);
+    out->header_written = 1;
+    /* Matroska keeps its own time base (1/1000 s): packets are rescaled from the encoder's 1/fps on the way
+     * in. round(t * fps) recovers the frame index exactly as long as 1 ms is under half a frame. */
+    ot_log(OT_LOG_VERBOSE, "mux", "\"%s\": %s %dx%d %d/%d fps, GOP %d, stream time base %d/%d", out->path,
+           encoder_name(out->codec), out->width, out->height, out->rate.num, out->rate.den, out->gop,
+           out->st->time_base.num, out->st->time_base.den);
+    return 0;
+}
+
+MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg)
+{
+    MuxOutput *out;
+    int ret;
+
+    /* H.264 4:2:0 needs an even size; FFV1 takes any. */
+    if (!cfg || !cfg->path || cfg->width <= 0 || cfg->height <= 0 || cfg->rate.num <= 0 ||
+        cfg->rate.den <= 0 || (cfg->codec != MUX_CODEC_H264 && cfg->codec != MUX_CODEC_FFV1) ||
+        (cfg->codec == MUX_CODEC_H264 && ((cfg->width | cfg->height) & 1))) {
+        ot_log(OT_LOG_ERROR, "mux",
+               "bad output configuration for \"%s\": need a WxH (even for h264), a positive N/D "
+               "frame rate and codec h264 or ffv1",
+               cfg && cfg->path ? cfg->path : "(no path)");
+        return NULL;
+    }
+    out = calloc(1, sizeof(*out));
+    if (!out)
+        return NULL;
+    out->fd = -1;
+    out->last_pts = INT64_MIN;
+    pthread_mutex_init(&out->stats_lock, NULL);
+    out->codec = cfg->codec;
+    out->width = cfg->width;
+    out->height = cfg->height;
+    out->rate = cfg->rate;
+    out->gop = cfg->gop > 0 ? cfg->gop : sw_rate_nominal(cfg->rate);
+    if (out->gop < 1)
+        out->gop = 1;
+    out->path = strdup(cfg->path);
+    out->frame = av_frame_alloc();
+    out->pkt = av_packet_alloc();
+    if (!out->path || !out->frame || !out->pkt)
+        goto fail;
+
+    /* O_EXCL: a recording is never overwritten, not even by a race. */
+    out->fd = open(cfg->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out->fd < 0) {
+        ret = -errno;
+        ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", cfg->path, strerror(-ret), io_fix(ret));
+        goto fail;
+    }
+    ret = open_muxer(out, cfg);
+    if (ret < 0)
+        goto fail_created;
+    return out;
+
+fail_created:
+    /* Nothing that looks like a recording is left behind: the file is ours (O_EXCL). */
+    close(out->fd);
+    out->fd = -1;
+    unlink(cfg->path);
+fail:
+    out->closed = 1;
+    mux_output_free(&out);
+    return NULL;
+}
+
+int mux_output_get_gop(const MuxOutput *out)
+{
+    return out ? out->gop : 0;
+}
+
+static void release_ot_frame(void *opaque, uint8_t *data)
+{
+    OtFrame *frame = opaque;
+    (void)data;
+    ot_frame_unref(&frame);
+}
+
+/* An AVBufferRef over [data, data+size) that holds its own reference to frame. */
+static AVBufferRef *wrap_range(OtFrame *frame, uint8_t *data, size_t size)
+{
+    OtFrame *ref = ot_frame_ref(frame);
+    AVBufferRef *buf = av_buffer_create(data, size, release_ot_frame, ref, AV_BUFFER_FLAG_READONLY);
+    if (!buf)
+        ot_frame_unref(&ref);
+    return buf;
+}
+
+/* Zero copy: av's planes are the OtFrame's planes, kept alive by AVBufferRefs that each hold an OtFrame
+ * reference. libavcodec sees a refcounted frame and takes a reference instead of a copy (av_frame_ref); FFV1
+ * reads the planes in place; libx264 copies them into its own picture inside x264_encoder_encode (its
+ * lookahead needs padded planes of its own), after which libavcodec drops the reference. Either way the
+ * camera's buffer goes back to its pool as soon as the encoder is done with it. */
+static int wrap_frame(OtFrame *frame, AVFrame *av)
+{
+    uintptr_t start[3], end[3];
+    int one_block = 1;
+
+    for (int p = 0; p < 3; p++) {
+        int rows = ot_frame_plane_height(frame, p);
+        int bytes = ot_frame_plane_width(frame, p);
+        start[p] = (uintptr_t)frame->data[p];
+        end[p] = start[p] + (uintptr_t)frame->linesize[p] * (uintptr_t)(rows - 1) + (uintptr_t)bytes;
+        if (p > 0 && (start[p] < end[p - 1] || start[p] - end[p - 1] > MUX_PLANE_GAP_MAX))
+            one_block = 0;
+    }
+    if (one_block) {
+        av->buf[0] = wrap_range(frame, frame->data[0], end[2] - start[0]);
+        if (!av->buf[0])
+            return -ENOMEM;
+    } else {
+        for (int p = 0; p < 3; p++) {
+            av->buf[p] = wrap_range(frame, frame->data[p], end[p] - start[p]);
+            if (!av->buf[p])
+                return -ENOMEM; /* the caller's av_frame_unref releases the others */
+        }
+    }
+    for (int p = 0; p < 3; p++) {
+        av->data[p] = frame->data[p];
+        av->linesize[p] = frame->linesize[p];
+    }
+    return 0;
+}
+
+/* The fallback: a pooled frame of our own with the pixels copied in. */
+static int copy_frame(MuxOutput *out, const OtFrame *frame, AVFrame *av)
+{
+    int ret;
+
+    if (!out->copy_pool) {
+        int size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, out->width, out->height, 32);
+        if (size < 0)
+            return fail_av(out, "sizing a frame copy", size);
+        out->copy_pool = av_buffer_pool_init((size_t)size, NULL);
+        if (!out->copy_pool)
+            return -ENOMEM;
+    }
+    av->buf[0] = av_buffer_pool_get(out->copy_pool);
+    if (!av->buf[0])
+        return -ENOMEM;
+    ret = av_image_fill_arrays(av->data, av->linesize, av->buf[0]->data, AV_PIX_FMT_YUV420P, out->width,
+                               out->height, 32);
+    if (ret < 0)
+        return fail_av(out, "laying out a frame copy", ret);
+    for (int p = 0; p < 3; p++)
+        av_image_copy_plane(av->data[p], av->linesize[p], frame->data[p], frame->linesize[p],
+                            ot_frame_plane_width(frame, p), ot_frame_plane_height(frame, p));
+    return 0;
+}
+
+/* Whether the encoder can read frame's planes where they are. Both libx264 and FFV1 take any positive stride
+ * at any alignment; a negative (bottom-up) stride is what they cannot take. */
+static int layout_passable(const OtFrame *frame, int *bad_plane)
+{
+    for (int p = 0; p < 3; p++) {
+        if (frame->linesize[p] <= 0) {
+            *bad_plane = p;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int check_frame(MuxOutput *out, const OtFrame *frame)
+{
+    int bad = 0;
+
+    if (frame->format != OT_PIX_I420 || frame->nb_planes < 3 || frame->width != out->width ||
+        frame->height != out->height) {
+        bad = 1;
+    } else {
+        for (int p = 0; p < 3; p++) {
+            int stride = frame->linesize[p] < 0 ? -frame->linesize[p] : frame->linesize[p];
+            if (!frame->data[p] || stride < ot_frame_plane_width(frame, p))
+                bad = 1;
+        }
+    }
+    if (bad) {
+        if (!out->layout_logged)
+            ot_log(OT_LOG_ERROR, "mux",
+                   "frame for \"%s\" is %dx%d format %d with %d planes, strides %d/%d/%d: "
+                   "expected I420 %dx%d (a capture bug: frames must be conformed to --size)",
+                   out->path, frame->width, frame->height, (int)frame->format, frame->nb_planes,
+                   frame->linesize[0], frame->linesize[1], frame->linesize[2], out->width, out->height);
+        out->layout_logged = 1;
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int write_packet(MuxOutput *out, AVPacket *pkt)
+{
+    int key = !!(pkt->flags & AV_PKT_FLAG_KEY);
+    int ret;
+
+    pkt->stream_index = out->st->index;
+    if (pkt->duration <= 0)
+        pkt->duration = 1; /* one frame, in the encoder time base */
+    on_packet(out, pkt);
+    av_packet_rescale_ts(pkt, out->enc->time_base, out->st->time_base);
+    /* av_write_frame, not interleaved: one stream, and the packet stays ours. */
+    ret = av_write_frame(out->fmt, pkt);
+    if (ret < 0)
+        return fail_av(out, "writing a packet", ret);
+    pthread_mutex_lock(&out->stats_lock);
+    out->stats.packets++;
+    out->stats.keyframes += key;
+    pthread_mutex_unlock(&out->stats_lock);
+    return 0;
+}
+
+/* Write every packet the encoder has ready. */
+static int drain_packets(MuxOutput *out)
+{
+    for (;;) {
+        int ret = avcodec_receive_packet(out->enc, out->pkt);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0)
+            return fail_av(out, "encoding", ret);
+        ret = write_packet(out, out->pkt);
+        av_packet_unref(out->pkt);
+        if (ret < 0)
+            return ret;
+    }
+}
+
+int mux_output_write(MuxOutput *out, OtFrame *frame, int64_t pts, int force_key)
+{
+    AVFrame *av;
+    int bad_plane = 0;
+    int zero_copy;
+    int ret;
+
+    if (!out || !frame)
+        return -EINVAL;
+    if (out->err)
+        return out->err;
+    if (out->closed)
+        return -EPIPE;
+    ret = check_frame(out, frame);
+    if (ret < 0)
+        return ret;
+    if (pts <= out->last_pts) {
+        ot_log(OT_LOG_ERROR, "mux",
+               "pts %" PRId64 " after %" PRId64 " for \"%s\": program frames must be written in "
+               "order (a bug)",
+               pts, out->last_pts, out->path);
+        return -EINVAL;
+    }
+
+    av = out->frame;
+    av->format = AV_PIX_FMT_YUV420P;
+    av->width = out->width;
+    av->height = out->height;
+    av->sample_aspect_ratio = (AVRational){1, 1};
+    zero_copy = layout_passable(frame, &bad_plane);
+    if (zero_copy) {
+        ret = wrap_frame(frame, av);
+    } else {
+        if (!out->copy_logged)
+            ot_log(OT_LOG_WARNING, "mux",
+                   "\"%s\": plane %d has stride %d (bottom-up rows), which the encoder cannot "
+                   "take: frames with this layout are copied (one memcpy per frame)",
+                   out->path, bad_plane, frame->linesize[bad_plane]);
+        out->copy_logged = 1;
+        ret = copy_frame(out, frame, av);
+    }
+    if (ret < 0)
+        goto fail;
+    av->pts = pts;
+    av->pict_type = force_key ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+
+    ret = avcodec_send_frame(out->enc, av);
+    pthread_mutex_lock(&out->stats_lock);
+    out->stats.last_data0 = av->data[0];
+    pthread_mutex_unlock(&out->stats_lock);
+    /* Drops our AVBufferRefs; whatever the encoder still needs it holds through references of its own. */
+    av_frame_unref(av);
+    if (ret < 0) {
+        ret = fail_av(out, "sending a frame to the encoder", ret);
+        goto fail;
+    }
+    out->last_pts = pts;
+    pthread_mutex_lock(&out->stats_lock);
+    out->stats.frames++;
+    if (zero_copy)
+        out->stats.zero_copy++;
+    else
+        out->stats.copies++;
+    pthread_mutex_unlock(&out->stats_lock);
+    return drain_packets(out);
+
+fail:
+    av_frame_unref(av);
+    if (ret == -ENOMEM && !out->err) {
+        ot_log(OT_LOG_ERROR, "mux", "out of memory while encoding \"%s\"", out->path);
+        out->err = ret;
+    }
+    return ret;
+}
+
+int mux_output_close(MuxOutput *out)
+{
+    int err;
+    int ret;
+
+    if (!out)
+        return -EINVAL;
+    if (out->closed)
+        return out->err;
+    out->closed = 1;
+
+    if (!out->err && out->header_written) {
+        /* Flush the encoder (x264's lookahead and B-frames), then the last cluster. */
+        ret = avcodec_send_frame(out->enc, NULL);
+        if (ret < 0 && ret != AVERROR_EOF)
+            fail_av(out, "flushing the encoder", ret);
+        if (!out->err)
+            drain_packets(out);
+        if (!out->err) {
+            ret = av_write_trailer(out->fmt);
+            if (ret < 0)
+                fail_av(out, "writing the Matroska trailer", ret);
+        }
+    }
+    if (out->pb) {
+        avio_flush(out->pb);
+        if (out->io_err && !out->err)
+            out->err = out->io_err;
+    }
+    err = out->err;
+    if (out->fd >= 0) {
+        /* The file is complete only once it is on the disk. */
+        if (fdatasync(out->fd) < 0 && !err) {
+            err = -errno;
+            ot_log(OT_LOG_ERROR, "mux", "cannot sync \"%s\" to the disk: %s: %s", out->path, strerror(-err),
+                   io_fix(err));
+        }
+        if (close(out->fd) < 0 && !err) {
+            err = -errno;
+            ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", out->path, strerror(-err),
+                   io_fix(err));
+        }
+        out->fd = -1;
+    }
+    out->err = err;
+    return err;
+}
+
+void mux_output_free(MuxOutput **pout)
+{
+    MuxOutput *out = pout ? *pout : NULL;
+
+    if (!out)
+        return;
+    if (!out->closed)
+        mux_output_close(out);
+    if (out->fd >= 0)
+        close(out->fd);
+    av_frame_free(&out->frame);
+    av_packet_free(&out->pkt);
+    /* Releases any frame the encoder still held (after a failure, without a flush). */
+    avcodec_free_context(&out->enc);
+    avformat_free_context(out->fmt);
+    if (out->pb) {
+        av_freep(&out->pb->buffer); /* may have been reallocated by avio: free what it holds now */
+        avio_context_free(&out->pb);
+    }
+    av_buffer_pool_uninit(&out->copy_pool);
+    pthread_mutex_destroy(&out->stats_lock);
+    free(out->path);
+    free(out);
+    *pout = NULL;
+}
+
+void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats)
+{
+    if (!stats)
+        return;
+    if (!out) {
+        memset(stats, 0, sizeof(*stats));
+        return;
+    }
+    pthread_mutex_lock(&out->stats_lock);
+    *stats = out->stats;
+    pthread_mutex_unlock(&out->stats_lock);
+}

@@ -1,0 +1,679 @@
+/* onetake mux: the take folder (layout and fields: docs/take-folder.md).
+ *
+ * take.json is rewritten atomically (write FILE.tmp, fsync, rename, fsync the folder): a reader, or a crash,
+ * sees the old version or the new one, never a mix. cuts.jsonl is append-only, one JSON object per line,
+ * synced per event, so a crash keeps every executed cut up to the last line.
+ *
+ * Threads: create, close, abort and free on one thread (the app's); the event sink runs on the program
+ * thread, which is the only one touching cuts_fd and event_err until the runner has returned. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "mux.h"
+#include "ot_common.h"
+#include "sw_cues.h"
+
+#define MUX_TAKE_FORMAT "onetake-take"
+#define MUX_TAKE_FORMAT_VERSION 1
+
+struct MuxTake {
+    char *dir;
+    char take_id[33];
+    int created_dir;   /* we made the folder: abort removes it */
+    char *created_top; /* the highest folder we made (dir or one of its parents) */
+    int ncams;
+    char **cams;
+    char **sources;
+    SwRate rate;
+    int drop_frame; /* timecodes in cuts.jsonl are drop-frame (30000/1001, 60000/1001) */
+    int width, height;
+    MuxCodec codec;
+    char *command_line;
+    char *started; /* ISO 8601 UTC */
+    int has_cues;
+    const SwCueList *cues; /* borrowed (mux_take_set_cues) */
+    int cuts_fd;
+    int event_err; /* first error of the event sink: later events return it */
+    int closed;
+};
+
+/* ---- files ---- */
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ret = 0;
+
+    if (fd < 0)
+        return -errno;
+    if (fsync(fd) < 0)
+        ret = -errno;
+    close(fd);
+    return ret;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static const char *fix_for(int err)
+{
+    switch (err) {
+    case -ENOSPC:
+    case -EDQUOT:
+        return "free disk space or choose an --out folder on another disk";
+    case -EACCES:
+    case -EPERM:
+    case -EROFS:
+        return "choose an --out folder you can write to";
+    default:
+        return "check the disk and the --out folder";
+    }
+}
+
+/* Write name in the take folder atomically: name.tmp, fsync, rename, fsync the folder. Logged on failure. */
+static int write_atomic(const MuxTake *take, const char *name, const char *data, size_t len)
+{
+    char *path = g_build_filename(take->dir, name, NULL);
+    char *tmp = g_strconcat(path, ".tmp", NULL);
+    const char *what = "create";
+    int fd;
+    int ret;
+
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        ret = -errno;
+        goto fail;
+    }
+    what = "write";
+    ret = write_all(fd, data, len);
+    if (!ret && fsync(fd) < 0)
+        ret = -errno;
+    if (close(fd) < 0 && !ret)
+        ret = -errno;
+    if (ret)
+        goto fail_unlink;
+    what = "rename to";
+    if (rename(tmp, path) < 0) {
+        ret = -errno;
+        goto fail_unlink;
+    }
+    ret = fsync_dir(take->dir);
+    if (ret) {
+        what = "sync the folder of";
+        goto fail;
+    }
+    g_free(tmp);
+    g_free(path);
+    return 0;
+
+fail_unlink:
+    unlink(tmp);
+fail:
+    ot_log(OT_LOG_ERROR, "mux", "cannot %s \"%s\": %s: %s", what, path, strerror(-ret), fix_for(ret));
+    g_free(tmp);
+    g_free(path);
+    return ret;
+}
+
+/* ---- JSON ---- */
+
+/* Strings from outside (paths, sources, the command line) may not be UTF-8: JSON must be. */
+static void add_string(JsonBuilder *b, const char *key, const char *value)
+{
+    if (key)
+        json_builder_set_member_name(b, key);
+    if (!value) {
+        json_builder_add_null_value(b);
+    } else if (g_utf8_validate(value, -1, NULL)) {
+        json_builder_add_string_value(b, value);
+    } else {
+        char *valid = g_utf8_make_valid(value, -1);
+        json_builder_add_string_value(b, valid);
+        g_free(valid);
+    }
+}
+
+static void add_int(JsonBuilder *b, const char *key, int64_t value)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_int_value(b, value);
+}
+
+static void add_int_or_null(JsonBuilder *b, const char *key, int64_t value, int is_null)
+{
+    json_builder_set_member_name(b, key);
+    if (is_null)
+        json_builder_add_null_value(b);
+    else
+        json_builder_add_int_value(b, value);
+}
+
+static char *json_to_text(JsonBuilder *b, int pretty, gsize *len)
+{
+    JsonNode *root = json_builder_get_root(b);
+    JsonGenerator *gen = json_generator_new();
+    char *text;
+
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, pretty);
+    if (pretty)
+        json_generator_set_indent(gen, 2);
+    text = json_generator_to_data(gen, len);
+    g_object_unref(gen);
+    json_node_unref(root);
+    return text;
+}
+
+static char *now_iso8601(void)
+{
+    GDateTime *now = g_date_time_new_now_utc();
+    char *text = g_date_time_format_iso8601(now);
+    g_date_time_unref(now);
+    return text;
+}
+
+static void add_program(JsonBuilder *b, const MuxOutputStats *p)
+{
+    json_builder_set_member_name(b, "program");
+    json_builder_begin_object(b);
+    add_string(b, "file", MUX_TAKE_PROGRAM_FILE);
+    add_int(b, "frames", p->frames);
+    add_int(b, "packets", p->packets);
+    add_int(b, "keyframes", p->keyframes);
+    add_int(b, "bytes", p->bytes);
+    add_int(b, "copies", p->copies);
+    add_int(b, "zero_copy", p->zero_copy);
+    json_builder_end_object(b);
+}
+
+/* take.json: the fixed part at creation; summary (NULL while recording) adds the outcome. */
+static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
+{
+    const SwRunnerStats *st = sum ? sum->stats : NULL;
+    JsonBuilder *b = json_builder_new();
+    char buf[64];
+    char *closed = NULL;
+    char *text;
+    gsize len;
+    int ret;
+
+    json_builder_begin_object(b);
+    add_string(b, "format", MUX_TAKE_FORMAT);
+    add_int(b, "format_version", MUX_TAKE_FORMAT_VERSION);
+    add_string(b, "take_id", take->take_id);
+    add_string(b, "status", !sum ? "recording" : sum->error ? "failed" : "closed");
+    add_string(b, "started", take->started);
+    if (sum) {
+        closed = now_iso8601();
+        add_string(b, "closed", closed);
+    }
+    add_string(b, "command_line", take->command_line);
+    snprintf(buf, sizeof(buf), "%dx%d", take->width, take->height);
+    add_string(b, "size", buf);
+    snprintf(buf, sizeof(buf), "%d/%d", take->rate.num, take->rate.den);
+    add_string(b, "fps", buf);
+    json_builder_set_member_name(b, "drop_frame");
+    json_builder_add_boolean_value(b, take->drop_frame);
+    add_string(b, "codec", mux_codec_name(take->codec));
+
+    json_builder_set_member_name(b, "cameras");
+    json_builder_begin_array(b);
+    for (int i = 0; i < take->ncams; i++) {
+        json_builder_begin_object(b);
+        add_string(b, "name", take->cams[i]);
+        add_string(b, "source", take->sources[i]);
+        if (st && i < st->ncams && i < SW_MAX_CAMS) {
+            const SwCamStats *c = &st->cams[i];
+            add_int(b, "frames", c->frames);
+            add_int(b, "repeats", c->repeats);
+            add_int(b, "drops", c->drops);
+            json_builder_set_member_name(b, "ended");
+            json_builder_add_boolean_value(b, c->ended);
+            json_builder_set_member_name(b, "failed");
+            json_builder_add_boolean_value(b, c->failed);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "files");
+    json_builder_begin_object(b);
+    add_string(b, "program", MUX_TAKE_PROGRAM_FILE);
+    add_string(b, "cues", take->has_cues ? MUX_TAKE_CUES_FILE : NULL);
+    add_string(b, "cuts", MUX_TAKE_CUTS_FILE);
+    json_builder_end_object(b);
+
+    if (sum) {
+        if (sum->error) {
+            add_string(b, "error", ot_strerror(sum->error));
+            add_int(b, "error_code", sum->error);
+        }
+        if (st) {
+            add_int(b, "frames", st->ticks);
+            add_int(b, "cuts", st->cuts);
+            add_int(b, "program_repeats", st->program_repeats);
+            add_string(b, "end_reason", st->ended ? sw_origin_name(st->end_origin) : NULL);
+            json_builder_set_member_name(b, "duration_s");
+            json_builder_add_double_value(b, (double)st->ticks * take->rate.den / take->rate.num);
+        }
+        if (sum->program)
+            add_program(b, sum->program);
+        json_builder_set_member_name(b, "wall_seconds");
+        json_builder_add_double_value(b, sum->wall_seconds);
+    }
+    json_builder_end_object(b);
+
+    text = json_to_text(b, 1, &len);
+    g_object_unref(b);
+    /* A text file ends with a newline. */
+    text = g_realloc(text, len + 2);
+    text[len++] = '\n';
+    text[len] = '\0';
+    ret = write_atomic(take, MUX_TAKE_JSON_FILE, text, len);
+    g_free(text);
+    g_free(closed);
+    return ret;
+}
+
+/* ---- the take ---- */
+
+static int make_take_id(char out[33])
+{
+    uint8_t raw[16];
+    size_t got = 0;
+
+    /* getrandom(2): the kernel's CSPRNG (g_random is not one). */
+    while (got < sizeof(raw)) {
+        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        got += (size_t)n;
+    }
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}
+
+/* 0 when dir can hold a new take (missing, or an empty folder); logged otherwise. *exists says which. */
+static int check_dir(const char *dir, int *exists)
+{
+    struct stat sb;
+    GDir *d;
+    GError *gerr = NULL;
+    int empty;
+
+    *exists = 0;
+    if (stat(dir, &sb) < 0) {
+        int ret = -errno;
+        if (ret == -ENOENT)
+            return 0;
+        ot_log(OT_LOG_ERROR, "mux", "cannot use take folder \"%s\": %s: %s", dir, strerror(-ret),
+               fix_for(ret));
+        return ret;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        ot_log(OT_LOG_ERROR, "mux",
+               "take folder \"%s\" exists and is not a folder: choose a new --out folder", dir);
+        return OT_ERROR_TAKE;
+    }
+    d = g_dir_open(dir, 0, &gerr);
+    if (!d) {
+        ot_log(OT_LOG_ERROR, "mux",
+               "cannot read take folder \"%s\": %s: choose an --out folder you can write to", dir,
+               gerr->message);
+        g_error_free(gerr);
+        return -EACCES;
+    }
+    empty = g_dir_read_name(d) == NULL;
+    g_dir_close(d);
+    if (!empty) {
+        ot_log(OT_LOG_ERROR, "mux",
+               "take folder \"%s\" is not empty: onetake never overwrites a take; choose a new --out folder",
+               dir);
+        return OT_ERROR_TAKE;
+    }
+    *exists = 1;
+    return 0;
+}
+
+/* The highest missing folder on the way to dir (dir itself when its parent exists): what mkdir -p will
+ * create. */
+static char *first_missing(const char *dir)
+{
+    char *path = g_strdup(dir);
+
+    for (;;) {
+        char *parent = g_path_get_dirname(path);
+        if (!strcmp(parent, path) || g_file_test(parent, G_FILE_TEST_EXISTS)) {
+            g_free(parent);
+            return path;
+        }
+        g_free(path);
+        path = parent;
+    }
+}
+
+static int create_cuts_file(MuxTake *take)
+{
+    char *path = g_build_filename(take->dir, MUX_TAKE_CUTS_FILE, NULL);
+    int ret = 0;
+
+    take->cuts_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (take->cuts_fd < 0) {
+        ret = -errno;
+        ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", path, strerror(-ret), fix_for(ret));
+    }
+    g_free(path);
+    return ret;
+}
+
+static int valid_config(const MuxTakeConfig *cfg)
+{
+    if (!cfg || !cfg->dir || !cfg->dir[0] || cfg->ncams < 1 || cfg->ncams > SW_MAX_CAMS || !cfg->cams ||
+        cfg->rate.num <= 0 || cfg->rate.den <= 0 || cfg->width <= 0 || cfg->height <= 0)
+        return 0;
+    for (int i = 0; i < cfg->ncams; i++)
+        if (!cfg->cams[i])
+            return 0;
+    return 1;
+}
+
+MuxTake *mux_take_create(const MuxTakeConfig *cfg)
+{
+    MuxTake *take = NULL;
+    char *cues_text = NULL;
+    gsize cues_len = 0;
+    GError *gerr = NULL;
+    int exists = 0;
+    int ret;
+
+    if (!valid_config(cfg)) {
+        ot_log(OT_LOG_ERROR, "mux",
+               "bad take configuration (folder, 1..%d cameras, size and rate are required)", SW_MAX_CAMS);
+        return NULL;
+    }
+    if (check_dir(cfg->dir, &exists) < 0)
+        return NULL;
+    /* Read the cue list before touching the disk, so that a failure leaves nothing behind. */
+    if (cfg->cues_path && !g_file_get_contents(cfg->cues_path, &cues_text, &cues_len, &gerr)) {
+        ot_log(OT_LOG_ERROR, "mux", "cannot read cue list \"%s\": %s: check the --cues path", cfg->cues_path,
+               gerr->message);
+        g_error_free(gerr);
+        return NULL;
+    }
+
+    take = g_new0(MuxTake, 1);
+    take->cuts_fd = -1;
+    take->dir = g_strdup(cfg->dir);
+    /* No trailing '/': the folder's parents are then its dirnames (abort walks them). */
+    for (size_t n = strlen(take->dir); n > 1 && take->dir[n - 1] == '/'; n--)
+        take->dir[n - 1] = '\0';
+    take->ncams = cfg->ncams;
+    take->cams = g_new0(char *, (gsize)cfg->ncams + 1);
+    take->sources = g_new0(char *, (gsize)cfg->ncams + 1);
+    for (int i = 0; i < cfg->ncams; i++) {
+        take->cams[i] = g_strdup(cfg->cams[i]);
+        take->sources[i] = g_strdup(cfg->sources ? cfg->sources[i] : NULL);
+    }
+    take->rate = cfg->rate;
+    take->drop_frame = sw_rate_allows_drop_frame(cfg->rate);
+    take->width = cfg->width;
+    take->height = cfg->height;
+    take->codec = cfg->codec;
+    take->command_line = g_strdup(cfg->command_line);
+    take->has_cues = cfg->cues_path != NULL;
+    ret = make_take_id(take->take_id);
+    if (ret < 0) {
+        ot_log(OT_LOG_ERROR, "mux", "cannot draw a random take id (getrandom): %s", strerror(-ret));
+        goto fail;
+    }
+
+    if (!exists) {
+        take->created_top = first_missing(take->dir);
+        if (g_mkdir_with_parents(take->dir, 0755) < 0) {
+            ret = -errno;
+            ot_log(OT_LOG_ERROR, "mux", "cannot create take folder \"%s\": %s: %s", cfg->dir, strerror(-ret),
+                   fix_for(ret));
+            goto fail;
+        }
+        take->created_dir = 1;
+    }
+    take->started = now_iso8601();
+
+    if (cues_text && write_atomic(take, MUX_TAKE_CUES_FILE, cues_text, cues_len) < 0)
+        goto fail_abort;
+    if (create_cuts_file(take) < 0)
+        goto fail_abort;
+    if (write_take_json(take, NULL) < 0)
+        goto fail_abort;
+    g_free(cues_text);
+    ot_log(OT_LOG_INFO, "mux", "take %s in \"%s\"", take->take_id, take->dir);
+    return take;
+
+fail_abort:
+    g_free(cues_text);
+    mux_take_abort(&take);
+    return NULL;
+fail:
+    g_free(cues_text);
+    mux_take_free(&take);
+    return NULL;
+}
+
+void mux_take_set_cues(MuxTake *take, const SwCueList *cues)
+{
+    if (take)
+        take->cues = cues;
+}
+
+const char *mux_take_dir(const MuxTake *take)
+{
+    return take ? take->dir : NULL;
+}
+
+const char *mux_take_id(const MuxTake *take)
+{
+    return take ? take->take_id : NULL;
+}
+
+char *mux_take_path(const MuxTake *take, const char *name)
+{
+    if (!take || !name)
+        return NULL;
+    return g_build_filename(take->dir, name, NULL);
+}
+
+/* ---- cuts.jsonl ---- */
+
+static const char *cam_name(const MuxTake *take, int cam)
+{
+    return cam >= 0 && cam < take->ncams ? take->cams[cam] : NULL;
+}
+
+static int take_event(void *opaque, const SwEvent *ev)
+{
+    MuxTake *take = opaque;
+    const SwCue *cue = NULL;
+    struct timespec ts;
+    JsonBuilder *b;
+    char tc[32];
+    char *text;
+    gsize len;
+    int ret;
+
+    if (!ev)
+        return -EINVAL;
+    if (take->event_err)
+        return take->event_err;
+    if (take->cuts_fd < 0)
+        return -EPIPE;
+    if (take->cues && ev->cue_index >= 0)
+        cue = sw_cues_get(take->cues, ev->cue_index);
+    clock_gettime(CLOCK_REALTIME, &ts);
+
+    b = json_builder_new();
+    json_builder_begin_object(b);
+    add_string(b, "type", ev->type == SW_EVENT_END ? "end" : "cut");
+    add_int(b, "frame", ev->frame);
+    add_string(b, "timecode",
+               sw_timecode_format(take->rate, take->drop_frame, ev->frame, tc, (int)sizeof(tc)));
+    add_string(b, "camera", cam_name(take, ev->cam));
+    add_int(b, "cam", ev->cam);
+    add_string(b, "prev", cam_name(take, ev->prev_cam));
+    add_string(b, "origin", sw_origin_name(ev->origin));
+    add_int_or_null(b, "cue_index", ev->cue_index, ev->cue_index < 0);
+    add_int_or_null(b, "cue_line", cue ? cue->line : 0, !cue);
+    add_string(b, "label", cue ? cue->label : NULL);
+    add_int(b, "wall_ns", (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    json_builder_end_object(b);
+    text = json_to_text(b, 0, &len);
+    g_object_unref(b);
+    text = g_realloc(text, len + 2);
+    text[len++] = '\n';
+    text[len] = '\0';
+
+    /* One write per line (O_APPEND), synced: cuts are rare and each one must survive a crash. */
+    ret = write_all(take->cuts_fd, text, len);
+    if (!ret && fdatasync(take->cuts_fd) < 0)
+        ret = -errno;
+    g_free(text);
+    if (ret) {
+        char *path = g_build_filename(take->dir, MUX_TAKE_CUTS_FILE, NULL);
+        ot_log(OT_LOG_ERROR, "mux", "cannot write \"%s\": %s: %s", path, strerror(-ret), fix_for(ret));
+        g_free(path);
+        take->event_err = ret;
+    }
+    return ret;
+}
+
+SwSink mux_take_event_sink(MuxTake *take)
+{
+    SwSink sink = {0};
+    sink.opaque = take;
+    sink.event = take_event;
+    return sink;
+}
+
+/* ---- close, abort, free ---- */
+
+static int close_cuts(MuxTake *take)
+{
+    int ret = 0;
+
+    if (take->cuts_fd < 0)
+        return 0;
+    if (fdatasync(take->cuts_fd) < 0)
+        ret = -errno;
+    if (close(take->cuts_fd) < 0 && !ret)
+        ret = -errno;
+    take->cuts_fd = -1;
+    if (ret) {
+        char *path = g_build_filename(take->dir, MUX_TAKE_CUTS_FILE, NULL);
+        ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", path, strerror(-ret), fix_for(ret));
+        g_free(path);
+    }
+    return ret;
+}
+
+int mux_take_close(MuxTake *take, const MuxTakeSummary *summary)
+{
+    int ret;
+    int ret2;
+
+    if (!take || !summary)
+        return -EINVAL;
+    ret = close_cuts(take);
+    ret2 = write_take_json(take, summary);
+    take->closed = 1;
+    return ret ? ret : ret2;
+}
+
+void mux_take_abort(MuxTake **ptake)
+{
+    static const char *const names[] = {
+        MUX_TAKE_JSON_FILE,        MUX_TAKE_JSON_FILE ".tmp", MUX_TAKE_CUES_FILE,
+        MUX_TAKE_CUES_FILE ".tmp", MUX_TAKE_CUTS_FILE,        MUX_TAKE_PROGRAM_FILE,
+    };
+    MuxTake *take = ptake ? *ptake : NULL;
+
+    if (!take)
+        return;
+    if (take->cuts_fd >= 0) {
+        close(take->cuts_fd);
+        take->cuts_fd = -1;
+    }
+    /* The folder was empty when the take began: these names are this take's. */
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        char *path = g_build_filename(take->dir, names[i], NULL);
+        if (unlink(path) < 0 && errno != ENOENT)
+            ot_log(OT_LOG_WARNING, "mux", "cannot remove \"%s\": %s: remove it by hand", path,
+                   strerror(errno));
+        g_free(path);
+    }
+    /* The folder and the parents that mux_take_create made for it, innermost first. */
+    if (take->created_dir) {
+        char *path = g_strdup(take->dir);
+        for (;;) {
+            char *parent;
+            if (rmdir(path) < 0) {
+                ot_log(OT_LOG_WARNING, "mux", "cannot remove folder \"%s\": %s: remove it by hand", path,
+                       strerror(errno));
+                break;
+            }
+            if (!strcmp(path, take->created_top))
+                break;
+            parent = g_path_get_dirname(path);
+            g_free(path);
+            path = parent;
+        }
+        g_free(path);
+    }
+    mux_take_free(ptake);
+}
+
+void mux_take_free(MuxTake **ptake)
+{
+    MuxTake *take = ptake ? *ptake : NULL;
+
+    if (!take)
+        return;
+    if (take->cuts_fd >= 0)
+        close(take->cuts_fd);
+    g_free(take->dir);
+    g_free(take->created_top);
+    for (int i = 0; i < take->ncams; i++) {
+        g_free(take->cams[i]);
+        g_free(take->sources[i]);
+    }
+    g_free(take->cams);
+    g_free(take->sources);
+    g_free(take->command_line);
+    g_free(take->started);
+    g_free(take);
+    *ptake = NULL;
+}

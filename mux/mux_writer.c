@@ -1,0 +1,182 @@
+/* onetake mux: the mux thread around one MuxOutput.
+ *
+ * The program thread (SwSink.program_frame) takes an item from a preallocated pool, fills it with a new frame
+ * reference and pushes it to the work queue; the mux thread pops, encodes, writes, drops the reference and
+ * gives the item back to the pool. Both queues are SwQueues: no allocation per frame, and the pool's size
+ * bounds how many frames the mux holds (upstream buffer pools are finite). When every item is in flight,
+ * program_frame blocks on the pool: file sources are paced by the encoder.
+ *
+ * Threads and locks: `out` is used by the mux thread only, until mux_writer_finish has joined it (stats are
+ * read through mux_output_get_stats, which locks). `err` is atomic: written once by the mux thread, read by
+ * the program thread. The queues have their own locks; nothing else is shared. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "mux.h"
+#include "ot_common.h"
+#include "sw_queue.h"
+
+#define MUX_WRITER_DEFAULT_QUEUE 4
+
+typedef struct MuxItem {
+    OtFrame *frame; /* a reference of our own */
+    int64_t pts;
+    int force_key;
+} MuxItem;
+
+struct MuxWriter {
+    MuxOutput *out;
+    int gop;
+    MuxItem *items;
+    int nitems;
+    SwQueue *pool; /* free items */
+    SwQueue *work; /* items for the mux thread, in program order */
+    pthread_t thread;
+    int thread_started;
+    atomic_int err; /* the first error of the mux thread, 0 until then */
+    int finished;   /* program thread / owner only */
+    int finish_err;
+};
+
+static void *writer_main(void *arg)
+{
+    MuxWriter *w = arg;
+    MuxItem *item;
+
+    pthread_setname_np(pthread_self(), "ot-mux");
+    while ((item = sw_queue_pop(w->work))) {
+        /* After the first error keep draining, so that the program thread never blocks on a dead consumer and
+         * every reference is released; the next program_frame reports the error and the runner ends the take.
+         */
+        if (!atomic_load(&w->err)) {
+            int ret = mux_output_write(w->out, item->frame, item->pts, item->force_key);
+            if (ret < 0) {
+                int expected = 0;
+                atomic_compare_exchange_strong(&w->err, &expected, ret);
+            }
+        }
+        ot_frame_unref(&item->frame);
+        sw_queue_push(w->pool, item); /* never blocks: the pool holds every item */
+    }
+    return NULL;
+}
+
+static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
+{
+    MuxWriter *w = opaque;
+    MuxItem *item;
+    int ret;
+
+    ret = atomic_load(&w->err);
+    if (ret)
+        return ret;
+    if (w->finished || !pf || !pf->frame)
+        return w->finished ? -EPIPE : -EINVAL;
+    item = sw_queue_pop(w->pool); /* blocks while every item is in flight */
+    if (!item)
+        return -EPIPE;
+    item->frame = ot_frame_ref(pf->frame);
+    item->pts = pf->tick;
+    /* Keyframes at every cut (a clean entry point per shot) and on a fixed grid of gop frames. */
+    item->force_key = (pf->flags & SW_PF_CUT) || pf->tick % w->gop == 0;
+    ret = sw_queue_push(w->work, item);
+    if (ret < 0) {
+        ot_frame_unref(&item->frame);
+        sw_queue_push(w->pool, item);
+        return ret;
+    }
+    return 0;
+}
+
+MuxWriter *mux_writer_alloc(MuxOutput *out, int queue_len, int gop)
+{
+    MuxWriter *w;
+    int ret;
+
+    if (!out || queue_len < 0)
+        return NULL;
+    w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->out = out;
+    w->gop = gop > 0 ? gop : mux_output_get_gop(out);
+    w->nitems = queue_len > 0 ? queue_len : MUX_WRITER_DEFAULT_QUEUE;
+    atomic_init(&w->err, 0);
+    w->items = calloc((size_t)w->nitems, sizeof(*w->items));
+    w->pool = sw_queue_alloc(w->nitems);
+    w->work = sw_queue_alloc(w->nitems);
+    if (!w->items || !w->pool || !w->work)
+        goto fail;
+    for (int i = 0; i < w->nitems; i++)
+        sw_queue_push(w->pool, &w->items[i]);
+    ret = pthread_create(&w->thread, NULL, writer_main, w);
+    if (ret) {
+        ot_log(OT_LOG_ERROR, "mux", "cannot start the mux thread: %s", ot_strerror(-ret));
+        goto fail;
+    }
+    w->thread_started = 1;
+    return w;
+
+fail:
+    w->out = NULL; /* on failure out stays the caller's */
+    mux_writer_free(&w);
+    return NULL;
+}
+
+SwSink mux_writer_sink(MuxWriter *w)
+{
+    SwSink sink = {0};
+    sink.opaque = w;
+    sink.program_frame = writer_program_frame;
+    return sink;
+}
+
+int mux_writer_finish(MuxWriter *w)
+{
+    int err;
+    int ret;
+
+    if (!w)
+        return -EINVAL;
+    if (w->finished)
+        return w->finish_err;
+    w->finished = 1;
+    if (w->work)
+        sw_queue_close(w->work); /* the mux thread drains what is queued, then ends */
+    if (w->thread_started) {
+        pthread_join(w->thread, NULL);
+        w->thread_started = 0;
+    }
+    err = atomic_load(&w->err);
+    ret = w->out ? mux_output_close(w->out) : 0;
+    w->finish_err = err ? err : ret;
+    return w->finish_err;
+}
+
+void mux_writer_free(MuxWriter **pw)
+{
+    MuxWriter *w = pw ? *pw : NULL;
+
+    if (!w)
+        return;
+    mux_writer_finish(w);
+    /* The thread is joined: whatever is left in the work queue (nothing, normally) is ours to release. */
+    if (w->work) {
+        MuxItem *item;
+        while ((item = sw_queue_try_pop(w->work)))
+            ot_frame_unref(&item->frame);
+    }
+    sw_queue_free(&w->work);
+    sw_queue_free(&w->pool);
+    free(w->items);
+    mux_output_free(&w->out);
+    free(w);
+    *pw = NULL;
+}
+
+void mux_writer_get_stats(MuxWriter *w, MuxOutputStats *stats)
+{
+    mux_output_get_stats(w ? w->out : NULL, stats);
+}

@@ -1,0 +1,362 @@
+/* onetake: the per-tick switch decision. */
+#include "sw_switcher.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Staged commands between two ticks: far more than a director can press in 1/fps s. */
+#define SW_CMD_RING 64
+
+typedef enum SwCmdType {
+    SW_CMD_CUT,
+    SW_CMD_GO,
+    SW_CMD_END,
+    SW_CMD_PREVIEW,
+} SwCmdType;
+
+typedef struct SwCmd {
+    SwCmdType type;
+    int cam;
+} SwCmd;
+
+struct SwSwitcher {
+    const SwCueList *cues; /* borrowed, frozen */
+    int ncams;
+    int first_cam;
+    int ncues;
+    int64_t end_frame;
+
+    pthread_mutex_t lock; /* leaf lock: everything below */
+    SwCmd ring[SW_CMD_RING];
+    int ring_head, ring_count;
+    int staged_gos;       /* gos staged, not yet applied: a go is refused when no go cue is left for it */
+    int gos_left;         /* go cues not fired yet */
+    unsigned char *fired; /* per cue: 1 once it fired */
+    int next_timed;       /* list index of the next timed cue, ncues when none */
+    int next_go;          /* list index of the next go cue, -1 when none */
+    int next_cue;         /* first unfired cue in file order, -1 when none */
+    int director_preview; /* -1 when the director has not chosen one */
+    int64_t next_tick;
+    SwState state;
+};
+
+static int next_go_from(const SwSwitcher *sw, int from)
+{
+    for (int i = from; i < sw->ncues; i++) {
+        const SwCue *c = sw_cues_get(sw->cues, i);
+        if (c->frame < 0 && !sw->fired[i])
+            return i;
+    }
+    return -1;
+}
+
+/* Recompute the derived fields of the published state. Called with the lock held. */
+static void publish(SwSwitcher *sw)
+{
+    while (sw->next_cue >= 0 && sw->next_cue < sw->ncues && sw->fired[sw->next_cue])
+        sw->next_cue++;
+    if (sw->next_cue >= sw->ncues)
+        sw->next_cue = -1;
+
+    int preview = sw->director_preview;
+    if (preview < 0 && sw->next_cue >= 0) {
+        /* the camera of the next pending cut, timed or go, in file order */
+        for (int i = sw->next_cue; i < sw->ncues; i++) {
+            const SwCue *c = sw_cues_get(sw->cues, i);
+            if (!sw->fired[i] && c->action == SW_CUE_CUT) {
+                preview = c->cam;
+                break;
+            }
+        }
+    }
+    sw->state.preview = preview;
+    sw->state.next_cue = sw->next_cue;
+    sw->state.next_go = sw->next_go;
+    sw->state.end_frame = sw->end_frame;
+}
+
+SwSwitcher *sw_switcher_alloc(const SwCueList *cues, int ncams, int first_cam)
+{
+    if (ncams < 1 || ncams > SW_MAX_CAMS || first_cam < 0 || first_cam >= ncams)
+        return NULL;
+    int ncues = sw_cues_count(cues);
+    for (int i = 0; i < ncues; i++) {
+        const SwCue *c = sw_cues_get(cues, i);
+        if (c->action == SW_CUE_CUT && (c->cam < 0 || c->cam >= ncams))
+            return NULL; /* a cue names a camera the take does not have */
+    }
+
+    SwSwitcher *sw = calloc(1, sizeof(*sw));
+    if (!sw)
+        return NULL;
+    sw->fired = calloc((size_t)(ncues ? ncues : 1), 1);
+    if (!sw->fired)
+        goto fail;
+    if (pthread_mutex_init(&sw->lock, NULL) != 0)
+        goto fail;
+    sw->cues = cues;
+    sw->ncams = ncams;
+    sw->first_cam = first_cam;
+    sw->ncues = ncues;
+    sw->end_frame = sw_cues_end_frame(cues);
+    sw->next_timed = sw_cues_find_timed(cues, 0);
+    sw->next_go = next_go_from(sw, 0);
+    for (int i = 0; i < ncues; i++)
+        sw->gos_left += sw_cues_get(cues, i)->frame < 0;
+    sw->next_cue = ncues ? 0 : -1;
+    sw->director_preview = -1;
+    sw->state.tick = -1;
+    sw->state.program = first_cam;
+    publish(sw);
+    return sw;
+
+fail:
+    free(sw->fired);
+    free(sw);
+    return NULL;
+}
+
+void sw_switcher_free(SwSwitcher **sw)
+{
+    if (!sw || !*sw)
+        return;
+    pthread_mutex_destroy(&(*sw)->lock);
+    free((*sw)->fired);
+    free(*sw);
+    *sw = NULL;
+}
+
+int sw_switcher_ncams(const SwSwitcher *sw)
+{
+    return sw ? sw->ncams : 0;
+}
+
+/* Stage one command. Called with the lock held. */
+static int stage(SwSwitcher *sw, SwCmdType type, int cam)
+{
+    if (sw->ring_count == SW_CMD_RING)
+        return -ENOSPC;
+    sw->ring[(sw->ring_head + sw->ring_count) % SW_CMD_RING] = (SwCmd){type, cam};
+    sw->ring_count++;
+    return 0;
+}
+
+static int stage_cam(SwSwitcher *sw, SwCmdType type, int cam)
+{
+    int ret;
+    pthread_mutex_lock(&sw->lock);
+    if (sw->state.ended)
+        ret = -EPIPE;
+    else if (cam < 0 || cam >= sw->ncams)
+        ret = -EINVAL;
+    else
+        ret = stage(sw, type, cam);
+    pthread_mutex_unlock(&sw->lock);
+    return ret;
+}
+
+int sw_switcher_cut(SwSwitcher *sw, int cam)
+{
+    return sw ? stage_cam(sw, SW_CMD_CUT, cam) : -EINVAL;
+}
+
+int sw_switcher_preview(SwSwitcher *sw, int cam)
+{
+    return sw ? stage_cam(sw, SW_CMD_PREVIEW, cam) : -EINVAL;
+}
+
+int sw_switcher_go(SwSwitcher *sw)
+{
+    int ret;
+    if (!sw)
+        return -EINVAL;
+    pthread_mutex_lock(&sw->lock);
+    if (sw->state.ended)
+        ret = -EPIPE;
+    else if (sw->staged_gos >= sw->gos_left)
+        ret = -ENOENT;
+    else if ((ret = stage(sw, SW_CMD_GO, -1)) == 0)
+        sw->staged_gos++;
+    pthread_mutex_unlock(&sw->lock);
+    return ret;
+}
+
+int sw_switcher_end(SwSwitcher *sw)
+{
+    int ret;
+    if (!sw)
+        return -EINVAL;
+    pthread_mutex_lock(&sw->lock);
+    ret = sw->state.ended ? -EPIPE : stage(sw, SW_CMD_END, -1);
+    pthread_mutex_unlock(&sw->lock);
+    return ret;
+}
+
+/* ---- the tick ---- */
+
+static void add_event(SwDecision *out, SwEventType type, int64_t tick, int cam, int prev, SwOrigin origin,
+                      int cue_index)
+{
+    out->events[out->nevents++] = (SwEvent){
+        .type = type,
+        .frame = tick,
+        .cam = cam,
+        .prev_cam = prev,
+        .origin = origin,
+        .cue_index = cue_index,
+    };
+    if (type == SW_EVENT_CUT)
+        out->cut = 1;
+    else
+        out->end = 1;
+}
+
+/* Put `cam` on program. At tick 0 the first cut has no previous camera. */
+static void do_cut(SwSwitcher *sw, SwDecision *out, int *started, int cam, SwOrigin origin, int cue_index)
+{
+    int prev = *started ? sw->state.program : -1;
+    if (*started && cam == prev)
+        return; /* already on program: not a cut */
+    add_event(out, SW_EVENT_CUT, out->tick, cam, prev, origin, cue_index);
+    sw->state.program = cam;
+    *started = 1;
+    if (sw->director_preview == cam)
+        sw->director_preview = -1;
+}
+
+static void do_end(SwSwitcher *sw, SwDecision *out, SwOrigin origin, int cue_index)
+{
+    add_event(out, SW_EVENT_END, out->tick, sw->state.program, -1, origin, cue_index);
+    sw->state.ended = 1;
+    sw->ring_count = 0; /* nothing staged applies after the end */
+    sw->staged_gos = 0;
+}
+
+/* Fire cue i (timed or go). */
+static void fire(SwSwitcher *sw, SwDecision *out, int *started, int i, SwOrigin origin)
+{
+    const SwCue *c = sw_cues_get(sw->cues, i);
+    sw->fired[i] = 1;
+    if (c->action == SW_CUE_END)
+        do_end(sw, out, origin, i);
+    else
+        do_cut(sw, out, started, c->cam, origin, i);
+}
+
+int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
+{
+    if (!sw || !out)
+        return -EINVAL;
+    pthread_mutex_lock(&sw->lock);
+    if (sw->state.ended) {
+        pthread_mutex_unlock(&sw->lock);
+        return -EPIPE;
+    }
+    if (tick != sw->next_tick) {
+        pthread_mutex_unlock(&sw->lock);
+        return -EINVAL;
+    }
+    memset(out, 0, sizeof(*out));
+    out->tick = tick;
+    int started = tick > 0;
+
+    /* 1. the timed cue at this frame */
+    if (sw->next_timed < sw->ncues) {
+        const SwCue *c = sw_cues_get(sw->cues, sw->next_timed);
+        if (c->frame == tick) {
+            fire(sw, out, &started, sw->next_timed, SW_ORIGIN_CUE);
+            sw->next_timed = sw_cues_find_timed(sw->cues, tick + 1);
+        }
+    }
+    if (!started && !sw->state.ended)
+        do_cut(sw, out, &started, sw->first_cam, SW_ORIGIN_START, -1);
+
+    /* 2. the director's commands in staging order; a full event list leaves the rest for the next tick */
+    while (!sw->state.ended && sw->ring_count > 0 && out->nevents < SW_MAX_EVENTS) {
+        SwCmd cmd = sw->ring[sw->ring_head];
+        sw->ring_head = (sw->ring_head + 1) % SW_CMD_RING;
+        sw->ring_count--;
+        switch (cmd.type) {
+        case SW_CMD_CUT:
+            do_cut(sw, out, &started, cmd.cam, SW_ORIGIN_MANUAL, -1);
+            break;
+        case SW_CMD_GO:
+            sw->staged_gos--;
+            if (sw->next_go >= 0) {
+                int i = sw->next_go;
+                sw->gos_left--;
+                sw->next_go = next_go_from(sw, i + 1);
+                fire(sw, out, &started, i, SW_ORIGIN_GO);
+            }
+            break;
+        case SW_CMD_END:
+            do_end(sw, out, SW_ORIGIN_STOP, -1);
+            break;
+        case SW_CMD_PREVIEW:
+            sw->director_preview = cmd.cam;
+            break;
+        }
+    }
+
+    out->cam = sw->state.program;
+    sw->state.tick = tick;
+    sw->next_tick = tick + 1;
+    publish(sw);
+    pthread_mutex_unlock(&sw->lock);
+    return 0;
+}
+
+int sw_switcher_end_at(SwSwitcher *sw, int64_t tick, SwOrigin origin, SwDecision *out)
+{
+    if (!sw || !out || origin < SW_ORIGIN_START || origin > SW_ORIGIN_SOURCES)
+        return -EINVAL;
+    pthread_mutex_lock(&sw->lock);
+    int ret = 0;
+    if (sw->state.ended) {
+        ret = -EPIPE;
+    } else if (tick != sw->next_tick && !(tick >= 0 && tick == sw->state.tick)) {
+        ret = -EINVAL;
+    } else {
+        memset(out, 0, sizeof(*out));
+        out->tick = tick;
+        do_end(sw, out, origin, -1);
+        out->cam = sw->state.program;
+        sw->state.tick = tick;
+        sw->next_tick = tick + 1;
+        publish(sw);
+    }
+    pthread_mutex_unlock(&sw->lock);
+    return ret;
+}
+
+void sw_switcher_get_state(SwSwitcher *sw, SwState *state)
+{
+    if (!sw || !state)
+        return;
+    pthread_mutex_lock(&sw->lock);
+    *state = sw->state;
+    pthread_mutex_unlock(&sw->lock);
+}
+
+const char *sw_origin_name(SwOrigin origin)
+{
+    switch (origin) {
+    case SW_ORIGIN_START:
+        return "start";
+    case SW_ORIGIN_CUE:
+        return "cue";
+    case SW_ORIGIN_GO:
+        return "go";
+    case SW_ORIGIN_MANUAL:
+        return "manual";
+    case SW_ORIGIN_DURATION:
+        return "duration";
+    case SW_ORIGIN_STOP:
+        return "stop";
+    case SW_ORIGIN_SOURCES:
+        return "sources";
+    }
+    return "unknown";
+}

@@ -1,0 +1,62 @@
+# shellcheck shell=bash
+# Shared helpers of the shell-driven integration tests. Sourced, not run.
+# Every test writes into its own fresh folder; failing runs keep their outputs there.
+
+# The five sample cameras in CONTRACT order (the first is on program before the first cut).
+cam_names=(wide close crane drone handheld)
+cam_files=(wide.mp4 close.mp4 crane.mkv drone.mkv handheld.webm)
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# fresh_dir DIR: an empty folder (leftovers of an earlier run removed).
+fresh_dir() {
+    rm -rf "$1"
+    mkdir -p "$1"
+}
+
+# cam_args SAMPLES_DIR: --cam NAME=PATH for the five sample cameras (record options).
+cam_args() {
+    local i
+    for i in "${!cam_names[@]}"; do
+        printf -- '--cam\n%s=%s\n' "${cam_names[$i]}" "$1/${cam_files[$i]}"
+    done
+}
+
+# need_samples SAMPLES_DIR: the fixture has made every clip.
+need_samples() {
+    local f
+    for f in "${cam_files[@]}"; do
+        [ -s "$1/$f" ] ||
+            fail "sample clip $1/$f is missing: run the 'samples' test (fixture) or samples/make-samples.sh $1"
+    done
+}
+
+# need_exe PATH: an executable that the build must have made.
+need_exe() {
+    [ -x "$1" ] || fail "$1 is not built"
+}
+
+# json_int FILE KEY: the integer value of "KEY" in a (flat enough) JSON file, empty when absent.
+json_int() {
+    grep -o "\"$2\"[[:space:]]*:[[:space:]]*-\?[0-9]\+" "$1" | head -n1 | grep -o -- '-\?[0-9]\+$' || true
+}
+
+# json_str FILE KEY: the string value of "KEY", empty when absent.
+json_str() {
+    grep -o "\"$2\"[[:space:]]*:[[:space:]]*\"[^\"]*\"" "$1" | head -n1 |
+        sed 's/.*:[[:space:]]*"\(.*\)"/\1/' || true
+}
+
+# no_take_left DIR: a refused record must leave neither a master nor a take that claims to be closed.
+no_take_left() {
+    if [ -e "$1/program.mkv" ]; then
+        fail "$1/program.mkv exists after a refused record"
+    fi
+    if [ -f "$1/take.json" ] && [ "$(json_str "$1/take.json" status)" = "closed" ]; then
+        fail "$1/take.json says closed after a refused record"
+    fi
+    return 0
+}

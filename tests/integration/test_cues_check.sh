@@ -1,0 +1,37 @@
+#!/bin/bash
+# test_cues_check.sh ONETAKE CUES_DIR OUT_DIR
+#
+# `onetake cues check FILE --cams a,b`: the sample cue lists are valid (exit 0); bad lists exit non-zero with a
+# `file:line:col:` message on stderr that points at the offending token.
+set -euo pipefail
+onetake=$1 cues=$2 out=$3
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+need_exe "$onetake"
+fresh_dir "$out"
+cams=wide,close,crane,drone,handheld
+
+for f in song.cues simple.cues; do
+    rc=0
+    "$onetake" cues check "$cues/$f" --cams $cams >"$out/$f.log" 2>&1 || rc=$?
+    cat "$out/$f.log"
+    [ $rc -eq 0 ] || fail "cues check $f exited $rc"
+done
+grep -q "285" "$out/song.cues.log" || fail "cues check does not show song.cues' end at frame 285"
+
+# bad NAME CONTENT REGEX: cues check must fail and stderr must match REGEX (anchored at the file name).
+bad() {
+    local file=$out/$1 rc=0
+    printf '%b' "$2" >"$file"
+    "$onetake" cues check "$file" --cams $cams >"$out/$1.out" 2>"$out/$1.err" || rc=$?
+    cat "$out/$1.err"
+    [ $rc -ne 0 ] || fail "cues check accepted $1"
+    [ $rc -lt 128 ] || fail "cues check crashed on $1 (exit $rc)"
+    grep -qE -- "^$file:$3" "$out/$1.err" || fail "cues check on $1: stderr does not start with $file:$3"
+}
+bad unknown.cues '00:00:00:00 cut wide\n00:00:01:00 cut crane2\n' "2:17: .*crane2"
+bad order.cues '00:00:00:00 cut wide\n00:00:02:00 cut close\n00:00:01:00 cut crane\n' "3:1: "
+bad timecode.cues '# comment\n\n00:00:01:30 cut close\n' "3:1: "
+bad noaction.cues '00:00:01:00\n' "1:[0-9]+: "
+bad label.cues '00:00:01:00 cut close "unterminated\n' "1:[0-9]+: "
+echo "ok: cues check"
