@@ -13,6 +13,10 @@ enum {
 
 int cmd_record(int argc, char **argv);
 int cmd_cues(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_archive(int argc, char **argv);
 
 /* "30/1", "30000/1001", "25" -> rate. 0 or -EINVAL (logged with the option name). */
 int app_parse_rate(const char *option, const char *text, SwRate *rate);

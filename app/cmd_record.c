@@ -1,7 +1,9 @@
 /* onetake record: wires capture -> runner (switcher) -> mux for one take.
  *
- * Threads: this thread is the program thread (sw_runner_run); each camera has GStreamer streaming threads; the mux
- * writer has its own thread. Signals only set a flag that the program thread reads before every tick. */
+ * Threads: this thread is the program thread (sw_runner_run), except with the multiview window, which then runs on
+ * this (main) thread while the take runs on a program thread of its own (record_ui.c); each camera has GStreamer
+ * streaming threads; the mux writer has its own thread. Signals only set a flag that the program thread reads
+ * before every tick. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,12 +14,15 @@
 #include <glib.h>
 
 #include "app.h"
+#include "app_proof.h"
 #include "capture.h"
 #include "mux.h"
 #include "ot_common.h"
+#include "record_ui.h"
 #include "sw_cues.h"
 #include "sw_runner.h"
 #include "sw_switcher.h"
+#include "take_post.h"
 
 #define RECORD_START_TIMEOUT_MS 15000
 #define RECORD_MUX_QUEUE 4
@@ -37,6 +42,8 @@ typedef struct RecordOptions {
     char *size;
     char *fps;
     char *codec;
+    char *preset;
+    char *decode;
     char *duration;
     gboolean headless;
     gboolean iso;
@@ -46,6 +53,7 @@ typedef struct RecordOptions {
     int gop;
     gboolean quiet;
     gboolean verbose;
+    gboolean no_proof;
 } RecordOptions;
 
 typedef struct Record {
@@ -64,10 +72,14 @@ typedef struct Record {
     SwRunner *runner;
     MuxTake *take;
     MuxWriter *writer;
+    AppProof proof; /* station key and take log */
+    MuxIso *iso;       /* with --iso */
+    MuxCodec iso_codec;
     gboolean quiet;
     gboolean tty;
     gint64 start_us;
     gint64 last_progress_us;
+    RecordUi ui; /* the multiview, the roll (countdown), real-time pacing: record_ui.c */
 } Record;
 
 static void free_options(RecordOptions *o)
@@ -79,6 +91,8 @@ static void free_options(RecordOptions *o)
     g_free(o->size);
     g_free(o->fps);
     g_free(o->codec);
+    g_free(o->preset);
+    g_free(o->decode);
     g_free(o->duration);
     g_free(o->iso_codec);
     g_free(o->audio);
@@ -87,8 +101,11 @@ static void free_options(RecordOptions *o)
 
 static void free_record(Record *r)
 {
+    record_ui_free(&r->ui);
+    app_proof_free(&r->proof);
     sw_runner_free(&r->runner);
     mux_writer_free(&r->writer);
+    mux_iso_free(&r->iso);
     sw_switcher_free(&r->sw);
     for (int i = 0; i < r->ncams; i++)
         cap_camera_free(&r->cams[i]);
@@ -102,11 +119,18 @@ static void free_record(Record *r)
 /* Everything that can be checked before anything is opened or created: nothing is touched on failure. */
 static int check_options(const RecordOptions *o, Record *r)
 {
-    if (o->iso || o->iso_codec || o->audio || o->key) {
+    if (o->audio) {
         ot_log(OT_LOG_ERROR, "record", "%s is not available in this build of onetake yet: record without it",
-               o->iso || o->iso_codec ? "--iso" : o->audio ? "--audio" : "--key");
+               "--audio");
         return -ENOTSUP;
     }
+    if (o->iso_codec && !o->iso) {
+        ot_log(OT_LOG_ERROR, "record", "--iso-codec %s without --iso: add --iso to record the ISOs",
+               o->iso_codec);
+        return -EINVAL;
+    }
+    if (o->iso && app_iso_codec(o->iso_codec, &r->iso_codec) < 0)
+        return -EINVAL;
     if (!o->cams || !o->cams[0]) {
         ot_log(OT_LOG_ERROR, "record", "no camera: give at least one --cam NAME=SOURCE, e.g. --cam wide=test:smpte");
         return -EINVAL;
@@ -167,6 +191,10 @@ static int check_options(const RecordOptions *o, Record *r)
         if (r->max_frames < 1)
             r->max_frames = 1;
     }
+    if (o->decode && strcmp(o->decode, "program") && strcmp(o->decode, "all")) {
+        ot_log(OT_LOG_ERROR, "record", "--decode %s: give program or all", o->decode);
+        return -EINVAL;
+    }
     if (o->gop < 0) {
         ot_log(OT_LOG_ERROR, "record", "--gop %d: give a positive number of frames", o->gop);
         return -EINVAL;
@@ -198,6 +226,8 @@ static int check_options(const RecordOptions *o, Record *r)
 static void before_tick(void *opaque, int64_t tick)
 {
     Record *r = opaque;
+    if (tick == 0)
+        r->start_us = r->last_progress_us = g_get_monotonic_time(); /* the take starts at its roll */
     if (stop_signal) {
         ot_log(OT_LOG_WARNING, "record", "%s: ending the take cleanly at frame %" G_GINT64_FORMAT,
                stop_signal == SIGINT ? "interrupted" : "terminated", tick);
@@ -303,7 +333,13 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .codec = r->codec,
         .cues_path = o->cues,
         .command_line = command_line,
+        .gop = o->gop > 0 ? o->gop : sw_rate_nominal(r->rate),
+        .iso_codec = o->iso ? mux_codec_name(r->iso_codec) : NULL,
+        .preset = r->codec == MUX_CODEC_H264 ? o->preset : NULL,
     };
+    /* The key before the folder: a bad --key leaves nothing behind. */
+    if (app_proof_load_key(&r->proof, o->key, o->no_proof) < 0)
+        return -EINVAL;
     r->take = mux_take_create(&tc);
     if (!r->take)
         return OT_ERROR_TAKE;
@@ -313,6 +349,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     int ret = 0;
     for (int i = 0; i < r->ncams; i++) {
         r->cams[i] = cap_camera_alloc(r->names[i], r->sources[i], i, &fmt);
+        if (r->cams[i])
+            record_ui_add_camera(&r->ui, i, r->cams[i]); /* its preview branch, before it starts */
         if (!r->cams[i] || (ret = cap_camera_start(r->cams[i], RECORD_START_TIMEOUT_MS)) < 0) {
             ret = ret < 0 ? ret : OT_ERROR_SOURCE;
             goto abort;
@@ -334,7 +372,34 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .role = "program",
         .title = "onetake program",
         .timecode = start_tc,
+        .preset = o->preset,
     };
+    AppProofTake pt = {
+        .take = r->take,
+        .cams = (const char *const *)r->names,
+        .sources = (const char *const *)r->sources,
+        .ncams = r->ncams,
+        .rate = r->rate,
+        .width = r->width,
+        .height = r->height,
+        .codec = r->codec,
+        .gop = gop,
+        .has_cues = o->cues != NULL,
+        .iso_codec = o->iso ? mux_codec_name(r->iso_codec) : NULL,
+        .live = 0,
+        .pacing = "lockstep: every source pulled as fast as the program is made",
+        .command_line = command_line,
+    };
+    for (int i = 0; i < r->ncams; i++)
+        pt.live |= app_source_is_live(r->sources[i]);
+    if (pt.live)
+        pt.pacing = "live: sources deliver in real time";
+    if (app_proof_start(&r->proof, &pt) < 0) {
+        g_free(program_path);
+        ret = -EIO;
+        goto abort;
+    }
+    app_proof_output(&r->proof, 0, &oc);
     MuxOutput *out = mux_output_alloc(&oc);
     g_free(program_path);
     if (!out) {
@@ -347,7 +412,19 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         ret = -ENOMEM;
         goto abort;
     }
+    mux_writer_set_proof(r->writer, oc.proof);
 
+    if (o->iso) {
+        r->iso = app_iso_start(mux_take_dir(r->take), mux_take_id(r->take), r->names, r->sources, r->ncams,
+                               r->iso_codec, r->width, r->height, r->rate, gop, start_tc,
+                               app_proof_iso_configure, &r->proof);
+        if (!r->iso) {
+            ret = OT_ERROR_CODEC;
+            goto abort;
+        }
+    }
+
+    record_ui_open(&r->ui, o->out);
     r->sw = sw_switcher_alloc(r->cues, r->ncams, 0);
     SwSource sources[SW_MAX_CAMS];
     for (int i = 0; i < r->ncams; i++)
@@ -359,6 +436,9 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .progress_opaque = r,
         .before_tick = before_tick,
         .before_tick_opaque = r,
+        .realtime = record_ui_realtime(&r->ui),
+        /* Off-program file cameras need not be decoded when nothing else shows them (no window, no ISO). */
+        .program_only = o->headless && (!o->decode || !strcmp(o->decode, "program")),
     };
     r->runner = r->sw ? sw_runner_alloc(&rc, r->sw, sources, r->ncams) : NULL;
     if (!r->runner) {
@@ -369,6 +449,9 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     SwSink log_sink = mux_take_event_sink(r->take);
     sw_runner_add_sink(r->runner, &log_sink);
     sw_runner_add_sink(r->runner, &writer_sink);
+    SwSink iso_sink = mux_iso_sink(r->iso);
+    if (r->iso)
+        sw_runner_add_sink(r->runner, &iso_sink);
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
@@ -376,8 +459,16 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     sigaction(SIGTERM, &sa, NULL);
 
     r->start_us = r->last_progress_us = g_get_monotonic_time();
-    int run_ret = sw_runner_run(r->runner);
+    int run_ret = record_ui_run(&r->ui, r->sw, r->runner, &stop_signal);
+    if (run_ret == RECORD_UI_CANCELLED) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        ot_log(OT_LOG_WARNING, "record", "the take was cancelled before it rolled: nothing was recorded");
+        ret = run_ret;
+        goto abort;
+    }
     int mux_ret = mux_writer_finish(r->writer);
+    int post_ret = r->iso ? mux_iso_finish(r->iso) : 0;
     double wall_s = (double)(g_get_monotonic_time() - r->start_us) / G_USEC_PER_SEC;
     for (int i = 0; i < r->ncams; i++)
         cap_camera_stop(r->cams[i]);
@@ -389,21 +480,45 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     MuxOutputStats ps;
     mux_writer_get_stats(r->writer, &ps);
     ret = run_ret < 0 ? run_ret : mux_ret;
-    MuxTakeSummary sum = {.stats = &st, .program = &ps, .error = ret, .wall_seconds = wall_s};
+    /* Every output is closed: the take log's CLOSE and final signatures. */
+    int proof_ret = app_proof_close(&r->proof, &st, ret);
+    if (!ret)
+        ret = proof_ret;
+    MuxIsoStats isos[SW_MAX_CAMS];
+    for (int i = 0; i < mux_iso_count(r->iso); i++)
+        mux_iso_get_stats(r->iso, i, &isos[i]);
+    /* The cut lists before take.json says closed: a closed take has them. */
+    char **media = app_cutlist_media(r->names, r->sources, r->ncams, r->iso != NULL);
+    int cut_ret = 0; /* not a frame: nothing to cut */
+    if (st.ticks > 0)
+        cut_ret = app_write_cutlists(mux_take_dir(r->take), mux_take_id(r->take), r->rate, r->names, media,
+                                     r->ncams, st.ticks);
+    app_media_free(media, r->ncams);
+    if (!post_ret)
+        post_ret = cut_ret;
+    MuxTakeSummary sum = {.stats = &st, .program = &ps, .isos = r->iso ? isos : NULL,
+                          .nisos = mux_iso_count(r->iso), .error = ret, .wall_seconds = wall_s};
     int close_ret = mux_take_close(r->take, &sum);
     if (!ret)
         ret = close_ret;
     print_summary(r, &st, &ps, ret, wall_s);
+    app_print_iso_summary(r->iso);
     if (ret < 0)
         ot_log(OT_LOG_ERROR, "record", "the take did not close cleanly (%s): what was written so far is in %s",
                ot_strerror(ret), mux_take_dir(r->take));
-    return ret;
+    else if (post_ret < 0)
+        ot_log(OT_LOG_ERROR, "record", "the program is complete in %s, but %s (see above)",
+               mux_take_dir(r->take),
+               post_ret == cut_ret ? "the cut lists could not be written" : "an ISO failed");
+    return ret < 0 ? ret : post_ret;
 
 abort:
     /* Nothing was recorded: leave nothing behind that looks like a take. */
     for (int i = 0; i < r->ncams; i++)
         cap_camera_free(&r->cams[i]);
     mux_writer_free(&r->writer);
+    mux_iso_abort(&r->iso);
+    proof_log_free(&r->proof.log); /* its files go with the folder */
     mux_take_abort(&r->take);
     return ret;
 }
@@ -422,13 +537,21 @@ int cmd_record(int argc, char **argv)
         {"size", 0, 0, G_OPTION_ARG_STRING, &o.size, "Program size (default 1280x720)", "WxH"},
         {"fps", 0, 0, G_OPTION_ARG_STRING, &o.fps, "Program frame rate (default 30/1)", "N/D"},
         {"codec", 0, 0, G_OPTION_ARG_STRING, &o.codec, "Program codec: h264 (default) or ffv1", "CODEC"},
+        {"preset", 0, 0, G_OPTION_ARG_STRING, &o.preset, "x264 preset for h264 (default veryfast)", "PRESET"},
+        {"decode", 0, 0, G_OPTION_ARG_STRING, &o.decode,
+         "program (default): decode a file camera only while it is on program; all: every camera, always",
+         "WHAT"},
         {"duration", 0, 0, G_OPTION_ARG_STRING, &o.duration, "End after round(SECONDS x fps) frames", "SECONDS"},
         {"gop", 0, 0, G_OPTION_ARG_INT, &o.gop, "Frames between keyframes (default: one second)", "N"},
         {"headless", 0, 0, G_OPTION_ARG_NONE, &o.headless, "Record with no window", NULL},
-        {"iso", 0, 0, G_OPTION_ARG_NONE, &o.iso, "Also record every camera (not yet available)", NULL},
-        {"iso-codec", 0, 0, G_OPTION_ARG_STRING, &o.iso_codec, "ISO codec (not yet available)", "CODEC"},
+        {"iso", 0, 0, G_OPTION_ARG_NONE, &o.iso, "Also record every camera to DIR/iso/NAME.mkv", NULL},
+        {"iso-codec", 0, 0, G_OPTION_ARG_STRING, &o.iso_codec,
+         "ISO codec: ffv1 (lossless, default) or h264 (copy: not available yet)", "CODEC"},
         {"audio", 0, 0, G_OPTION_ARG_STRING, &o.audio, "Program audio from a camera (not yet available)", "NAME"},
-        {"key", 0, 0, G_OPTION_ARG_FILENAME, &o.key, "Station key (not yet available)", "FILE"},
+        {"key", 0, 0, G_OPTION_ARG_FILENAME, &o.key,
+         "Station key that signs the take (onetake keygen); default: the user's, made on first use", "FILE"},
+        {"no-proof", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o.no_proof,
+         "No take log (benchmarks only: the take cannot be verified)", NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No progress line", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "More log", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
@@ -438,6 +561,7 @@ int cmd_record(int argc, char **argv)
     char *command_line = g_strjoinv(" ", argv);
     Record r = {0};
     int ret;
+    g_option_context_add_main_entries(ctx, record_ui_entries(&r.ui), NULL);
 
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         fprintf(stderr, "onetake record: %s (see onetake record --help)\n", err->message);
@@ -458,8 +582,11 @@ int cmd_record(int argc, char **argv)
         ret = ret == OT_ERROR_CUES ? APP_EXIT_FAIL : APP_EXIT_USAGE;
         goto out;
     }
-    if (!o.headless)
-        ot_log(OT_LOG_INFO, "record", "the multiview window is not built yet: recording headless");
+    if (record_ui_check(&r.ui, o.headless, (const char *const *)r.names, r.ncams, r.rate, r.width, r.height, r.cues,
+                        r.max_frames) < 0) {
+        ret = APP_EXIT_USAGE;
+        goto out;
+    }
     if (cap_init(NULL, NULL) < 0) {
         ret = APP_EXIT_FAIL;
         goto out;

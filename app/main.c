@@ -15,10 +15,10 @@ static void usage(FILE *out)
           "commands:\n"
           "  record   --cam NAME=SOURCE [--cam ...] --out DIR [--cues FILE] ...   record a take\n"
           "  cues     check FILE [--cams a,b,c] [--fps N/D]                        check a cue list\n"
-          "  verify   DIR [--pubkey FILE] [--json]                                 verify a take (not yet built)\n"
-          "  replay   DIR --out DIR2                                               re-make a program (not yet built)\n"
-          "  archive  DIR [--out DEST] [--salvage]                                 BagIt package (not yet built)\n"
-          "  keygen   --out FILE                                                   station key (not yet built)\n"
+          "  verify   DIR [--pubkey FILE] [--json]                                 verify a take\n"
+          "  replay   DIR --out DIR2 [--codec C]                                   re-make a program from the ISOs\n"
+          "  archive  DIR [--out DEST] [--salvage] [--key FILE] | --check BAG       BagIt package of a take\n"
+          "  keygen   --out FILE                                                   station key\n"
           "\n"
           "`onetake COMMAND --help` lists a command's options.\n",
           out);
@@ -101,11 +101,19 @@ int main(int argc, char **argv)
         return cmd_record(argc - 1, argv + 1);
     if (!strcmp(cmd, "cues"))
         return cmd_cues(argc - 1, argv + 1);
+    if (!strcmp(cmd, "verify"))
+        return cmd_verify(argc - 1, argv + 1);
+    if (!strcmp(cmd, "replay"))
+        return cmd_replay(argc - 1, argv + 1);
+    if (!strcmp(cmd, "archive"))
+        return cmd_archive(argc - 1, argv + 1);
+    if (!strcmp(cmd, "keygen"))
+        return cmd_keygen(argc - 1, argv + 1);
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         usage(stdout);
         return APP_EXIT_OK;
     }
-    if (!strcmp(cmd, "verify") || !strcmp(cmd, "replay") || !strcmp(cmd, "archive") || !strcmp(cmd, "keygen")) {
+    if (!strcmp(cmd, "verify") || !strcmp(cmd, "keygen")) {
         fprintf(stderr, "onetake: `%s` is not built yet in this version of onetake\n", cmd);
         return APP_EXIT_USAGE;
     }

@@ -13,6 +13,7 @@
 #include <gst/video/video.h>
 #include <string.h>
 
+#include "cap_preview.h"
 #include "ot_common.h"
 
 #define CAP_PULL_SLICE_NS (100 * GST_MSECOND)
@@ -32,7 +33,8 @@ struct CapCamera {
     GstBus *bus;
     GstVideoInfo info;
     GstCaps *info_caps; /* caps that `info` was made from */
-    GstClockTime first_rt;
+    gboolean seekable;  /* a local file: stamped by stream time, which a seek keeps (running time restarts) */
+    gint64 first_t;     /* the first frame's running time (or stream time when seekable), -1 before it */
     int64_t seq;
     GstSample *pending; /* the first sample, pulled by cap_camera_start */
     gboolean video_linked;
@@ -41,6 +43,7 @@ struct CapCamera {
     gboolean started;
     gboolean failed;
     GMutex lock; /* protects video_linked, no_more_pads, other_streams (pad-added runs on a streaming thread) */
+    CapPreview *preview; /* the multiview's branch (cap_preview.c), or NULL; set before start */
 };
 
 /* What a frame of ours holds so that the pixels stay valid: the mapped frame and the sample. */
@@ -259,7 +262,7 @@ CapCamera *cap_camera_alloc(const char *name, const char *source, int index, con
     cam->source = g_strdup(source);
     cam->index = index;
     cam->fmt = *fmt;
-    cam->first_rt = GST_CLOCK_TIME_NONE;
+    cam->first_t = -1;
 
     if (g_str_has_prefix(source, "test:")) {
         /* Not live: in lockstep the runner pulls as fast as the program is made; the test source runs at the
@@ -274,6 +277,7 @@ CapCamera *cap_camera_alloc(const char *name, const char *source, int index, con
         cam->video_linked = TRUE;
     } else {
         char *uri = is_uri(source) ? g_strdup(source) : gst_filename_to_uri(source, NULL);
+        cam->seekable = uri && g_str_has_prefix(uri, "file://");
         if (uri)
             cam->pipeline = build_uridecodebin(cam, uri);
         else
@@ -417,20 +421,25 @@ static int wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
 
     GstClockTime pts = GST_BUFFER_PTS(buf);
     const GstSegment *seg = gst_sample_get_segment(sample);
-    GstClockTime rt = GST_CLOCK_TIME_NONE;
+    guint64 pos = 0;
+    int sign = 0;
+    /* Stream time for files (a flushing seek restarts running time but keeps stream time), running time for the
+     * rest. Signed: after an accurate seek the first frame may start a little before the segment. */
     if (GST_CLOCK_TIME_IS_VALID(pts) && seg)
-        rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, pts);
-    if (!GST_CLOCK_TIME_IS_VALID(rt)) {
+        sign = cam->seekable ? gst_segment_to_stream_time_full(seg, GST_FORMAT_TIME, pts, &pos)
+                             : gst_segment_to_running_time_full(seg, GST_FORMAT_TIME, pts, &pos);
+    if (!sign) {
         ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": frame %" G_GINT64_FORMAT " has no timestamp", cam->name,
                cam->seq);
         gst_sample_unref(sample);
         return OT_ERROR_SOURCE;
     }
-    /* Take frame 0 is the source's first frame: index by running time from the first frame, never by raw pts
-     * (an MP4 edit list shifts raw pts by the B-frame delay). */
-    if (!GST_CLOCK_TIME_IS_VALID(cam->first_rt))
-        cam->first_rt = rt;
-    int64_t t = rt >= cam->first_rt ? (int64_t)(rt - cam->first_rt) : 0;
+    gint64 when = sign > 0 ? (gint64)pos : -(gint64)pos;
+    /* Take frame 0 is the source's first frame: index by time from the first frame, never by raw pts (an MP4 edit
+     * list shifts raw pts by the B-frame delay). */
+    if (cam->first_t < 0)
+        cam->first_t = when;
+    int64_t t = when - cam->first_t;
 
     CapFrameRef *ref = g_new0(CapFrameRef, 1);
     ref->sample = sample;
@@ -485,9 +494,47 @@ void *cap_frame_gst_buffer(const OtFrame *frame)
     return ref ? gst_sample_get_buffer(ref->sample) : NULL;
 }
 
+/* Flushing, accurate seek in stream time: the decoder starts at the keyframe before t and outputs from the frame
+ * that covers t, which is what program_only needs (decode a camera only from the keyframe before its cut). */
+static int camera_seek(void *opaque, int64_t t_ns)
+{
+    CapCamera *cam = opaque;
+    if (cam->failed)
+        return OT_ERROR_SOURCE;
+    if (cam->pending)
+        gst_sample_unref(cam->pending);
+    cam->pending = NULL;
+    gint64 target = cam->first_t + t_ns;
+    if (!gst_element_seek(cam->pipeline, 1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE,
+                          GST_SEEK_TYPE_SET, target > 0 ? (guint64)target : 0, GST_SEEK_TYPE_NONE,
+                          GST_CLOCK_TIME_NONE)) {
+        ot_log(OT_LOG_WARNING, "capture", "camera \"%s\": %s refused a seek to %.3f s", cam->name, cam->source,
+               (double)t_ns / GST_SECOND);
+        return OT_ERROR_SOURCE;
+    }
+    return 0;
+}
+
+int cap_camera_enable_preview(CapCamera *cam, int width, int height)
+{
+    if (!cam || width < 2 || height < 2 || width % 2 || height % 2)
+        return -EINVAL;
+    if (cam->started || cam->preview)
+        return -EBUSY; /* the pipeline is rewired in the NULL state only, once */
+    cam->preview = cap_preview_attach(cam->pipeline, GST_ELEMENT(cam->sink), cam->name, cam->index, width, height);
+    return cam->preview ? 0 : OT_ERROR_SOURCE;
+}
+
+OtFrame *cap_camera_get_preview(CapCamera *cam, int64_t at_ns)
+{
+    return cam ? cap_preview_get(cam->preview, at_ns) : NULL;
+}
+
 SwSource cap_camera_source(CapCamera *cam)
 {
     SwSource src = {.opaque = cam, .name = cam->name, .pull = camera_pull};
+    if (cam->seekable)
+        src.seek = camera_seek;
     return src;
 }
 
@@ -519,6 +566,7 @@ void cap_camera_free(CapCamera **pcam)
         gst_object_unref(cam->bus);
     if (cam->pipeline)
         gst_object_unref(cam->pipeline);
+    cap_preview_free(&cam->preview); /* after the pipeline's threads are gone */
     gst_caps_replace(&cam->info_caps, NULL);
     g_mutex_clear(&cam->lock);
     g_free(cam->other_streams);

@@ -27,6 +27,18 @@ CapCamera *cap_camera_alloc(const char *name, const char *source, int index, con
 /* Start the pipeline and wait until its first frame is there (or an error: not video, cannot decode...), at most
  * timeout_ms. 0 or a negative error (logged). */
 int cap_camera_start(CapCamera *cam, int timeout_ms);
+/* The multiview's preview of the camera: a branch after the conform chain that scales to width x height (even, the
+ * program's aspect) on its own thread, drops frames rather than ever delaying the program, and keeps the latest
+ * frame in a slot. Call between cap_camera_alloc and cap_camera_start, once. 0, -EINVAL (bad size), -EBUSY
+ * (started, or enabled already) or OT_ERROR_SOURCE (logged). */
+int cap_camera_enable_preview(CapCamera *cam, int width, int height);
+/* A preview frame: a new reference (the caller unrefs it), or NULL when the preview is off or no frame has arrived
+ * yet. at_ns < 0: the newest. Else the latest frame at or before take-clock time at_ns among the few kept (or the
+ * oldest kept), so that a tile can show the frame of the tick the program is at: decoders of files run a few
+ * frames ahead of the program. Thread-safe: meant for the UI thread, at its own rate. pts_ns is on the camera's
+ * take clock (its first frame is 0); seq counts preview frames (a slow branch skips some). Never a program-path
+ * frame: the branch makes its own. */
+OtFrame *cap_camera_get_preview(CapCamera *cam, int64_t at_ns);
 /* The camera as a runner source (valid until cap_camera_free). */
 SwSource cap_camera_source(CapCamera *cam);
 /* Stop the pipeline (idempotent). */

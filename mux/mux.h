@@ -31,6 +31,14 @@ typedef struct MuxOutputConfig {
     const char *title;    /* Matroska title (may be NULL) */
     const char *timecode; /* start timecode tag "HH:MM:SS:FF" (may be NULL) */
     int threads;          /* encoder threads, 0 = auto */
+    const char *preset;   /* x264 preset (ultrafast ... placebo), NULL = veryfast; ignored by FFV1 */
+    /* The proof (proof/proof.h), all optional. proof: this file's stream in the take log (PKT and FILE records;
+     * at a key packet once a commit is due, the cluster is ended, flushed and fdatasync'ed and the stream's
+     * records released). proof_log: set on the program output only: it then also commits the log there.
+     * genesis: Matroska tag GENESIS (the take log's genesis hash). */
+    struct ProofStream *proof;
+    struct ProofLog *proof_log;
+    const char *genesis;
 } MuxOutputConfig;
 
 typedef struct MuxOutputStats {
@@ -72,12 +80,23 @@ SwSink mux_writer_sink(MuxWriter *w);
 int mux_writer_finish(MuxWriter *w);
 void mux_writer_free(MuxWriter **w);
 void mux_writer_get_stats(MuxWriter *w, MuxOutputStats *stats);
+/* Queue frame (a new reference is taken) with pts for the mux thread, for writers fed outside the runner's
+ * program_frame (the ISOs). block=1 waits while every item is in flight, like program_frame; block=0 never
+ * waits: -EAGAIN (nothing queued, the caller counts the drop). 0, -EAGAIN, -EPIPE after finish, or the mux
+ * thread's first error. */
+int mux_writer_push(MuxWriter *w, OtFrame *frame, int64_t pts, int force_key, int block);
+/* The program's proof stream (NULL: none): the mux thread then writes a RAW record per frame (hash of the visible
+ * pixels, before encoding), and the CUT/END events and declared repeats the sink receives. Call before the take. */
+void mux_writer_set_proof(MuxWriter *w, struct ProofStream *proof);
 
 /* The take folder (layout in docs/take-folder.md). Names of its files: */
 #define MUX_TAKE_JSON_FILE "take.json"      /* the take's record: config, then outcome */
 #define MUX_TAKE_PROGRAM_FILE "program.mkv" /* the master */
 #define MUX_TAKE_CUES_FILE "cues.txt"       /* the cue list as loaded, byte for byte */
 #define MUX_TAKE_CUTS_FILE "cuts.jsonl"     /* executed events, one JSON object per line */
+#define MUX_TAKE_EDL_FILE "cuts.edl"        /* the executed cuts as a CMX3600 EDL (mux_cutlist_write) */
+#define MUX_TAKE_OTIO_FILE "cuts.otio"      /* the executed cuts as OpenTimelineIO JSON (mux_cutlist_write) */
+#define MUX_TAKE_ISO_DIR "iso"              /* ISOs: iso/NAME.mkv (mux_iso_alloc) */
 
 typedef struct MuxTakeConfig {
     const char *dir;
@@ -89,6 +108,10 @@ typedef struct MuxTakeConfig {
     MuxCodec codec;
     const char *cues_path;  /* the cue list file as loaded, or NULL */
     const char *command_line; /* for the record, or NULL */
+    int gop;                  /* program GOP in frames, recorded for replay (0: not recorded) */
+    const char *iso_codec;    /* "ffv1"/"h264": every camera has an ISO (iso/NAME.mkv); NULL without --iso */
+    const char *replay_of;    /* take id of the take this one replays (onetake replay), or NULL */
+    const char *preset;       /* x264 preset of an h264 program (NULL: the default), recorded for replay */
 } MuxTakeConfig;
 
 typedef struct MuxTake MuxTake;
@@ -106,9 +129,66 @@ void mux_take_set_cues(MuxTake *take, const SwCueList *cues);
 /* The sink that writes every executed event to cuts.jsonl as it happens (flushed and synced per event). */
 SwSink mux_take_event_sink(MuxTake *take);
 
+/* ISOs: every camera recorded to DIR/iso/NAME.mkv from the frames the switcher sees, tapped through the
+ * runner's camera_frame sink on the take clock: ISO frame k of every camera is take frame k (a tick at which
+ * the camera had no new frame writes its previous frame again, counted in repeats). Each ISO has its own
+ * MuxWriter: mux thread and bounded queue. In lockstep (file sources) a full queue blocks the program thread,
+ * like the program's; in real time it never blocks: the frame is dropped (pts k is missing from the ISO, so
+ * later frames keep their index), counted, and declared through on_drop. */
+typedef struct MuxIsoConfig {
+    const char *dir;         /* the take folder: creates dir/iso/ and dir/iso/NAME.mkv (O_EXCL) */
+    const char *const *cams; /* camera names, in --cam order */
+    int ncams;
+    MuxCodec codec;
+    int width, height;
+    SwRate rate;
+    int gop;                 /* keyframe every gop frames (0: one second); FFV1 is intra only anyway */
+    const char *take_id;     /* Matroska TAKE_ID */
+    const char *timecode;    /* the take's start timecode (TIMECODE tag): ISO frame k is take frame k */
+    int queue_len;           /* frames each ISO may hold (0: 8) */
+    int realtime;            /* 1: never block the program thread (live sources): drop when a queue is full */
+    /* Called on the program thread once per dropped frame (cam, tick). The hook for the take log's ANOMALY
+     * record ("iso-drop"); cheap and non-blocking, like every program-thread callback. May be NULL. */
+    void (*on_drop)(void *opaque, int cam, int64_t tick);
+    void *on_drop_opaque;
+    /* Called for each ISO before its MuxOutput is made, with the config filled in: lets the caller add what
+     * it wires into every output (proof streams, preset...). May be NULL. */
+    void (*configure)(void *opaque, int cam, MuxOutputConfig *out);
+    void *configure_opaque;
+} MuxIsoConfig;
+
+typedef struct MuxIsoStats {
+    const char *camera; /* borrowed from the MuxIso */
+    const char *file;   /* "iso/NAME.mkv", relative to the take folder */
+    int64_t frames;     /* frames queued for the ISO: one per tick, repeats included */
+    int64_t repeats;    /* of those, the camera's previous frame again (no new frame at that tick) */
+    int64_t dropped;    /* ticks not written because the ISO's queue was full (real time only) */
+    int64_t failed_at;  /* tick at which the ISO failed and stopped (the take went on), -1 */
+    int error;          /* the ISO's first error, 0 */
+    MuxOutputStats out; /* the file as written */
+} MuxIsoStats;
+
+typedef struct MuxIso MuxIso;
+
+/* Creates dir/iso/ and one output + writer per camera. NULL on error (logged), leaving nothing behind. */
+MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg);
+/* The sink to add to the runner (camera_frame only). An ISO that fails is logged once and stops; the take
+ * goes on (the master comes first): mux_iso_finish returns the error and the stats say where. */
+SwSink mux_iso_sink(MuxIso *iso);
+/* Drain, close every ISO, join the threads. 0 or the first error of any ISO. */
+int mux_iso_finish(MuxIso *iso);
+int mux_iso_count(const MuxIso *iso);
+/* Counters of ISO i (thread-safe while recording; final after mux_iso_finish). */
+void mux_iso_get_stats(MuxIso *iso, int i, MuxIsoStats *stats);
+/* For failures before the first frame: remove the ISO files and dir/iso/ (made by this MuxIso), then free. */
+void mux_iso_abort(MuxIso **iso);
+void mux_iso_free(MuxIso **iso);
+
 typedef struct MuxTakeSummary {
     const SwRunnerStats *stats;
     const MuxOutputStats *program;
+    const MuxIsoStats *isos; /* one per camera with --iso, else NULL */
+    int nisos;
     int error;          /* 0 when the take closed cleanly */
     double wall_seconds;
 } MuxTakeSummary;
@@ -119,6 +199,71 @@ int mux_take_close(MuxTake *take, const MuxTakeSummary *summary);
  * so that nothing that looks like a take is left behind. Frees the take. */
 void mux_take_abort(MuxTake **take);
 void mux_take_free(MuxTake **take);
+
+/* A take folder read back (take.json), for replay and archive. Absent fields are 0/NULL/-1. */
+typedef struct MuxTakeInfo {
+    char *dir;
+    char *take_id;
+    char *status; /* "recording", "closed", "failed" */
+    SwRate rate;
+    int drop_frame;
+    int width, height;
+    MuxCodec codec;
+    int gop;        /* 0 when not recorded */
+    char *preset;   /* x264 preset, NULL for the default */
+    int ncams;
+    char **cams;    /* ncams + NULL */
+    char **sources; /* ncams + NULL */
+    int has_iso;
+    MuxCodec iso_codec;
+    int64_t *iso_dropped; /* per camera, from the close (0 when not known) */
+    int64_t frames;       /* program frames, -1 while recording */
+    char *end_reason;     /* or NULL */
+} MuxTakeInfo;
+
+/* Reads dir/take.json. NULL on error (logged with the path and what is wrong). */
+MuxTakeInfo *mux_take_info_load(const char *dir);
+void mux_take_info_free(MuxTakeInfo **info);
+
+/* cuts.jsonl read back. */
+typedef struct MuxCutEvent {
+    int end;        /* 0: cut (cam on program from frame), 1: end (frame is not recorded) */
+    int64_t frame;
+    int cam;        /* index in --cam order */
+    char *origin;   /* "start", "cue", "go", "manual", ... */
+    int cue_line;   /* line in cues.txt, 0 when not from a cue */
+    char *label;    /* the cue's label, or NULL */
+} MuxCutEvent;
+
+typedef struct MuxCutLog {
+    MuxCutEvent *events; /* in file order */
+    int nevents;
+    int ended;           /* the last event is an end */
+} MuxCutLog;
+
+/* Reads path (cuts.jsonl) against the take's camera names; a last line without its newline (a torn write) is
+ * ignored. NULL on error (logged: file, line, what). */
+MuxCutLog *mux_cut_log_load(const char *path, const char *const *cams, int ncams);
+void mux_cut_log_free(MuxCutLog **log);
+
+/* Cut lists for post, made from cuts.jsonl: cuts.edl (CMX3600: program timecode against each camera's source
+ * timecode, reels from camera names) and cuts.otio (OpenTimelineIO: Timeline > Stack > Track of Clips with
+ * ExternalReferences). With ISOs the source timecode is the record timecode (ISO frame k is take frame k). */
+typedef struct MuxCutListConfig {
+    const char *dir;          /* the take folder: reads cuts.jsonl, writes cuts.edl and cuts.otio (atomic) */
+    const char *title;        /* EDL TITLE and timeline name (NULL: "onetake take TAKE_ID") */
+    const char *take_id;
+    SwRate rate;
+    const char *const *cams;  /* camera names, in --cam order */
+    const char *const *media; /* per camera what clips point at ("iso/NAME.mkv", a file, a URI), or NULL */
+    int ncams;
+    int64_t frames;           /* the take's frame count: the end when cuts.jsonl has none (a failed take) */
+} MuxCutListConfig;
+
+int mux_cutlist_write(const MuxCutListConfig *cfg);
+/* CMX3600 reel names for the cameras: uppercase letters, digits and _, at most 8 characters, unique, never
+ * the reserved BL or AX. reels[i] needs 9 bytes. */
+void mux_cutlist_reels(const char *const *cams, int ncams, char (*reels)[9]);
 
 /* Route FFmpeg's av_log into ot_log (module "ffmpeg"), complete lines only. Call it once, after ot_log_set_level:
  * FFmpeg's own level is set to the same value. */

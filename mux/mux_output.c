@@ -24,6 +24,7 @@
 
 #include "mux.h"
 #include "ot_common.h"
+#include "proof.h"
 
 #define MUX_IO_BUFFER_SIZE (64 * 1024)
 /* Planes count as one allocation (one AVBufferRef for the frame) when they follow each other in order with at
@@ -66,6 +67,8 @@ struct MuxOutput {
     int64_t last_pts;
     int copy_logged;
     int layout_logged;
+    ProofStream *proof; /* borrowed: this file's stream in the take log, or NULL */
+    ProofLog *proof_log; /* borrowed: set on the program output, which commits the log */
 
     pthread_mutex_t stats_lock;
     MuxOutputStats stats;
@@ -140,20 +143,58 @@ static void stats_add(MuxOutput *out, int64_t *field, int64_t n)
 /* Every encoded packet passes here once, in order, in the encoder time base (pts = program frame index,
  * exactly), before the muxer rewrites it (H.264 Annex B -> length-prefixed NAL units). Hook point for the
  * proof's PKT records (stream, sequence, pts/dts/duration, key flag, size, payload hash). */
-static void on_packet(MuxOutput *out, const AVPacket *pkt)
+static int fail_av(MuxOutput *out, const char *what, int averr);
+
+/* A commit point of the proof, before the key packet at pts: end the cluster, push every byte to the file and
+ * fdatasync it, then release the stream's records (and, on the program, commit the log). The next cluster starts
+ * with this key packet, so each commit covers whole GOPs. */
+static int proof_commit(MuxOutput *out, int64_t pts)
 {
-    (void)out;
-    (void)pkt;
+    int ret = av_write_frame(out->fmt, NULL); /* ends the current cluster */
+    if (ret < 0)
+        return fail_av(out, "ending a cluster for a commit", ret);
+    avio_flush(out->pb);
+    if (out->io_err)
+        return fail_av(out, "flushing for a commit", out->io_err);
+    if (fdatasync(out->fd) < 0) {
+        ret = -errno;
+        ot_log(OT_LOG_ERROR, "mux", "cannot sync \"%s\" to the disk: %s: %s", out->path, strerror(-ret),
+               io_fix(ret));
+        out->err = ret;
+        return ret;
+    }
+    ret = proof_stream_durable(out->proof, pts);
+    if (!ret && out->proof_log)
+        ret = proof_log_commit(out->proof_log, pts);
+    if (ret < 0 && !out->err)
+        out->err = ret;
+    return ret;
+}
+
+static int on_packet(MuxOutput *out, const AVPacket *pkt)
+{
+    int ret;
+
+    if (!out->proof)
+        return 0;
+    if ((pkt->flags & AV_PKT_FLAG_KEY) && proof_stream_commit_due(out->proof, pkt->pts)) {
+        ret = proof_commit(out, pkt->pts);
+        if (ret < 0)
+            return ret;
+    }
+    ret = proof_stream_packet(out->proof, pkt->pts, pkt->dts, pkt->duration, pkt->flags & AV_PKT_FLAG_KEY,
+                              pkt->data, (size_t)pkt->size);
+    if (ret < 0 && !out->err)
+        out->err = ret;
+    return ret;
 }
 
 /* Every byte range that reaches the file passes here once, in file order: offset is where it starts in the
  * file. Hook point for the proof's FILE records (flushed ranges, running whole-file hash). */
 static void on_file_bytes(MuxOutput *out, int64_t offset, const uint8_t *buf, size_t size)
 {
-    (void)out;
-    (void)offset;
-    (void)buf;
-    (void)size;
+    if (out->proof)
+        proof_stream_file_bytes(out->proof, offset, buf, size);
 }
 
 /* AVIOContext write callback: the only place bytes go to the file. */
@@ -251,7 +292,7 @@ static int open_encoder(MuxOutput *out, const MuxOutputConfig *cfg)
             out->gop > INT_MAX / MUX_X264_KEYINT_FACTOR ? INT_MAX : out->gop * MUX_X264_KEYINT_FACTOR;
         enc->gop_size = keyint;
         enc->keyint_min = keyint; /* x264 clamps it to keyint/2+1: no early keyframe of its own either */
-        av_dict_set(&opts, "preset", "veryfast", 0);
+        av_dict_set(&opts, "preset", cfg->preset ? cfg->preset : "veryfast", 0);
         av_dict_set(&opts, "profile", "high", 0);
         av_dict_set(&opts, "forced-idr", "1", 0); /* pict_type I -> IDR, a clean cut point */
         av_dict_set(&opts, "x264-params", "scenecut=0", 0);
@@ -331,6 +372,8 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg)
         av_dict_set(&out->fmt->metadata, "title", cfg->title, 0);
     if (cfg->take_id)
         av_dict_set(&out->fmt->metadata, "TAKE_ID", cfg->take_id, 0);
+    if (cfg->genesis)
+        av_dict_set(&out->fmt->metadata, "GENESIS", cfg->genesis, 0);
     if (cfg->role)
         av_dict_set(&out->fmt->metadata, "ROLE", cfg->role, 0);
     if (cfg->role)
@@ -377,6 +420,8 @@ MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg)
     out->last_pts = INT64_MIN;
     pthread_mutex_init(&out->stats_lock, NULL);
     out->codec = cfg->codec;
+    out->proof = cfg->proof;
+    out->proof_log = cfg->proof ? cfg->proof_log : NULL;
     out->width = cfg->width;
     out->height = cfg->height;
     out->rate = cfg->rate;
@@ -544,7 +589,9 @@ static int write_packet(MuxOutput *out, AVPacket *pkt)
     pkt->stream_index = out->st->index;
     if (pkt->duration <= 0)
         pkt->duration = 1; /* one frame, in the encoder time base */
-    on_packet(out, pkt);
+    ret = on_packet(out, pkt);
+    if (ret < 0)
+        return ret;
     av_packet_rescale_ts(pkt, out->enc->time_base, out->st->time_base);
     /* av_write_frame, not interleaved: one stream, and the packet stays ours. */
     ret = av_write_frame(out->fmt, pkt);
@@ -684,6 +731,13 @@ int mux_output_close(MuxOutput *out)
             err = -errno;
             ot_log(OT_LOG_ERROR, "mux", "cannot sync \"%s\" to the disk: %s: %s", out->path, strerror(-err),
                    io_fix(err));
+        }
+        /* Complete and on the disk: the stream's final FILE record (size, whole-file hash). */
+        if (!err && out->proof) {
+            err = proof_stream_close(out->proof);
+            if (err)
+                ot_log(OT_LOG_ERROR, "mux", "cannot close the take log stream of \"%s\": %s", out->path,
+                       ot_strerror(err));
         }
         if (close(out->fd) < 0 && !err) {
             err = -errno;

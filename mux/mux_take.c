@@ -39,6 +39,10 @@ struct MuxTake {
     int width, height;
     MuxCodec codec;
     char *command_line;
+    int gop;          /* 0: not recorded */
+    char *iso_codec;  /* NULL without ISOs */
+    char *replay_of;  /* take id of the replayed take, or NULL */
+    char *preset;     /* x264 preset, or NULL */
     char *started; /* ISO 8601 UTC */
     int has_cues;
     const SwCueList *cues; /* borrowed (mux_take_set_cues) */
@@ -208,6 +212,32 @@ static void add_program(JsonBuilder *b, const MuxOutputStats *p)
     json_builder_end_object(b);
 }
 
+static void add_isos(JsonBuilder *b, const MuxIsoStats *isos, int n)
+{
+    int64_t dropped = 0;
+
+    json_builder_set_member_name(b, "iso");
+    json_builder_begin_array(b);
+    for (int i = 0; i < n; i++) {
+        const MuxIsoStats *s = &isos[i];
+        json_builder_begin_object(b);
+        add_string(b, "camera", s->camera);
+        add_string(b, "file", s->file);
+        add_int(b, "frames", s->frames);
+        add_int(b, "repeats", s->repeats);
+        add_int(b, "dropped", s->dropped);
+        add_int(b, "packets", s->out.packets);
+        add_int(b, "keyframes", s->out.keyframes);
+        add_int(b, "bytes", s->out.bytes);
+        add_int_or_null(b, "failed_at", s->failed_at, s->failed_at < 0);
+        add_string(b, "error", s->error ? ot_strerror(s->error) : NULL);
+        json_builder_end_object(b);
+        dropped += s->dropped;
+    }
+    json_builder_end_array(b);
+    add_int(b, "iso_dropped", dropped);
+}
+
 /* take.json: the fixed part at creation; summary (NULL while recording) adds the outcome. */
 static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
 {
@@ -237,6 +267,13 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
     json_builder_set_member_name(b, "drop_frame");
     json_builder_add_boolean_value(b, take->drop_frame);
     add_string(b, "codec", mux_codec_name(take->codec));
+    if (take->gop > 0)
+        add_int(b, "gop", take->gop);
+    add_string(b, "iso_codec", take->iso_codec);
+    if (take->replay_of)
+        add_string(b, "replay_of", take->replay_of);
+    if (take->preset)
+        add_string(b, "preset", take->preset);
 
     json_builder_set_member_name(b, "cameras");
     json_builder_begin_array(b);
@@ -263,6 +300,20 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
     add_string(b, "program", MUX_TAKE_PROGRAM_FILE);
     add_string(b, "cues", take->has_cues ? MUX_TAKE_CUES_FILE : NULL);
     add_string(b, "cuts", MUX_TAKE_CUTS_FILE);
+    add_string(b, "edl", MUX_TAKE_EDL_FILE);
+    add_string(b, "otio", MUX_TAKE_OTIO_FILE);
+    json_builder_set_member_name(b, "iso");
+    if (take->iso_codec) {
+        json_builder_begin_object(b);
+        for (int i = 0; i < take->ncams; i++) {
+            char *file = g_strdup_printf("%s/%s.mkv", MUX_TAKE_ISO_DIR, take->cams[i]);
+            add_string(b, take->cams[i], file);
+            g_free(file);
+        }
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
     json_builder_end_object(b);
 
     if (sum) {
@@ -280,6 +331,8 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
         }
         if (sum->program)
             add_program(b, sum->program);
+        if (sum->isos)
+            add_isos(b, sum->isos, sum->nisos);
         json_builder_set_member_name(b, "wall_seconds");
         json_builder_add_double_value(b, sum->wall_seconds);
     }
@@ -446,6 +499,10 @@ MuxTake *mux_take_create(const MuxTakeConfig *cfg)
     take->height = cfg->height;
     take->codec = cfg->codec;
     take->command_line = g_strdup(cfg->command_line);
+    take->gop = cfg->gop;
+    take->iso_codec = g_strdup(cfg->iso_codec);
+    take->replay_of = g_strdup(cfg->replay_of);
+    take->preset = g_strdup(cfg->preset);
     take->has_cues = cfg->cues_path != NULL;
     ret = make_take_id(take->take_id);
     if (ret < 0) {
@@ -618,6 +675,7 @@ void mux_take_abort(MuxTake **ptake)
     static const char *const names[] = {
         MUX_TAKE_JSON_FILE,        MUX_TAKE_JSON_FILE ".tmp", MUX_TAKE_CUES_FILE,
         MUX_TAKE_CUES_FILE ".tmp", MUX_TAKE_CUTS_FILE,        MUX_TAKE_PROGRAM_FILE,
+        "take.log",                "checkpoints.txt", /* the proof's (proof/proof.h), before the first frame */
     };
     MuxTake *take = ptake ? *ptake : NULL;
 
@@ -673,6 +731,9 @@ void mux_take_free(MuxTake **ptake)
     g_free(take->cams);
     g_free(take->sources);
     g_free(take->command_line);
+    g_free(take->iso_codec);
+    g_free(take->replay_of);
+    g_free(take->preset);
     g_free(take->started);
     g_free(take);
     *ptake = NULL;

@@ -16,6 +16,7 @@
 
 #include "mux.h"
 #include "ot_common.h"
+#include "proof.h"
 #include "sw_queue.h"
 
 #define MUX_WRITER_DEFAULT_QUEUE 4
@@ -24,6 +25,11 @@ typedef struct MuxItem {
     OtFrame *frame; /* a reference of our own */
     int64_t pts;
     int force_key;
+    /* For the proof (program writer with a proof stream only): the tick's camera, flags and events. */
+    int cam;
+    unsigned flags;
+    int nevents;
+    SwEvent events[SW_MAX_EVENTS];
 } MuxItem;
 
 struct MuxWriter {
@@ -38,7 +44,50 @@ struct MuxWriter {
     atomic_int err; /* the first error of the mux thread, 0 until then */
     int finished;   /* program thread / owner only */
     int finish_err;
+    ProofStream *proof; /* set before the take; used by the mux thread, then by finish after the join */
+    /* Events of the tick being decided, handed on with its frame (program thread only; after the runner has
+     * returned, finish writes what is left: the END). */
+    SwEvent stash[SW_MAX_EVENTS + 1];
+    int nstash;
 };
+
+static int proof_events(ProofStream *ps, const SwEvent *ev, int n)
+{
+    int ret = 0;
+    for (int i = 0; i < n && !ret; i++)
+        ret = proof_stream_event(ps, ev[i].type == SW_EVENT_END ? "end" : "cut", ev[i].frame, ev[i].cam,
+                                 ev[i].prev_cam, sw_origin_name(ev[i].origin), ev[i].cue_index);
+    return ret;
+}
+
+/* The mux thread's part of the proof for one program frame: events, declared anomalies, and the RAW record
+ * (SHA-256 of the visible pixels, here where the frame is already held: nothing on the program thread). */
+static int proof_frame(MuxWriter *w, const MuxItem *item)
+{
+    const OtFrame *f = item->frame;
+    const uint8_t *data[OT_FRAME_MAX_PLANES];
+    int width[OT_FRAME_MAX_PLANES], height[OT_FRAME_MAX_PLANES];
+    unsigned flags = (item->flags & SW_PF_CUT ? PROOF_RAW_CUT : 0) |
+                     (item->flags & SW_PF_REPEAT ? PROOF_RAW_REPEAT : 0) |
+                     (item->flags & SW_PF_LOST ? PROOF_RAW_LOST : 0);
+    int ret = proof_events(w->proof, item->events, item->nevents);
+
+    if (!ret && (item->flags & SW_PF_LOST))
+        ret = proof_stream_anomaly(w->proof, "lost", item->pts, item->cam,
+                                   "the camera on program is lost: its last frame is held");
+    else if (!ret && (item->flags & SW_PF_REPEAT))
+        ret = proof_stream_anomaly(w->proof, "repeat", item->pts, item->cam,
+                                   "no new frame from the camera on program: its last frame again");
+    for (int p = 0; p < f->nb_planes && p < OT_FRAME_MAX_PLANES; p++) {
+        data[p] = f->data[p];
+        width[p] = ot_frame_plane_width(f, p);
+        height[p] = ot_frame_plane_height(f, p);
+    }
+    if (!ret)
+        ret = proof_stream_raw(w->proof, item->pts, item->cam, f->seq, flags, f->nb_planes, data, f->linesize,
+                               width, height);
+    return ret;
+}
 
 static void *writer_main(void *arg)
 {
@@ -51,13 +100,16 @@ static void *writer_main(void *arg)
          * every reference is released; the next program_frame reports the error and the runner ends the take.
          */
         if (!atomic_load(&w->err)) {
-            int ret = mux_output_write(w->out, item->frame, item->pts, item->force_key);
+            int ret = w->proof ? proof_frame(w, item) : 0;
+            if (!ret)
+                ret = mux_output_write(w->out, item->frame, item->pts, item->force_key);
             if (ret < 0) {
                 int expected = 0;
                 atomic_compare_exchange_strong(&w->err, &expected, ret);
             }
         }
         ot_frame_unref(&item->frame);
+        item->nevents = 0;
         sw_queue_push(w->pool, item); /* never blocks: the pool holds every item */
     }
     return NULL;
@@ -81,6 +133,13 @@ static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
     item->pts = pf->tick;
     /* Keyframes at every cut (a clean entry point per shot) and on a fixed grid of gop frames. */
     item->force_key = (pf->flags & SW_PF_CUT) || pf->tick % w->gop == 0;
+    item->cam = pf->cam;
+    item->flags = pf->flags;
+    /* The tick's events travel with its frame: no lock, no allocation here. */
+    item->nevents = w->nstash < SW_MAX_EVENTS ? w->nstash : SW_MAX_EVENTS;
+    for (int i = 0; i < item->nevents; i++)
+        item->events[i] = w->stash[i];
+    w->nstash = 0;
     ret = sw_queue_push(w->work, item);
     if (ret < 0) {
         ot_frame_unref(&item->frame);
@@ -125,11 +184,31 @@ fail:
     return NULL;
 }
 
+/* Events come before their tick's program_frame (sw_runner.h): stashed until then. */
+static int writer_event(void *opaque, const SwEvent *ev)
+{
+    MuxWriter *w = opaque;
+
+    if (!w->proof || !ev)
+        return 0;
+    if (w->nstash >= (int)(sizeof(w->stash) / sizeof(w->stash[0])))
+        return -ENOSPC; /* more events than one tick can make: a bug */
+    w->stash[w->nstash++] = *ev;
+    return 0;
+}
+
+void mux_writer_set_proof(MuxWriter *w, ProofStream *proof)
+{
+    if (w)
+        w->proof = proof;
+}
+
 SwSink mux_writer_sink(MuxWriter *w)
 {
     SwSink sink = {0};
     sink.opaque = w;
     sink.program_frame = writer_program_frame;
+    sink.event = writer_event;
     return sink;
 }
 
@@ -150,6 +229,13 @@ int mux_writer_finish(MuxWriter *w)
         w->thread_started = 0;
     }
     err = atomic_load(&w->err);
+    /* The mux thread has ended: the events after the last frame (the END) are ours to log now. */
+    if (w->proof && w->nstash > 0) {
+        ret = proof_events(w->proof, w->stash, w->nstash);
+        w->nstash = 0;
+        if (ret < 0 && !err)
+            err = ret;
+    }
     ret = w->out ? mux_output_close(w->out) : 0;
     w->finish_err = err ? err : ret;
     return w->finish_err;
@@ -179,4 +265,32 @@ void mux_writer_free(MuxWriter **pw)
 void mux_writer_get_stats(MuxWriter *w, MuxOutputStats *stats)
 {
     mux_output_get_stats(w ? w->out : NULL, stats);
+}
+
+int mux_writer_push(MuxWriter *w, OtFrame *frame, int64_t pts, int force_key, int block)
+{
+    MuxItem *item;
+    int ret;
+
+    if (!w || !frame)
+        return -EINVAL;
+    ret = atomic_load(&w->err);
+    if (ret)
+        return ret;
+    if (w->finished)
+        return -EPIPE;
+    /* Real time: a writer that is behind never holds the program thread up; the caller drops and counts. */
+    item = block ? sw_queue_pop(w->pool) : sw_queue_try_pop(w->pool);
+    if (!item)
+        return block ? -EPIPE : -EAGAIN;
+    item->frame = ot_frame_ref(frame);
+    item->pts = pts;
+    item->force_key = force_key;
+    ret = sw_queue_push(w->work, item);
+    if (ret < 0) {
+        ot_frame_unref(&item->frame);
+        sw_queue_push(w->pool, item);
+        return ret;
+    }
+    return 0;
 }

@@ -10,7 +10,8 @@ pkgs=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-x fonts-dejavu-core
   libavcodec-dev libavformat-dev libavutil-dev ffmpeg
-  libsdl2-dev libssl-dev minisign xvfb
+  libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libssl-dev minisign xvfb
+  python3 time bc
 )
 missing=()
 for p in "${pkgs[@]}"; do

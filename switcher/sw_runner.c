@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ot_common.h"
 
@@ -17,6 +18,7 @@ typedef struct RunCam {
     int done;      /* no more pulls: the source ended or failed */
     int fresh;     /* cur came from the source at the current tick */
     int given;     /* cur was already handed to the sinks at an earlier tick */
+    int64_t advanced; /* last tick the camera was brought up to (program_only leaves cameras behind) */
     SwCamStats st; /* program thread only; copied into SwRunner.stats under stats_lock */
 } RunCam;
 
@@ -159,6 +161,35 @@ static void advance(RunCam *c, int index, int64_t tick, int64_t limit_ns)
         c->st.drops += promoted - 1;
 }
 
+/* program_only: a camera left behind for more than this is sought to the cut rather than decoded up to it. A
+ * second covers the GOP of most cameras: closer than that, decoding through costs no more than the seek would. */
+#define SW_RUNNER_SEEK_AHEAD_NS 1000000000LL
+
+/* Bring a camera that program_only left behind up to `tick`: seek when it is far behind, then advance. Returns 0,
+ * or a negative error when the seek failed (the camera is then decoded through, which is slower but right). */
+static int catch_up(SwRunner *r, int index, int64_t tick, int64_t limit_ns)
+{
+    RunCam *c = &r->cams[index];
+    int ret = 0;
+    if (c->advanced < tick - 1 && !c->done) {
+        int64_t t = sw_rate_frame_to_ns(r->cfg.rate, tick);
+        int64_t at = c->next ? c->next->pts_ns : c->cur ? c->cur->pts_ns : 0;
+        if (t - at > SW_RUNNER_SEEK_AHEAD_NS) {
+            ret = c->src.seek(c->src.opaque, t);
+            if (ret < 0) {
+                ot_log(OT_LOG_WARNING, "runner", "camera %s cannot seek to frame %lld (%s): decoding through",
+                       c->src.name ? c->src.name : "?", (long long)tick, ot_strerror(ret));
+            } else {
+                ot_frame_unref(&c->next);
+                pull_next(c, index);
+            }
+        }
+    }
+    advance(c, index, tick, limit_ns);
+    c->advanced = tick;
+    return ret;
+}
+
 /* A camera that failed before its first frame shows black at the size of another camera: sinks always get a
  * frame. */
 static int make_slates(SwRunner *r)
@@ -181,6 +212,39 @@ static int make_slates(SwRunner *r)
         c->cur->source = -1; /* a frame of our own */
     }
     return 0;
+}
+
+/* ---- real-time pacing ---- */
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Sleep until tick `tick` is due: start + tick/fps, from the exact integer frame time (no accumulated error), on
+ * CLOCK_MONOTONIC (NTP steps do not move it). A late tick does not sleep, so the schedule catches up by itself;
+ * how late it was is counted. */
+static void pace(SwRunner *r, int64_t tick, int64_t *start_ns)
+{
+    if (tick == 0) {
+        *start_ns = mono_ns();
+        return;
+    }
+    int64_t due = *start_ns + sw_rate_frame_to_ns(r->cfg.rate, tick);
+    struct timespec ts = {.tv_sec = (time_t)(due / 1000000000LL), .tv_nsec = (long)(due % 1000000000LL)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    int64_t late = mono_ns() - due;
+    int64_t period = sw_rate_frame_to_ns(r->cfg.rate, 1);
+    if (late > period || late > r->stats.max_late_ns) {
+        pthread_mutex_lock(&r->stats_lock);
+        r->stats.late_ticks += late > period;
+        if (late > r->stats.max_late_ns)
+            r->stats.max_late_ns = late;
+        pthread_mutex_unlock(&r->stats_lock);
+    }
 }
 
 /* ---- the loop ---- */
@@ -281,13 +345,24 @@ int sw_runner_run(SwRunner *r)
     r->ran = 1;
 
     int ret = 0;
-    for (int i = 0; i < r->ncams; i++)
+    int program_only = r->cfg.program_only;
+    for (int i = 0; i < r->ncams; i++) {
         pull_next(&r->cams[i], i);
+        r->cams[i].advanced = -1;
+        program_only &= r->cams[i].src.seek != NULL;
+    }
+    for (int s = 0; s < r->nsinks; s++)
+        program_only &= r->sinks[s].camera_frame == NULL;
+    if (r->cfg.program_only && !program_only)
+        ot_log(OT_LOG_VERBOSE, "runner", "decoding every camera: a source cannot seek or a sink needs them all");
     if ((ret = make_slates(r)) < 0)
         goto fail;
 
+    int64_t start_ns = 0;
     for (int64_t tick = 0;; tick++) {
         SwDecision d;
+        if (r->cfg.realtime)
+            pace(r, tick, &start_ns); /* before before_tick: commands staged while waiting land at this tick */
         if (r->cfg.before_tick)
             r->cfg.before_tick(r->cfg.before_tick_opaque, tick);
 
@@ -295,12 +370,38 @@ int sw_runner_run(SwRunner *r)
             ret = sw_switcher_end_at(r->sw, tick, SW_ORIGIN_STOP, &d);
         } else if (r->cfg.max_frames >= 0 && tick >= r->cfg.max_frames) {
             ret = sw_switcher_end_at(r->sw, tick, SW_ORIGIN_DURATION, &d);
+        } else if (program_only) {
+            /* The decision does not depend on the frames: decide first, then decode only the program camera. */
+            int64_t limit = sw_rate_frame_to_ns(r->cfg.rate, tick) + SW_RUNNER_TOLERANCE_NS;
+            ret = sw_switcher_tick(r->sw, tick, &d);
+            if (ret == 0 && !d.end) {
+                RunCam *pc = &r->cams[d.cam];
+                if (catch_up(r, d.cam, tick, limit) < 0)
+                    program_only = 0;
+                if (pc->done && !pc->fresh) {
+                    /* The program camera has ended: from now on every camera is decoded, as without
+                     * program_only, so that the take ends when they all have. */
+                    program_only = 0;
+                    int all_ended = 1;
+                    for (int i = 0; i < r->ncams; i++) {
+                        if (i != d.cam)
+                            catch_up(r, i, tick, limit);
+                        all_ended &= r->cams[i].done && !r->cams[i].fresh;
+                    }
+                    if (all_ended)
+                        ret = sw_switcher_end_at(r->sw, tick, SW_ORIGIN_SOURCES, &d);
+                }
+            }
         } else {
             int64_t limit = sw_rate_frame_to_ns(r->cfg.rate, tick) + SW_RUNNER_TOLERANCE_NS;
             int all_ended = 1;
             for (int i = 0; i < r->ncams; i++) {
                 RunCam *c = &r->cams[i];
-                advance(c, i, tick, limit);
+                if (c->advanced < tick - 1)
+                    catch_up(r, i, tick, limit); /* left behind while program_only was on */
+                else
+                    advance(c, i, tick, limit);
+                c->advanced = tick;
                 all_ended &= c->done && !c->fresh;
             }
             if (all_ended)
@@ -336,6 +437,8 @@ int sw_runner_run(SwRunner *r)
             goto fail;
         }
         for (int i = 0; i < r->ncams && !d.end; i++) {
+            if (r->cams[i].advanced != tick)
+                continue; /* left behind by program_only: not shown at this tick */
             r->cams[i].st.repeats += r->cams[i].given; /* shown again at this tick */
             r->cams[i].given = 1;
         }

@@ -24,6 +24,10 @@ typedef struct SwSource {
      * 0, non-decreasing). Returns 0, OT_ERROR_EOF at the end of the source, or another negative error (the camera is
      * then treated as lost: the take goes on). */
     int (*pull)(void *opaque, OtFrame **out);
+    /* Optional (NULL when the source cannot seek, e.g. a live camera): drop what is queued and go to take time
+     * t_ns, so that the next pull returns the frame at or before t_ns (or the first one after it) and the frames
+     * after it, stamped on the same take clock as before. 0 or a negative error. */
+    int (*seek)(void *opaque, int64_t t_ns);
 } SwSource;
 
 enum {
@@ -71,6 +75,10 @@ typedef struct SwRunnerStats {
     SwOrigin end_origin; /* why the take ended, valid once it has */
     int ended;
     int error;           /* negative error that ended the take, or 0 */
+    /* Real-time pacing (SwRunnerConfig.realtime): ticks that started more than one frame period after their due
+     * time, and the worst lateness. A slow sink or source shows here; a slow window must not. */
+    int64_t late_ticks;
+    int64_t max_late_ns;
 } SwRunnerStats;
 
 typedef struct SwRunnerConfig {
@@ -79,10 +87,21 @@ typedef struct SwRunnerConfig {
     /* Called on the program thread after every tick: keep it cheap (the app throttles its own output). */
     void (*progress)(void *opaque, const SwRunnerStats *stats);
     void *progress_opaque;
+    /* Decode only the camera on program (SwRunnerConfig.program_only): cameras off program are not pulled, and a
+     * camera that comes back on program more than a second ahead of where it stopped is sought to the cut instead
+     * of decoded up to it. Needs every source to have seek, and no camera_frame sink (ISOs and the multiview need
+     * every camera); otherwise it is ignored. The program is the same frame for frame; the per-camera counters then
+     * count only what was pulled. If the program camera ends, every camera is brought up to date and decoded from
+     * then on, so that "every source has ended" means the same as without it. */
+    int program_only;
     /* Called on the program thread just before tick `tick` is decided: commands staged here take effect at this
      * tick (scripted director actions). May be NULL. */
     void (*before_tick)(void *opaque, int64_t tick);
     void *before_tick_opaque;
+    /* Pace the ticks to real time: tick i starts no earlier than start + i/fps on CLOCK_MONOTONIC, start being the
+     * moment tick 0 starts. For file sources watched live (the multiview); off, files are pulled as fast as the
+     * program is made. Live sources pace themselves. */
+    int realtime;
 } SwRunnerConfig;
 
 typedef struct SwRunner SwRunner;

@@ -78,6 +78,15 @@ size_zero)
     size=0x0 refuse "size" "${one_cam[@]}"
     untouched
     ;;
+iso_codec_copy)
+    # Not available yet: said so, with what is.
+    refuse "copy .*not available yet.*ffv1" "${one_cam[@]}" --iso --iso-codec copy
+    untouched
+    ;;
+iso_codec_without_iso)
+    refuse "--iso-codec h264 without --iso" "${one_cam[@]}" --iso-codec h264
+    untouched
+    ;;
 out_not_empty)
     # A real take first (one camera, 1 s), then a second record into the same folder must refuse and leave the
     # first take exactly as it was.

@@ -26,7 +26,9 @@ typedef struct FakeSource {
     int64_t fail_at; /* pull index that fails with fail_code (and every later pull), or -1 */
     int fail_code;
     int64_t pts_offset_ns; /* added to every pts (late or early container timestamps) */
-    int64_t pulled;
+    int64_t pulled;  /* index of the next frame */
+    int64_t decoded; /* frames handed out (what decoding them would cost) */
+    int64_t seeks;
     int64_t pulls_after_end; /* pulls after EOF or failure: the runner must not ask again */
 } FakeSource;
 
@@ -52,7 +54,17 @@ static int fake_pull(void *opaque, OtFrame **out)
     f->seq = fs->pulled;
     f->pts_ns = pts_nearest(fs->rate, fs->pulled) + fs->pts_offset_ns;
     fs->pulled++;
+    fs->decoded++;
     *out = f;
+    return 0;
+}
+
+/* Like an accurate seek: the next frame is the one that covers t. */
+static int fake_seek(void *opaque, int64_t t_ns)
+{
+    FakeSource *fs = opaque;
+    fs->pulled = t_ns * fs->rate.num / (1000000000LL * fs->rate.den);
+    fs->seeks++;
     return 0;
 }
 
@@ -147,6 +159,7 @@ typedef struct Take {
     void (*before_tick)(void *opaque, int64_t tick);
     void (*progress)(void *opaque, const SwRunnerStats *stats);
     Recorder *second; /* an extra sink, or NULL */
+    int program_only; /* SwRunnerConfig.program_only, with seekable sources and no camera_frame sink */
     /* results */
     SwSwitcher *sw;
     SwRunner *runner;
@@ -177,7 +190,8 @@ static void take_run(Take *t)
     t->sw = sw_switcher_alloc(cues, t->ncams, 0);
     SwSource sources[4];
     for (int i = 0; i < t->ncams; i++)
-        sources[i] = (SwSource){.opaque = &t->src[i], .name = names[i], .pull = fake_pull};
+        sources[i] = (SwSource){.opaque = &t->src[i], .name = names[i], .pull = fake_pull,
+                                .seek = t->program_only ? fake_seek : NULL};
     SwRunnerConfig cfg = {
         .rate = R30,
         .max_frames = t->max_frames,
@@ -185,10 +199,13 @@ static void take_run(Take *t)
         .progress_opaque = t,
         .before_tick = t->before_tick,
         .before_tick_opaque = t,
+        .program_only = t->program_only,
     };
     t->runner = sw_runner_alloc(&cfg, t->sw, sources, t->ncams);
     UT_CHECK(t->runner != NULL);
     SwSink sink = rec_sink(&t->rec);
+    if (t->program_only)
+        sink.camera_frame = NULL; /* a camera_frame sink needs every camera: program_only would be off */
     UT_EQ_INT(sw_runner_add_sink(t->runner, &sink), 0);
     if (t->second) {
         sink = rec_sink(t->second);
@@ -482,7 +499,8 @@ static void test_failing_from_start(void)
     static const char *const names[] = {"wide", "close"};
     SwCueList *cues = sw_cues_parse(t2.cues, strlen(t2.cues), R30, names, 2, &err);
     sw = sw_switcher_alloc(cues, 2, 0);
-    SwSource src[2] = {{&t2.src[0], "wide", fake_pull}, {&t2.src[1], "close", fake_pull}};
+    SwSource src[2] = {{.opaque = &t2.src[0], .name = "wide", .pull = fake_pull},
+                       {.opaque = &t2.src[1], .name = "close", .pull = fake_pull}};
     SwRunnerConfig cfg = {.rate = R30, .max_frames = -1};
     SwRunner *r = sw_runner_alloc(&cfg, sw, src, 2);
     SwSink sink = {.program_frame = slate_probe};
@@ -646,7 +664,7 @@ static void test_api(void)
     SwSwitcher *sw = sw_switcher_alloc(NULL, 2, 0);
     FakeSource fs[2] = {{.cam = 0, .rate = R30, .nframes = 1, .fail_at = -1},
                         {.cam = 1, .rate = R30, .nframes = 1, .fail_at = -1}};
-    SwSource src[2] = {{&fs[0], "a", fake_pull}, {&fs[1], "b", fake_pull}};
+    SwSource src[2] = {{.opaque = &fs[0], .name = "a", .pull = fake_pull}, {.opaque = &fs[1], .name = "b", .pull = fake_pull}};
     SwRunnerConfig cfg = {.rate = R30, .max_frames = -1};
     UT_CHECK(sw_runner_alloc(&cfg, sw, src, 1) == NULL); /* not the switcher's camera count */
     UT_CHECK(sw_runner_alloc(NULL, sw, src, 2) == NULL);
@@ -676,6 +694,62 @@ static void test_api(void)
     sw_switcher_free(&sw);
 }
 
+/* program_only: the same program frame for frame, with fewer frames decoded; cameras far behind are sought. */
+static void test_program_only(void)
+{
+    const char *cues = "0 cut wide\n60 cut close\n120 cut crane\n180 cut wide\n190 cut close\n"
+                       "200 cut crane\n215 cut wide\n280 end\n";
+    Take *full = calloc(1, sizeof(Take)), *lazy = calloc(1, sizeof(Take));
+    take_init(full, 3);
+    take_init(lazy, 3);
+    full->cues = lazy->cues = cues;
+    for (int i = 0; i < 3; i++)
+        full->src[i].nframes = lazy->src[i].nframes = 300;
+    lazy->src[2].rate = full->src[2].rate = (SwRate){25, 1}; /* a camera at another rate */
+    lazy->program_only = 1;
+    take_run(full);
+    take_run(lazy);
+    expect_end(lazy, 280, SW_ORIGIN_CUE, 0, "program_only");
+    UT_EQ_INT(lazy->rec.nprog, full->rec.nprog);
+    for (int64_t i = 0; i < full->rec.nprog && i < lazy->rec.nprog; i++) {
+        const Rec *a = &full->rec.prog[i], *b = &lazy->rec.prog[i];
+        UT_CHECKF(a->cam == b->cam && a->seq == b->seq && a->source == b->source,
+                  "program_only: tick %lld: cam %d seq %lld, decoding all gives cam %d seq %lld", (long long)i,
+                  b->cam, (long long)b->seq, a->cam, (long long)a->seq);
+    }
+    int64_t decoded_full = 0, decoded_lazy = 0, seeks = 0;
+    for (int i = 0; i < 3; i++) {
+        decoded_full += full->src[i].decoded;
+        decoded_lazy += lazy->src[i].decoded;
+        seeks += lazy->src[i].seeks;
+    }
+    /* Sought: close at 60 and crane at 120 (2 and 4 s after their first frame), wide at 180 (left at 60), close at
+     * 190 (left at 120). Decoded through: crane at 200 (left at 180) and wide at 215 (left at 190), under a
+     * second behind. */
+    UT_EQ_INT(seeks, 4);
+    UT_CHECKF(decoded_lazy * 2 < decoded_full, "program_only decoded %lld frames, decoding all %lld",
+              (long long)decoded_lazy, (long long)decoded_full);
+    free(full);
+    free(lazy);
+}
+
+/* program_only when the program camera ends: every camera is brought up to date, and the take ends when they all
+ * have, as without program_only. */
+static void test_program_only_sources_end(void)
+{
+    Take *t = calloc(1, sizeof(Take));
+    take_init(t, 2);
+    t->cues = "0 cut wide\n50 cut close\n";
+    t->src[0].nframes = 100;
+    t->src[1].nframes = 80;
+    t->program_only = 1;
+    take_run(t);
+    expect_end(t, 100, SW_ORIGIN_SOURCES, 0, "program_only, sources end");
+    expect_prog(t, 79, 1, 79, 0, "program_only, close's last frame");
+    expect_prog(t, 80, 1, 79, SW_PF_REPEAT | SW_PF_LOST, "program_only, close held");
+    free(t);
+}
+
 int main(void)
 {
     test_api();
@@ -691,5 +765,7 @@ int main(void)
     test_end_cue();
     test_stop_thread();
     test_sink_error();
+    test_program_only();
+    test_program_only_sources_end();
     return ut_finish("test_runner");
 }

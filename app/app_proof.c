@@ -1,0 +1,156 @@
+/* onetake app: the proof wired into a take (app_proof.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "app_proof.h"
+#include "ot_common.h"
+
+int app_proof_load_key(AppProof *p, const char *path, int disabled)
+{
+    const char *env = g_getenv("OT_NO_PROOF");
+    char kid[17];
+    int created = 0;
+
+    memset(p, 0, sizeof(*p));
+    p->disabled = disabled || (env && *env && strcmp(env, "0"));
+    if (p->disabled) {
+        ot_log(OT_LOG_WARNING, "record",
+               "the proof is off (--no-proof or OT_NO_PROOF): this take will have no "
+               "take log and `onetake verify` cannot vouch for it");
+        return 0;
+    }
+    if (path) {
+        p->station = proof_key_load(path);
+        return p->station ? 0 : -EINVAL;
+    }
+    p->station = proof_key_load_default(&created);
+    if (!p->station) {
+        char *def = proof_key_default_path();
+        ot_log(OT_LOG_ERROR, "record",
+               "no station key: make one with `onetake keygen --out FILE` and give --key "
+               "FILE (the default %s could not be used)",
+               def);
+        g_free(def);
+        return -EINVAL;
+    }
+    {
+        char *def = proof_key_default_path();
+        if (created)
+            ot_log(OT_LOG_INFO, "record",
+                   "made a new station key %s in %s (public key %s.pub): keep it, and give "
+                   "its .pub to QA to pin with `onetake verify --pubkey`",
+                   proof_key_id_hex(p->station, kid), def, def);
+        else
+            ot_log(OT_LOG_INFO, "record",
+                   "signing with the default station key %s (%s); --key FILE picks another",
+                   proof_key_id_hex(p->station, kid), def);
+        g_free(def);
+    }
+    return 0;
+}
+
+int app_proof_start(AppProof *p, const AppProofTake *t)
+{
+    ProofStreamInfo streams[1 + SW_MAX_CAMS];
+    char *isofiles[SW_MAX_CAMS] = {0}, *isoroles[SW_MAX_CAMS] = {0};
+    char *cues = NULL;
+    int n = 0;
+
+    if (p->disabled)
+        return 0;
+    streams[n++] = (ProofStreamInfo){.role = "program",
+                                     .file = MUX_TAKE_PROGRAM_FILE,
+                                     .codec = mux_codec_name(t->codec),
+                                     .tb_num = t->rate.den,
+                                     .tb_den = t->rate.num};
+    for (int i = 0; t->iso_codec && i < t->ncams && i < SW_MAX_CAMS; i++) {
+        isofiles[i] = g_strdup_printf("%s/%s.mkv", MUX_TAKE_ISO_DIR, t->cams[i]);
+        isoroles[i] = g_strdup_printf("iso %s", t->cams[i]);
+        streams[n++] = (ProofStreamInfo){.role = isoroles[i],
+                                         .file = isofiles[i],
+                                         .codec = t->iso_codec,
+                                         .tb_num = t->rate.den,
+                                         .tb_den = t->rate.num};
+    }
+    if (t->has_cues)
+        cues = mux_take_path(t->take, MUX_TAKE_CUES_FILE);
+    ProofLogConfig cfg = {
+        .dir = mux_take_dir(t->take),
+        .take_id = mux_take_id(t->take),
+        .station = p->station,
+        .cams = t->cams,
+        .sources = t->sources,
+        .ncams = t->ncams,
+        .rate_num = t->rate.num,
+        .rate_den = t->rate.den,
+        .width = t->width,
+        .height = t->height,
+        .codec = mux_codec_name(t->codec),
+        .gop = t->gop,
+        .cues_file = cues,
+        .live = t->live,
+        .pacing = t->pacing,
+        .command_line = t->command_line,
+        .streams = streams,
+        .nstreams = n,
+    };
+    p->log = proof_log_alloc(&cfg);
+    p->nstreams = n;
+    g_free(cues);
+    for (int i = 0; i < SW_MAX_CAMS; i++) {
+        g_free(isofiles[i]);
+        g_free(isoroles[i]);
+    }
+    return p->log ? 0 : -EIO;
+}
+
+void app_proof_output(AppProof *p, int stream, MuxOutputConfig *oc)
+{
+    if (!p || p->disabled || !p->log)
+        return;
+    oc->proof = proof_log_stream(p->log, stream);
+    oc->proof_log = stream == 0 ? p->log : NULL;
+    oc->genesis = proof_log_genesis_hex(p->log);
+}
+
+void app_proof_iso_configure(void *opaque, int cam, MuxOutputConfig *oc)
+{
+    AppProof *p = opaque;
+    if (p && 1 + cam < p->nstreams)
+        app_proof_output(p, 1 + cam, oc);
+}
+
+int app_proof_close(AppProof *p, const SwRunnerStats *st, int error)
+{
+    ProofCloseInfo ci = {
+        .reason = error       ? "failed"
+                  : st->ended ? sw_origin_name(st->end_origin)
+                              : "unknown",
+        .error = error,
+        .frames = st->ticks,
+        .cuts = st->cuts,
+        .program_repeats = st->program_repeats,
+    };
+    int ret;
+
+    if (!p || p->disabled || !p->log)
+        return 0;
+    ret = proof_log_close(p->log, &ci);
+    if (ret < 0)
+        ot_log(OT_LOG_ERROR, "record",
+               "the take log could not be closed (%s): `onetake verify` will say how far "
+               "the take is attested",
+               ot_strerror(ret));
+    return ret;
+}
+
+void app_proof_free(AppProof *p)
+{
+    if (!p)
+        return;
+    proof_log_free(&p->log);
+    proof_key_free(&p->station);
+}

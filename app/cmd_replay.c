@@ -1,0 +1,371 @@
+/* onetake replay DIR --out DIR2: re-make the program of the take in DIR from its ISOs and its executed cuts.
+ *
+ * The switcher core runs again (SwSwitcher + SwRunner), with capture reading DIR/iso/NAME.mkv as the cameras
+ * and no cue list: every executed cut of DIR/cuts.jsonl, whatever its origin (cue, go, manual), is staged as
+ * a manual cut just before its frame, and the end at its frame. Because ISO frame k of every camera is take
+ * frame k, tick k of the replay sees exactly the frames tick k of the take saw: with lossless ISOs every
+ * program frame is the original's, and with the same deterministic encoder settings every packet too (FFV1;
+ * H.264 with the same preset and thread count). The new program goes to DIR2, a take folder of its own
+ * (take.json says "replay_of").
+ *
+ * Threads: as in record (this thread is the program thread; capture and mux have their own). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "app.h"
+#include "archive.h"
+#include "capture.h"
+#include "mux.h"
+#include "ot_common.h"
+#include "sw_runner.h"
+#include "sw_switcher.h"
+#include "take_post.h"
+
+#define REPLAY_START_TIMEOUT_MS 15000
+#define REPLAY_MUX_QUEUE 4
+
+typedef struct Replay {
+    char *src_dir; /* the take's files: DIR, or DIR/data for a bag */
+    MuxTakeInfo *info;
+    MuxCutLog *cuts;
+    int next_event; /* next event of cuts to stage */
+    MuxCodec codec;
+    int gop;
+    char **iso_paths; /* ncams + NULL */
+    CapCamera *cams[SW_MAX_CAMS];
+    SwSwitcher *sw;
+    SwRunner *runner;
+    MuxTake *take;
+    MuxWriter *writer;
+    int quiet;
+    int tty;
+    gint64 last_progress_us;
+} Replay;
+
+static void free_replay(Replay *r)
+{
+    sw_runner_free(&r->runner);
+    mux_writer_free(&r->writer);
+    sw_switcher_free(&r->sw);
+    for (int i = 0; r->info && i < r->info->ncams; i++)
+        cap_camera_free(&r->cams[i]);
+    mux_take_free(&r->take);
+    mux_cut_log_free(&r->cuts);
+    g_clear_pointer(&r->iso_paths, g_strfreev);
+    mux_take_info_free(&r->info);
+    g_clear_pointer(&r->src_dir, g_free);
+}
+
+/* The executed events at this frame, staged in log order, so that they execute at it again. */
+static void before_tick(void *opaque, int64_t tick)
+{
+    Replay *r = opaque;
+
+    for (; r->next_event < r->cuts->nevents; r->next_event++) {
+        const MuxCutEvent *ev = &r->cuts->events[r->next_event];
+        int ret;
+        if (ev->frame > tick)
+            break;
+        ret = ev->end ? sw_switcher_end(r->sw) : sw_switcher_cut(r->sw, ev->cam);
+        if (ret < 0)
+            ot_log(OT_LOG_WARNING, "replay",
+                   "the %s at frame %" PRId64 " (line %d of %s) could not be staged: %s",
+                   ev->end ? "end" : "cut", ev->frame, r->next_event + 1, MUX_TAKE_CUTS_FILE,
+                   ot_strerror(ret));
+    }
+}
+
+static void progress(void *opaque, const SwRunnerStats *st)
+{
+    Replay *r = opaque;
+    gint64 now = g_get_monotonic_time();
+    if (r->quiet || now - r->last_progress_us < G_USEC_PER_SEC)
+        return;
+    r->last_progress_us = now;
+    fprintf(stderr, "%sreplay: frame %" PRId64 " of %" PRId64 "%s", r->tty ? "\r" : "", st->ticks,
+            r->info->frames, r->tty ? "\033[K" : "\n");
+}
+
+/* Everything checked before DIR2 is created. */
+static int prepare(Replay *r, const char *dir, const char *codec)
+{
+    char *cuts_path;
+
+    r->src_dir = archive_bag_payload_dir(dir);
+    r->info = mux_take_info_load(r->src_dir);
+    if (!r->info)
+        return -EINVAL;
+    const MuxTakeInfo *in = r->info;
+    if (!in->has_iso) {
+        ot_log(OT_LOG_ERROR, "replay",
+               "the take in \"%s\" has no ISOs: replay re-makes the program from them; "
+               "record with --iso",
+               dir);
+        return -ENOENT;
+    }
+    r->iso_paths = g_new0(char *, (gsize)in->ncams + 1);
+    for (int i = 0; i < in->ncams; i++) {
+        char *file = g_strdup_printf("%s/%s.mkv", MUX_TAKE_ISO_DIR, in->cams[i]);
+        r->iso_paths[i] = g_build_filename(r->src_dir, file, NULL);
+        g_free(file);
+        if (!g_file_test(r->iso_paths[i], G_FILE_TEST_IS_REGULAR)) {
+            ot_log(OT_LOG_ERROR, "replay", "the ISO of camera \"%s\" is missing: %s", in->cams[i],
+                   r->iso_paths[i]);
+            return -ENOENT;
+        }
+        if (in->iso_dropped[i] > 0)
+            ot_log(OT_LOG_WARNING, "replay",
+                   "the ISO of camera \"%s\" dropped %" PRId64 " frames while recording: "
+                   "where it is on program at those frames the replay shows the frame before the gap",
+                   in->cams[i], in->iso_dropped[i]);
+    }
+    if (in->iso_codec != MUX_CODEC_FFV1)
+        ot_log(OT_LOG_WARNING, "replay",
+               "the ISOs are %s (lossy): the replay cuts at the same frames but its "
+               "pixels are the ISOs', not the cameras'",
+               mux_codec_name(in->iso_codec));
+    if (strcmp(in->status, "closed"))
+        ot_log(OT_LOG_WARNING, "replay", "the take is \"%s\", not closed: replaying what it recorded",
+               in->status);
+
+    cuts_path = g_build_filename(r->src_dir, MUX_TAKE_CUTS_FILE, NULL);
+    r->cuts = mux_cut_log_load(cuts_path, (const char *const *)in->cams, in->ncams);
+    g_free(cuts_path);
+    if (!r->cuts)
+        return -EINVAL;
+
+    r->codec = in->codec;
+    if (codec && mux_codec_from_name(codec, &r->codec) < 0) {
+        ot_log(OT_LOG_ERROR, "replay", "--codec %s: give h264 or ffv1", codec);
+        return -EINVAL;
+    }
+    r->gop = in->gop > 0 ? in->gop : sw_rate_nominal(in->rate);
+    return 0;
+}
+
+/* The replay's executed cuts against the original's: the same cameras from the same frames (origins differ:
+ * every replayed cut is manual). 0 when they match, else 1 after saying where they part. */
+static int compare_cuts(const Replay *r, const char *out_dir)
+{
+    char *path = g_build_filename(out_dir, MUX_TAKE_CUTS_FILE, NULL);
+    MuxCutLog *got = mux_cut_log_load(path, (const char *const *)r->info->cams, r->info->ncams);
+    int differ = 0;
+
+    g_free(path);
+    if (!got)
+        return 1;
+    int n = got->nevents > r->cuts->nevents ? got->nevents : r->cuts->nevents;
+    for (int i = 0; i < n && !differ; i++) {
+        const MuxCutEvent *a = i < r->cuts->nevents ? &r->cuts->events[i] : NULL;
+        const MuxCutEvent *b = i < got->nevents ? &got->events[i] : NULL;
+        if (!a || !b || a->end != b->end || a->frame != b->frame || a->cam != b->cam) {
+            ot_log(OT_LOG_ERROR, "replay", "executed event %d differs: the take has %s, the replay %s", i + 1,
+                   a ? (a->end ? "an end" : r->info->cams[a->cam]) : "nothing",
+                   b ? (b->end ? "an end" : r->info->cams[b->cam]) : "nothing");
+            differ = 1;
+        }
+    }
+    mux_cut_log_free(&got);
+    return differ;
+}
+
+static int run_replay(Replay *r, const char *out_dir, const char *command_line)
+{
+    const MuxTakeInfo *in = r->info;
+    CapFormat fmt = {.width = in->width, .height = in->height, .rate = in->rate};
+    char start_tc[32];
+    int first_cam = r->cuts->events[0].end ? 0 : r->cuts->events[0].cam;
+    int ret = 0;
+
+    MuxTakeConfig tc = {
+        .dir = out_dir,
+        .cams = (const char *const *)in->cams,
+        .sources = (const char *const *)r->iso_paths,
+        .ncams = in->ncams,
+        .rate = in->rate,
+        .width = in->width,
+        .height = in->height,
+        .codec = r->codec,
+        .command_line = command_line,
+        .gop = r->gop,
+        .replay_of = in->take_id,
+        .preset = r->codec == MUX_CODEC_H264 ? in->preset : NULL,
+    };
+    r->take = mux_take_create(&tc);
+    if (!r->take)
+        return OT_ERROR_TAKE;
+
+    for (int i = 0; i < in->ncams; i++) {
+        r->cams[i] = cap_camera_alloc(in->cams[i], r->iso_paths[i], i, &fmt);
+        if (!r->cams[i] || (ret = cap_camera_start(r->cams[i], REPLAY_START_TIMEOUT_MS)) < 0) {
+            ret = ret < 0 ? ret : OT_ERROR_SOURCE;
+            goto abort;
+        }
+    }
+    sw_timecode_format(in->rate, in->drop_frame, 0, start_tc, sizeof(start_tc));
+    char *program_path = mux_take_path(r->take, MUX_TAKE_PROGRAM_FILE);
+    char *title = g_strdup_printf("onetake program (replay of take %s)", in->take_id);
+    MuxOutputConfig oc = {
+        .path = program_path,
+        .codec = r->codec,
+        .width = in->width,
+        .height = in->height,
+        .rate = in->rate,
+        .gop = r->gop,
+        .take_id = mux_take_id(r->take),
+        .role = "program",
+        .title = title,
+        .timecode = start_tc,
+        .preset = r->codec == MUX_CODEC_H264 ? in->preset : NULL, /* x264's output depends on it */
+    };
+    MuxOutput *out = mux_output_alloc(&oc);
+    g_free(program_path);
+    g_free(title);
+    if (!out) {
+        ret = OT_ERROR_CODEC;
+        goto abort;
+    }
+    r->writer = mux_writer_alloc(out, REPLAY_MUX_QUEUE, r->gop);
+    if (!r->writer) {
+        mux_output_free(&out);
+        ret = -ENOMEM;
+        goto abort;
+    }
+
+    /* The first event names the camera on program at frame 0; the rest are staged at their frames. */
+    r->sw = sw_switcher_alloc(NULL, in->ncams, first_cam);
+    r->next_event = r->cuts->events[0].end ? 0 : 1;
+    SwSource sources[SW_MAX_CAMS];
+    for (int i = 0; i < in->ncams; i++)
+        sources[i] = cap_camera_source(r->cams[i]);
+    SwRunnerConfig rc = {
+        .rate = in->rate,
+        .max_frames = -1,
+        .progress = progress,
+        .progress_opaque = r,
+        .before_tick = before_tick,
+        .before_tick_opaque = r,
+    };
+    r->runner = r->sw ? sw_runner_alloc(&rc, r->sw, sources, in->ncams) : NULL;
+    if (!r->runner) {
+        ret = -ENOMEM;
+        goto abort;
+    }
+    SwSink log_sink = mux_take_event_sink(r->take);
+    SwSink writer_sink = mux_writer_sink(r->writer);
+    sw_runner_add_sink(r->runner, &log_sink);
+    sw_runner_add_sink(r->runner, &writer_sink);
+
+    gint64 start_us = g_get_monotonic_time();
+    r->last_progress_us = start_us;
+    int run_ret = sw_runner_run(r->runner);
+    int mux_ret = mux_writer_finish(r->writer);
+    double wall_s = (double)(g_get_monotonic_time() - start_us) / G_USEC_PER_SEC;
+    for (int i = 0; i < in->ncams; i++)
+        cap_camera_stop(r->cams[i]);
+
+    SwRunnerStats st;
+    sw_runner_get_stats(r->runner, &st);
+    MuxOutputStats ps;
+    mux_writer_get_stats(r->writer, &ps);
+    ret = run_ret < 0 ? run_ret : mux_ret;
+    /* The replay's cameras are the original ISOs: its cut lists point at them. */
+    char **media = g_new0(char *, (gsize)in->ncams + 1);
+    for (int i = 0; i < in->ncams; i++)
+        media[i] = g_canonicalize_filename(r->iso_paths[i], NULL);
+    int cut_ret = app_write_cutlists(mux_take_dir(r->take), mux_take_id(r->take), in->rate, in->cams, media,
+                                     in->ncams, st.ticks);
+    app_media_free(media, in->ncams);
+    MuxTakeSummary sum = {.stats = &st, .program = &ps, .error = ret, .wall_seconds = wall_s};
+    int close_ret = mux_take_close(r->take, &sum);
+    if (!ret)
+        ret = close_ret;
+    if (r->tty && !r->quiet)
+        fputc('\n', stderr);
+    if (ret < 0) {
+        ot_log(OT_LOG_ERROR, "replay", "the replay failed (%s): what was written so far is in %s",
+               ot_strerror(ret), mux_take_dir(r->take));
+        return ret;
+    }
+    int differ = compare_cuts(r, mux_take_dir(r->take));
+    if (in->frames >= 0 && st.ticks != in->frames) {
+        ot_log(OT_LOG_ERROR, "replay", "the replay has %" PRId64 " frames, the take %" PRId64 ": %s",
+               st.ticks, in->frames,
+               st.ticks < in->frames ? "an ISO is shorter than the take" : "the cut log has no end");
+        differ = 1;
+    }
+    printf("replay of take %s: %" PRId64 " frames, %" PRId64 " cuts, in %.1f s: %s\n", in->take_id, st.ticks,
+           st.cuts, wall_s, differ ? "DIFFERS from the take" : "same frames and cuts as the take");
+    printf("  program: %s/%s (%s, %.1f MB, %" PRId64 " packets), take %s\n", mux_take_dir(r->take),
+           MUX_TAKE_PROGRAM_FILE, mux_codec_name(r->codec), (double)ps.bytes / 1e6, ps.packets,
+           mux_take_id(r->take));
+    if (differ)
+        return OT_ERROR_TAKE;
+    return cut_ret;
+
+abort:
+    for (int i = 0; i < in->ncams; i++)
+        cap_camera_free(&r->cams[i]);
+    mux_writer_free(&r->writer);
+    mux_take_abort(&r->take);
+    return ret;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+    char *out = NULL, *codec = NULL;
+    gboolean quiet = FALSE, verbose = FALSE;
+    GOptionEntry entries[] = {
+        {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The new take folder (new or empty)", "DIR2"},
+        {"codec", 0, 0, G_OPTION_ARG_STRING, &codec, "Program codec: h264 or ffv1 (default: the take's)",
+         "CODEC"},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line", NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "More log", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *ctx = g_option_context_new("DIR - re-make the program of a take from its ISOs and cuts");
+    char *command_line = g_strjoinv(" ", argv);
+    GError *err = NULL;
+    Replay r = {0};
+    int ret;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        fprintf(stderr, "onetake replay: %s (see onetake replay --help)\n", err->message);
+        ret = APP_EXIT_USAGE;
+        goto out;
+    }
+    if (argc != 2 || !out) {
+        fprintf(stderr,
+                "onetake replay: give the take folder and a new folder: onetake replay DIR --out DIR2\n");
+        ret = APP_EXIT_USAGE;
+        goto out;
+    }
+    if (verbose)
+        ot_log_set_level(OT_LOG_VERBOSE);
+    r.quiet = quiet;
+    r.tty = isatty(STDERR_FILENO);
+    if (prepare(&r, argv[1], codec) < 0) {
+        ret = APP_EXIT_USAGE;
+        goto out;
+    }
+    if (cap_init(NULL, NULL) < 0) {
+        ret = APP_EXIT_FAIL;
+        goto out;
+    }
+    mux_init_logging();
+    ret = run_replay(&r, out, command_line) < 0 ? APP_EXIT_FAIL : APP_EXIT_OK;
+    free_replay(&r);
+    cap_deinit();
+out:
+    free_replay(&r);
+    g_free(out);
+    g_free(codec);
+    g_free(command_line);
+    g_clear_error(&err);
+    g_option_context_free(ctx);
+    return ret;
+}

@@ -1,0 +1,38 @@
+/* onetake app: what record and replay share after the switcher: ISO options, the cut lists for post, the ISO
+ * summary. */
+#ifndef TAKE_POST_H
+#define TAKE_POST_H
+
+#include <stdint.h>
+
+#include "mux.h"
+
+/* --iso-codec NAME -> codec: "ffv1" (also NULL: the default) or "h264". "copy" (the camera's own packets, not
+ * re-encoded) is refused as not available yet. 0, -EINVAL or -ENOTSUP (logged with a fix). */
+int app_iso_codec(const char *name, MuxCodec *codec);
+
+/* 1 when the source delivers in real time whatever the program does (a device, a network stream, a pipe:
+ * fragment), 0 for a file, a file:// URI and test: (pulled in lockstep). Decides whether a late ISO may block
+ * (lockstep) or must drop (real time). */
+int app_source_is_live(const char *source);
+
+/* What the cut lists point at for each camera: "iso/NAME.mkv" with ISOs; else a file source's absolute path,
+ * a URI as given, NULL for test:/pipe: sources (nothing to link). g_strfreev the result (ncams entries +
+ * NULL; a NULL entry ends g_strfreev early, so free it with app_media_free). */
+char **app_cutlist_media(char **names, char **sources, int ncams, int iso);
+void app_media_free(char **media, int ncams);
+
+/* cuts.edl and cuts.otio in dir from its cuts.jsonl. 0 or negative (logged). */
+int app_write_cutlists(const char *dir, const char *take_id, SwRate rate, char **names, char **media,
+                       int ncams, int64_t frames);
+
+/* The ISOs of a take: dir/iso/NAME.mkv per camera, tagged with the take id and start timecode. Real time
+ * (drop when full) when any source is live. NULL on error (logged, nothing left behind). */
+MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char **sources, int ncams,
+                      MuxCodec codec, int width, int height, SwRate rate, int gop, const char *timecode,
+                      void (*configure)(void *opaque, int cam, MuxOutputConfig *out), void *configure_opaque);
+
+/* One line per ISO on stdout (frames, repeats, drops, size). */
+void app_print_iso_summary(MuxIso *iso);
+
+#endif

@@ -1,0 +1,293 @@
+/* onetake mux: ISOs, one Matroska file per camera (layout: docs/take-folder.md, "iso/").
+ *
+ * The tap is the runner's camera_frame sink: for every tick, every camera's frame for that tick (the one the
+ * switcher would put on program), so ISO frame k is take frame k for every camera, on the one take clock. A
+ * camera with no new frame at a tick gives its previous frame again (repeat): it is written again, so the ISO
+ * stays frame aligned, and counted. Each ISO is a MuxWriter (its own mux thread and bounded queue) around a
+ * MuxOutput, so the program thread only moves references, and whatever the mux writer does for one output
+ * (hashing, commits) it does for the ISOs too.
+ *
+ * Lockstep (file sources): a full ISO queue blocks the program thread, like the program's own writer: the
+ * slowest encoder paces the take and nothing is lost. Real time (live sources): the program thread never
+ * waits for an ISO: when its queue is full the frame is dropped, counted and declared (on_drop); the ISO then
+ * has no packet at pts k, so every later frame keeps its take index.
+ *
+ * An ISO that fails (disk, encoder) is logged once and stops; the take goes on, because the master comes
+ * first: mux_iso_finish returns the error and take.json says which ISO failed at which frame.
+ *
+ * Threads and locks: the sink runs on the program thread; mux_iso_get_stats may run on any thread. `lock`
+ * protects the counters of every IsoCam (leaf lock, never held while calling into a writer). Alloc, finish,
+ * abort and free run on the owner's thread. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "mux.h"
+#include "ot_common.h"
+
+/* Deeper than the program writer's 4: an ISO encoder that is briefly slower (a big FFV1 frame, a disk hiccup)
+ * should not cost a live frame. Still well under the cameras' buffer pools, which hold every queued frame. */
+#define MUX_ISO_DEFAULT_QUEUE 8
+
+typedef struct IsoCam {
+    char *name;
+    char *file; /* "iso/NAME.mkv" */
+    char *path; /* dir/iso/NAME.mkv */
+    MuxWriter *writer;
+    int created; /* the file exists because of us (abort removes it) */
+    int finished;
+    /* Counters: under MuxIso.lock. */
+    int64_t frames, repeats, dropped, failed_at;
+    int error;
+} IsoCam;
+
+struct MuxIso {
+    char *iso_dir;
+    int created_dir;
+    int ncams;
+    int gop;
+    int realtime;
+    void (*on_drop)(void *opaque, int cam, int64_t tick);
+    void *on_drop_opaque;
+    IsoCam cams[SW_MAX_CAMS];
+    pthread_mutex_t lock;
+};
+
+static int iso_camera_frame(void *opaque, int cam, int64_t tick, OtFrame *frame, int repeat)
+{
+    MuxIso *iso = opaque;
+    IsoCam *c;
+    int ret;
+
+    if (cam < 0 || cam >= iso->ncams || !frame)
+        return -EINVAL;
+    c = &iso->cams[cam];
+    if (c->error) /* read on the only thread that writes it */
+        return 0;
+    /* FFV1 is intra only; H.264 ISOs get a keyframe on the same grid as the program (ISOs have no cuts). */
+    ret = mux_writer_push(c->writer, frame, tick, tick % iso->gop == 0, !iso->realtime);
+    if (ret == -EAGAIN) {
+        pthread_mutex_lock(&iso->lock);
+        c->dropped++;
+        pthread_mutex_unlock(&iso->lock);
+        if (iso->on_drop)
+            iso->on_drop(iso->on_drop_opaque, cam, tick);
+        return 0;
+    }
+    if (ret < 0) {
+        pthread_mutex_lock(&iso->lock);
+        c->error = ret;
+        c->failed_at = tick;
+        pthread_mutex_unlock(&iso->lock);
+        /* The writer logged what failed; this says what it means for the take. */
+        ot_log(OT_LOG_ERROR, "iso",
+               "ISO of camera \"%s\" (%s) stopped at frame %" PRId64
+               ": %s; the program and the other ISOs go on",
+               c->name, c->path, tick, ot_strerror(ret));
+        return 0;
+    }
+    pthread_mutex_lock(&iso->lock);
+    c->frames++;
+    if (repeat)
+        c->repeats++;
+    pthread_mutex_unlock(&iso->lock);
+    return 0;
+}
+
+static int valid_config(const MuxIsoConfig *cfg)
+{
+    if (!cfg || !cfg->dir || !cfg->cams || cfg->ncams < 1 || cfg->ncams > SW_MAX_CAMS || cfg->width <= 0 ||
+        cfg->height <= 0 || cfg->rate.num <= 0 || cfg->rate.den <= 0 || cfg->queue_len < 0 || cfg->gop < 0)
+        return 0;
+    for (int i = 0; i < cfg->ncams; i++)
+        if (!cfg->cams[i] || !cfg->cams[i][0] || strchr(cfg->cams[i], '/'))
+            return 0;
+    return 1;
+}
+
+MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
+{
+    MuxIso *iso;
+    int queue_len;
+
+    if (!valid_config(cfg)) {
+        ot_log(OT_LOG_ERROR, "iso", "bad ISO configuration (take folder, 1..%d camera names, size, rate)",
+               SW_MAX_CAMS);
+        return NULL;
+    }
+    iso = g_new0(MuxIso, 1);
+    pthread_mutex_init(&iso->lock, NULL);
+    iso->ncams = cfg->ncams;
+    iso->gop = cfg->gop > 0 ? cfg->gop : sw_rate_nominal(cfg->rate);
+    if (iso->gop < 1)
+        iso->gop = 1;
+    iso->realtime = cfg->realtime;
+    iso->on_drop = cfg->on_drop;
+    iso->on_drop_opaque = cfg->on_drop_opaque;
+    queue_len = cfg->queue_len > 0 ? cfg->queue_len : MUX_ISO_DEFAULT_QUEUE;
+    for (int i = 0; i < iso->ncams; i++)
+        iso->cams[i].failed_at = -1;
+
+    /* The take folder was empty when the take began: iso/ is ours, and must not exist yet. */
+    iso->iso_dir = g_build_filename(cfg->dir, MUX_TAKE_ISO_DIR, NULL);
+    if (g_mkdir(iso->iso_dir, 0755) < 0) {
+        int err = -errno;
+        ot_log(
+            OT_LOG_ERROR, "iso", "cannot create the ISO folder \"%s\": %s: %s", iso->iso_dir, strerror(-err),
+            err == -EEXIST ? "the take folder must be new or empty" : "check the disk and the --out folder");
+        goto fail;
+    }
+    iso->created_dir = 1;
+
+    for (int i = 0; i < iso->ncams; i++) {
+        IsoCam *c = &iso->cams[i];
+        char *role = g_strdup_printf("iso %s", cfg->cams[i]);
+        char *title = g_strdup_printf("onetake iso %s", cfg->cams[i]);
+        MuxOutput *out;
+
+        c->name = g_strdup(cfg->cams[i]);
+        c->file = g_strdup_printf("%s/%s.mkv", MUX_TAKE_ISO_DIR, cfg->cams[i]);
+        c->path = g_build_filename(cfg->dir, c->file, NULL);
+        MuxOutputConfig oc = {
+            .path = c->path,
+            .codec = cfg->codec,
+            .width = cfg->width,
+            .height = cfg->height,
+            .rate = cfg->rate,
+            .gop = iso->gop,
+            .take_id = cfg->take_id,
+            .role = role,
+            .title = title,
+            .timecode = cfg->timecode,
+        };
+        if (cfg->configure)
+            cfg->configure(cfg->configure_opaque, i, &oc);
+        out = mux_output_alloc(&oc); /* logs its own errors, with the path */
+        g_free(role);
+        g_free(title);
+        if (!out)
+            goto fail;
+        c->created = 1;
+        c->writer = mux_writer_alloc(out, queue_len, iso->gop);
+        if (!c->writer) {
+            mux_output_free(&out);
+            goto fail;
+        }
+    }
+    ot_log(OT_LOG_VERBOSE, "iso", "%d ISOs in \"%s\" (%s, %s, queue %d)", iso->ncams, iso->iso_dir,
+           mux_codec_name(cfg->codec),
+           iso->realtime ? "real time: drop when full" : "lockstep: block when full", queue_len);
+    return iso;
+
+fail:
+    mux_iso_abort(&iso);
+    return NULL;
+}
+
+SwSink mux_iso_sink(MuxIso *iso)
+{
+    SwSink sink = {0};
+    sink.opaque = iso;
+    sink.camera_frame = iso_camera_frame;
+    return sink;
+}
+
+int mux_iso_count(const MuxIso *iso)
+{
+    return iso ? iso->ncams : 0;
+}
+
+int mux_iso_finish(MuxIso *iso)
+{
+    int first = 0;
+
+    if (!iso)
+        return -EINVAL;
+    for (int i = 0; i < iso->ncams; i++) {
+        IsoCam *c = &iso->cams[i];
+        int ret;
+        if (!c->writer || c->finished)
+            continue;
+        c->finished = 1;
+        ret = mux_writer_finish(c->writer);
+        pthread_mutex_lock(&iso->lock);
+        if (ret < 0 && !c->error) {
+            c->error = ret; /* failed while draining or closing */
+            c->failed_at = c->frames;
+        }
+        if (c->error && !first)
+            first = c->error;
+        pthread_mutex_unlock(&iso->lock);
+    }
+    return first;
+}
+
+void mux_iso_get_stats(MuxIso *iso, int i, MuxIsoStats *st)
+{
+    if (!st)
+        return;
+    memset(st, 0, sizeof(*st));
+    st->failed_at = -1;
+    if (!iso || i < 0 || i >= iso->ncams)
+        return;
+    IsoCam *c = &iso->cams[i];
+    st->camera = c->name;
+    st->file = c->file;
+    pthread_mutex_lock(&iso->lock);
+    st->frames = c->frames;
+    st->repeats = c->repeats;
+    st->dropped = c->dropped;
+    st->failed_at = c->failed_at;
+    st->error = c->error;
+    pthread_mutex_unlock(&iso->lock);
+    mux_writer_get_stats(c->writer, &st->out);
+}
+
+static void free_cams(MuxIso *iso, int remove_files)
+{
+    for (int i = 0; i < iso->ncams; i++) {
+        IsoCam *c = &iso->cams[i];
+        mux_writer_free(&c->writer);
+        if (remove_files && c->created && unlink(c->path) < 0 && errno != ENOENT)
+            ot_log(OT_LOG_WARNING, "iso", "cannot remove \"%s\": %s: remove it by hand", c->path,
+                   strerror(errno));
+        g_free(c->name);
+        g_free(c->file);
+        g_free(c->path);
+        memset(c, 0, sizeof(*c));
+    }
+}
+
+void mux_iso_abort(MuxIso **piso)
+{
+    MuxIso *iso = piso ? *piso : NULL;
+
+    if (!iso)
+        return;
+    /* Nothing was recorded: leave nothing behind that looks like an ISO. */
+    free_cams(iso, 1);
+    if (iso->created_dir && rmdir(iso->iso_dir) < 0)
+        ot_log(OT_LOG_WARNING, "iso", "cannot remove folder \"%s\": %s: remove it by hand", iso->iso_dir,
+               strerror(errno));
+    iso->created_dir = 0;
+    mux_iso_free(piso);
+}
+
+void mux_iso_free(MuxIso **piso)
+{
+    MuxIso *iso = piso ? *piso : NULL;
+
+    if (!iso)
+        return;
+    free_cams(iso, 0); /* mux_writer_free finishes a writer that was not */
+    pthread_mutex_destroy(&iso->lock);
+    g_free(iso->iso_dir);
+    g_free(iso);
+    *piso = NULL;
+}

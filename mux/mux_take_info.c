@@ -1,0 +1,180 @@
+/* onetake mux: a take folder read back (take.json), for replay and archive. The fields are those that
+ * mux_take.c writes (docs/take-folder.md); new fields are ignored, missing optional ones keep their defaults.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "mux.h"
+#include "ot_common.h"
+
+static const char *get_string(JsonObject *o, const char *key)
+{
+    JsonNode *n = json_object_get_member(o, key);
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(n);
+}
+
+static int get_int(JsonObject *o, const char *key, int64_t *value)
+{
+    JsonNode *n = json_object_get_member(o, key);
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+        return -ENOENT;
+    *value = json_node_get_int(n);
+    return 0;
+}
+
+static int parse_rate(const char *text, SwRate *rate)
+{
+    int num = 0, den = 0;
+    char tail;
+    if (!text || sscanf(text, "%d/%d%c", &num, &den, &tail) != 2 || num <= 0 || den <= 0)
+        return -EINVAL;
+    rate->num = num;
+    rate->den = den;
+    return 0;
+}
+
+static int parse_size(const char *text, int *w, int *h)
+{
+    char tail;
+    if (!text || sscanf(text, "%dx%d%c", w, h, &tail) != 2 || *w <= 0 || *h <= 0)
+        return -EINVAL;
+    return 0;
+}
+
+MuxTakeInfo *mux_take_info_load(const char *dir)
+{
+    char *path = g_build_filename(dir, MUX_TAKE_JSON_FILE, NULL);
+    JsonParser *parser = json_parser_new();
+    GError *gerr = NULL;
+    MuxTakeInfo *info = NULL;
+    const char *what = NULL;
+    JsonNode *root;
+    JsonObject *o;
+    JsonArray *cams;
+    int64_t v;
+
+    if (!json_parser_load_from_file(parser, path, &gerr)) {
+        ot_log(OT_LOG_ERROR, "take", "cannot read \"%s\": %s: give a take folder made by onetake record",
+               path, gerr->message);
+        g_error_free(gerr);
+        goto out;
+    }
+    root = json_parser_get_root(parser);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+        what = "it is not a JSON object";
+        goto bad;
+    }
+    o = json_node_get_object(root);
+    if (g_strcmp0(get_string(o, "format"), "onetake-take")) {
+        what = "\"format\" is not \"onetake-take\"";
+        goto bad;
+    }
+    info = g_new0(MuxTakeInfo, 1);
+    info->dir = g_strdup(dir);
+    info->frames = -1;
+    info->take_id = g_strdup(get_string(o, "take_id"));
+    info->status = g_strdup(get_string(o, "status"));
+    info->end_reason = g_strdup(get_string(o, "end_reason"));
+    if (!info->take_id || !info->status) {
+        what = "\"take_id\" or \"status\" is missing";
+        goto bad;
+    }
+    if (parse_rate(get_string(o, "fps"), &info->rate) < 0) {
+        what = "\"fps\" is not N/D";
+        goto bad;
+    }
+    info->drop_frame = sw_rate_allows_drop_frame(info->rate);
+    if (parse_size(get_string(o, "size"), &info->width, &info->height) < 0) {
+        what = "\"size\" is not WxH";
+        goto bad;
+    }
+    if (mux_codec_from_name(get_string(o, "codec"), &info->codec) < 0) {
+        what = "\"codec\" is not h264 or ffv1";
+        goto bad;
+    }
+    if (get_int(o, "gop", &v) == 0 && v > 0 && v <= INT32_MAX)
+        info->gop = (int)v;
+    info->preset = g_strdup(get_string(o, "preset"));
+    if (get_string(o, "iso_codec")) {
+        if (mux_codec_from_name(get_string(o, "iso_codec"), &info->iso_codec) < 0) {
+            what = "\"iso_codec\" is not h264 or ffv1";
+            goto bad;
+        }
+        info->has_iso = 1;
+    }
+    if (get_int(o, "frames", &v) == 0 && v >= 0)
+        info->frames = v;
+
+    JsonNode *cn = json_object_get_member(o, "cameras");
+    cams = cn && JSON_NODE_HOLDS_ARRAY(cn) ? json_node_get_array(cn) : NULL;
+    if (!cams || json_array_get_length(cams) < 1 || json_array_get_length(cams) > SW_MAX_CAMS) {
+        what = "\"cameras\" is not a list of 1 to 16 cameras";
+        goto bad;
+    }
+    info->ncams = (int)json_array_get_length(cams);
+    info->cams = g_new0(char *, (gsize)info->ncams + 1);
+    info->sources = g_new0(char *, (gsize)info->ncams + 1);
+    info->iso_dropped = g_new0(int64_t, (gsize)info->ncams);
+    for (int i = 0; i < info->ncams; i++) {
+        JsonNode *cam = json_array_get_element(cams, (guint)i);
+        const char *name =
+            cam && JSON_NODE_HOLDS_OBJECT(cam) ? get_string(json_node_get_object(cam), "name") : NULL;
+        /* Names become file names (iso/NAME.mkv): only what record accepts. */
+        if (!name || !*name ||
+            strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+                strlen(name)) {
+            what = "a camera has no valid \"name\"";
+            goto bad;
+        }
+        info->cams[i] = g_strdup(name);
+        info->sources[i] = g_strdup(get_string(json_node_get_object(cam), "source"));
+    }
+    JsonNode *in = json_object_get_member(o, "iso");
+    if (in && JSON_NODE_HOLDS_ARRAY(in)) {
+        JsonArray *isos = json_node_get_array(in);
+        for (guint k = 0; k < json_array_get_length(isos); k++) {
+            JsonNode *e = json_array_get_element(isos, k);
+            if (!e || !JSON_NODE_HOLDS_OBJECT(e))
+                continue;
+            const char *cam = get_string(json_node_get_object(e), "camera");
+            for (int i = 0; i < info->ncams; i++)
+                if (!g_strcmp0(cam, info->cams[i]) && get_int(json_node_get_object(e), "dropped", &v) == 0)
+                    info->iso_dropped[i] = v;
+        }
+    }
+    goto out;
+
+bad:
+    ot_log(OT_LOG_ERROR, "take", "\"%s\" is not a take record: %s: give a take folder made by onetake record",
+           path, what);
+    mux_take_info_free(&info);
+out:
+    g_object_unref(parser);
+    g_free(path);
+    return info;
+}
+
+void mux_take_info_free(MuxTakeInfo **pinfo)
+{
+    MuxTakeInfo *info = pinfo ? *pinfo : NULL;
+
+    if (!info)
+        return;
+    g_free(info->dir);
+    g_free(info->take_id);
+    g_free(info->status);
+    g_free(info->end_reason);
+    g_free(info->preset);
+    g_strfreev(info->cams);
+    g_strfreev(info->sources);
+    g_free(info->iso_dropped);
+    g_free(info);
+    *pinfo = NULL;
+}

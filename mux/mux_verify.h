@@ -1,0 +1,22 @@
+/* onetake mux: the verifier's media part. Demuxes each file of a take with libavformat in one streaming pass
+ * and checks it against the take log's model (proof/proof.h ProofTake): every byte range and the whole-file
+ * hash as the bytes are read, the Matroska tags (take id, genesis hash), every packet against its PKT record
+ * (count, order, normalised payload hash, timestamps, key flag). */
+#ifndef MUX_VERIFY_H
+#define MUX_VERIFY_H
+
+#include <stdint.h>
+
+#include "proof.h"
+
+/* Progress of a long check: bytes read of the file so far, out of total. */
+typedef void (*MuxVerifyProgress)(void *opaque, const char *file, int64_t done, int64_t total);
+
+/* Check stream `index` of take (its file under dir). path_override: check this file instead at packet level
+ * only (a remux of the master, e.g. to MP4 with `ffmpeg -c copy`: the container's bytes are new, its packets
+ * must be the recorded ones). Failures go into v (the first one wins). 0 when the stream passed, -1 when it
+ * failed. */
+int mux_verify_stream(const char *dir, const ProofTake *take, int index, const char *path_override,
+                      ProofVerdict *v, MuxVerifyProgress progress, void *opaque);
+
+#endif

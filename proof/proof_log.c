@@ -1,0 +1,803 @@
+/* onetake proof: the writing side: the take log, its Merkle tree, the signed checkpoints.
+ *
+ * Records are compact JSON objects, each framed in take.log as u32le length | record | u32le CRC-32 (of the
+ * length bytes and the record), and each a leaf of an RFC 6962 Merkle tree: leaf = SHA-256(0x00 || record).
+ *
+ * Durability: a stream holds its PKT (and RAW, CUT...) records until its file's bytes are flushed and synced;
+ * proof_stream_durable then releases them, followed by the FILE record of those bytes, into the log's buffer.
+ * proof_log_commit writes the buffer, fdatasyncs take.log, signs a checkpoint over the tree and fdatasyncs
+ * checkpoints.txt. So a checkpoint never covers a record about bytes that are not on the disk.
+ *
+ * Threads and locks: a ProofStream is used by one thread at a time (its mux thread); `lock` protects
+ * everything in ProofLog below it (buffer, tree, files, session key). Nothing else is locked while it is
+ * held. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <openssl/crypto.h>
+
+#include "ot_common.h"
+#include "proof.h"
+#include "proof_int.h"
+
+struct ProofStream {
+    ProofLog *log;
+    int index;
+    ProofPayload form;
+    int64_t interval; /* commit interval in time base units */
+    int64_t last_commit_pts;
+    EVP_MD_CTX *pkt_ctx, *raw_ctx, *file_ctx, *range_ctx;
+    GByteArray *pending; /* framed records held until the bytes are durable */
+    int64_t seq;         /* PKT records so far */
+    int64_t written;     /* bytes written to the file */
+    int64_t durable;     /* bytes covered by FILE records */
+    int closed;
+    uint8_t sha256[PROOF_HASH_LEN];
+    char *file;
+};
+
+struct ProofLog {
+    char *dir;
+    char take_id[33];
+    int rate_num, rate_den;
+    int64_t start_ns;
+    const ProofKey *station;
+    ProofKey *session;
+    char *session_b64;
+    char genesis_hex[2 * PROOF_HASH_LEN + 1];
+    int nstreams;
+    ProofStream *streams;
+
+    pthread_mutex_t lock;
+    int log_fd, ckpt_fd;
+    GByteArray *buf; /* framed records released and not yet written */
+    PfMerkle tree;   /* every released record */
+    int64_t commits;
+    int err; /* first error: later commits return it */
+    int closed;
+};
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- Merkle tree ---- */
+
+int pf_merkle_init(PfMerkle *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->ctx = EVP_MD_CTX_new();
+    return m->ctx ? 0 : -ENOMEM;
+}
+
+void pf_merkle_free(PfMerkle *m)
+{
+    g_free(m->stack);
+    g_free(m->height);
+    EVP_MD_CTX_free(m->ctx);
+    memset(m, 0, sizeof(*m));
+}
+
+static void node_hash(EVP_MD_CTX *ctx, const uint8_t *l, const uint8_t *r, uint8_t *out)
+{
+    static const uint8_t one = 1;
+    EVP_DigestInit_ex(ctx, pf_sha256_md(), NULL);
+    EVP_DigestUpdate(ctx, &one, 1);
+    EVP_DigestUpdate(ctx, l, PROOF_HASH_LEN);
+    EVP_DigestUpdate(ctx, r, PROOF_HASH_LEN);
+    EVP_DigestFinal_ex(ctx, out, NULL);
+}
+
+int pf_merkle_add(PfMerkle *m, const uint8_t *record, size_t len)
+{
+    static const uint8_t zero = 0;
+    uint8_t h[PROOF_HASH_LEN];
+    int height = 0;
+
+    if (!EVP_DigestInit_ex(m->ctx, pf_sha256_md(), NULL) || !EVP_DigestUpdate(m->ctx, &zero, 1) ||
+        !EVP_DigestUpdate(m->ctx, record, len) || !EVP_DigestFinal_ex(m->ctx, h, NULL))
+        return -ENOMEM;
+    /* Merge equal-height subtrees: the stack holds the binary decomposition of the tree size. */
+    while (m->n > 0 && m->height[m->n - 1] == height) {
+        node_hash(m->ctx, m->stack[m->n - 1], h, h);
+        m->n--;
+        height++;
+    }
+    if (m->n == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 64;
+        m->stack = g_realloc_n(m->stack, (gsize)m->cap, PROOF_HASH_LEN);
+        m->height = g_renew(int, m->height, m->cap);
+    }
+    memcpy(m->stack[m->n], h, PROOF_HASH_LEN);
+    m->height[m->n++] = height;
+    m->size++;
+    return 0;
+}
+
+void pf_merkle_root(PfMerkle *m, uint8_t root[PROOF_HASH_LEN])
+{
+    if (m->n == 0) {
+        EVP_Digest("", 0, root, NULL, pf_sha256_md(), NULL);
+        return;
+    }
+    memcpy(root, m->stack[m->n - 1], PROOF_HASH_LEN);
+    for (int i = m->n - 2; i >= 0; i--)
+        node_hash(m->ctx, m->stack[i], root, root);
+}
+
+/* ---- records ---- */
+
+static void frame_record(GByteArray *out, const char *rec, size_t len)
+{
+    uint8_t hdr[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24)};
+    uint32_t crc = pf_crc32(pf_crc32(0, hdr, 4), (const uint8_t *)rec, len);
+    uint8_t tail[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16), (uint8_t)(crc >> 24)};
+    g_byte_array_append(out, hdr, 4);
+    g_byte_array_append(out, (const uint8_t *)rec, (guint)len);
+    g_byte_array_append(out, tail, 4);
+}
+
+/* Move framed records into the log: buffer and tree. Called with the lock held. */
+static int release_locked(ProofLog *log, const uint8_t *frames, size_t len)
+{
+    size_t i = 0;
+    while (i + PF_FRAME_OVERHEAD <= len) {
+        uint32_t n = (uint32_t)frames[i] | (uint32_t)frames[i + 1] << 8 | (uint32_t)frames[i + 2] << 16 |
+                     (uint32_t)frames[i + 3] << 24;
+        int ret = pf_merkle_add(&log->tree, frames + i + 4, n);
+        if (ret < 0)
+            return ret;
+        i += PF_FRAME_OVERHEAD + n;
+    }
+    g_byte_array_append(log->buf, frames, (guint)len);
+    return 0;
+}
+
+static int append_record(ProofLog *log, const char *rec, size_t len)
+{
+    GByteArray *one = g_byte_array_sized_new((guint)len + PF_FRAME_OVERHEAD);
+    int ret;
+    frame_record(one, rec, len);
+    pthread_mutex_lock(&log->lock);
+    ret = release_locked(log, one->data, one->len);
+    pthread_mutex_unlock(&log->lock);
+    g_byte_array_unref(one);
+    return ret;
+}
+
+static char *json_text(JsonBuilder *b, gsize *len)
+{
+    JsonNode *root = json_builder_get_root(b);
+    JsonGenerator *gen = json_generator_new();
+    char *text;
+    json_generator_set_root(gen, root);
+    text = json_generator_to_data(gen, len);
+    g_object_unref(gen);
+    json_node_unref(root);
+    return text;
+}
+
+static void add_str(JsonBuilder *b, const char *key, const char *value)
+{
+    json_builder_set_member_name(b, key);
+    if (!value) {
+        json_builder_add_null_value(b);
+    } else if (g_utf8_validate(value, -1, NULL)) {
+        json_builder_add_string_value(b, value);
+    } else {
+        char *valid = g_utf8_make_valid(value, -1);
+        json_builder_add_string_value(b, valid);
+        g_free(valid);
+    }
+}
+
+static void add_int(JsonBuilder *b, const char *key, int64_t value)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_int_value(b, value);
+}
+
+static int hash_file(const char *path, char hex[2 * PROOF_HASH_LEN + 1])
+{
+    char *data = NULL;
+    gsize len = 0;
+    uint8_t h[PROOF_HASH_LEN];
+    const void *parts[1];
+    size_t lens[1];
+
+    if (!g_file_get_contents(path, &data, &len, NULL))
+        return -EIO;
+    parts[0] = data;
+    lens[0] = len;
+    pf_sha256(parts, lens, 1, h);
+    proof_hex(h, sizeof(h), hex);
+    g_free(data);
+    return 0;
+}
+
+static char *genesis_record(ProofLog *log, const ProofLogConfig *cfg, gsize *len)
+{
+    JsonBuilder *b = json_builder_new();
+    char *station_b64 = proof_key_public_base64(cfg->station);
+    char *cert_msg = pf_cert_message(log->take_id, log->session_b64);
+    uint8_t cert[PROOF_SIG_LEN];
+    char *cert_b64 = NULL, *text = NULL, *wall;
+    char kid[17], hex[2 * PROOF_HASH_LEN + 1];
+    GDateTime *now = g_date_time_new_now_utc();
+
+    if (proof_key_sign(cfg->station, cert_msg, strlen(cert_msg), cert) < 0)
+        goto out;
+    cert_b64 = g_base64_encode(cert, sizeof(cert));
+    wall = g_date_time_format_iso8601(now);
+
+    json_builder_begin_object(b);
+    add_str(b, "t", "GENESIS");
+    add_str(b, "format", "onetake-take-log");
+    add_int(b, "version", PF_LOG_VERSION);
+    add_str(b, "take_id", log->take_id);
+    add_str(b, "station_pk", station_b64);
+    add_str(b, "station_keyid", proof_key_id_hex(cfg->station, kid));
+    add_str(b, "session_pk", log->session_b64);
+    add_str(b, "session_cert", cert_b64);
+    json_builder_set_member_name(b, "config");
+    json_builder_begin_object(b);
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%d/%d", cfg->rate_num, cfg->rate_den);
+    add_str(b, "fps", buf);
+    snprintf(buf, sizeof(buf), "%dx%d", cfg->width, cfg->height);
+    add_str(b, "size", buf);
+    add_str(b, "codec", cfg->codec);
+    add_int(b, "gop", cfg->gop);
+    add_str(b, "command_line", cfg->command_line);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "cams");
+    json_builder_begin_array(b);
+    for (int i = 0; i < cfg->ncams; i++) {
+        json_builder_begin_object(b);
+        add_str(b, "name", cfg->cams[i]);
+        add_str(b, "source", cfg->sources ? cfg->sources[i] : NULL);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    if (cfg->cues_file && hash_file(cfg->cues_file, hex) == 0) {
+        char *base = g_path_get_basename(cfg->cues_file);
+        add_str(b, "cues_file", base);
+        add_str(b, "cues_sha256", hex);
+        g_free(base);
+    } else {
+        add_str(b, "cues_file", NULL);
+        add_str(b, "cues_sha256", NULL);
+    }
+    json_builder_set_member_name(b, "live");
+    json_builder_add_boolean_value(b, cfg->live);
+    add_str(b, "pacing", cfg->pacing ? cfg->pacing : (cfg->live ? "live" : "lockstep"));
+    json_builder_set_member_name(b, "streams");
+    json_builder_begin_array(b);
+    for (int i = 0; i < cfg->nstreams; i++) {
+        const ProofStreamInfo *si = &cfg->streams[i];
+        json_builder_begin_object(b);
+        add_int(b, "s", i);
+        add_str(b, "role", si->role);
+        add_str(b, "file", si->file);
+        add_str(b, "codec", si->codec);
+        snprintf(buf, sizeof(buf), "%d/%d", si->tb_num, si->tb_den);
+        add_str(b, "time_base", buf);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "commit_interval");
+    json_builder_add_double_value(b, cfg->commit_interval > 0 ? cfg->commit_interval : 1.0);
+    add_int(b, "start_mono_ns", log->start_ns);
+    add_str(b, "start_wall", wall);
+    json_builder_end_object(b);
+    text = json_text(b, len);
+    g_free(wall);
+out:
+    g_date_time_unref(now);
+    g_object_unref(b);
+    g_free(station_b64);
+    g_free(cert_msg);
+    g_free(cert_b64);
+    return text;
+}
+
+/* ---- checkpoints ---- */
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int io_fail(ProofLog *log, const char *what, const char *name, int err)
+{
+    if (!log->err) {
+        ot_log(OT_LOG_ERROR, "proof", "cannot %s \"%s/%s\": %s: free disk space or record to another disk",
+               what, log->dir, name, strerror(-err));
+        log->err = err;
+    }
+    return log->err;
+}
+
+/* Lock held. */
+static int commit_locked(ProofLog *log, int64_t media_frames, int final)
+{
+    uint8_t root[PROOF_HASH_LEN];
+    char *root_b64, *body, *sig1, *sig2 = NULL, *note;
+    char name[96], kid[17];
+    int ret;
+
+    if (log->err)
+        return log->err;
+    if (log->buf->len) {
+        ret = write_all(log->log_fd, log->buf->data, log->buf->len);
+        if (ret)
+            return io_fail(log, "write", PROOF_LOG_FILE, ret);
+        g_byte_array_set_size(log->buf, 0);
+    }
+    if (fdatasync(log->log_fd) < 0)
+        return io_fail(log, "sync", PROOF_LOG_FILE, -errno);
+
+    pf_merkle_root(&log->tree, root);
+    root_b64 = g_base64_encode(root, sizeof(root));
+    body = g_strdup_printf("%s%s\n%" PRId64 "\n%s\nmedia %" PRId64 " %d/%d\nclock %" PRId64 "\n%s",
+                           PF_ORIGIN_PREFIX, log->take_id, log->tree.size, root_b64, media_frames,
+                           log->rate_num, log->rate_den, mono_ns() - log->start_ns, final ? "final\n" : "");
+    snprintf(name, sizeof(name), "%s%s", PF_SESSION_NAME_PREFIX, log->take_id);
+    sig1 = pf_note_sign_line(log->session, name, body, strlen(body));
+    if (final) {
+        snprintf(name, sizeof(name), "%s%s", PF_STATION_NAME_PREFIX, proof_key_id_hex(log->station, kid));
+        sig2 = pf_note_sign_line(log->station, name, body, strlen(body));
+    }
+    if (!sig1 || (final && !sig2)) {
+        ret = log->err = -EIO;
+        goto out;
+    }
+    /* A signed note, then a blank line before the next one. */
+    note = g_strconcat(body, "\n", sig1, sig2 ? sig2 : "", "\n", NULL);
+    ret = write_all(log->ckpt_fd, note, strlen(note));
+    g_free(note);
+    if (ret) {
+        io_fail(log, "write", PROOF_CHECKPOINTS_FILE, ret);
+        goto out;
+    }
+    if (fdatasync(log->ckpt_fd) < 0) {
+        ret = io_fail(log, "sync", PROOF_CHECKPOINTS_FILE, -errno);
+        goto out;
+    }
+    log->commits++;
+out:
+    g_free(root_b64);
+    g_free(body);
+    g_free(sig1);
+    g_free(sig2);
+    return ret;
+}
+
+int proof_log_commit(ProofLog *log, int64_t media_frames)
+{
+    int ret;
+    if (!log)
+        return -EINVAL;
+    pthread_mutex_lock(&log->lock);
+    ret = log->closed ? -EPIPE : commit_locked(log, media_frames, 0);
+    pthread_mutex_unlock(&log->lock);
+    return ret;
+}
+
+/* ---- the log ---- */
+
+static int open_new(ProofLog *log, const char *name)
+{
+    char *path = g_build_filename(log->dir, name, NULL);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        ot_log(OT_LOG_ERROR, "proof", "cannot create \"%s\": %s: choose a new --out folder you can write to",
+               path, strerror(errno));
+    g_free(path);
+    return fd;
+}
+
+static int stream_init(ProofLog *log, ProofStream *s, int index, const ProofStreamInfo *si, double interval)
+{
+    s->log = log;
+    s->index = index;
+    s->form = proof_payload_for_codec(si->codec);
+    s->file = g_strdup(si->file);
+    /* Commit interval in the stream's time base: tb_num/tb_den seconds per unit. */
+    s->interval = si->tb_num > 0 && si->tb_den > 0 ? (int64_t)(interval * si->tb_den / si->tb_num + 0.5) : 1;
+    if (s->interval < 1)
+        s->interval = 1;
+    s->pkt_ctx = EVP_MD_CTX_new();
+    s->raw_ctx = EVP_MD_CTX_new();
+    s->file_ctx = EVP_MD_CTX_new();
+    s->range_ctx = EVP_MD_CTX_new();
+    s->pending = g_byte_array_new();
+    if (!s->pkt_ctx || !s->raw_ctx || !s->file_ctx || !s->range_ctx ||
+        !EVP_DigestInit_ex(s->file_ctx, pf_sha256_md(), NULL) ||
+        !EVP_DigestInit_ex(s->range_ctx, pf_sha256_md(), NULL))
+        return -ENOMEM;
+    return 0;
+}
+
+static void stream_clear(ProofStream *s)
+{
+    EVP_MD_CTX_free(s->pkt_ctx);
+    EVP_MD_CTX_free(s->raw_ctx);
+    EVP_MD_CTX_free(s->file_ctx);
+    EVP_MD_CTX_free(s->range_ctx);
+    if (s->pending)
+        g_byte_array_unref(s->pending);
+    g_free(s->file);
+}
+
+ProofLog *proof_log_alloc(const ProofLogConfig *cfg)
+{
+    ProofLog *log;
+    char *genesis = NULL;
+    gsize glen = 0;
+    uint8_t gh[PROOF_HASH_LEN];
+
+    if (!cfg || !cfg->dir || !cfg->take_id || strlen(cfg->take_id) != 32 ||
+        !proof_key_has_secret(cfg->station) || cfg->nstreams < 1 || !cfg->streams || cfg->rate_num <= 0 ||
+        cfg->rate_den <= 0) {
+        ot_log(OT_LOG_ERROR, "proof", "bad take log configuration (a bug)");
+        return NULL;
+    }
+    log = g_new0(ProofLog, 1);
+    pthread_mutex_init(&log->lock, NULL);
+    log->log_fd = log->ckpt_fd = -1;
+    log->dir = g_strdup(cfg->dir);
+    g_strlcpy(log->take_id, cfg->take_id, sizeof(log->take_id));
+    log->rate_num = cfg->rate_num;
+    log->rate_den = cfg->rate_den;
+    log->station = cfg->station;
+    log->start_ns = mono_ns();
+    log->buf = g_byte_array_new();
+    if (pf_merkle_init(&log->tree) < 0)
+        goto fail;
+    log->nstreams = cfg->nstreams;
+    log->streams = g_new0(ProofStream, cfg->nstreams);
+    for (int i = 0; i < cfg->nstreams; i++)
+        if (stream_init(log, &log->streams[i], i, &cfg->streams[i],
+                        cfg->commit_interval > 0 ? cfg->commit_interval : 1.0) < 0)
+            goto fail;
+    log->session = pf_key_generate();
+    if (!log->session) {
+        ot_log(OT_LOG_ERROR, "proof", "cannot make the session key (OpenSSL Ed25519)");
+        goto fail;
+    }
+    log->session_b64 = g_base64_encode(proof_key_public(log->session), PROOF_PK_LEN);
+    genesis = genesis_record(log, cfg, &glen);
+    if (!genesis)
+        goto fail;
+    {
+        static const uint8_t zero = 0;
+        const void *parts[] = {&zero, genesis};
+        const size_t lens[] = {1, glen};
+        /* The genesis hash is its Merkle leaf hash: the same value QA computes for leaf 0. */
+        pf_sha256(parts, lens, 2, gh);
+        proof_hex(gh, sizeof(gh), log->genesis_hex);
+    }
+    log->log_fd = open_new(log, PROOF_LOG_FILE);
+    if (log->log_fd < 0)
+        goto fail;
+    log->ckpt_fd = open_new(log, PROOF_CHECKPOINTS_FILE);
+    if (log->ckpt_fd < 0)
+        goto fail;
+    if (append_record(log, genesis, glen) < 0 || proof_log_commit(log, 0) < 0)
+        goto fail;
+    g_free(genesis);
+    ot_log(OT_LOG_VERBOSE, "proof", "take log %s/%s: genesis %s", log->dir, PROOF_LOG_FILE, log->genesis_hex);
+    return log;
+
+fail:
+    g_free(genesis);
+    proof_log_free(&log);
+    return NULL;
+}
+
+const char *proof_log_genesis_hex(const ProofLog *log)
+{
+    return log ? log->genesis_hex : NULL;
+}
+
+ProofStream *proof_log_stream(ProofLog *log, int index)
+{
+    return log && index >= 0 && index < log->nstreams ? &log->streams[index] : NULL;
+}
+
+int proof_log_close(ProofLog *log, const ProofCloseInfo *info)
+{
+    JsonBuilder *b;
+    char *rec, *path = NULL, *sig_path = NULL, *pub_path = NULL, *comment = NULL;
+    gsize len;
+    uint8_t root[PROOF_HASH_LEN];
+    char hex[2 * PROOF_HASH_LEN + 1];
+    int ret;
+
+    if (!log || !info)
+        return -EINVAL;
+    if (log->closed)
+        return -EPIPE;
+    b = json_builder_new();
+    json_builder_begin_object(b);
+    add_str(b, "t", "CLOSE");
+    add_str(b, "reason", info->reason);
+    add_int(b, "error", info->error);
+    if (info->error)
+        add_str(b, "error_text", ot_strerror(info->error));
+    add_int(b, "frames", info->frames);
+    add_int(b, "cuts", info->cuts);
+    add_int(b, "program_repeats", info->program_repeats);
+    json_builder_set_member_name(b, "streams");
+    json_builder_begin_array(b);
+    for (int i = 0; i < log->nstreams; i++) {
+        ProofStream *s = &log->streams[i];
+        json_builder_begin_object(b);
+        add_int(b, "s", i);
+        add_str(b, "file", s->file);
+        json_builder_set_member_name(b, "closed");
+        json_builder_add_boolean_value(b, s->closed);
+        add_int(b, "size", s->durable);
+        add_int(b, "packets", s->seq);
+        if (s->closed) {
+            proof_hex(s->sha256, PROOF_HASH_LEN, hex);
+            add_str(b, "sha256", hex);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    rec = json_text(b, &len);
+    g_object_unref(b);
+    ret = append_record(log, rec, len);
+    g_free(rec);
+
+    pthread_mutex_lock(&log->lock);
+    if (!ret)
+        ret = commit_locked(log, info->frames, 1);
+    log->closed = 1;
+    pf_merkle_root(&log->tree, root);
+    pthread_mutex_unlock(&log->lock);
+    /* Nobody can extend or re-sign the live checkpoints once the session key is gone. */
+    proof_key_free(&log->session);
+    if (ret)
+        return ret;
+
+    path = g_build_filename(log->dir, PROOF_LOG_FILE, NULL);
+    sig_path = g_build_filename(log->dir, PROOF_FINAL_SIG_FILE, NULL);
+    pub_path = g_build_filename(log->dir, PROOF_STATION_PUB_FILE, NULL);
+    {
+        char *root_b64 = g_base64_encode(root, sizeof(root));
+        comment = g_strdup_printf("onetake take %s tree %" PRId64 " root %s genesis %s", log->take_id,
+                                  log->tree.size, root_b64, log->genesis_hex);
+        g_free(root_b64);
+    }
+    ret = proof_minisign_sign_file(log->station, path, sig_path, comment);
+    if (!ret)
+        ret = proof_key_write_public(log->station, pub_path);
+    g_free(comment);
+    g_free(path);
+    g_free(sig_path);
+    g_free(pub_path);
+    return ret;
+}
+
+void proof_log_free(ProofLog **plog)
+{
+    ProofLog *log = plog ? *plog : NULL;
+    if (!log)
+        return;
+    if (log->log_fd >= 0)
+        close(log->log_fd);
+    if (log->ckpt_fd >= 0)
+        close(log->ckpt_fd);
+    for (int i = 0; log->streams && i < log->nstreams; i++)
+        stream_clear(&log->streams[i]);
+    g_free(log->streams);
+    proof_key_free(&log->session);
+    g_free(log->session_b64);
+    if (log->buf)
+        g_byte_array_unref(log->buf);
+    pf_merkle_free(&log->tree);
+    pthread_mutex_destroy(&log->lock);
+    g_free(log->dir);
+    g_free(log);
+    *plog = NULL;
+}
+
+/* ---- streams ---- */
+
+static void hold(ProofStream *s, const char *rec, int len)
+{
+    if (len > 0)
+        frame_record(s->pending, rec, (size_t)len);
+}
+
+int proof_stream_packet(ProofStream *s, int64_t pts, int64_t dts, int64_t duration, int key,
+                        const uint8_t *data, size_t size)
+{
+    uint8_t h[PROOF_HASH_LEN];
+    char hex[2 * PROOF_HASH_LEN + 1], rec[320];
+    int64_t norm = 0;
+    int ret, len;
+
+    if (!s)
+        return -EINVAL;
+    ret = pf_packet_hash_ctx(s->pkt_ctx, s->form, data, size, h, &norm);
+    if (ret < 0) {
+        ot_log(OT_LOG_ERROR, "proof", "cannot hash packet %" PRId64 " of \"%s\"", s->seq, s->file);
+        return ret;
+    }
+    proof_hex(h, sizeof(h), hex);
+    len = snprintf(rec, sizeof(rec),
+                   "{\"t\":\"PKT\",\"s\":%d,\"n\":%" PRId64 ",\"pts\":%" PRId64 ",\"dts\":%" PRId64
+                   ",\"dur\":%" PRId64 ",\"key\":%d,\"size\":%" PRId64 ",\"h\":\"%s\"}",
+                   s->index, s->seq, pts, dts, duration, key ? 1 : 0, norm, hex);
+    hold(s, rec, len);
+    s->seq++;
+    return 0;
+}
+
+void proof_stream_file_bytes(ProofStream *s, int64_t offset, const uint8_t *buf, size_t size)
+{
+    if (!s || offset != s->written)
+        return; /* append-only by construction; a gap would show as a FILE mismatch */
+    EVP_DigestUpdate(s->file_ctx, buf, size);
+    EVP_DigestUpdate(s->range_ctx, buf, size);
+    s->written += (int64_t)size;
+}
+
+int proof_stream_commit_due(const ProofStream *s, int64_t pts)
+{
+    return s && pts - s->last_commit_pts >= s->interval;
+}
+
+static int file_record(ProofStream *s, int final)
+{
+    uint8_t range[PROOF_HASH_LEN], running[PROOF_HASH_LEN];
+    char rh[2 * PROOF_HASH_LEN + 1], runh[2 * PROOF_HASH_LEN + 1], rec[400];
+    EVP_MD_CTX *copy = EVP_MD_CTX_new();
+    int len;
+
+    if (!copy || !EVP_MD_CTX_copy_ex(copy, s->file_ctx) || !EVP_DigestFinal_ex(copy, running, NULL) ||
+        !EVP_DigestFinal_ex(s->range_ctx, range, NULL) ||
+        !EVP_DigestInit_ex(s->range_ctx, pf_sha256_md(), NULL)) {
+        EVP_MD_CTX_free(copy);
+        return -ENOMEM;
+    }
+    EVP_MD_CTX_free(copy);
+    proof_hex(range, sizeof(range), rh);
+    proof_hex(running, sizeof(running), runh);
+    len =
+        snprintf(rec, sizeof(rec),
+                 "{\"t\":\"FILE\",\"s\":%d,\"file\":\"%s\",\"off\":%" PRId64 ",\"len\":%" PRId64
+                 ",\"h\":\"%s\",\"run\":\"%s\",\"final\":%s}",
+                 s->index, s->file, s->durable, s->written - s->durable, rh, runh, final ? "true" : "false");
+    hold(s, rec, len);
+    s->durable = s->written;
+    if (final)
+        memcpy(s->sha256, running, PROOF_HASH_LEN);
+    return 0;
+}
+
+static int release(ProofStream *s)
+{
+    ProofLog *log = s->log;
+    int ret;
+    pthread_mutex_lock(&log->lock);
+    ret = log->closed ? -EPIPE : release_locked(log, s->pending->data, s->pending->len);
+    pthread_mutex_unlock(&log->lock);
+    g_byte_array_set_size(s->pending, 0);
+    return ret;
+}
+
+int proof_stream_durable(ProofStream *s, int64_t pts)
+{
+    int ret;
+    if (!s || s->closed)
+        return -EINVAL;
+    s->last_commit_pts = pts;
+    ret = file_record(s, 0);
+    if (ret < 0)
+        return ret;
+    return release(s);
+}
+
+int proof_stream_close(ProofStream *s)
+{
+    int ret;
+    if (!s || s->closed)
+        return -EINVAL;
+    ret = file_record(s, 1);
+    if (ret < 0)
+        return ret;
+    s->closed = 1;
+    return release(s);
+}
+
+int proof_stream_raw(ProofStream *s, int64_t tick, int cam, int64_t seq, unsigned flags, int nplanes,
+                     const uint8_t *const *data, const int *linesize, const int *width, const int *height)
+{
+    uint8_t h[PROOF_HASH_LEN];
+    char hex[2 * PROOF_HASH_LEN + 1], rec[320];
+    int len;
+
+    if (!s)
+        return -EINVAL;
+    EVP_DigestInit_ex(s->raw_ctx, pf_sha256_md(), NULL);
+    for (int p = 0; p < nplanes; p++)
+        for (int y = 0; y < height[p]; y++)
+            EVP_DigestUpdate(s->raw_ctx, data[p] + (ptrdiff_t)y * linesize[p], (size_t)width[p]);
+    EVP_DigestFinal_ex(s->raw_ctx, h, NULL);
+    proof_hex(h, sizeof(h), hex);
+    len = snprintf(rec, sizeof(rec),
+                   "{\"t\":\"RAW\",\"s\":%d,\"tick\":%" PRId64 ",\"cam\":%d,\"seq\":%" PRId64
+                   ",\"cut\":%d,\"repeat\":%d,\"lost\":%d,\"h\":\"%s\"}",
+                   s->index, tick, cam, seq, !!(flags & PROOF_RAW_CUT), !!(flags & PROOF_RAW_REPEAT),
+                   !!(flags & PROOF_RAW_LOST), hex);
+    hold(s, rec, len);
+    return 0;
+}
+
+int proof_stream_event(ProofStream *s, const char *type, int64_t frame, int cam, int prev_cam,
+                       const char *origin, int cue_index)
+{
+    char rec[256], cue[24];
+    int len;
+    if (!s || !type || !origin)
+        return -EINVAL;
+    if (cue_index >= 0)
+        snprintf(cue, sizeof(cue), "%d", cue_index);
+    else
+        g_strlcpy(cue, "null", sizeof(cue));
+    len = snprintf(rec, sizeof(rec),
+                   "{\"t\":\"%s\",\"frame\":%" PRId64 ",\"cam\":%d,\"prev\":%d,\"origin\":\"%s\",\"cue\":%s}",
+                   !strcmp(type, "end") ? "END" : "CUT", frame, cam, prev_cam, origin, cue);
+    hold(s, rec, len);
+    return 0;
+}
+
+int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail)
+{
+    JsonBuilder *b;
+    char *rec;
+    gsize len;
+    if (!s || !kind)
+        return -EINVAL;
+    b = json_builder_new();
+    json_builder_begin_object(b);
+    add_str(b, "t", "ANOMALY");
+    add_str(b, "kind", kind);
+    add_int(b, "tick", tick);
+    add_int(b, "cam", cam);
+    add_str(b, "detail", detail);
+    json_builder_end_object(b);
+    rec = json_text(b, &len);
+    g_object_unref(b);
+    hold(s, rec, (int)len);
+    g_free(rec);
+    return 0;
+}
