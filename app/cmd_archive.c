@@ -96,6 +96,13 @@ int cmd_archive(int argc, char **argv)
         ret = APP_EXIT_USAGE;
         goto out;
     }
+    /* The take before the key: a wrong folder makes no default station key. */
+    if (!g_file_test(argv[1], G_FILE_TEST_IS_DIR)) {
+        fprintf(stderr, "onetake archive: %s is not a folder: give a take folder made by onetake record\n",
+                argv[1]);
+        ret = APP_EXIT_USAGE;
+        goto out;
+    }
     if (app_proof_load_key(&proof, key, 0) < 0) {
         ret = APP_EXIT_USAGE;
         goto out;

@@ -416,8 +416,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
 
     if (o->iso) {
         r->iso = app_iso_start(mux_take_dir(r->take), mux_take_id(r->take), r->names, r->sources, r->ncams,
-                               r->iso_codec, r->width, r->height, r->rate, gop, start_tc,
-                               app_proof_iso_configure, &r->proof);
+                               r->iso_codec, r->width, r->height, r->rate, gop, start_tc, &r->proof);
         if (!r->iso) {
             ret = OT_ERROR_CODEC;
             goto abort;
@@ -582,8 +581,8 @@ int cmd_record(int argc, char **argv)
         ret = ret == OT_ERROR_CUES ? APP_EXIT_FAIL : APP_EXIT_USAGE;
         goto out;
     }
-    if (record_ui_check(&r.ui, o.headless, (const char *const *)r.names, r.ncams, r.rate, r.width, r.height, r.cues,
-                        r.max_frames) < 0) {
+    if (record_ui_check(&r.ui, o.headless, (const char *const *)r.names, r.ncams, r.rate, r.width, r.height,
+                        r.cues, r.max_frames) < 0) {
         ret = APP_EXIT_USAGE;
         goto out;
     }

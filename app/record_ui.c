@@ -14,7 +14,7 @@
 /* --roll-at more than this far ahead is taken for a time already past (a typo), not for tomorrow. */
 #define RECORD_UI_MAX_ROLL_AHEAD_S (12 * 3600)
 #define RECORD_UI_WAIT_SLICE_NS 50000000LL /* how often the wait for the roll looks at cancel and signals */
-#define RECORD_UI_LINGER_MS 1500              /* ENDED stays in sight this long after the take's summary */
+#define RECORD_UI_LINGER_MS 1500           /* ENDED stays in sight this long after the take's summary */
 
 static int64_t mono_ns(void)
 {
@@ -39,8 +39,8 @@ const GOptionEntry *record_ui_entries(RecordUi *u)
          "Program frame (or HH:MM:SS:FF) of the screenshot (default: mid-take)", "FRAME"},
         {"ui-script", 0, 0, G_OPTION_ARG_FILENAME, &u->ui_script,
          "Scripted keys and clicks at program frames (tests, docs)", "FILE"},
-        {"window-size", 0, 0, G_OPTION_ARG_STRING, &u->window_size, "Multiview window size (default 1280x720)",
-         "WxH"},
+        {"window-size", 0, 0, G_OPTION_ARG_STRING, &u->window_size,
+         "Multiview window size (default 1280x720)", "WxH"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     G_STATIC_ASSERT(G_N_ELEMENTS(e) <= G_N_ELEMENTS(u->entries));
@@ -59,7 +59,8 @@ static int parse_frame(const char *option, const char *text, SwRate rate, int64_
     }
     int hh, mm, ss, ff, n = 0;
     char sep;
-    if (sscanf(text, "%d:%d:%d%c%d%n", &hh, &mm, &ss, &sep, &ff, &n) == 5 && !text[n] && (sep == ':' || sep == ';')) {
+    if (sscanf(text, "%d:%d:%d%c%d%n", &hh, &mm, &ss, &sep, &ff, &n) == 5 && !text[n] &&
+        (sep == ':' || sep == ';')) {
         int64_t f = sw_timecode_to_frame(rate, sep == ';', hh, mm, ss, ff);
         if (f >= 0) {
             *out = f;
@@ -71,8 +72,8 @@ static int parse_frame(const char *option, const char *text, SwRate rate, int64_
     return -EINVAL;
 }
 
-int record_ui_check(RecordUi *u, gboolean headless, const char *const *names, int ncams, SwRate rate, int width,
-                    int height, const SwCueList *cues, int64_t max_frames)
+int record_ui_check(RecordUi *u, gboolean headless, const char *const *names, int ncams, SwRate rate,
+                    int width, int height, const SwCueList *cues, int64_t max_frames)
 {
     u->names = names;
     u->ncams = ncams;
@@ -104,8 +105,8 @@ int record_ui_check(RecordUi *u, gboolean headless, const char *const *names, in
     }
     if (u->roll_at) {
         int h, m, s, n = 0;
-        if (sscanf(u->roll_at, "%d:%d:%d%n", &h, &m, &s, &n) != 3 || u->roll_at[n] || h < 0 || h > 23 || m < 0 ||
-            m > 59 || s < 0 || s > 59) {
+        if (sscanf(u->roll_at, "%d:%d:%d%n", &h, &m, &s, &n) != 3 || u->roll_at[n] || h < 0 || h > 23 ||
+            m < 0 || m > 59 || s < 0 || s > 59) {
             ot_log(OT_LOG_ERROR, "record", "--roll-at %s: give a local time of day HH:MM:SS, e.g. 20:30:00",
                    u->roll_at);
             return -EINVAL;
@@ -115,8 +116,10 @@ int record_ui_check(RecordUi *u, gboolean headless, const char *const *names, in
         localtime_r(&now, &tm);
         long ahead = ((h - tm.tm_hour) * 3600L + (m - tm.tm_min) * 60L + (s - tm.tm_sec) + 86400L) % 86400L;
         if (ahead > RECORD_UI_MAX_ROLL_AHEAD_S) {
-            ot_log(OT_LOG_ERROR, "record", "--roll-at %s is in the past (it is %02d:%02d:%02d now): give a time "
-                   "within the next 12 hours", u->roll_at, tm.tm_hour, tm.tm_min, tm.tm_sec);
+            ot_log(OT_LOG_ERROR, "record",
+                   "--roll-at %s is in the past (it is %02d:%02d:%02d now): give a time "
+                   "within the next 12 hours",
+                   u->roll_at, tm.tm_hour, tm.tm_min, tm.tm_sec);
             return -EINVAL;
         }
         u->roll_hms[0] = h;
@@ -144,9 +147,12 @@ int record_ui_check(RecordUi *u, gboolean headless, const char *const *names, in
     u->window = !headless;
     if (u->window && !ui_display_available()) {
         /* Never fail a take for lack of a window. */
-        ot_log(OT_LOG_WARNING, "record", "no display ($DISPLAY and $WAYLAND_DISPLAY are not set): recording "
-               "headless, without the multiview%s", u->screenshot || u->ui_script ? " (no screenshot, no UI "
-               "script)" : "");
+        ot_log(OT_LOG_WARNING, "record",
+               "no display ($DISPLAY and $WAYLAND_DISPLAY are not set): recording "
+               "headless, without the multiview%s",
+               u->screenshot || u->ui_script ? " (no screenshot, no UI "
+                                               "script)"
+                                             : "");
         u->window = FALSE;
     }
     return 0;
@@ -162,8 +168,8 @@ void record_ui_add_camera(RecordUi *u, int index, CapCamera *cam)
     int w, h;
     ui_preview_size(u->width, u->height, &w, &h);
     if (cap_camera_enable_preview(cam, w, h) < 0)
-        ot_log(OT_LOG_WARNING, "record", "camera \"%s\": no picture in the multiview (the take is not affected)",
-               cap_camera_name(cam));
+        ot_log(OT_LOG_WARNING, "record",
+               "camera \"%s\": no picture in the multiview (the take is not affected)", cap_camera_name(cam));
 }
 
 void record_ui_open(RecordUi *u, const char *take_dir)
@@ -221,14 +227,15 @@ static int64_t roll_time(const RecordUi *u)
     if (ahead < -(int64_t)RECORD_UI_MAX_ROLL_AHEAD_S * 1000000000LL)
         ahead += 86400LL * 1000000000LL; /* just after midnight for a time late in the day */
     if (ahead < 0) {
-        ot_log(OT_LOG_WARNING, "record", "--roll-at %s passed while the cameras started: rolling now", u->roll_at);
+        ot_log(OT_LOG_WARNING, "record", "--roll-at %s passed while the cameras started: rolling now",
+               u->roll_at);
         ahead = 0;
     }
     return now + ahead;
 }
 
-/* Wait until the roll, saying how long is left. 0 at the roll, RECORD_UI_CANCELLED if cancelled meanwhile. Only
- * libc here: it runs on the program thread when the window is open. */
+/* Wait until the roll, saying how long is left. 0 at the roll, RECORD_UI_CANCELLED if cancelled meanwhile.
+ * Only libc here: it runs on the program thread when the window is open. */
 static int wait_for_roll(RecordUi *u)
 {
     int64_t said = -1;
@@ -248,7 +255,8 @@ static int wait_for_roll(RecordUi *u)
             ot_log(OT_LOG_INFO, "record", "rolling in %" PRId64 " s", s);
         said = s;
         int64_t until = left > RECORD_UI_WAIT_SLICE_NS ? now + RECORD_UI_WAIT_SLICE_NS : u->roll_ns;
-        struct timespec ts = {.tv_sec = (time_t)(until / 1000000000LL), .tv_nsec = (long)(until % 1000000000LL)};
+        struct timespec ts = {.tv_sec = (time_t)(until / 1000000000LL),
+                              .tv_nsec = (long)(until % 1000000000LL)};
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
     }
 }
@@ -295,8 +303,12 @@ static void report_pacing(RecordUi *u)
         return;
     SwRunnerStats st;
     sw_runner_get_stats(u->runner, &st);
-    ot_log(OT_LOG_INFO, "record", "real-time pacing: %" PRId64 " of %" PRId64 " frames started more than a frame "
-           "late, the latest by %.1f ms", st.late_ticks, st.ticks, (double)st.max_late_ns / 1e6);
+    if (st.ticks == 0)
+        return;
+    ot_log(OT_LOG_INFO, "record",
+           "real-time pacing: %" PRId64 " of %" PRId64 " frames started more than a frame "
+           "late, the latest by %.1f ms; longest gap between two frames %.1f ms",
+           st.late_ticks, st.ticks, (double)st.max_late_ns / 1e6, (double)st.max_tick_gap_ns / 1e6);
 }
 
 int record_ui_run(RecordUi *u, SwSwitcher *sw, SwRunner *runner, volatile sig_atomic_t *stop_signal)
@@ -315,8 +327,10 @@ int record_ui_run(RecordUi *u, SwSwitcher *sw, SwRunner *runner, volatile sig_at
     pthread_t thread;
     int err = pthread_create(&thread, NULL, program_thread, u);
     if (err) {
-        ot_log(OT_LOG_WARNING, "record", "cannot start the program thread (%s): closing the multiview, recording "
-               "headless", ot_strerror(-err));
+        ot_log(OT_LOG_WARNING, "record",
+               "cannot start the program thread (%s): closing the multiview, recording "
+               "headless",
+               ot_strerror(-err));
         ui_free(&u->ui);
         int ret = run_program(u);
         report_pacing(u);

@@ -1,10 +1,11 @@
-/* onetake record: the multiview side of a take (record_ui.c): its options, the roll (countdown or wall-clock time),
- * real-time pacing, and the threads when the window is open.
+/* onetake record: the multiview side of a take (record_ui.c): its options, the roll (countdown or wall-clock
+ * time), real-time pacing, and the threads when the window is open.
  *
- * Threads: headless, the calling thread waits for the roll and runs the take (it is the program thread). With the
- * window, a new thread "ot-program" waits for the roll and runs the take, while the calling (main) thread runs the
- * window (SDL wants its video calls on the main thread). They share only RecordUi.cancel and RecordUi.done
- * (atomics) and what the switcher, the runner and capture's preview slots protect with their own leaf locks. */
+ * Threads: headless, the calling thread waits for the roll and runs the take (it is the program thread). With
+ * the window, a new thread "ot-program" waits for the roll and runs the take, while the calling (main) thread
+ * runs the window (SDL wants its video calls on the main thread). They share only RecordUi.cancel and
+ * RecordUi.done (atomics) and what the switcher, the runner and capture's preview slots protect with their
+ * own leaf locks. */
 #ifndef RECORD_UI_H
 #define RECORD_UI_H
 
@@ -28,9 +29,9 @@ typedef struct RecordUi {
     GOptionEntry entries[10];
 
     /* Checked options (record_ui_check). */
-    gboolean window;      /* the window will be tried: not --headless and a display is there */
-    int64_t countdown_ns; /* -1: none */
-    int roll_hms[3];      /* --roll-at as a local time of day (when roll_at is set) */
+    gboolean window;          /* the window will be tried: not --headless and a display is there */
+    int64_t countdown_ns;     /* -1: none */
+    int roll_hms[3];          /* --roll-at as a local time of day (when roll_at is set) */
     int64_t screenshot_frame; /* -1: the UI's default */
     int window_w, window_h;
     UiScript *script;
@@ -57,18 +58,18 @@ typedef struct RecordUi {
 /* The options to add to record's GOptionContext (main group). Valid while u lives. */
 const GOptionEntry *record_ui_entries(RecordUi *u);
 /* Check the options (nothing is opened or created). names/cues must outlive u. 0 or -EINVAL (logged). */
-int record_ui_check(RecordUi *u, gboolean headless, const char *const *names, int ncams, SwRate rate, int width,
-                    int height, const SwCueList *cues, int64_t max_frames);
-/* A camera of the take, after cap_camera_alloc and before cap_camera_start: its preview branch is made when the
- * window will be tried. */
+int record_ui_check(RecordUi *u, gboolean headless, const char *const *names, int ncams, SwRate rate,
+                    int width, int height, const SwCueList *cues, int64_t max_frames);
+/* A camera of the take, after cap_camera_alloc and before cap_camera_start: its preview branch is made when
+ * the window will be tried. */
 void record_ui_add_camera(RecordUi *u, int index, CapCamera *cam);
 /* Open the window (or say why there is none: the take then records headless). Decides real-time pacing. */
 void record_ui_open(RecordUi *u, const char *take_dir);
 /* Pace the runner to real time (SwRunnerConfig.realtime). */
 int record_ui_realtime(const RecordUi *u);
-/* Wait for the roll, run the take (sw_runner_run) and the window until both are done; the window is closed when
- * this returns. Returns sw_runner_run's result, or RECORD_UI_CANCELLED when the director or a signal cancelled
- * the take before it rolled. */
+/* Wait for the roll, run the take (sw_runner_run) and the window until both are done; the window is closed
+ * when this returns. Returns sw_runner_run's result, or RECORD_UI_CANCELLED when the director or a signal
+ * cancelled the take before it rolled. */
 int record_ui_run(RecordUi *u, SwSwitcher *sw, SwRunner *runner, volatile sig_atomic_t *stop_signal);
 /* Idempotent. */
 void record_ui_free(RecordUi *u);

@@ -99,9 +99,31 @@ void app_print_iso_summary(MuxIso *iso)
     }
 }
 
+/* MuxIsoConfig.on_drop with the take log: an ANOMALY record on the ISO's own stream (1 + cam). Runs on that
+ * ISO's mux thread, the only one that writes its stream. */
+static void iso_drop_to_log(void *opaque, int cam, int64_t first, int64_t count)
+{
+    AppProof *p = opaque;
+    char detail[160];
+
+    ot_log(OT_LOG_VERBOSE, "iso", "camera %d: %" PRId64 " frames from frame %" PRId64 " dropped (queue full)",
+           cam, count, first);
+    if (!p || p->disabled || !p->log || 1 + cam >= p->nstreams)
+        return;
+    /* One record per frame, like the program's "repeat": the verifier counts them as frames. */
+    for (int64_t t = first; t < first + count; t++) {
+        snprintf(detail, sizeof(detail),
+                 "frame %" PRId64 " is not in the ISO: its queue was full (real time)", t);
+        if (proof_stream_anomaly(proof_log_stream(p->log, 1 + cam), "iso-drop", t, cam, detail) < 0) {
+            ot_log(OT_LOG_ERROR, "iso", "cannot declare ISO frame %" PRId64 " (dropped) in the take log", t);
+            break;
+        }
+    }
+}
+
 MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char **sources, int ncams,
                       MuxCodec codec, int width, int height, SwRate rate, int gop, const char *timecode,
-                      void (*configure)(void *opaque, int cam, MuxOutputConfig *out), void *configure_opaque)
+                      AppProof *proof)
 {
     int realtime = 0;
     for (int i = 0; i < ncams; i++)
@@ -118,10 +140,10 @@ MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char *
         .take_id = take_id,
         .timecode = timecode,
         .realtime = realtime,
-        .configure = configure, /* the proof: each ISO is a stream of the take log */
-        .configure_opaque = configure_opaque,
-        /* .on_drop: where the take log's ANOMALY record ("iso-drop", camera, tick) goes once the proof is
-           wired. */
+        .on_drop = iso_drop_to_log,
+        .on_drop_opaque = proof,
+        .configure = proof ? app_proof_iso_configure : NULL, /* each ISO is a stream of the take log */
+        .configure_opaque = proof,
     };
     return mux_iso_alloc(&ic);
 }

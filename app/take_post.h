@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "app_proof.h"
 #include "mux.h"
 
 /* --iso-codec NAME -> codec: "ffv1" (also NULL: the default) or "h264". "copy" (the camera's own packets, not
@@ -27,10 +28,12 @@ int app_write_cutlists(const char *dir, const char *take_id, SwRate rate, char *
                        int ncams, int64_t frames);
 
 /* The ISOs of a take: dir/iso/NAME.mkv per camera, tagged with the take id and start timecode. Real time
- * (drop when full) when any source is live. NULL on error (logged, nothing left behind). */
+ * (drop when full) when any source is live. With the take log (proof), each ISO is a stream of it (streams
+ * 1..ncams) and dropped frames are declared in it as ANOMALY "iso-drop". NULL on error (logged, nothing left
+ * behind). */
 MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char **sources, int ncams,
                       MuxCodec codec, int width, int height, SwRate rate, int gop, const char *timecode,
-                      void (*configure)(void *opaque, int cam, MuxOutputConfig *out), void *configure_opaque);
+                      AppProof *proof);
 
 /* One line per ISO on stdout (frames, repeats, drops, size). */
 void app_print_iso_summary(MuxIso *iso);

@@ -811,7 +811,7 @@ int archive_make(const ArchiveConfig *cfg)
     }
     info = mux_take_info_load(take_root);
     if (!info) {
-        ret = OT_ERROR_TAKE;
+        ret = -ENOENT; /* not a take: said by mux_take_info_load */
         goto out;
     }
     if (resume)
@@ -1108,7 +1108,6 @@ int archive_check(const char *bag, const ProofKey *pub, int progress, ArchiveChe
     /* bagit.txt */
     path = g_build_filename(bag, ARCHIVE_BAGIT_FILE, NULL);
     if (!g_file_get_contents(path, &text, NULL, NULL)) {
-        ot_log(OT_LOG_ERROR, "archive", "\"%s\" is not a bag: %s is missing", bag, ARCHIVE_BAGIT_FILE);
         res->valid = 0;
         res->failure = g_strdup_printf("%s is missing: not a bag", ARCHIVE_BAGIT_FILE);
         ret = -ENOENT;

@@ -40,8 +40,8 @@ typedef struct ArchiveConfig {
     int progress;             /* 1: a progress line on stderr once a second while hashing or copying */
 } ArchiveConfig;
 
-/* Make the bag. 0, or negative (logged): -EEXIST already a bag, OT_ERROR_TAKE not a take / crashed take
- * without salvage, -EIO a copy that does not read back the same, other -errno. On failure in place, every
+/* Make the bag. 0, or negative (logged): -EEXIST already a bag, OT_ERROR_TAKE a crashed take without salvage,
+ * -ENOENT not a take, -EIO a copy that does not read back the same, other -errno. On failure in place, every
  * entry moved is moved back (or, after a crash, a second run finishes the job: a folder with data/ and no
  * bagit.txt is an interrupted archive). */
 int archive_make(const ArchiveConfig *cfg);

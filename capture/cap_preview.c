@@ -7,19 +7,26 @@
  * (borders and all), scaling down from the program size costs less than from a camera's native size, and one
  * insertion point (in front of the program appsink) serves every kind of source (uridecodebin, test:, pipe:).
  *
- * Never in the way of the program: the tee pushes into the leaky queue without blocking (a slow preview drops its
- * oldest frame, never the program's), the scaling runs on the queue's own thread, and the preview appsink hands
- * each frame to a small ring from its callback, so its own queue never fills and nothing waits for the UI.
+ * Never in the way of the program: the tee pushes into the leaky queue without blocking (a slow preview drops
+ * its oldest frame, never the program's), the scaling runs on the queue's own thread, and the preview appsink
+ * hands each frame to a small ring from its callback, so its own queue never fills and nothing waits for the
+ * UI.
  *
- * The ring keeps the last CAP_PREVIEW_KEEP frames so that the UI can show, for every camera, the frame of the tick
- * the program is at rather than the newest decoded one: with file sources the decoders run a few frames ahead of
- * the program (the program appsink's queue), and tiles would otherwise lead the program. Holding frames is safe
- * because they are the branch's own: the output is YV12, never the program's I420, so videoconvertscale always
- * writes a new buffer and is never a passthrough that would hold a decoder's (finite) pool buffers. YV12 is I420
- * with the chroma planes swapped: the OtFrame handed out points its I420 planes at the right components.
+ * The ring keeps the last CAP_PREVIEW_KEEP frames so that the UI can show, for every camera, the frame of the
+ * tick the program is at rather than the newest decoded one: with file sources the decoders run a few frames
+ * ahead of the program (the program appsink's queue), and tiles would otherwise lead the program. Holding
+ * frames is safe because they are the branch's own: the output is YV12, never the program's I420, so
+ * videoconvertscale always writes a new buffer and is never a passthrough that would hold a decoder's
+ * (finite) pool buffers. YV12 is I420 with the chroma planes swapped: the OtFrame handed out points its I420
+ * planes at the right components.
  *
- * Lock: CapPreview.lock (leaf) protects the ring and first_rt. Written by the preview branch's streaming thread,
- * read by whoever calls cap_preview_get (the UI thread). */
+ * Times: a preview frame's pts_ns counts from the camera's first frame, taken at the tee (before the leaky
+ * queue, which may drop the first frames while the branch starts), so that it is the camera's take-clock
+ * time, like the program path's.
+ *
+ * Lock: CapPreview.lock (leaf) protects the ring and first_rt. first_rt is written once by the probe on the
+ * tee (the camera's streaming thread), the ring by the preview branch's streaming thread; both are read by
+ * whoever calls cap_preview_get (the UI thread). */
 #include "cap_preview.h"
 
 #include <gst/app/gstappsink.h>
@@ -27,8 +34,8 @@
 
 #include "ot_common.h"
 
-/* 8 frames: more than the program path holds ahead of the tick (appsink queue 3 + lookahead + in flight), about
- * a quarter second at 30 fps; 8 x 480x270 x 1.5 bytes, about 1.5 MB per camera. */
+/* 8 frames: more than the program path holds ahead of the tick (appsink queue 3 + lookahead + in flight),
+ * about a quarter second at 30 fps; 8 x 480x270 x 1.5 bytes, about 1.5 MB per camera. */
 #define CAP_PREVIEW_KEEP 8
 /* Container timestamps are rounded to the millisecond: a frame this much after a time counts as at it. */
 #define CAP_PREVIEW_TOLERANCE_NS 1000000
@@ -79,11 +86,8 @@ static GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer user_data)
     slot->sample = sample;
     slot->seq = p->received++;
     slot->pts_ns = -1;
-    if (GST_CLOCK_TIME_IS_VALID(rt)) {
-        if (!GST_CLOCK_TIME_IS_VALID(p->first_rt))
-            p->first_rt = rt;
+    if (GST_CLOCK_TIME_IS_VALID(rt) && GST_CLOCK_TIME_IS_VALID(p->first_rt))
         slot->pts_ns = rt >= p->first_rt ? (int64_t)(rt - p->first_rt) : 0;
-    }
     p->count++;
     g_mutex_unlock(&p->lock);
     if (old)
@@ -91,12 +95,36 @@ static GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer user_data)
     return GST_FLOW_OK;
 }
 
+/* The camera's first frame, as it enters the tee: its running time is the origin of preview times. Once. */
+static GstPadProbeReturn on_first_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+    CapPreview *p = user_data;
+    GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (!buf || !GST_BUFFER_PTS_IS_VALID(buf))
+        return GST_PAD_PROBE_OK;
+    GstEvent *ev = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    if (!ev)
+        return GST_PAD_PROBE_OK;
+    const GstSegment *seg = NULL;
+    gst_event_parse_segment(ev, &seg);
+    GstClockTime rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
+    gst_event_unref(ev);
+    if (!GST_CLOCK_TIME_IS_VALID(rt))
+        return GST_PAD_PROBE_OK;
+    g_mutex_lock(&p->lock);
+    p->first_rt = rt;
+    g_mutex_unlock(&p->lock);
+    return GST_PAD_PROBE_REMOVE;
+}
+
 static GstElement *make(const char *factory, const char *name, const char *cam)
 {
     GstElement *e = gst_element_factory_make(factory, NULL);
     if (!e)
-        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": GStreamer element %s (%s) is missing: install "
-               "gstreamer1.0-plugins-base", cam, factory, name);
+        ot_log(OT_LOG_ERROR, "capture",
+               "camera \"%s\": GStreamer element %s (%s) is missing: install "
+               "gstreamer1.0-plugins-base",
+               cam, factory, name);
     return e;
 }
 
@@ -120,16 +148,18 @@ CapPreview *cap_preview_attach(GstElement *pipeline, GstElement *sink, const cha
         ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": the program appsink is not linked: no preview", name);
         goto fail;
     }
-    /* Leaky downstream, one buffer: the tee never waits on the preview; a late preview loses its oldest frame. */
+    /* Leaky downstream, one buffer: the tee never waits on the preview; a late preview loses its oldest
+     * frame. */
     g_object_set(queue, "leaky", 2, "max-size-buffers", 1, "max-size-bytes", 0, "max-size-time", (guint64)0,
                  "silent", TRUE, NULL);
     g_object_set(scale, "add-borders", TRUE, NULL);
-    GstCaps *caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "YV12", "width", G_TYPE_INT, width,
-                                        "height", G_TYPE_INT, height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
-                                        NULL);
+    GstCaps *caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "YV12", "width", G_TYPE_INT,
+                                        width, "height", G_TYPE_INT, height, "pixel-aspect-ratio",
+                                        GST_TYPE_FRACTION, 1, 1, NULL);
     g_object_set(filter, "caps", caps, NULL);
     gst_caps_unref(caps);
-    /* No clock, no preroll wait, one buffer, drop: the preview never holds up the pipeline or its state changes. */
+    /* No clock, no preroll wait, one buffer, drop: the preview never holds up the pipeline or its state
+     * changes. */
     g_object_set(psink, "sync", FALSE, "async", FALSE, "max-buffers", 1, "drop", TRUE, "emit-signals", FALSE,
                  "enable-last-sample", FALSE, "qos", FALSE, NULL);
 
@@ -150,6 +180,7 @@ CapPreview *cap_preview_attach(GstElement *pipeline, GstElement *sink, const cha
         ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot link the preview branch", name);
         goto fail;
     }
+    gst_pad_add_probe(teepad, GST_PAD_PROBE_TYPE_BUFFER, on_first_buffer, p, NULL);
     gst_object_unref(teepad);
     gst_object_unref(up);
     gst_object_unref(sinkpad);

@@ -85,6 +85,13 @@ void mux_writer_get_stats(MuxWriter *w, MuxOutputStats *stats);
  * waits: -EAGAIN (nothing queued, the caller counts the drop). 0, -EAGAIN, -EPIPE after finish, or the mux
  * thread's first error. */
 int mux_writer_push(MuxWriter *w, OtFrame *frame, int64_t pts, int force_key, int block);
+/* Who declares the ticks mux_writer_push dropped (-EAGAIN): each run of consecutive dropped ticks (first,
+ * count) travels with the next frame queued and on_gap is called on the mux thread just before that frame is
+ * written (so it may write to what only that thread uses, such as the output's proof stream); a run still
+ * pending at mux_writer_finish is declared there, after the join, before the output is closed. Set before the
+ * take. */
+void mux_writer_set_gap_hook(MuxWriter *w, void (*on_gap)(void *opaque, int64_t first, int64_t count),
+                             void *opaque);
 /* The program's proof stream (NULL: none): the mux thread then writes a RAW record per frame (hash of the visible
  * pixels, before encoding), and the CUT/END events and declared repeats the sink receives. Call before the take. */
 void mux_writer_set_proof(MuxWriter *w, struct ProofStream *proof);
@@ -147,9 +154,10 @@ typedef struct MuxIsoConfig {
     const char *timecode;    /* the take's start timecode (TIMECODE tag): ISO frame k is take frame k */
     int queue_len;           /* frames each ISO may hold (0: 8) */
     int realtime;            /* 1: never block the program thread (live sources): drop when a queue is full */
-    /* Called on the program thread once per dropped frame (cam, tick). The hook for the take log's ANOMALY
-     * record ("iso-drop"); cheap and non-blocking, like every program-thread callback. May be NULL. */
-    void (*on_drop)(void *opaque, int cam, int64_t tick);
+    /* Declares dropped frames: called once per run of consecutive dropped ticks of camera cam, on that ISO's
+     * mux thread just before its next frame is written (or in mux_iso_finish), so that it may write to what
+     * only that thread uses: the take log's ANOMALY record on the ISO's proof stream. May be NULL. */
+    void (*on_drop)(void *opaque, int cam, int64_t first_tick, int64_t count);
     void *on_drop_opaque;
     /* Called for each ISO before its MuxOutput is made, with the config filled in: lets the caller add what
      * it wires into every output (proof streams, preset...). May be NULL. */

@@ -9,8 +9,9 @@
  *
  * Lockstep (file sources): a full ISO queue blocks the program thread, like the program's own writer: the
  * slowest encoder paces the take and nothing is lost. Real time (live sources): the program thread never
- * waits for an ISO: when its queue is full the frame is dropped, counted and declared (on_drop); the ISO then
- * has no packet at pts k, so every later frame keeps its take index.
+ * waits for an ISO: when its queue is full the frame is dropped and counted; the run of dropped ticks travels
+ * with the ISO's next frame and is declared (on_drop) on the ISO's mux thread, the one thread that may write
+ * the ISO's proof stream. The ISO has no packet at pts k, so every later frame keeps its take index.
  *
  * An ISO that fails (disk, encoder) is logged once and stops; the take goes on, because the master comes
  * first: mux_iso_finish returns the error and take.json says which ISO failed at which frame.
@@ -36,6 +37,8 @@
 #define MUX_ISO_DEFAULT_QUEUE 8
 
 typedef struct IsoCam {
+    MuxIso *iso;
+    int index;
     char *name;
     char *file; /* "iso/NAME.mkv" */
     char *path; /* dir/iso/NAME.mkv */
@@ -53,11 +56,18 @@ struct MuxIso {
     int ncams;
     int gop;
     int realtime;
-    void (*on_drop)(void *opaque, int cam, int64_t tick);
+    void (*on_drop)(void *opaque, int cam, int64_t first_tick, int64_t count);
     void *on_drop_opaque;
     IsoCam cams[SW_MAX_CAMS];
     pthread_mutex_t lock;
 };
+
+/* MuxWriter's gap hook, on the ISO's mux thread: the thread that owns the ISO declares its dropped run. */
+static void iso_gap(void *opaque, int64_t first, int64_t count)
+{
+    IsoCam *c = opaque;
+    c->iso->on_drop(c->iso->on_drop_opaque, c->index, first, count);
+}
 
 static int iso_camera_frame(void *opaque, int cam, int64_t tick, OtFrame *frame, int repeat)
 {
@@ -73,11 +83,10 @@ static int iso_camera_frame(void *opaque, int cam, int64_t tick, OtFrame *frame,
     /* FFV1 is intra only; H.264 ISOs get a keyframe on the same grid as the program (ISOs have no cuts). */
     ret = mux_writer_push(c->writer, frame, tick, tick % iso->gop == 0, !iso->realtime);
     if (ret == -EAGAIN) {
+        /* Counted here; declared by the ISO's mux thread with its next frame (mux_writer_set_gap_hook). */
         pthread_mutex_lock(&iso->lock);
         c->dropped++;
         pthread_mutex_unlock(&iso->lock);
-        if (iso->on_drop)
-            iso->on_drop(iso->on_drop_opaque, cam, tick);
         return 0;
     }
     if (ret < 0) {
@@ -179,6 +188,10 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
             mux_output_free(&out);
             goto fail;
         }
+        c->iso = iso;
+        c->index = i;
+        if (iso->on_drop)
+            mux_writer_set_gap_hook(c->writer, iso_gap, c);
     }
     ot_log(OT_LOG_VERBOSE, "iso", "%d ISOs in \"%s\" (%s, %s, queue %d)", iso->ncams, iso->iso_dir,
            mux_codec_name(cfg->codec),

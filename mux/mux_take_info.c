@@ -1,6 +1,5 @@
 /* onetake mux: a take folder read back (take.json), for replay and archive. The fields are those that
- * mux_take.c writes (docs/take-folder.md); new fields are ignored, missing optional ones keep their defaults.
- */
+ * mux_take.c writes (docs/take-folder.md); new fields are ignored, missing optional ones keep defaults. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -30,6 +30,8 @@ typedef struct MuxItem {
     unsigned flags;
     int nevents;
     SwEvent events[SW_MAX_EVENTS];
+    /* Ticks dropped just before this one (mux_writer_push in real time): declared by the mux thread. */
+    int64_t gap_first, gap_count;
 } MuxItem;
 
 struct MuxWriter {
@@ -49,6 +51,10 @@ struct MuxWriter {
      * returned, finish writes what is left: the END). */
     SwEvent stash[SW_MAX_EVENTS + 1];
     int nstash;
+    /* Dropped ticks not declared yet (program thread; finish after the join), and who declares them. */
+    int64_t gap_first, gap_count;
+    void (*on_gap)(void *opaque, int64_t first, int64_t count);
+    void *on_gap_opaque;
 };
 
 static int proof_events(ProofStream *ps, const SwEvent *ev, int n)
@@ -100,6 +106,9 @@ static void *writer_main(void *arg)
          * every reference is released; the next program_frame reports the error and the runner ends the take.
          */
         if (!atomic_load(&w->err)) {
+            /* On this thread: the hook may write what only this thread uses (the output's proof stream). */
+            if (item->gap_count && w->on_gap)
+                w->on_gap(w->on_gap_opaque, item->gap_first, item->gap_count);
             int ret = w->proof ? proof_frame(w, item) : 0;
             if (!ret)
                 ret = mux_output_write(w->out, item->frame, item->pts, item->force_key);
@@ -110,6 +119,7 @@ static void *writer_main(void *arg)
         }
         ot_frame_unref(&item->frame);
         item->nevents = 0;
+        item->gap_count = 0;
         sw_queue_push(w->pool, item); /* never blocks: the pool holds every item */
     }
     return NULL;
@@ -236,6 +246,10 @@ int mux_writer_finish(MuxWriter *w)
         if (ret < 0 && !err)
             err = ret;
     }
+    /* Ticks dropped after the last frame written: declared here, before the output's last records. */
+    if (w->gap_count && w->on_gap && !err)
+        w->on_gap(w->on_gap_opaque, w->gap_first, w->gap_count);
+    w->gap_count = 0;
     ret = w->out ? mux_output_close(w->out) : 0;
     w->finish_err = err ? err : ret;
     return w->finish_err;
@@ -281,11 +295,21 @@ int mux_writer_push(MuxWriter *w, OtFrame *frame, int64_t pts, int force_key, in
         return -EPIPE;
     /* Real time: a writer that is behind never holds the program thread up; the caller drops and counts. */
     item = block ? sw_queue_pop(w->pool) : sw_queue_try_pop(w->pool);
+    if (!item && !block) {
+        /* A run of dropped ticks travels with the next frame queued, to be declared on the mux thread. */
+        if (!w->gap_count)
+            w->gap_first = pts;
+        w->gap_count++;
+        return -EAGAIN;
+    }
     if (!item)
-        return block ? -EPIPE : -EAGAIN;
+        return -EPIPE;
     item->frame = ot_frame_ref(frame);
     item->pts = pts;
     item->force_key = force_key;
+    item->gap_first = w->gap_first;
+    item->gap_count = w->gap_count;
+    w->gap_count = 0;
     ret = sw_queue_push(w->work, item);
     if (ret < 0) {
         ot_frame_unref(&item->frame);
@@ -293,4 +317,13 @@ int mux_writer_push(MuxWriter *w, OtFrame *frame, int64_t pts, int force_key, in
         return ret;
     }
     return 0;
+}
+
+void mux_writer_set_gap_hook(MuxWriter *w, void (*on_gap)(void *opaque, int64_t first, int64_t count),
+                             void *opaque)
+{
+    if (w) {
+        w->on_gap = on_gap;
+        w->on_gap_opaque = opaque;
+    }
 }

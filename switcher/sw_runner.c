@@ -226,13 +226,9 @@ static int64_t mono_ns(void)
 /* Sleep until tick `tick` is due: start + tick/fps, from the exact integer frame time (no accumulated error), on
  * CLOCK_MONOTONIC (NTP steps do not move it). A late tick does not sleep, so the schedule catches up by itself;
  * how late it was is counted. */
-static void pace(SwRunner *r, int64_t tick, int64_t *start_ns)
+static void pace(SwRunner *r, int64_t tick, int64_t start_ns)
 {
-    if (tick == 0) {
-        *start_ns = mono_ns();
-        return;
-    }
-    int64_t due = *start_ns + sw_rate_frame_to_ns(r->cfg.rate, tick);
+    int64_t due = start_ns + sw_rate_frame_to_ns(r->cfg.rate, tick);
     struct timespec ts = {.tv_sec = (time_t)(due / 1000000000LL), .tv_nsec = (long)(due % 1000000000LL)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
@@ -358,11 +354,20 @@ int sw_runner_run(SwRunner *r)
     if ((ret = make_slates(r)) < 0)
         goto fail;
 
-    int64_t start_ns = 0;
+    int64_t start_ns = 0, last_ns = 0;
     for (int64_t tick = 0;; tick++) {
         SwDecision d;
-        if (r->cfg.realtime)
-            pace(r, tick, &start_ns); /* before before_tick: commands staged while waiting land at this tick */
+        if (tick == 0)
+            start_ns = mono_ns();
+        else if (r->cfg.realtime)
+            pace(r, tick, start_ns); /* before before_tick: commands staged while waiting land at this tick */
+        int64_t now_ns = tick == 0 ? start_ns : mono_ns();
+        if (tick > 0 && now_ns - last_ns > r->stats.max_tick_gap_ns) {
+            pthread_mutex_lock(&r->stats_lock);
+            r->stats.max_tick_gap_ns = now_ns - last_ns;
+            pthread_mutex_unlock(&r->stats_lock);
+        }
+        last_ns = now_ns;
         if (r->cfg.before_tick)
             r->cfg.before_tick(r->cfg.before_tick_opaque, tick);
 

@@ -76,9 +76,12 @@ typedef struct SwRunnerStats {
     int ended;
     int error;           /* negative error that ended the take, or 0 */
     /* Real-time pacing (SwRunnerConfig.realtime): ticks that started more than one frame period after their due
-     * time, and the worst lateness. A slow sink or source shows here; a slow window must not. */
+     * time, and the worst lateness (which keeps growing when the machine cannot keep up with real time). */
     int64_t late_ticks;
     int64_t max_late_ns;
+    /* The longest time between the starts of two consecutive ticks (CLOCK_MONOTONIC), paced or not: the program
+     * thread held up by anything (a slow sink, a stall) shows here as one long gap. */
+    int64_t max_tick_gap_ns;
 } SwRunnerStats;
 
 typedef struct SwRunnerConfig {

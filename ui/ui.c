@@ -1,8 +1,8 @@
 /* onetake ui: the multiview window: the loop, input, drawing and the screenshot. Threads and locks: see ui.h.
  *
- * The loop draws at UI_FPS from what it reads each frame (switcher state, runner counters, each camera's latest
- * preview frame) and handles input as it comes. Nothing here is on the program path: a preview frame is uploaded
- * to a texture and released within the frame; a stalled loop only makes the window stale. */
+ * The loop draws at UI_FPS from what it reads each frame (switcher state, runner counters, each camera's
+ * latest preview frame) and handles input as it comes. Nothing here is on the program path: a preview frame
+ * is uploaded to a texture and released within the frame; a stalled loop only makes the window stale. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -50,7 +50,7 @@ struct Ui {
     SwState st;
     SwRunnerStats rs;
     int done;
-    Uint64 now; /* SDL_GetTicks64 */
+    Uint64 now;     /* SDL_GetTicks64 */
     int64_t now_ns; /* CLOCK_MONOTONIC, the take's roll clock */
 
     /* Input state. */
@@ -162,7 +162,8 @@ static int armed(const Ui *ui)
     return ui->st.tick < 0 && !ui->st.ended && !ui->done;
 }
 
-/* Where the take will end, when it is known: the end cue or --duration, whichever comes first; -1 otherwise. */
+/* Where the take will end, when it is known: the end cue or --duration, whichever comes first; -1 otherwise.
+ */
 static int64_t end_frame(const Ui *ui)
 {
     int64_t e = ui->st.end_frame;
@@ -183,22 +184,25 @@ static void relayout(Ui *ui)
 
 /* ---- commands ---- */
 
-/* The switcher applies a staged command at the next tick it decides. Reading the last decided tick just before
- * and just after staging brackets that tick exactly: the command lands at before+1, or at most after+1 if the
- * program thread decided ticks in between. */
+/* The switcher applies a staged command at the next tick it decides. Reading the last decided tick just
+ * before and just after staging brackets that tick exactly: the command lands at before+1, or at most after+1
+ * if the program thread decided ticks in between. */
 static void log_landing(Ui *ui, const char *how, const char *what, int64_t before, int64_t after)
 {
     if (before == after)
-        ot_log(OT_LOG_INFO, "ui", "%s: %s: staged after frame %" PRId64 ", lands at frame %" PRId64, how, what,
-               before, before + 1);
+        ot_log(OT_LOG_INFO, "ui", "%s: %s: staged after frame %" PRId64 ", lands at frame %" PRId64, how,
+               what, before, before + 1);
     else
-        ot_log(OT_LOG_INFO, "ui", "%s: %s: staged after frame %" PRId64 ", lands at frame %" PRId64 " to %" PRId64,
-               how, what, before, before + 1, after + 1);
+        ot_log(OT_LOG_INFO, "ui",
+               "%s: %s: staged after frame %" PRId64 ", lands at frame %" PRId64 " to %" PRId64, how, what,
+               before, before + 1, after + 1);
 }
 
 static const char *refusal(int ret)
 {
-    return ret == -EPIPE ? "the take has ended" : ret == -ENOSPC ? "too many commands at once" : ot_strerror(ret);
+    return ret == -EPIPE    ? "the take has ended"
+           : ret == -ENOSPC ? "too many commands at once"
+                            : ot_strerror(ret);
 }
 
 static void cmd_cut(Ui *ui, int cam, const char *how)
@@ -266,8 +270,8 @@ static void cmd_end(Ui *ui, const char *how)
     SwState a, b;
     sw_switcher_get_state(ui->take->sw, &a);
     if (a.tick < 0 && ui->take->cancel) {
-        /* Before the roll nothing is recorded yet: cancel. The end is staged too, in case the roll happened in
-         * the meantime: the take then ends at frame 0 instead of running on. */
+        /* Before the roll nothing is recorded yet: cancel. The end is staged too, in case the roll happened
+         * in the meantime: the take then ends at frame 0 instead of running on. */
         ui->take->cancel(ui->take->opaque);
         ui->cancelled = 1;
         ot_log(OT_LOG_WARNING, "ui", "%s: the take is cancelled before the roll", how);
@@ -295,7 +299,8 @@ static void close_pressed(Ui *ui)
     }
     ui->close_armed = 1;
     ui->close_time = ui->now;
-    message(ui, armed(ui) ? "Close again to cancel the take (nothing is recorded)" : "Close again to END the take");
+    message(ui, armed(ui) ? "Close again to cancel the take (nothing is recorded)"
+                          : "Close again to END the take");
 }
 
 static void esc_pressed(Ui *ui)
@@ -310,7 +315,8 @@ static void esc_pressed(Ui *ui)
     }
     ui->esc_armed = 1;
     ui->esc_time = ui->now;
-    message(ui, armed(ui) ? "Esc again within 2 s cancels the take" : "Esc again within 2 s (or hold Esc) ENDS the take");
+    message(ui, armed(ui) ? "Esc again within 2 s cancels the take"
+                          : "Esc again within 2 s (or hold Esc) ENDS the take");
 }
 
 static int digit(SDL_Keycode k)
@@ -505,11 +511,15 @@ static void run_script(Ui *ui)
             break;
         }
         case UI_SCRIPT_STALL: {
-            /* A frozen window on purpose: this thread does nothing at all meanwhile. */
+            /* A frozen window on purpose: this thread does nothing at all meanwhile. The program thread must
+             * go on regardless: the frames it decided meanwhile are logged. */
             int64_t t0 = mono_ns();
             SDL_Delay((Uint32)l->ms);
-            ot_log(OT_LOG_INFO, "ui", "script line %d: the window stalled for %.0f ms after frame %" PRId64, l->line,
-                   (double)(mono_ns() - t0) / 1e6, ui->st.tick);
+            SwState after;
+            sw_switcher_get_state(ui->take->sw, &after);
+            ot_log(OT_LOG_INFO, "ui",
+                   "script line %d: the window stalled for %.0f ms, from frame %" PRId64 " to frame %" PRId64,
+                   l->line, (double)(mono_ns() - t0) / 1e6, ui->st.tick, after.tick);
             break;
         }
         }
@@ -537,16 +547,16 @@ static void update_textures(Ui *ui)
                 c->tex = NULL;
             }
             if (!c->tex) {
-                c->tex = SDL_CreateTexture(ui->ren, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING, f->width,
-                                           f->height);
+                c->tex = SDL_CreateTexture(ui->ren, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING,
+                                           f->width, f->height);
                 c->w = f->width;
                 c->h = f->height;
                 if (!c->tex)
                     ot_log(OT_LOG_WARNING, "ui", "cannot make a %dx%d texture for camera %s: %s", f->width,
                            f->height, ui->names[i], SDL_GetError());
             }
-            if (c->tex && SDL_UpdateYUVTexture(c->tex, NULL, f->data[0], f->linesize[0], f->data[1], f->linesize[1],
-                                               f->data[2], f->linesize[2]) == 0) {
+            if (c->tex && SDL_UpdateYUVTexture(c->tex, NULL, f->data[0], f->linesize[0], f->data[1],
+                                               f->linesize[1], f->data[2], f->linesize[2]) == 0) {
                 c->seq = f->seq;
                 c->pts_ns = f->pts_ns;
             }
@@ -582,8 +592,8 @@ static void draw_no_signal(Ui *ui, int cam, UiRect r)
     int y = r.y + r.h / 2 - ui->layout.row_h;
     text(ui, UI_FONT_BOLD, "NO SIGNAL", C_RED, r.x + r.w / 2, y, UI_ALIGN_CENTER, r.w);
     char line[96];
-    snprintf(line, sizeof(line), "%s: %" PRId64 " repeated, %" PRId64 " dropped", cs->failed ? "lost" : "ended",
-             cs->repeats, cs->drops);
+    snprintf(line, sizeof(line), "%s: %" PRId64 " repeated, %" PRId64 " dropped",
+             cs->failed ? "lost" : "ended", cs->repeats, cs->drops);
     text(ui, UI_FONT_LABEL, line, C_TEXT, r.x + r.w / 2, y + ui->layout.row_h, UI_ALIGN_CENTER, r.w);
 }
 
@@ -603,9 +613,7 @@ static void draw_tile(Ui *ui, int i)
 
     UiRect lb = l->tile_label[i];
     fill(ui, lb, pgm ? C_RED : pvw ? C_GREEN : C_BAR);
-    SDL_Color fg = pgm || pvw ? C_BLACK : C_TEXT;
-    if (pgm)
-        fg = C_TEXT;
+    SDL_Color fg = pvw ? C_BLACK : C_TEXT; /* black on the green bar, white on red and grey */
     char name[96];
     if (i < 9)
         snprintf(name, sizeof(name), "%d  %s", i + 1, ui->names[i]);
@@ -621,7 +629,8 @@ static void draw_tile(Ui *ui, int i)
     char both[128];
     snprintf(both, sizeof(both), "%s%s%s", right, right[0] && tally[0] ? "   " : "", tally);
     SDL_Color rc = pgm || pvw ? fg : C_YELLOW;
-    text_row(ui, UI_FONT_LABEL, both, rc, lb.x + lb.w - pad, lb.y, lb.h, UI_ALIGN_RIGHT, lb.w - used - 3 * pad);
+    text_row(ui, UI_FONT_LABEL, both, rc, lb.x + lb.w - pad, lb.y, lb.h, UI_ALIGN_RIGHT,
+             lb.w - used - 3 * pad);
 }
 
 static void draw_pane(Ui *ui, int program)
@@ -652,8 +661,8 @@ static void draw_pane(Ui *ui, int program)
             draw_no_signal(ui, cam, pic);
     } else {
         fill(ui, pic, C_BLACK);
-        text_row(ui, UI_FONT_LABEL, program ? "" : "no camera on preview", C_DIM, pic.x + pic.w / 2, pic.y, pic.h,
-                 UI_ALIGN_CENTER, pic.w);
+        text_row(ui, UI_FONT_LABEL, program ? "" : "no camera on preview", C_DIM, pic.x + pic.w / 2, pic.y,
+                 pic.h, UI_ALIGN_CENTER, pic.w);
     }
 }
 
@@ -761,8 +770,8 @@ static void draw_clock(Ui *ui)
     text_row(ui, UI_FONT_MONO, end, C_TEXT, c.x + c.w, y, l->row_h, UI_ALIGN_RIGHT, c.w * 2 / 3);
 }
 
-/* A cue has fired: timed cues once the program passed their frame, go cues in file order (next_go is the first
- * go cue not fired). */
+/* A cue has fired: timed cues once the program passed their frame, go cues in file order (next_go is the
+ * first go cue not fired). */
 static int cue_fired(const Ui *ui, const SwCue *c, int index)
 {
     if (c->frame >= 0)
@@ -776,12 +785,12 @@ static void draw_cue_row(Ui *ui, int index, int row, int current)
     const SwCue *c = sw_cues_get(ui->take->cues, index);
     UiRect r = rect(l->cues.x, l->cues.y + row * l->row_h, l->cues.w, l->row_h);
     int pending_go = c->frame < 0 && index == ui->st.next_go && !ui->st.ended;
-    SDL_Color fg = current ? C_TEXT : C_TEXT;
+    SDL_Color fg = C_TEXT, dim = C_DIM;
     if (current) {
         fill(ui, r, (SDL_Color){90, 24, 24, 255});
     } else if (pending_go && blink_on(ui)) {
         fill(ui, r, C_AMBER);
-        fg = C_BLACK;
+        fg = dim = C_BLACK;
     }
     char tc[40];
     if (c->frame >= 0)
@@ -790,8 +799,8 @@ static void draw_cue_row(Ui *ui, int index, int row, int current)
         snprintf(tc, sizeof(tc), "GO");
     int pad = l->border;
     int tc_w = ui_text_width(ui->text, UI_FONT_MONO, "00:00:00:00") + 2 * pad;
-    text_row(ui, UI_FONT_MONO, tc, pending_go && !current ? (blink_on(ui) ? C_BLACK : C_AMBER) : fg, r.x + pad,
-             r.y, r.h, UI_ALIGN_LEFT, tc_w);
+    text_row(ui, UI_FONT_MONO, tc, pending_go && !current ? (blink_on(ui) ? C_BLACK : C_AMBER) : fg,
+             r.x + pad, r.y, r.h, UI_ALIGN_LEFT, tc_w);
     char what[160];
     if (c->action == SW_CUE_END)
         snprintf(what, sizeof(what), "end");
@@ -802,8 +811,8 @@ static void draw_cue_row(Ui *ui, int index, int row, int current)
     if (c->label) {
         char label[160];
         snprintf(label, sizeof(label), "\"%s\"", c->label);
-        text_row(ui, UI_FONT_LABEL, label, fg.r == 0 ? C_BLACK : C_DIM, x + used + 2 * pad, r.y, r.h,
-                 UI_ALIGN_LEFT, r.w - tc_w - used - 3 * pad);
+        text_row(ui, UI_FONT_LABEL, label, dim, x + used + 2 * pad, r.y, r.h, UI_ALIGN_LEFT,
+                 r.w - tc_w - used - 3 * pad);
     }
 }
 
@@ -815,8 +824,8 @@ static void draw_cues(Ui *ui)
         return;
     int n = sw_cues_count(cues);
     if (!cues || n == 0) {
-        text_row(ui, UI_FONT_LABEL, "No cue list: cut by hand (1-9, click)", C_DIM, l->cues.x, l->cues.y, l->row_h,
-                 UI_ALIGN_LEFT, l->cues.w);
+        text_row(ui, UI_FONT_LABEL, "No cue list: cut by hand (1-9, click)", C_DIM, l->cues.x, l->cues.y,
+                 l->row_h, UI_ALIGN_LEFT, l->cues.w);
         return;
     }
     /* The current cue (the last one fired, in file order), then the cues still to come. */
@@ -844,8 +853,9 @@ static int meter_y(UiRect r, float db)
     return r.y + r.h - (int)(v * (float)r.h);
 }
 
-/* Program audio, a strip right of the program: per channel the RMS as a bar and the peak as a tick, in dBFS, with
- * marks at -18 and -6 dBFS and the loudest peak written under it. Drawn only when the take has program audio. */
+/* Program audio, a strip right of the program: per channel the RMS as a bar and the peak as a tick, in dBFS,
+ * with marks at -18 and -6 dBFS and the loudest peak written under it. Drawn only when the take has program
+ * audio. */
 static void draw_meter(Ui *ui)
 {
     const UiLayout *l = &ui->layout;
@@ -860,8 +870,8 @@ static void draw_meter(Ui *ui)
     UiRect bars = rect(r.x + l->border, r.y + l->row_h, r.w - 2 * l->border, r.h - 2 * l->row_h);
     if (!ok) {
         fill(ui, bars, C_BAR);
-        text_row(ui, UI_FONT_LABEL, "--", C_DIM, r.x + r.w / 2, r.y + r.h - l->row_h, l->row_h, UI_ALIGN_CENTER,
-                 r.w);
+        text_row(ui, UI_FONT_LABEL, "--", C_DIM, r.x + r.w / 2, r.y + r.h - l->row_h, l->row_h,
+                 UI_ALIGN_CENTER, r.w);
         return;
     }
     int ch = lv.channels > UI_AUDIO_MAX_CHANNELS ? UI_AUDIO_MAX_CHANNELS : lv.channels;
@@ -902,10 +912,11 @@ static void draw_panel(Ui *ui)
     draw_clock(ui);
     draw_cues(ui);
     if (ui->msg[0] && ui->now < ui->msg_until)
-        text_row(ui, UI_FONT_BOLD, ui->msg, C_AMBER, l->hint.x, l->hint.y, l->hint.h, UI_ALIGN_LEFT, l->hint.w);
+        text_row(ui, UI_FONT_BOLD, ui->msg, C_AMBER, l->hint.x, l->hint.y, l->hint.h, UI_ALIGN_LEFT,
+                 l->hint.w);
     else
-        text_row(ui, UI_FONT_LABEL, "F1 keys    Esc Esc ends the take", C_DIM, l->hint.x, l->hint.y, l->hint.h,
-                 UI_ALIGN_LEFT, l->hint.w);
+        text_row(ui, UI_FONT_LABEL, "F1 keys    Esc Esc ends the take", C_DIM, l->hint.x, l->hint.y,
+                 l->hint.h, UI_ALIGN_LEFT, l->hint.w);
 }
 
 static void draw_help(Ui *ui)
@@ -968,8 +979,8 @@ static void json_rect(FILE *f, const char *key, UiRect r)
 static void json_picture(Ui *ui, FILE *f, int cam)
 {
     const UiCamTex *c = cam >= 0 && cam < ui->cfg.ncams ? &ui->cam[cam] : NULL;
-    fprintf(f, "\"cam\": %d, \"name\": %s%s%s, \"seq\": %" PRId64 ", \"pts_ns\": %" PRId64, cam, c ? "\"" : "",
-            c ? ui->names[cam] : "null", c ? "\"" : "", c ? c->seq : -1, c ? c->pts_ns : -1);
+    fprintf(f, "\"cam\": %d, \"name\": %s%s%s, \"seq\": %" PRId64 ", \"pts_ns\": %" PRId64, cam,
+            c ? "\"" : "", c ? ui->names[cam] : "null", c ? "\"" : "", c ? c->seq : -1, c ? c->pts_ns : -1);
 }
 
 /* What the screenshot shows and where, for tests and docs (FILE.json). Camera names are [A-Za-z0-9_-]. */
@@ -1057,7 +1068,8 @@ static int save_screenshot(Ui *ui)
         ot_log(OT_LOG_ERROR, "ui", "screenshot %s: cannot write %s: %s", path, json, ot_strerror(ret));
         goto fail;
     }
-    ot_log(OT_LOG_INFO, "ui", "screenshot of frame %" PRId64 " written to %s (%dx%d)", ui->st.tick, path, w, h);
+    ot_log(OT_LOG_INFO, "ui", "screenshot of frame %" PRId64 " written to %s (%dx%d)", ui->st.tick, path, w,
+           h);
 fail:
     SDL_FreeSurface(s);
     return ret;
@@ -1071,15 +1083,17 @@ static void maybe_screenshot(Ui *ui)
         /* The middle of the take when its length is known, else a few seconds in. */
         int64_t e = end_frame(ui);
         ui->shot_frame = ui->cfg.screenshot_frame >= 0 ? ui->cfg.screenshot_frame
-                         : e > 0 ? e / 2
+                         : e > 0                       ? e / 2
                                  : (int64_t)UI_DEFAULT_SHOT_S * ui->cfg.rate.num / ui->cfg.rate.den;
     }
     int due = ui->st.tick >= ui->shot_frame;
     if (!due && !ui->done)
         return;
     if (!due)
-        ot_log(OT_LOG_WARNING, "ui", "the take ended at frame %" PRId64 ", before screenshot frame %" PRId64
-               ": the screenshot shows its end", ui->rs.ticks, ui->shot_frame);
+        ot_log(OT_LOG_WARNING, "ui",
+               "the take ended at frame %" PRId64 ", before screenshot frame %" PRId64
+               ": the screenshot shows its end",
+               ui->rs.ticks, ui->shot_frame);
     ui->shot_done = 1;
     save_screenshot(ui);
 }
@@ -1111,7 +1125,8 @@ static void ui_frame(Ui *ui)
         ui->shot_done = 1;
     }
     if (ui->done)
-        ui->quit = 1; /* this frame showed ENDED: the caller finishes the take, the window stays up meanwhile */
+        ui->quit =
+            1; /* this frame showed ENDED: the caller finishes the take, the window stays up meanwhile */
 }
 
 int ui_run(Ui *ui, const UiTake *take)
@@ -1188,6 +1203,10 @@ Ui *ui_alloc(const UiConfig *cfg)
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
     SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    /* When drawing falls back to the software renderer, present through the window system directly (X11:
+     * XShm) instead of a hidden OpenGL renderer: cheaper on a machine without a GPU, and no Mesa loaded for
+     * nothing. */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) < 0) {
         ot_log(OT_LOG_WARNING, "ui", "cannot open the multiview window (SDL: %s)", SDL_GetError());
         goto fail;

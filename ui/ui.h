@@ -1,16 +1,18 @@
 /* onetake ui: the director's multiview. An SDL2 window with the program and preview on top, a tile per camera
- * below (name, red/green tally, NO SIGNAL, repeated/dropped counts), the Take One Clock (ARMED / ROLLING / ENDED,
- * countdown to roll, take timecode, time to the next cue and to the end), the cue list, and the program audio
- * meter when there is program audio. Keys and clicks become switcher commands (cut, go, preview, end), applied by
- * the switcher at the next program tick and logged by the take's event sinks like any other cut.
+ * below (name, red/green tally, NO SIGNAL, repeated/dropped counts), the Take One Clock (ARMED / ROLLING /
+ * ENDED, countdown to roll, take timecode, time to the next cue and to the end), the cue list, and the
+ * program audio meter when there is program audio. Keys and clicks become switcher commands (cut, go,
+ * preview, end), applied by the switcher at the next program tick and logged by the take's event sinks like
+ * any other cut.
  *
  * The only folder that includes SDL; this header does not, so the app needs no SDL flags.
  *
  * Threads: everything here runs on the thread that called ui_alloc (the process's main thread: SDL wants its
  * video calls there). The UI only observes the take through thread-safe calls (sw_switcher_get_state,
- * sw_runner_get_stats, UiTake.get_preview, UiTake.get_audio, UiTake.is_done), each of which takes one leaf lock
- * and returns; it sends commands with sw_switcher_cut/go/preview/end, which only stage them. It never waits on the
- * program thread and the program thread never waits on it, so a slow or frozen window cannot delay a tick. */
+ * sw_runner_get_stats, UiTake.get_preview, UiTake.get_audio, UiTake.is_done), each of which takes one leaf
+ * lock and returns; it sends commands with sw_switcher_cut/go/preview/end, which only stage them. It never
+ * waits on the program thread and the program thread never waits on it, so a slow or frozen window cannot
+ * delay a tick. */
 #ifndef UI_H
 #define UI_H
 
@@ -33,8 +35,8 @@ typedef struct UiRect {
     int x, y, w, h;
 } UiRect;
 
-/* Where everything goes in a window of width x height. A "frame" is the tally ring: picture + its label bar + a
- * border of `border` pixels on every side. Pictures keep the program's aspect ratio. */
+/* Where everything goes in a window of width x height. A "frame" is the tally ring: picture + its label bar +
+ * a border of `border` pixels on every side. Pictures keep the program's aspect ratio. */
 typedef struct UiLayout {
     int width, height;
     int margin, border;      /* gap between frames; tally border thickness */
@@ -53,9 +55,10 @@ typedef struct UiLayout {
     UiRect tile[UI_MAX_CAMS], tile_label[UI_MAX_CAMS], tile_frame[UI_MAX_CAMS];
 } UiLayout;
 
-/* Lay out ncams (1..UI_MAX_CAMS) cameras at the program aspect aspect_w:aspect_h, with room for an audio meter
- * when `audio`. A window smaller than UI_MIN_WIDTH x UI_MIN_HEIGHT is laid out as that size. */
-void ui_layout_compute(int width, int height, int ncams, int aspect_w, int aspect_h, int audio, UiLayout *out);
+/* Lay out ncams (1..UI_MAX_CAMS) cameras at the program aspect aspect_w:aspect_h, with room for an audio
+ * meter when `audio`. A window smaller than UI_MIN_WIDTH x UI_MIN_HEIGHT is laid out as that size. */
+void ui_layout_compute(int width, int height, int ncams, int aspect_w, int aspect_h, int audio,
+                       UiLayout *out);
 
 enum {
     UI_HIT_NONE = -1,
@@ -73,10 +76,11 @@ void ui_preview_size(int program_width, int program_height, int *width, int *hei
 
 /* One line per event, `#` comments:
  *     FRAME|armed  key NAME | keydown NAME | keyup NAME | click X Y | rclick X Y | stall MS | close
- * Events of a line are pushed into SDL's event queue once the program has decided frame FRAME (`armed`: as soon
- * as the window is up, before the roll), then handled exactly like real input: a cut then lands at the next tick.
- * `stall` freezes the window's thread for MS milliseconds (a slow window on purpose). NAME: 1-9, a-z, space,
- * return (enter), escape (esc), f1, ?, or an SDL key name. X Y: window pixels. Lines in non-decreasing FRAME order. */
+ * Events of a line are pushed into SDL's event queue once the program has decided frame FRAME (`armed`: as
+ * soon as the window is up, before the roll), then handled exactly like real input: a cut then lands at the
+ * next tick. `stall` freezes the window's thread for MS milliseconds (a slow window on purpose). NAME: 1-9,
+ * a-z, space, return (enter), escape (esc), f1, ?, or an SDL key name. X Y: window pixels. Lines in
+ * non-decreasing FRAME order. */
 typedef struct UiScript UiScript;
 
 /* 0, or a negative error after printing "FILE:LINE: what is wrong" (nothing is opened). */
@@ -93,8 +97,9 @@ typedef struct UiConfig {
     int window_width, window_height; /* 0: 1280x720 */
     const char *title;               /* window title (may be NULL) */
     /* PNG of the window once the program has reached screenshot_frame (-1: the middle of the take when its
-     * length is known from --duration or an end cue, else 5 s in), or at the end if the take ends first. A JSON
-     * file next to it (FILE.json) tells where everything is and what each picture showed (tests read it). */
+     * length is known from --duration or an end cue, else 5 s in), or at the end if the take ends first. A
+     * JSON file next to it (FILE.json) tells where everything is and what each picture showed (tests read
+     * it). */
     const char *screenshot_path;
     int64_t screenshot_frame;
     const UiScript *script; /* borrowed, may be NULL */
@@ -124,8 +129,8 @@ typedef struct UiTake {
     int64_t max_frames;    /* --duration in frames, or -1 */
     int64_t roll_ns;       /* CLOCK_MONOTONIC time at which the take rolls (tick 0) */
     void *opaque;
-    /* A preview frame of camera cam as a new reference, or NULL: the one at take-clock time at_ns (the program
-     * tick the window shows), or the newest when at_ns < 0 (before the roll). */
+    /* A preview frame of camera cam as a new reference, or NULL: the one at take-clock time at_ns (the
+     * program tick the window shows), or the newest when at_ns < 0 (before the roll). */
     OtFrame *(*get_preview)(void *opaque, int cam, int64_t at_ns);
     /* Program audio levels. NULL when the take has no program audio: the meter is not drawn at all. */
     int (*get_audio)(void *opaque, UiAudioLevel *level);
@@ -135,9 +140,9 @@ typedef struct UiTake {
     void (*cancel)(void *opaque);
 } UiTake;
 
-/* Run the window until the take is done (the last frame drawn shows ENDED; the window stays up, showing it, until
- * ui_linger or ui_free) or the director closed it and the take is done. Returns 0, or a negative error when the
- * window failed (the take itself goes on regardless). */
+/* Run the window until the take is done (the last frame drawn shows ENDED; the window stays up, showing it,
+ * until ui_linger or ui_free) or the director closed it and the take is done. Returns 0, or a negative error
+ * when the window failed (the take itself goes on regardless). */
 int ui_run(Ui *ui, const UiTake *take);
 /* Keep the window up (answering the window system, closing at once if the director closes it) for at most ms:
  * so that ENDED stays in sight while the caller has finished the take and printed its summary. */

@@ -27,7 +27,8 @@ void ui_text_free(UiText **text);
 void ui_text_set_size(UiText *text, int font_px, int big_px);
 /* Draw s with its top at y, x being its left edge, centre or right edge per align; clipped to max_w (0: no
  * clip). Returns the width drawn. */
-int ui_text_draw(UiText *text, UiFont font, const char *s, SDL_Color color, int x, int y, int align, int max_w);
+int ui_text_draw(UiText *text, UiFont font, const char *s, SDL_Color color, int x, int y, int align,
+                 int max_w);
 /* Width of s in that font (0 without fonts). */
 int ui_text_width(UiText *text, UiFont font, const char *s);
 /* Line height of the font. */
@@ -38,11 +39,11 @@ int ui_text_ok(const UiText *text);
 /* ---- scripted input ---- */
 
 typedef enum UiScriptAction {
-    UI_SCRIPT_KEY,     /* down + up */
+    UI_SCRIPT_KEY, /* down + up */
     UI_SCRIPT_KEYDOWN,
     UI_SCRIPT_KEYUP,
-    UI_SCRIPT_CLICK,   /* left button down + up */
-    UI_SCRIPT_RCLICK,  /* right button */
+    UI_SCRIPT_CLICK,  /* left button down + up */
+    UI_SCRIPT_RCLICK, /* right button */
     UI_SCRIPT_STALL,
     UI_SCRIPT_CLOSE,
 } UiScriptAction;

@@ -1,5 +1,5 @@
-/* onetake ui: the multiview layout, pure arithmetic (no SDL), so that tests can check it for every camera count and
- * window size.
+/* onetake ui: the multiview layout, pure arithmetic (no SDL), so that tests can check it for every camera
+ * count and window size.
  *
  *   +----------------+ +----------------+ +-----------+
  *   | PREVIEW  name  | | PROGRAM  name  | | clock     |
@@ -36,8 +36,8 @@ static UiRect rect(int x, int y, int w, int h)
 
 void ui_preview_size(int program_width, int program_height, int *width, int *height)
 {
-    /* 480 wide covers a tile or a pane of a 1280x720 window one to one; bigger panes upscale a little, which a
-     * monitor can afford. Never larger than the program: that would cost without showing more. */
+    /* 480 wide covers a tile or a pane of a 1280x720 window one to one; bigger panes upscale a little, which
+     * a monitor can afford. Never larger than the program: that would cost without showing more. */
     int w = program_width < 480 ? program_width : 480;
     int h = (int)((int64_t)w * program_height / program_width);
     *width = clampi(w & ~1, 2, 8192);
@@ -59,7 +59,8 @@ static void place(const UiLayout *l, int x, int y, int pw, int ph, int top_label
     }
 }
 
-/* The tile grid (cols x rows) with the largest tiles that fit in avail_w x avail_h: tile picture width, or 0. */
+/* The tile grid (cols x rows) with the largest tiles that fit in avail_w x avail_h: tile picture width, or 0.
+ */
 static int tile_grid(const UiLayout *l, int n, int avail_w, int avail_h, int aw, int ah, int *cols_out)
 {
     int m = l->margin, b = l->border, best_tw = 0;
@@ -110,9 +111,9 @@ void ui_layout_compute(int width, int height, int ncams, int aspect_w, int aspec
     int pw_max = (W - panel_w - (audio ? meter_w + m : 0) - 4 * m - 4 * b) / 2;
     if (pw_max < 32)
         pw_max = 32;
-    /* How high the top row goes is a trade between the panes and the tiles: try heights from 60% of the window
-     * down and keep the one whose smaller side is biggest, the panes counting 0.6 of their size (they should
-     * stay larger than a tile). Sizes compare as the square root of the picture area. */
+    /* How high the top row goes is a trade between the panes and the tiles: try heights from 60% of the
+     * window down and keep the one whose smaller side is biggest, the panes counting 0.6 of their size (they
+     * should stay larger than a tile). Sizes compare as the square root of the picture area. */
     int best_pw = 0, best_ph = 0;
     double best_score = -1;
     int cap0 = H * 60 / 100 - l->label_h - 2 * b - m;

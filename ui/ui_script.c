@@ -1,5 +1,5 @@
-/* onetake ui: the input script (--ui-script): scripted keys, clicks, stalls and closes at program frames, for tests
- * and documentation. Parsed whole before the take starts, so a bad script touches nothing. */
+/* onetake ui: the input script (--ui-script): scripted keys, clicks, stalls and closes at program frames, for
+ * tests and documentation. Parsed whole before the take starts, so a bad script touches nothing. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -100,18 +100,23 @@ static int parse_line(char *text, int lineno, UiScriptLine *l, char *why, size_t
         return -EINVAL;
     }
     if (n < 2) {
-        snprintf(why, why_size, "no action: give key NAME, keydown NAME, keyup NAME, click X Y, rclick X Y, "
+        snprintf(why, why_size,
+                 "no action: give key NAME, keydown NAME, keyup NAME, click X Y, rclick X Y, "
                  "stall MS or close");
         return -EINVAL;
     }
     const char *a = tok[1];
     int want;
     if (!strcmp(a, "key") || !strcmp(a, "keydown") || !strcmp(a, "keyup")) {
-        l->action = !strcmp(a, "key") ? UI_SCRIPT_KEY : !strcmp(a, "keydown") ? UI_SCRIPT_KEYDOWN : UI_SCRIPT_KEYUP;
+        l->action = !strcmp(a, "key")       ? UI_SCRIPT_KEY
+                    : !strcmp(a, "keydown") ? UI_SCRIPT_KEYDOWN
+                                            : UI_SCRIPT_KEYUP;
         want = 3;
         if (n >= 3 && parse_key(tok[2], l) < 0) {
-            snprintf(why, why_size, "unknown key \"%s\": give 1-9, a-z, space, return, escape, f1, ? or an SDL "
-                     "key name", tok[2]);
+            snprintf(why, why_size,
+                     "unknown key \"%s\": give 1-9, a-z, space, return, escape, f1, ? or an SDL "
+                     "key name",
+                     tok[2]);
             return -EINVAL;
         }
     } else if (!strcmp(a, "click") || !strcmp(a, "rclick")) {
@@ -140,7 +145,8 @@ static int parse_line(char *text, int lineno, UiScriptLine *l, char *why, size_t
         l->action = UI_SCRIPT_CLOSE;
         want = 2;
     } else {
-        snprintf(why, why_size, "unknown action \"%s\": give key, keydown, keyup, click, rclick, stall or close", a);
+        snprintf(why, why_size,
+                 "unknown action \"%s\": give key, keydown, keyup, click, rclick, stall or close", a);
         return -EINVAL;
     }
     if (n != want) {
@@ -185,8 +191,10 @@ int ui_script_load(const char *path, UiScript **out)
             goto fail;
         }
         if (l.frame < last) {
-            fprintf(stderr, "%s:%d: error: frame %lld comes before the previous line's %lld: lines must be in "
-                    "time order\n", path, lineno, (long long)l.frame, (long long)last);
+            fprintf(stderr,
+                    "%s:%d: error: frame %lld comes before the previous line's %lld: lines must be in "
+                    "time order\n",
+                    path, lineno, (long long)l.frame, (long long)last);
             ret = -EINVAL;
             goto fail;
         }

@@ -55,7 +55,8 @@ UiText *ui_text_alloc(SDL_Renderer *ren)
         return NULL;
     t->ren = ren;
     if (TTF_Init() < 0) {
-        ot_log(OT_LOG_WARNING, "ui", "SDL_ttf cannot start (%s): the multiview shows no text", TTF_GetError());
+        ot_log(OT_LOG_WARNING, "ui", "SDL_ttf cannot start (%s): the multiview shows no text",
+               TTF_GetError());
         return t;
     }
     t->ttf_ready = 1;
@@ -67,7 +68,8 @@ UiText *ui_text_alloc(SDL_Renderer *ren)
             file_exists(dirs[i], font_files[2]))
             snprintf(t->dir, sizeof(t->dir), "%s", dirs[i]);
     if (!t->dir[0])
-        ot_log(OT_LOG_WARNING, "ui", "the DejaVu fonts are not installed (apt-get install fonts-dejavu-core, or set "
+        ot_log(OT_LOG_WARNING, "ui",
+               "the DejaVu fonts are not installed (apt-get install fonts-dejavu-core, or set "
                "ONETAKE_FONT_DIR): the multiview shows no text");
     return t;
 }
@@ -137,8 +139,8 @@ static Uint32 rgba(SDL_Color c)
     return (Uint32)c.r << 24 | (Uint32)c.g << 16 | (Uint32)c.b << 8 | c.a;
 }
 
-/* The cached texture of s (rendering it on a miss), or NULL. *owned is set when the texture is not cached and the
- * caller must destroy it. */
+/* The cached texture of s (rendering it on a miss), or NULL. *owned is set when the texture is not cached and
+ * the caller must destroy it. */
 static SDL_Texture *lookup(UiText *t, UiFont font, const char *s, SDL_Color color, int *w, int *h, int *owned)
 {
     *owned = 0;

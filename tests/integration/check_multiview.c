@@ -1,17 +1,19 @@
 /* ot-check-multiview: checks a multiview screenshot (onetake record --screenshot FILE) against the cameras.
  *
- *   ot-check-multiview --shot FILE.png [--layout FILE.png.json] --ref NAME=FRAMES.rgb@FPS ... [--ref-size WxH]
- *                      [--expect-program NAME] [--expect-preview NAME] [--expect-frame N] [--verbose]
+ *   ot-check-multiview --shot FILE.png [--layout FILE.png.json] --ref NAME=FRAMES.rgb@FPS ... [--ref-size
+ * WxH]
+ *                      [--expect-program NAME] [--expect-preview NAME] [--expect-frame N [--frame-slack N]]
+ *                      [--verbose]
  *
- * FRAMES.rgb is every frame of a camera clip as raw RGB24 at --ref-size (default 64x36), scaled with its aspect kept
- * and black borders like capture's conform chain (the test makes it with ffmpeg, independently of onetake). The
- * layout file (written by the UI next to the PNG) says where each picture is and which camera and take-clock time
- * it showed; the pixels are the judge:
- *   - every tile, and the program and preview panes, look like their own camera at that time (mean absolute error
- *     at --ref-size, over the frame and its neighbours) clearly better than like any other camera; a tile whose
- *     camera has ended shows NO SIGNAL (dimmed, red text) instead;
- *   - a red ring around the program pane and the program camera's tile, a green one around the preview pane and the
- *     preview camera's tile, neither around the other tiles;
+ * FRAMES.rgb is every frame of a camera clip as raw RGB24 at --ref-size (default 64x36), scaled with its
+ * aspect kept and black borders like capture's conform chain (the test makes it with ffmpeg, independently of
+ * onetake). The layout file (written by the UI next to the PNG) says where each picture is and which camera
+ * and take-clock time it showed; the pixels are the judge:
+ *   - every tile, and the program and preview panes, look like their own camera at that time (mean absolute
+ * error at --ref-size, over the frame and its neighbours) clearly better than like any other camera; a tile
+ * whose camera has ended shows NO SIGNAL (dimmed, red text) instead;
+ *   - a red ring around the program pane and the program camera's tile, a green one around the preview pane
+ * and the preview camera's tile, neither around the other tiles;
  *   - the clock's area holds text;
  *   - the program / preview cameras and the frame are the expected ones.
  * Exit 0 when every check passes, 1 when one fails, 2 for a usage or I/O error. */
@@ -25,12 +27,14 @@
 #include <json-glib/json-glib.h>
 
 #define MAX_REFS 16
-#define OWN_MAX_MAE 40.0 /* own camera, same time: scaler, aliasing (zone plates!) and colour-matrix differences */
-#define MARGIN 2.0        /* ... and at least this many times closer than any other camera */
-#define TIME_WINDOW 10    /* frames searched around the picture's time ... */
-#define TIME_SLACK 1.15   /* ... whose best match may beat the picture's own time (+-1) by at most this factor */
-#define RING_MIN 0.95     /* share of a tally ring in its colour */
-#define RING_STRAY 0.20   /* share of red or green allowed in an idle tile's ring */
+#define OWN_MAX_MAE                                                                                          \
+    40.0           /* own camera, same time: scaler, aliasing (zone plates!) and colour-matrix differences */
+#define MARGIN 2.0 /* ... and at least this many times closer than any other camera */
+#define TIME_WINDOW 10 /* frames searched around the picture's time ... */
+#define TIME_SLACK                                                                                           \
+    1.15              /* ... whose best match may beat the picture's own time (+-1) by at most this factor */
+#define RING_MIN 0.95 /* share of a tally ring in its colour */
+#define RING_STRAY 0.20 /* share of red or green allowed in an idle tile's ring */
 
 typedef struct Ref {
     char name[64];
@@ -127,7 +131,8 @@ static double mae(const unsigned char *a, const unsigned char *b)
     return sum / (double)n;
 }
 
-/* Best MAE of the picture against ref's frames around take-clock time pts_ns (the frame at or before it, +-span). */
+/* Best MAE of the picture against ref's frames around take-clock time pts_ns (the frame at or before it,
+ * +-span). */
 static double best_mae(const unsigned char *pic, const Ref *r, int64_t pts_ns, int span, int *best_frame)
 {
     /* +1 ms: container times are rounded to the millisecond (frame 100 of a Matroska clip is at 3.333 s) */
@@ -203,14 +208,16 @@ static void check_picture(const Shot *s, const char *what, JsonObject *o, const 
     }
     int ok = own_mae <= OWN_MAX_MAE && own_mae * MARGIN <= other_mae;
     if (!ok)
-        fail("%s: does not show %s at %.3f s: mean error %.1f against it (frame %d), %.1f against %s (frame %d)",
+        fail("%s: does not show %s at %.3f s: mean error %.1f against it (frame %d), %.1f against %s (frame "
+             "%d)",
              what, name, pts / 1e9, own_mae, own_frame, other_mae, other, other_frame);
     else if (own_mae > any_mae * TIME_SLACK)
-        fail("%s: shows %s, but not at %.3f s: frame %d matches better (%.1f) than frames around its time (%.1f)",
+        fail("%s: shows %s, but not at %.3f s: frame %d matches better (%.1f) than frames around its time "
+             "(%.1f)",
              what, name, pts / 1e9, any_frame, any_mae, own_mae);
     else if (verbose)
-        printf("ok: %s shows %s (frame %d, best within +-%d: %d): mean error %.1f, next best %s %.1f\n", what, name,
-               own_frame, TIME_WINDOW, any_frame, own_mae, other, other_mae);
+        printf("ok: %s shows %s (frame %d, best within +-%d: %d): mean error %.1f, next best %s %.1f\n", what,
+               name, own_frame, TIME_WINDOW, any_frame, own_mae, other, other_mae);
 }
 
 /* Share of the ring (frame minus its inside, `border` thick) whose pixels are red / green. */
@@ -302,14 +309,14 @@ static void usage(FILE *f)
 {
     fputs("usage: ot-check-multiview --shot FILE.png [--layout FILE.json] --ref NAME=FRAMES.rgb@FPS ...\n"
           "                          [--ref-size WxH] [--expect-program NAME] [--expect-preview NAME]\n"
-          "                          [--expect-frame N] [--verbose]\n",
+          "                          [--expect-frame N [--frame-slack N]] [--verbose]\n",
           f);
 }
 
 int main(int argc, char **argv)
 {
     const char *shot_path = NULL, *layout_path = NULL, *want_pgm = NULL, *want_pvw = NULL;
-    long want_frame = -1;
+    long want_frame = -1, frame_slack = 5;
     Ref refs[MAX_REFS];
     int nrefs = 0;
     const char *ref_args[MAX_REFS];
@@ -338,8 +345,10 @@ int main(int argc, char **argv)
             want_pvw = v;
         else if (!strcmp(a, "--expect-frame"))
             want_frame = atol(v);
-        else if (!strcmp(a, "--ref-size") && sscanf(v, "%dx%d", &ref_w, &ref_h) == 2 && ref_w > 0 && ref_h > 0 &&
-                 ref_w * ref_h <= 64 * 64 * 16)
+        else if (!strcmp(a, "--frame-slack"))
+            frame_slack = atol(v);
+        else if (!strcmp(a, "--ref-size") && sscanf(v, "%dx%d", &ref_w, &ref_h) == 2 && ref_w > 0 &&
+                 ref_h > 0 && ref_w * ref_h <= 64 * 64 * 16)
             ;
         else if (!strcmp(a, "--ref") && nrefs < MAX_REFS)
             ref_args[nrefs++] = v;
@@ -373,13 +382,15 @@ int main(int argc, char **argv)
         return 2;
     }
     JsonObject *root = json_node_get_object(json_parser_get_root(parser));
-    int W = (int)json_object_get_int_member(root, "width"), H = (int)json_object_get_int_member(root, "height");
+    int W = (int)json_object_get_int_member(root, "width"),
+        H = (int)json_object_get_int_member(root, "height");
     int border = (int)json_object_get_int_member(root, "border");
     if (W != shot.w || H != shot.h)
         fail("the PNG is %dx%d, the layout says %dx%d", shot.w, shot.h, W, H);
     long frame = (long)json_object_get_int_member(root, "frame");
-    if (want_frame >= 0 && (frame < want_frame || frame > want_frame + 5))
-        fail("the screenshot is of frame %ld, expected %ld (or a few frames later)", frame, want_frame);
+    if (want_frame >= 0 && (frame < want_frame || frame > want_frame + frame_slack))
+        fail("the screenshot is of frame %ld, expected %ld to %ld", frame, want_frame,
+             want_frame + frame_slack);
 
     JsonObject *pgm = json_object_get_object_member(root, "program");
     JsonObject *pvw = json_object_get_object_member(root, "preview");
@@ -398,17 +409,22 @@ int main(int argc, char **argv)
     for (guint i = 0; i < json_array_get_length(tiles); i++) {
         JsonObject *t = json_array_get_object_element(tiles, i);
         char what[96];
-        snprintf(what, sizeof(what), "tile %u (%s)", i + 1, json_object_get_string_member_with_default(t, "name", "?"));
+        snprintf(what, sizeof(what), "tile %u (%s)", i + 1,
+                 json_object_get_string_member_with_default(t, "name", "?"));
         if (json_object_get_boolean_member_with_default(t, "signal", TRUE))
             check_picture(&shot, what, t, refs, nrefs);
         else
             check_no_signal(&shot, what, t);
         const char *tally = json_object_get_string_member_with_default(t, "tally", "none");
-        check_ring(&shot, what, t, border, !strcmp(tally, "program") ? "red" : !strcmp(tally, "preview") ? "green" : "none");
+        check_ring(&shot, what, t, border,
+                   !strcmp(tally, "program")   ? "red"
+                   : !strcmp(tally, "preview") ? "green"
+                                               : "none");
     }
     check_clock(&shot, root);
 
-    printf("%s: %s (%d failure%s)\n", shot_path, failures ? "FAILED" : "ok", failures, failures == 1 ? "" : "s");
+    printf("%s: %s (%d failure%s)\n", shot_path, failures ? "FAILED" : "ok", failures,
+           failures == 1 ? "" : "s");
     g_object_unref(parser);
     SDL_FreeSurface(rgb);
     SDL_FreeSurface(raw);

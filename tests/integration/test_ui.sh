@@ -1,21 +1,23 @@
 #!/bin/bash
 # test_ui.sh ONETAKE CHECKER MVCHECKER LAYOUT SAMPLES_DIR CUES_DIR OUT_DIR CASE
 #
-# The director's multiview, on the sample clips, in a private Xvfb (SDL's software renderer), driven by its own
-# input hook (--ui-script: keys, clicks, stalls and closes pushed as SDL events at program frames). Cases:
-#   screenshot  --screenshot of the sample take at frame 100: every tile and both panes show their camera at that
-#               time (ot-check-multiview against frames ffmpeg extracts from the clips), red ring around program
-#               and its tile, green around preview and its tile, a camera that ended shows NO SIGNAL, the clock
-#               holds text; with the window, file sources are paced to real time
-#   keys        keys, clicks, right-click, P+number, click on the preview, Space (go), a stray Esc, Esc Esc: every
-#               cut lands on the frame the UI logged (the next tick), is logged in cuts.jsonl with origin manual
-#               (go: go, end: stop), and the FFV1 program is byte-exact against the cue list plus those cuts
-#   stall       the window frozen twice for 500 ms: no repeated or dropped program frame (take.json counters equal
-#               a headless run's), no tick late by anything near the stall, the program byte-exact
+# The director's multiview, on the sample clips, in a private Xvfb (SDL's software renderer), driven by
+# its own input hook (--ui-script: keys, clicks, stalls and closes pushed as SDL events at program frames).
+#   screenshot  --screenshot of the sample take at frame 92: every tile and both panes show their camera
+#               at that time (ot-check-multiview against frames ffmpeg extracts from the clips), a red ring
+#               around program and its tile, green around preview and its tile, a camera that ended shows
+#               NO SIGNAL, the clock holds text; with the window, file sources are paced to real time
+#   keys        keys, clicks, right-click, P+number, a click on the preview, Space (go), a stray Esc, Esc
+#               Esc: every command lands on the frame the UI logged (the next tick), is in cuts.jsonl with
+#               its origin (manual, go, stop), and the FFV1 program is byte-exact against the cue list plus
+#               those cuts
+#   stall       the window frozen twice for 500 ms: the program goes on meanwhile, no repeated or dropped
+#               program frame (take.json counters equal a headless take's), the program byte-exact
 #   end_close   closing the window asks; a second close ends the take at the next frame
 #   hold_esc    Esc held for a second ends the take
-#   cancel      Esc Esc during a --countdown cancels the take: nothing is recorded, nothing left behind
-#   countdown   --countdown and --roll-at delay the roll (headless too); bad values are refused before anything
+#   cancel      Esc Esc during a --countdown cancels the take: nothing recorded, nothing left behind
+#   countdown   --countdown and --roll-at delay the roll (headless too); bad values are refused before
+#               anything is touched
 #   no_display  no $DISPLAY: the take is recorded headless, with a message
 set -euo pipefail
 onetake=$1 checker=$2 mvcheck=$3 layout=$4 samples=$5 cues=$6 out=$7 case=$8
@@ -32,6 +34,7 @@ fresh_dir "$out"
 take=$out/take
 mapfile -t cams < <(cam_args "$samples")
 three=(--cam "wide=$samples/wide.mp4" --cam "close=$samples/close.mp4" --cam "crane=$samples/crane.mkv")
+small=(--codec ffv1 --size 640x360)
 
 # record ARGS...: onetake record into $take, log in $out/record.log; sets rc.
 record() {
@@ -49,42 +52,54 @@ closed_take() {
 end_line() {
     python3 -c '
 import json, sys
-for l in open(sys.argv[1]):
-    e = json.loads(l)
+for line in open(sys.argv[1]):
+    e = json.loads(line)
     if e["type"] == "end":
         print(e["frame"], e["origin"])' "$take/cuts.jsonl"
 }
 
-# the frame a UI command landed at, from the UI's log line "WHAT: staged after frame A, lands at frame N[ to M]"
+# landed WHAT: "FIRST LAST", where a command landed by the UI's log ("WHAT: staged after frame A, lands at
+# frame N[ to M]"); LAST is empty when it is FIRST.
 landed() {
-    grep -F "$1: staged after frame" "$out/record.log" | head -n1 | sed -n 's/.*lands at frame \([0-9]*\)\( to \([0-9]*\)\)\?$/\1 \3/p'
+    grep -F "$1: staged after frame" "$out/record.log" | head -n1 |
+        sed -n 's/.*lands at frame \([0-9]*\)\( to \([0-9]*\)\)\?$/\1 \3/p'
+}
+
+# is_true PYTHON-EXPRESSION
+is_true() {
+    python3 -c "import sys; sys.exit(0 if ($1) else 1)"
 }
 
 case $case in
 screenshot)
     start_xvfb "$out"
     gone="pipe:videotestsrc num-buffers=45 pattern=white ! video/x-raw,width=640,height=360,framerate=30/1"
-    record "${cams[@]}" --cam "gone=$gone" --cues "$cues/song.cues" --codec ffv1 --size 640x360 --duration 4 \
-        --screenshot "$out/shot.png" --screenshot-at 100
+    record "${cams[@]}" --cam "gone=$gone" --cues "$cues/song.cues" "${small[@]}" --duration 4 \
+        --screenshot "$out/shot.png" --screenshot-at 92
     closed_take
     [ -s "$out/shot.png" ] && [ -s "$out/shot.png.json" ] || fail "no screenshot or no shot.png.json"
     [ "$(json_field "$take/take.json" 'd["frames"]')" = 120 ] || fail "the take does not have 120 frames"
     # the window paces file sources to real time: 120 frames take 4 s
     wall=$(json_field "$take/take.json" 'd["wall_seconds"]')
-    python3 -c "import sys; sys.exit(0 if $wall >= 3.8 else 1)" || fail "120 frames in $wall s: not paced to real time"
-    [ "$(json_field "$out/shot.png.json" '[t["signal"] for t in d["tiles"] if t["name"] == "gone"][0]')" = False ] ||
-        fail "the camera that ended is not shown as NO SIGNAL"
+    is_true "$wall >= 3.8" || fail "120 frames in $wall s: not paced to real time"
+    gone_signal=$(json_field "$out/shot.png.json" '[t["signal"] for t in d["tiles"] if t["name"] == "gone"]')
+    [ "$gone_signal" = "[False]" ] || fail "the camera that ended is not shown as NO SIGNAL"
     # every frame of every clip as 64x36 RGB, aspect kept with black borders like capture's conform chain
     refs=()
     for i in "${!cam_names[@]}"; do
         f=$samples/${cam_files[$i]} n=${cam_names[$i]}
-        fps=$(ffprobe -v error -select_streams v:0 -show_entries stream=avg_frame_rate -of csv=p=0 "$f")
-        ffmpeg -nostdin -v error -i "$f" -frames:v 150 -vf "scale=64:36:force_original_aspect_ratio=decrease:flags=area,\
-pad=64:36:(ow-iw)/2:(oh-ih)/2,format=rgb24" -f rawvideo -y "$out/$n.rgb" || fail "ffmpeg cannot read $f"
-        refs+=(--ref "$n=$out/$n.rgb@$(python3 -c "from fractions import Fraction as F; print(float(F('$fps')))")")
+        rate=$(ffprobe -v error -select_streams v:0 -show_entries stream=avg_frame_rate -of csv=p=0 "$f")
+        fps=$(python3 -c "from fractions import Fraction; print(float(Fraction('$rate')))")
+        scale="scale=64:36:force_original_aspect_ratio=decrease:flags=area,pad=64:36:(ow-iw)/2:(oh-ih)/2"
+        ffmpeg -nostdin -v error -i "$f" -frames:v 150 -vf "$scale,format=rgb24" -f rawvideo \
+            -y "$out/$n.rgb" || fail "ffmpeg cannot read $f"
+        refs+=(--ref "$n=$out/$n.rgb@$fps")
     done
-    "$mvcheck" --shot "$out/shot.png" "${refs[@]}" --expect-program drone --expect-preview close --expect-frame 100 \
-        --verbose || fail "the screenshot does not show the take as it was (see $out/shot.png)"
+    # drone is on program from 90 to 109 and close is next: a window that draws late (a loaded machine,
+    # sanitizers) may take the screenshot a few frames after 92
+    "$mvcheck" --shot "$out/shot.png" "${refs[@]}" --expect-program drone --expect-preview close \
+        --expect-frame 92 --frame-slack 17 --verbose ||
+        fail "the screenshot does not show the take as it was (see $out/shot.png)"
     echo "ok: ui screenshot"
     ;;
 
@@ -106,86 +121,60 @@ keys)
 150  key escape
 150  key escape         # Esc twice: the end
 SCRIPT
-    record "${cams[@]}" --cues "$cues/song.cues" --codec ffv1 --size 640x360 --ui-script "$out/ui.script"
+    record "${cams[@]}" --cues "$cues/song.cues" "${small[@]}" --ui-script "$out/ui.script"
     closed_take
     read -r end origin < <(end_line)
     [ "$origin" = stop ] || fail "the take ended by $origin, not by the director (Esc Esc)"
     [ "$end" -gt 100 ] || fail "the take ended at frame $end: the stray Esc at 40 ended it"
-    # each command landed where the UI said, in the cut log with its origin
-    python3 - "$take/cuts.jsonl" "$out/record.log" "$out/generated.actions" <<'PY' || fail "cut log and UI log disagree"
-import json, re, sys
-cuts = [json.loads(l) for l in open(sys.argv[1])]
-log = open(sys.argv[2]).read()
-landed = []  # (what, first, last) in the order the UI staged them
-for m in re.finditer(r"onetake\[ui\]: ([^:]+): (cut to \w+|go|end the take|preview \w+): staged after frame (-?\d+), "
-                     r"lands at frame (\d+)(?: to (\d+))?", log):
-    first = int(m.group(4))
-    landed.append((m.group(1), m.group(2), first, int(m.group(5) or first)))
-want = [("key 4", "cut to drone"), ("click", "cut to handheld"), ("right-click", "preview wide"),
-        ("key P 3", "preview crane"), ("click on preview", "cut to crane"), ("key Space", "go"),
-        ("key 5", "cut to handheld"), ("Esc twice", "end the take")]
-got = [(h, w) for h, w, _, _ in landed]
-if got != want:
-    sys.exit("UI commands %s, expected %s" % (got, want))
-events = [c for c in cuts if c["origin"] in ("manual", "go", "stop")]
-want_events = [(w[1], l) for w, l in zip(want, landed) if not w[1].startswith("preview")]
-if len(events) != len(want_events):
-    sys.exit("cut log has %d director events, expected %d: %s" % (len(events), len(want_events), events))
-actions = []
-for e, (what, (how, _, first, last)) in zip(events, want_events):
-    kind = "end" if what == "end the take" else "go" if what == "go" else "cut"
-    origin = {"end": "stop", "go": "go", "cut": "manual"}[kind]
-    if e["type"] != ("end" if kind == "end" else "cut") or e["origin"] != origin:
-        sys.exit("%s: cut log line %s is not a %s %s" % (how, e, origin, kind))
-    if kind == "cut" and e["camera"] != what.split()[-1]:
-        sys.exit("%s: cut to %s, the log says %s" % (how, what.split()[-1], e["camera"]))
-    if not first <= e["frame"] <= last:
-        sys.exit("%s: landed at frame %d, the UI staged it for frame %d..%d (the next tick)" % (how, e["frame"], first, last))
-    print("ok: %-16s %-16s at frame %d (staged for %d)" % (how, what, e["frame"], first))
-    actions.append("%d %s" % (e["frame"], {"cut": "cut " + e.get("camera", ""), "go": "go", "end": "end"}[kind]))
-open(sys.argv[3], "w").write("\n".join(actions) + "\n")
-PY
+    python3 "$(dirname "$0")/check_ui_log.py" "$take/cuts.jsonl" "$out/record.log" "$out/generated.actions" ||
+        fail "the cut log and the UI's log disagree"
     cat "$out/generated.actions"
     mapfile -t check_cams < <(cam_args "$samples")
-    "$checker" --program "$take/program.mkv" --mode exact --cues "$cues/song.cues" --actions "$out/generated.actions" \
-        --size 640x360 --fps 30/1 --frames "$end" --cuts "$take/cuts.jsonl" --end-origin stop "${check_cams[@]}" ||
+    "$checker" --program "$take/program.mkv" --mode exact --cues "$cues/song.cues" \
+        --actions "$out/generated.actions" --size 640x360 --fps 30/1 --frames "$end" \
+        --cuts "$take/cuts.jsonl" --end-origin stop "${check_cams[@]}" ||
         fail "the program is not the cue list plus the director's cuts"
     echo "ok: ui keys"
     ;;
 
 stall)
-    # reference: the same take headless (deterministic counters)
-    rc=0
-    "$onetake" record --headless --decode all "${cams[@]}" --cues "$cues/song.cues" --codec ffv1 --size 640x360 \
-        --duration 3 --out "$out/ref" >"$out/ref.log" 2>&1 || { cat "$out/ref.log"; fail "headless reference failed"; }
+    # reference: the same take headless, every camera decoded like with the window (deterministic counters)
+    "$onetake" record --headless --decode all "${cams[@]}" --cues "$cues/song.cues" "${small[@]}" \
+        --duration 3 --out "$out/ref" >"$out/ref.log" 2>&1 ||
+        { cat "$out/ref.log"; fail "the headless reference take failed"; }
     start_xvfb "$out"
     printf '20 stall 500\n50 stall 500\n' >"$out/ui.script"
-    record "${cams[@]}" --cues "$cues/song.cues" --codec ffv1 --size 640x360 --duration 3 --ui-script "$out/ui.script"
+    record "${cams[@]}" --cues "$cues/song.cues" "${small[@]}" --duration 3 --ui-script "$out/ui.script"
     closed_take
     [ "$(grep -c 'the window stalled for' "$out/record.log")" = 2 ] || fail "the window did not stall twice"
-    counters='[(c["name"], c["frames"], c["repeats"], c["drops"]) for c in d["cameras"]] + [d["frames"], d["program_repeats"]]'
+    counters='[(c["name"], c["frames"], c["repeats"], c["drops"]) for c in d["cameras"]]'
+    counters+=' + [d["frames"], d["program_repeats"]]'
     ref=$(json_field "$out/ref/take.json" "$counters")
     got=$(json_field "$take/take.json" "$counters")
     echo "counters: $got"
-    [ "$got" = "$ref" ] || fail "counters differ from the headless take: $got vs $ref"
+    [ "$got" = "$ref" ] || fail "counters differ from the headless take's: $got vs $ref"
     [ "$(json_field "$take/take.json" 'd["program_repeats"]')" = 0 ] || fail "repeated program frames"
-    late=$(sed -n 's/.*real-time pacing: .* the latest by \([0-9.]*\) ms/\1/p' "$out/record.log")
-    [ -n "$late" ] || fail "no real-time pacing report"
-    # A tick held up by the 500 ms stall would be about 500 ms late; CPU contention alone (2 cores, tests in
-    # parallel) stays far below.
-    python3 -c "import sys; sys.exit(0 if $late < 400 else 1)" ||
-        fail "a program tick started $late ms late: the stalled window held up the program thread"
+    # While the window was frozen the program went on: about 15 frames in 500 ms at 30 fps (fewer on a
+    # machine too loaded to keep real time, none if the window held up the program thread).
+    n='\([0-9.]*\)'
+    stalls=$(sed -n "s/.*window stalled for $n ms, from frame $n to frame $n/\1 \2 \3/p" "$out/record.log")
+    while read -r ms from to; do
+        [ "${ms%.*}" -ge 490 ] || fail "a stall of only $ms ms"
+        [ $((to - from)) -ge 5 ] || fail "the program decided $((to - from)) frames during a $ms ms stall"
+    done <<<"$stalls"
+    gap=$(sed -n 's/.*longest gap between two frames \([0-9.]*\) ms/\1/p' "$out/record.log")
+    [ -n "$gap" ] || fail "no real-time pacing report"
     mapfile -t check_cams < <(cam_args "$samples")
-    "$checker" --program "$take/program.mkv" --mode exact --cues "$cues/song.cues" --size 640x360 --fps 30/1 \
-        --frames 90 --cuts "$take/cuts.jsonl" --end-origin duration "${check_cams[@]}" ||
+    "$checker" --program "$take/program.mkv" --mode exact --cues "$cues/song.cues" --size 640x360 \
+        --fps 30/1 --frames 90 --cuts "$take/cuts.jsonl" --end-origin duration "${check_cams[@]}" ||
         fail "the program is not exactly the cue list's"
-    echo "ok: ui stall: two 500 ms stalls, worst tick lateness $late ms, counters as headless"
+    echo "ok: ui stall: two 500 ms stalls, the program went on; longest gap between ticks $gap ms"
     ;;
 
 end_close)
     start_xvfb "$out"
     printf '30 close\n45 close\n' >"$out/ui.script"
-    record "${three[@]}" --codec ffv1 --size 640x360 --duration 10 --ui-script "$out/ui.script"
+    record "${three[@]}" "${small[@]}" --duration 10 --ui-script "$out/ui.script"
     closed_take
     read -r end origin < <(end_line)
     read -r first last < <(landed "window closed twice: end the take")
@@ -199,7 +188,7 @@ end_close)
 hold_esc)
     start_xvfb "$out"
     printf '20 keydown escape\n90 keyup escape\n' >"$out/ui.script"
-    record "${three[@]}" --codec ffv1 --size 640x360 --duration 10 --ui-script "$out/ui.script"
+    record "${three[@]}" "${small[@]}" --duration 10 --ui-script "$out/ui.script"
     closed_take
     read -r end origin < <(end_line)
     [ "$origin" = stop ] || fail "ended by $origin, expected stop"
@@ -213,7 +202,7 @@ cancel)
     start_xvfb "$out"
     printf 'armed key escape\narmed key escape\n' >"$out/ui.script"
     start=$(date +%s)
-    record "${three[@]}" --codec ffv1 --size 640x360 --countdown 60 --ui-script "$out/ui.script"
+    record "${three[@]}" "${small[@]}" --countdown 60 --ui-script "$out/ui.script"
     [ $rc -ne 0 ] || fail "a cancelled take exited 0"
     grep -q "cancelled before it rolled: nothing was recorded" "$out/record.log" || fail "no cancel message"
     [ $(($(date +%s) - start)) -lt 30 ] || fail "the cancel waited for the countdown"
@@ -224,7 +213,8 @@ cancel)
 
 countdown)
     for bad in "--countdown abc" "--countdown -1" "--countdown 2 --roll-at 12:00:00" "--roll-at 25:00:00" \
-        "--roll-at 12:00" "--realtime --no-realtime" "--screenshot-at 10" "--headless --screenshot $out/x.png"; do
+        "--roll-at 12:00" "--realtime --no-realtime" "--screenshot-at 10" \
+        "--headless --screenshot $out/x.png" "--window-size 10"; do
         rc=0
         # shellcheck disable=SC2086
         "$onetake" record "${three[@]}" --duration 1 $bad --out "$take" >"$out/bad.log" 2>&1 || rc=$?
@@ -232,15 +222,16 @@ countdown)
         [ $rc -eq 2 ] || fail "record $bad exited $rc, expected 2 (usage)"
         [ ! -e "$take" ] || fail "record $bad touched $take"
     done
-    printf '5 key 2\n' >"$out/ui.script"
     printf '5 frobnicate\n' >"$out/bad.script"
     rc=0
-    "$onetake" record "${three[@]}" --duration 1 --ui-script "$out/bad.script" --out "$take" >"$out/bad.log" 2>&1 || rc=$?
+    "$onetake" record "${three[@]}" --duration 1 --ui-script "$out/bad.script" --out "$take" \
+        >"$out/bad.log" 2>&1 || rc=$?
     cat "$out/bad.log"
-    [ $rc -eq 2 ] && grep -q "bad.script:1: error: unknown action" "$out/bad.log" || fail "a bad UI script is not refused"
+    [ $rc -eq 2 ] && grep -q "bad.script:1: error: unknown action" "$out/bad.log" ||
+        fail "a bad UI script is not refused"
     # --countdown, headless: the roll (tick 0) comes 1.5 s after everything is ready
     t0=$(date +%s%N)
-    record --headless "${three[@]}" --codec ffv1 --size 640x360 --duration 1 --countdown 1.5
+    record --headless "${three[@]}" "${small[@]}" --duration 1 --countdown 1.5
     closed_take
     first=$(head -n1 "$take/cuts.jsonl" | sed 's/.*"wall_ns":\([0-9]*\).*/\1/')
     [ $(((first - t0) / 1000000)) -ge 1500 ] || fail "rolled $(((first - t0) / 1000000)) ms after the start"
@@ -248,18 +239,18 @@ countdown)
     # --roll-at, headless: the roll at that wall-clock second
     rm -rf "$take"
     at=$(date -d "+3 seconds" +%H:%M:%S)
-    at_s=$(date -d "$at" +%s)
-    record --headless "${three[@]}" --codec ffv1 --size 640x360 --duration 1 --roll-at "$at"
+    at_ms=$(($(date -d "$at" +%s) * 1000))
+    record --headless "${three[@]}" "${small[@]}" --duration 1 --roll-at "$at"
     closed_take
     first=$(head -n1 "$take/cuts.jsonl" | sed 's/.*"wall_ns":\([0-9]*\).*/\1/')
-    [ $((first / 1000000)) -ge $((at_s * 1000 - 20)) ] || fail "rolled before $at"
-    [ $((first / 1000000)) -le $((at_s * 1000 + 1500)) ] || fail "rolled well after $at"
+    [ $((first / 1000000)) -ge $((at_ms - 20)) ] || fail "rolled before $at"
+    [ $((first / 1000000)) -le $((at_ms + 1500)) ] || fail "rolled well after $at"
     echo "ok: ui countdown"
     ;;
 
 no_display)
     rc=0
-    env -u DISPLAY -u WAYLAND_DISPLAY "$onetake" record "${three[@]}" --codec ffv1 --size 640x360 --duration 1 \
+    env -u DISPLAY -u WAYLAND_DISPLAY "$onetake" record "${three[@]}" "${small[@]}" --duration 1 \
         --out "$take" >"$out/record.log" 2>&1 || rc=$?
     cat "$out/record.log"
     closed_take

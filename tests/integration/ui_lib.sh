@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # Helpers of the multiview tests (test_ui.sh). Sourced after lib.sh, not run.
 
-# start_xvfb DIR: a private X server for this test on a display Xvfb picks itself (-displayfd: no race between tests
-# running in parallel), DISPLAY exported, stopped when the test exits. SDL draws with its software renderer there.
+# start_xvfb DIR: a private X server for this test, on a display Xvfb picks itself (-displayfd: no race
+# between tests running in parallel), DISPLAY exported, stopped when the test exits. SDL draws with its
+# software renderer there.
 start_xvfb() {
     command -v Xvfb >/dev/null || fail "Xvfb is not installed: run scripts/install-deps.sh (package xvfb)"
     local fdfile=$1/xvfb.display i
@@ -22,8 +23,8 @@ start_xvfb() {
     export SDL_RENDER_DRIVER=software
 }
 
-# layout_center LAYOUT_TOOL NCAMS NAME: "X Y", the centre of NAME (tileN, preview, program) in a 1280x720 window
-# of NCAMS cameras at 16:9, as the UI lays it out.
+# layout_center LAYOUT_TOOL NCAMS NAME: "X Y", the centre of NAME (tileN, preview, program) in a 1280x720
+# window of NCAMS cameras at 16:9, as the UI lays it out.
 layout_center() {
     "$1" --print 1280 720 "$2" 16 9 | awk -v n="$3" '$1 == n { print $6, $7 }'
 }

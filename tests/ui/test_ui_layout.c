@@ -1,7 +1,7 @@
 /* Unit test of the multiview layout (ui_layout_compute, ui_layout_hit, ui_preview_size): pure arithmetic, no
  * window. For 1 to UI_MAX_CAMS cameras and window sizes from tiny to 4K: everything inside the window, no two
- * frames overlap, pictures keep the program's aspect ratio, the panel's parts nest, the hit test finds every tile
- * and pane, and at 1280x720 with up to 9 cameras tiles and text are big enough to read.
+ * frames overlap, pictures keep the program's aspect ratio, the panel's parts nest, the hit test finds every
+ * tile and pane, and at 1280x720 with up to 9 cameras tiles and text are big enough to read.
  *
  *   test_ui_layout                     run the checks
  *   test_ui_layout --print W H N AW AH print the rectangles ("NAME X Y W H CX CY" per line) for scripts */
@@ -14,14 +14,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                                              \
-    do {                                                                                                              \
-        if (!(cond)) {                                                                                                \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                               \
-            printf(__VA_ARGS__);                                                                                      \
-            printf("\n");                                                                                             \
-            failures++;                                                                                               \
-        }                                                                                                             \
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                      \
+            printf(__VA_ARGS__);                                                                             \
+            printf("\n");                                                                                    \
+            failures++;                                                                                      \
+        }                                                                                                    \
     } while (0)
 
 static int inside(UiRect in, UiRect out)
@@ -68,7 +68,8 @@ static void check(int W, int H, int n, int aw, int ah, int audio)
     UiLayout l;
     ui_layout_compute(W, H, n, aw, ah, audio, &l);
     UiRect win = {0, 0, l.width, l.height};
-    CHECK(l.width == (W < UI_MIN_WIDTH ? UI_MIN_WIDTH : W) && l.height == (H < UI_MIN_HEIGHT ? UI_MIN_HEIGHT : H),
+    CHECK(l.width == (W < UI_MIN_WIDTH ? UI_MIN_WIDTH : W) &&
+              l.height == (H < UI_MIN_HEIGHT ? UI_MIN_HEIGHT : H),
           "%dx%d: laid out for %dx%d", W, H, l.width, l.height);
     CHECK(l.ncams == n, "%dx%d n=%d: ncams %d", W, H, n, l.ncams);
     UiRect frames[UI_MAX_CAMS + 3];
@@ -85,12 +86,14 @@ static void check(int W, int H, int n, int aw, int ah, int audio)
             CHECK(!overlap(frames[i], frames[j]), "%dx%d n=%d: frames %d and %d overlap", W, H, n, i, j);
     }
     CHECK(aspect_ok(l.preview, aw, ah) && aspect_ok(l.program, aw, ah), "%dx%d: pane aspect", W, H);
-    CHECK(inside(l.preview, l.preview_frame) && inside(l.preview_label, l.preview_frame), "%dx%d: preview", W, H);
-    CHECK(inside(l.program, l.program_frame) && inside(l.program_label, l.program_frame), "%dx%d: program", W, H);
+    CHECK(inside(l.preview, l.preview_frame) && inside(l.preview_label, l.preview_frame), "%dx%d: preview", W,
+          H);
+    CHECK(inside(l.program, l.program_frame) && inside(l.program_label, l.program_frame), "%dx%d: program", W,
+          H);
     CHECK(!overlap(l.preview, l.preview_label), "%dx%d: preview label over the picture", W, H);
     for (int i = 0; i < n; i++) {
-        CHECK(aspect_ok(l.tile[i], aw, ah), "%dx%d n=%d: tile %d is %dx%d, not %d:%d", W, H, n, i, l.tile[i].w,
-              l.tile[i].h, aw, ah);
+        CHECK(aspect_ok(l.tile[i], aw, ah), "%dx%d n=%d: tile %d is %dx%d, not %d:%d", W, H, n, i,
+              l.tile[i].w, l.tile[i].h, aw, ah);
         CHECK(inside(l.tile[i], l.tile_frame[i]) && inside(l.tile_label[i], l.tile_frame[i]) &&
                   !overlap(l.tile[i], l.tile_label[i]),
               "%dx%d n=%d: tile %d parts", W, H, n, i);
@@ -98,9 +101,11 @@ static void check(int W, int H, int n, int aw, int ah, int audio)
         CHECK(l.tile[i].x - l.tile_frame[i].x == l.border, "%dx%d n=%d: tile %d border", W, H, n, i);
         UiRect t = l.tile[i];
         CHECK(ui_layout_hit(&l, t.x + t.w / 2, t.y + t.h / 2) == i, "%dx%d n=%d: hit tile %d", W, H, n, i);
-        CHECK(ui_layout_hit(&l, l.tile_label[i].x + 1, l.tile_label[i].y + 1) == i, "%dx%d: hit label %d", W, H, i);
+        CHECK(ui_layout_hit(&l, l.tile_label[i].x + 1, l.tile_label[i].y + 1) == i, "%dx%d: hit label %d", W,
+              H, i);
         if (i > 0)
-            CHECK(l.tile[i].w == l.tile[0].w && l.tile[i].h == l.tile[0].h, "%dx%d n=%d: tiles differ", W, H, n);
+            CHECK(l.tile[i].w == l.tile[0].w && l.tile[i].h == l.tile[0].h, "%dx%d n=%d: tiles differ", W, H,
+                  n);
     }
     CHECK(ui_layout_hit(&l, l.preview.x + 2, l.preview.y + 2) == UI_HIT_PREVIEW, "%dx%d: hit preview", W, H);
     CHECK(ui_layout_hit(&l, l.program.x + 2, l.program.y + 2) == UI_HIT_PROGRAM, "%dx%d: hit program", W, H);
@@ -108,8 +113,8 @@ static void check(int W, int H, int n, int aw, int ah, int audio)
     CHECK(inside(l.clock, l.panel) && inside(l.hint, l.panel), "%dx%d: clock and hint in the panel", W, H);
     CHECK(!overlap(l.clock, l.hint), "%dx%d: clock over the hint", W, H);
     if (l.cue_rows > 0)
-        CHECK(inside(l.cues, l.panel) && !overlap(l.cues, l.clock) && !overlap(l.cues, l.hint), "%dx%d: cues", W,
-              H);
+        CHECK(inside(l.cues, l.panel) && !overlap(l.cues, l.clock) && !overlap(l.cues, l.hint), "%dx%d: cues",
+              W, H);
     if (audio) {
         CHECK(inside(l.meter, win), "%dx%d: the meter outside the window", W, H);
         for (int i = 0; i < nf; i++)
@@ -118,7 +123,8 @@ static void check(int W, int H, int n, int aw, int ah, int audio)
         CHECK(l.meter.w == 0 && l.meter.h == 0, "%dx%d: a meter area without audio", W, H);
     }
     if (W == 1280 && H == 720 && n <= 9) {
-        /* readable at 1280x720: sizes as the side of a square of the same area (a 16:9 tile of 150 is 200x112) */
+        /* readable at 1280x720: sizes as the side of a square of the same area (a 16:9 tile of 150 is
+         * 200x112) */
         double tile = sqrt((double)l.tile[0].w * l.tile[0].h), pane = sqrt((double)l.program.w * l.program.h);
         CHECK(tile >= 150, "1280x720 n=%d %d:%d: tiles only %dx%d", n, aw, ah, l.tile[0].w, l.tile[0].h);
         CHECK(pane >= 240 && pane >= tile, "1280x720 n=%d %d:%d: program only %dx%d", n, aw, ah, l.program.w,
