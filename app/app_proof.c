@@ -54,7 +54,7 @@ int app_proof_load_key(AppProof *p, const char *path, int disabled)
 
 int app_proof_start(AppProof *p, const AppProofTake *t)
 {
-    ProofStreamInfo streams[1 + SW_MAX_CAMS];
+    ProofStreamInfo streams[2 + SW_MAX_CAMS];
     char *isofiles[SW_MAX_CAMS] = {0}, *isoroles[SW_MAX_CAMS] = {0};
     char *cues = NULL;
     int n = 0;
@@ -69,11 +69,25 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
     for (int i = 0; t->iso_codec && i < t->ncams && i < SW_MAX_CAMS; i++) {
         isofiles[i] = g_strdup_printf("%s/%s.mkv", MUX_TAKE_ISO_DIR, t->cams[i]);
         isoroles[i] = g_strdup_printf("iso %s", t->cams[i]);
+        /* A copy ISO's packets are the camera's, on the take clock in ms (MUX_COPY_TB_DEN), not frame
+         * indices. */
+        int copy = !strcmp(t->iso_codec, mux_codec_name(MUX_CODEC_COPY));
         streams[n++] = (ProofStreamInfo){.role = isoroles[i],
                                          .file = isofiles[i],
                                          .codec = t->iso_codec,
-                                         .tb_num = t->rate.den,
-                                         .tb_den = t->rate.num};
+                                         .tb_num = copy ? 1 : t->rate.den,
+                                         .tb_den = copy ? MUX_COPY_TB_DEN : t->rate.num};
+    }
+    /* The program audio: a second track of program.mkv (its bytes are in the program's FILE records), after the
+     * ISOs so that ISO i stays stream 1 + i. */
+    p->audio_stream = -1;
+    if (t->audio_channels > 0) {
+        p->audio_stream = n;
+        streams[n++] = (ProofStreamInfo){.role = "program audio",
+                                         .file = MUX_TAKE_PROGRAM_FILE,
+                                         .codec = "flac",
+                                         .tb_num = 1,
+                                         .tb_den = SW_AUDIO_RATE};
     }
     if (t->has_cues)
         cues = mux_take_path(t->take, MUX_TAKE_CUES_FILE);
@@ -113,6 +127,8 @@ void app_proof_output(AppProof *p, int stream, MuxOutputConfig *oc)
         return;
     oc->proof = proof_log_stream(p->log, stream);
     oc->proof_log = stream == 0 ? p->log : NULL;
+    if (stream == 0 && p->audio_stream > 0)
+        oc->audio_proof = proof_log_stream(p->log, p->audio_stream);
     oc->genesis = proof_log_genesis_hex(p->log);
 }
 

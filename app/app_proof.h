@@ -11,7 +11,8 @@ typedef struct AppProof {
     int disabled;      /* --no-proof / OT_NO_PROOF=1 (benchmarks): no take log at all */
     ProofKey *station; /* with its secret half */
     ProofLog *log;
-    int nstreams; /* program (stream 0), then one per ISO when the ISOs are wired */
+    int nstreams; /* program (stream 0), then one per ISO when the ISOs are wired, then the program audio */
+    int audio_stream; /* the program audio's stream (a second track of program.mkv), -1: none */
 } AppProof;
 
 /* Load the station key: `path` (--key), or the user's default key, made on first use (said on stderr).
@@ -33,6 +34,7 @@ typedef struct AppProofTake {
     const char
         *iso_codec; /* NULL, or the ISO codec when every camera's ISO is in the log (streams 1..ncams) */
     const char *command_line;
+    int audio_channels; /* program audio in program.mkv (0: none) */
 } AppProofTake;
 
 /* Create the take log (GENESIS, first checkpoint) in the take folder. 0 or negative (logged). No-op when

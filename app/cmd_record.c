@@ -18,6 +18,7 @@
 #include "capture.h"
 #include "mux.h"
 #include "ot_common.h"
+#include "record_live.h"
 #include "record_ui.h"
 #include "sw_cues.h"
 #include "sw_runner.h"
@@ -80,6 +81,7 @@ typedef struct Record {
     gint64 start_us;
     gint64 last_progress_us;
     RecordUi ui; /* the multiview, the roll (countdown), real-time pacing: record_ui.c */
+    RecordLive live; /* live cameras (clock, latency, losses) and the program audio: record_live.c */
 } Record;
 
 static void free_options(RecordOptions *o)
@@ -102,6 +104,7 @@ static void free_options(RecordOptions *o)
 static void free_record(Record *r)
 {
     record_ui_free(&r->ui);
+    record_live_free(&r->live);
     app_proof_free(&r->proof);
     sw_runner_free(&r->runner);
     mux_writer_free(&r->writer);
@@ -119,11 +122,6 @@ static void free_record(Record *r)
 /* Everything that can be checked before anything is opened or created: nothing is touched on failure. */
 static int check_options(const RecordOptions *o, Record *r)
 {
-    if (o->audio) {
-        ot_log(OT_LOG_ERROR, "record", "%s is not available in this build of onetake yet: record without it",
-               "--audio");
-        return -ENOTSUP;
-    }
     if (o->iso_codec && !o->iso) {
         ot_log(OT_LOG_ERROR, "record", "--iso-codec %s without --iso: add --iso to record the ISOs",
                o->iso_codec);
@@ -191,6 +189,8 @@ static int check_options(const RecordOptions *o, Record *r)
         if (r->max_frames < 1)
             r->max_frames = 1;
     }
+    if (record_live_check(&r->live, o->audio, r->names, r->ncams, r->rate) < 0)
+        return -EINVAL;
     if (o->decode && strcmp(o->decode, "program") && strcmp(o->decode, "all")) {
         ot_log(OT_LOG_ERROR, "record", "--decode %s: give program or all", o->decode);
         return -EINVAL;
@@ -202,6 +202,8 @@ static int check_options(const RecordOptions *o, Record *r)
     for (int i = 0; i < r->ncams; i++)
         if (cap_source_check(r->names[i], r->sources[i]) < 0)
             return -EINVAL;
+    if (o->iso && r->iso_codec == MUX_CODEC_COPY && app_iso_copy_check(r->names, r->sources, r->ncams) < 0)
+        return -EINVAL;
 
     SwCueError cerr;
     char msg[768];
@@ -322,6 +324,7 @@ static void print_summary(const Record *r, const SwRunnerStats *st, const MuxOut
 static int run_take(Record *r, const RecordOptions *o, const char *command_line)
 {
     CapFormat fmt = {.width = r->width, .height = r->height, .rate = r->rate};
+    record_live_prepare(&r->live, r->sources, r->ncams, &fmt);
     MuxTakeConfig tc = {
         .dir = o->out,
         .cams = (const char *const *)r->names,
@@ -351,11 +354,15 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         r->cams[i] = cap_camera_alloc(r->names[i], r->sources[i], i, &fmt);
         if (r->cams[i])
             record_ui_add_camera(&r->ui, i, r->cams[i]); /* its preview branch, before it starts */
-        if (!r->cams[i] || (ret = cap_camera_start(r->cams[i], RECORD_START_TIMEOUT_MS)) < 0) {
+        if (!r->cams[i] || (ret = record_live_add_camera(&r->live, i, r->sources[i], r->cams[i])) < 0 ||
+            (ret = cap_camera_start(r->cams[i], RECORD_START_TIMEOUT_MS)) < 0) {
             ret = ret < 0 ? ret : OT_ERROR_SOURCE;
             goto abort;
         }
     }
+    if ((ret = record_live_start(&r->live, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
+        goto abort;
+    int audio_channels = r->live.audio != SW_AUDIO_NONE ? SW_AUDIO_CHANNELS : 0;
 
     int gop = o->gop > 0 ? o->gop : sw_rate_nominal(r->rate);
     char start_tc[32];
@@ -373,6 +380,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .title = "onetake program",
         .timecode = start_tc,
         .preset = o->preset,
+        .audio_channels = audio_channels,
     };
     AppProofTake pt = {
         .take = r->take,
@@ -390,10 +398,15 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .pacing = "lockstep: every source pulled as fast as the program is made",
         .command_line = command_line,
     };
+    pt.audio_channels = audio_channels;
     for (int i = 0; i < r->ncams; i++)
         pt.live |= app_source_is_live(r->sources[i]);
     if (pt.live)
         pt.pacing = "live: sources deliver in real time";
+    if (r->live.live) {
+        pt.live = 1;
+        pt.pacing = "live: ticks on the monotonic clock (roll + i/fps + latency), live cameras never waited for";
+    }
     if (app_proof_start(&r->proof, &pt) < 0) {
         g_free(program_path);
         ret = -EIO;
@@ -439,6 +452,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         /* Off-program file cameras need not be decoded when nothing else shows them (no window, no ISO). */
         .program_only = o->headless && (!o->decode || !strcmp(o->decode, "program")),
     };
+    record_live_configure(&r->live, &rc);
+    r->ui.audio = audio_channels > 0;
     r->runner = r->sw ? sw_runner_alloc(&rc, r->sw, sources, r->ncams) : NULL;
     if (!r->runner) {
         ret = -ENOMEM;
@@ -471,6 +486,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     double wall_s = (double)(g_get_monotonic_time() - r->start_us) / G_USEC_PER_SEC;
     for (int i = 0; i < r->ncams; i++)
         cap_camera_stop(r->cams[i]);
+    record_live_stop(&r->live);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
 
@@ -495,14 +511,31 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     app_media_free(media, r->ncams);
     if (!post_ret)
         post_ret = cut_ret;
+    MuxLiveCamInfo live_info[SW_MAX_CAMS];
+    record_live_cam_info(r->cams, r->ncams, live_info);
+    char *audio_from = r->live.audio == SW_AUDIO_CAMERA   ? g_strdup_printf("camera %s", r->live.audio_name)
+                       : r->live.audio == SW_AUDIO_SOURCE ? g_strdup_printf("source %s", r->live.audio_src)
+                       : r->live.audio == SW_AUDIO_FOLLOW_VIDEO ? g_strdup("afv")
+                                                                : NULL;
     MuxTakeSummary sum = {.stats = &st, .program = &ps, .isos = r->iso ? isos : NULL,
-                          .nisos = mux_iso_count(r->iso), .error = ret, .wall_seconds = wall_s};
+                          .nisos = mux_iso_count(r->iso), .error = ret, .wall_seconds = wall_s,
+                          .live = r->live.live ? live_info : NULL, .latency_ns = r->live.latency_ns,
+                          .audio_from = audio_from};
     int close_ret = mux_take_close(r->take, &sum);
+    g_free(audio_from);
     if (!ret)
         ret = close_ret;
     print_summary(r, &st, &ps, ret, wall_s);
+    record_live_print_summary(&r->live, &st, r->cams, r->names, r->ncams);
     app_print_iso_summary(r->iso);
-    if (ret < 0)
+    if (ret == -ENOSPC || ret == -EDQUOT || ret == -EIO)
+        ot_log(OT_LOG_ERROR, "record",
+               "%s after %" G_GINT64_FORMAT " frames: the take was closed there; `onetake verify %s` says how "
+               "far it is authentic (PARTIAL_AUTHENTIC up to the last commit). %s",
+               ret == -EIO ? "the disk reported an I/O error" : "the disk is full", st.ticks,
+               mux_take_dir(r->take),
+               ret == -EIO ? "Check the disk and record to another one." : "Free space or record to another disk.");
+    else if (ret < 0)
         ot_log(OT_LOG_ERROR, "record", "the take did not close cleanly (%s): what was written so far is in %s",
                ot_strerror(ret), mux_take_dir(r->take));
     else if (post_ret < 0)
@@ -545,8 +578,9 @@ int cmd_record(int argc, char **argv)
         {"headless", 0, 0, G_OPTION_ARG_NONE, &o.headless, "Record with no window", NULL},
         {"iso", 0, 0, G_OPTION_ARG_NONE, &o.iso, "Also record every camera to DIR/iso/NAME.mkv", NULL},
         {"iso-codec", 0, 0, G_OPTION_ARG_STRING, &o.iso_codec,
-         "ISO codec: ffv1 (lossless, default) or h264 (copy: not available yet)", "CODEC"},
-        {"audio", 0, 0, G_OPTION_ARG_STRING, &o.audio, "Program audio from a camera (not yet available)", "NAME"},
+         "ISO codec: ffv1 (lossless, default), h264, or copy (file cameras: their own packets)", "CODEC"},
+        {"audio", 0, 0, G_OPTION_ARG_STRING, &o.audio,
+         "Program audio from this camera's audio, continuous across cuts (FLAC in program.mkv)", "NAME"},
         {"key", 0, 0, G_OPTION_ARG_FILENAME, &o.key,
          "Station key that signs the take (onetake keygen); default: the user's, made on first use", "FILE"},
         {"no-proof", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o.no_proof,
@@ -561,6 +595,7 @@ int cmd_record(int argc, char **argv)
     Record r = {0};
     int ret;
     g_option_context_add_main_entries(ctx, record_ui_entries(&r.ui), NULL);
+    g_option_context_add_main_entries(ctx, record_live_entries(&r.live), NULL);
 
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         fprintf(stderr, "onetake record: %s (see onetake record --help)\n", err->message);

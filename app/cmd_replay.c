@@ -3,7 +3,8 @@
  * The switcher core runs again (SwSwitcher + SwRunner), with capture reading DIR/iso/NAME.mkv as the cameras
  * and no cue list: every executed cut of DIR/cuts.jsonl, whatever its origin (cue, go, manual), is staged as
  * a manual cut just before its frame, and the end at its frame. Because ISO frame k of every camera is take
- * frame k, tick k of the replay sees exactly the frames tick k of the take saw: with lossless ISOs every
+ * frame k (a copy ISO: the camera's own frames at their take times, which the runner maps to the same ticks),
+ * tick k of the replay sees exactly the frames tick k of the take saw: with lossless or copy ISOs every
  * program frame is the original's, and with the same deterministic encoder settings every packet too (FFV1;
  * H.264 with the same preset and thread count). The new program goes to DIR2, a take folder of its own
  * (take.json says "replay_of").
@@ -123,7 +124,7 @@ static int prepare(Replay *r, const char *dir, const char *codec)
                    "where it is on program at those frames the replay shows the frame before the gap",
                    in->cams[i], in->iso_dropped[i]);
     }
-    if (in->iso_codec != MUX_CODEC_FFV1)
+    if (in->iso_codec == MUX_CODEC_H264)
         ot_log(OT_LOG_WARNING, "replay",
                "the ISOs are %s (lossy): the replay cuts at the same frames but its "
                "pixels are the ISOs', not the cameras'",

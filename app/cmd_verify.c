@@ -264,7 +264,9 @@ int cmd_verify(int argc, char **argv)
          take && i < proof_take_nstreams(take) && v.status != PROOF_INVALID && v.status != PROOF_IO_ERROR;
          i++) {
         const ProofStreamModel *m = proof_take_stream(take, i);
-        int is_program = m->role && !strcmp(m->role, "program");
+        /* --master replaces the program's file: the program video and the program audio track in it. */
+        const ProofStreamModel *owner = m->owner >= 0 ? proof_take_stream(take, m->owner) : m;
+        int is_program = owner && owner->role && !strcmp(owner->role, "program");
         mux_verify_stream(dir, take, i, is_program ? o.master : NULL, &v, on_progress, &o);
     }
     if (take)

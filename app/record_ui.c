@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -285,6 +286,23 @@ static OtFrame *ui_get_preview(void *opaque, int cam, int64_t at_ns)
     return cam >= 0 && cam < u->ncams ? cap_camera_get_preview(u->cams[cam], at_ns) : NULL;
 }
 
+/* The program audio meter: the levels of the last tick's audio, kept by the runner (one leaf lock). */
+static int ui_get_audio(void *opaque, UiAudioLevel *level)
+{
+    RecordUi *u = opaque;
+    SwRunnerStats st;
+    sw_runner_get_stats(u->runner, &st);
+    memset(level, 0, sizeof(*level));
+    level->channels = st.audio_channels < UI_AUDIO_MAX_CHANNELS ? st.audio_channels : UI_AUDIO_MAX_CHANNELS;
+    if (st.ticks == 0)
+        level->channels = 0; /* nothing heard yet */
+    for (int c = 0; c < level->channels && c < 2; c++) {
+        level->peak_dbfs[c] = 20.0f * log10f(st.audio_peak[c] > 1e-5f ? st.audio_peak[c] : 1e-5f);
+        level->rms_dbfs[c] = 20.0f * log10f(st.audio_rms[c] > 1e-5f ? st.audio_rms[c] : 1e-5f);
+    }
+    return 0;
+}
+
 static int ui_is_done(void *opaque)
 {
     RecordUi *u = opaque;
@@ -345,7 +363,7 @@ int record_ui_run(RecordUi *u, SwSwitcher *sw, SwRunner *runner, volatile sig_at
         .roll_ns = u->roll_ns,
         .opaque = u,
         .get_preview = ui_get_preview,
-        .get_audio = NULL, /* no program audio in this build: no meter (UiTake.get_audio plugs one in) */
+        .get_audio = u->audio ? ui_get_audio : NULL, /* no program audio: no meter at all */
         .is_done = ui_is_done,
         .cancel = ui_cancel,
     };

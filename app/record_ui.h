@@ -53,6 +53,7 @@ typedef struct RecordUi {
     atomic_int done;   /* the program thread has finished */
     int run_ret;       /* written by the program thread before done, read after the join */
     int linger;        /* the window showed the take to its end: keep it up a moment in record_ui_free */
+    int audio;         /* the take has program audio: the window's meter reads the runner's levels */
 } RecordUi;
 
 /* The options to add to record's GOptionContext (main group). Valid while u lives. */

@@ -16,18 +16,36 @@ int app_iso_codec(const char *name, MuxCodec *codec)
         return 0;
     }
     if (!strcmp(name, "copy")) {
-        /* Needs the camera's compressed stream from capture (a parser branch before the decoder) and a
-         * remuxing output; and a copied ISO cannot repeat a frame, so it would not be frame-aligned with the
-         * take. */
-        ot_log(OT_LOG_ERROR, "record",
-               "--iso-codec copy (the camera's own packets, not re-encoded) is not available yet: use "
-               "--iso-codec ffv1 (lossless, the default) or h264");
-        return -ENOTSUP;
+        /* Not an encoder: the ISO remuxes the camera's file (app_iso_copy_check says which sources can). */
+        *codec = MUX_CODEC_COPY;
+        return 0;
     }
     if (mux_codec_from_name(name, codec) < 0) {
         ot_log(OT_LOG_ERROR, "record", "--iso-codec %s: give ffv1 (lossless, the default), h264 or copy",
                name);
         return -EINVAL;
+    }
+    return 0;
+}
+
+int app_iso_copy_check(char **names, char **sources, int ncams)
+{
+    for (int i = 0; i < ncams; i++) {
+        const char *s = sources[i];
+        /* Files only: their packets are in the file. A network stream's or a device's would need a compressed
+         * branch from capture; test: and pipe: sources make raw frames, there is nothing to copy. */
+        if (g_str_has_prefix(s, "file://") ||
+            (!strstr(s, "://") && !g_str_has_prefix(s, "test:") && !g_str_has_prefix(s, "pipe:")))
+            continue;
+        ot_log(OT_LOG_ERROR, "record",
+               "--iso-codec copy: camera \"%s\" (%s) is not a file: a copy ISO remuxes the camera's own "
+               "file (a local path or a file:// URI), and %s; record this take with --iso-codec ffv1 "
+               "(lossless, the default) or h264",
+               names[i], s,
+               g_str_has_prefix(s, "test:") || g_str_has_prefix(s, "pipe:")
+                   ? "this source makes raw frames: there is nothing to copy"
+                   : "copying a live source's packets is not available yet");
+        return -ENOTSUP;
     }
     return 0;
 }
@@ -131,6 +149,7 @@ MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char *
     MuxIsoConfig ic = {
         .dir = dir,
         .cams = (const char *const *)names,
+        .sources = (const char *const *)sources,
         .ncams = ncams,
         .codec = codec,
         .width = width,

@@ -8,9 +8,13 @@
 #include "app_proof.h"
 #include "mux.h"
 
-/* --iso-codec NAME -> codec: "ffv1" (also NULL: the default) or "h264". "copy" (the camera's own packets, not
- * re-encoded) is refused as not available yet. 0, -EINVAL or -ENOTSUP (logged with a fix). */
+/* --iso-codec NAME -> codec: "ffv1" (also NULL: the default), "h264" or "copy" (MUX_CODEC_COPY: the
+ * camera's own packets, not re-encoded; file cameras only, see app_iso_copy_check). 0 or -EINVAL (logged
+ * with a fix). */
 int app_iso_codec(const char *name, MuxCodec *codec);
+/* Whether every camera can have a copy ISO: a local file or a file:// URI. -ENOTSUP (logged: which camera,
+ * why, and to use ffv1 or h264) for the first that cannot, else 0. Before anything is created. */
+int app_iso_copy_check(char **names, char **sources, int ncams);
 
 /* 1 when the source delivers in real time whatever the program does (a device, a network stream, a pipe:
  * fragment), 0 for a file, a file:// URI and test: (pulled in lockstep). Decides whether a late ISO may block

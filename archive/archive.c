@@ -187,21 +187,6 @@ static void hasher_clear(Hasher *h)
     memset(h, 0, sizeof(*h));
 }
 
-static int write_all(int fd, const uint8_t *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* SHA-256 of the file at path; with copy_to, the bytes read are also written to that new file (O_EXCL), which
  * is synced and dropped from the page cache, so that re-reading it reads the disk. *what names the failing
  * step. */
@@ -246,7 +231,7 @@ static int hash_file(Hasher *h, const char *path, const char *copy_to, Progress 
         EVP_DigestUpdate(h->ctx, h->buf, (size_t)n);
         if (wfd >= 0) {
             *what = "write";
-            ret = write_all(wfd, h->buf, (size_t)n);
+            ret = ot_write_all(wfd, h->buf, (size_t)n);
             if (ret)
                 goto out;
         }

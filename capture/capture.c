@@ -3,17 +3,18 @@
  *   source (uridecodebin | videotestsrc | pipe: fragment) -> conform (videoconvertscale to I420 WxH, square pixels,
  *   borders keep the aspect) -> appsink
  *
- * The runner pulls frames from the appsink on the program thread. Frame-rate matching is not done here (no
- * videorate): the runner picks, per program tick, the frame whose take-clock time is latest at or before the tick,
- * which is CONTRACT.md's rule (videorate picks the nearest frame, which is not). */
+ * The runner pulls frames from the appsink on the program thread (lockstep: files). Live cameras are the same
+ * pipelines with a queue, a clock and a supervisor of their own (cap_live.c); audio branches are cap_audio.c.
+ * Frame-rate matching is not done here (no videorate): the runner picks, per program tick, the frame whose
+ * take-clock time is latest at or before the tick, which is CONTRACT.md's rule (videorate picks the nearest frame,
+ * which is not). */
 #include "capture.h"
 
-#include <gst/app/gstappsink.h>
-#include <gst/gst.h>
-#include <gst/video/video.h>
+#include <gst/base/gstbasesrc.h>
 #include <string.h>
+#include <time.h>
 
-#include "cap_preview.h"
+#include "cap_internal.h"
 #include "ot_common.h"
 
 #define CAP_PULL_SLICE_NS (100 * GST_MSECOND)
@@ -21,30 +22,6 @@
 #define CAP_STALL_NS (20 * GST_SECOND)
 /* Frames queued in the appsink: small, so that few upstream buffers are held (pools are finite). */
 #define CAP_APPSINK_MAX_BUFFERS 3
-
-struct CapCamera {
-    char *name;
-    char *source;
-    int index;
-    CapFormat fmt;
-    GstElement *pipeline;
-    GstElement *conform; /* bin: its sink pad is linked to the decoder's video pad */
-    GstAppSink *sink;
-    GstBus *bus;
-    GstVideoInfo info;
-    GstCaps *info_caps; /* caps that `info` was made from */
-    gboolean seekable;  /* a local file: stamped by stream time, which a seek keeps (running time restarts) */
-    gint64 first_t;     /* the first frame's running time (or stream time when seekable), -1 before it */
-    int64_t seq;
-    GstSample *pending; /* the first sample, pulled by cap_camera_start */
-    gboolean video_linked;
-    gboolean no_more_pads;
-    char *other_streams; /* caps names of the non-video streams seen, for the "no video" message */
-    gboolean started;
-    gboolean failed;
-    GMutex lock; /* protects video_linked, no_more_pads, other_streams (pad-added runs on a streaming thread) */
-    CapPreview *preview; /* the multiview's branch (cap_preview.c), or NULL; set before start */
-};
 
 /* What a frame of ours holds so that the pixels stay valid: the mapped frame and the sample. */
 typedef struct CapFrameRef {
@@ -157,6 +134,24 @@ int cap_source_check(const char *name, const char *source)
     return 0;
 }
 
+/* A sink for a stream we do not use (audio we do not need, a second video), so that the demuxer does not stop on
+ * a not-linked flow. Tracked, so that a live restart can remove the old ones. */
+static void link_fakesink(CapCamera *cam, GstPad *pad)
+{
+    GstElement *fake = gst_element_factory_make("fakesink", NULL);
+    if (!fake)
+        return;
+    g_object_set(fake, "sync", FALSE, "async", FALSE, NULL);
+    gst_bin_add(GST_BIN(cam->pipeline), fake);
+    gst_element_sync_state_with_parent(fake);
+    GstPad *sinkpad = gst_element_get_static_pad(fake, "sink");
+    gst_pad_link(pad, sinkpad);
+    gst_object_unref(sinkpad);
+    g_mutex_lock(&cam->lock);
+    g_ptr_array_add(cam->fakes, gst_object_ref(fake));
+    g_mutex_unlock(&cam->lock);
+}
+
 static void on_pad_added(GstElement *decodebin, GstPad *pad, gpointer user_data)
 {
     CapCamera *cam = user_data;
@@ -165,12 +160,15 @@ static void on_pad_added(GstElement *decodebin, GstPad *pad, gpointer user_data)
         caps = gst_pad_query_caps(pad, NULL);
     const GstStructure *s = gst_caps_get_structure(caps, 0);
     const char *media = gst_structure_get_name(s);
-    gboolean link_video = FALSE;
+    gboolean link_video = FALSE, link_audio = FALSE;
 
     g_mutex_lock(&cam->lock);
-    if (g_str_has_prefix(media, "video/x-raw") && !cam->video_linked) {
+    if (g_str_has_prefix(media, "video/x-raw") && !cam->video_linked && !cam->audio_only) {
         cam->video_linked = TRUE;
         link_video = TRUE;
+    } else if (g_str_has_prefix(media, "audio/x-raw") && cam->audio && !cam->audio_linked) {
+        cam->audio_linked = TRUE;
+        link_audio = TRUE;
     } else {
         char *prev = cam->other_streams;
         cam->other_streams = prev ? g_strdup_printf("%s, %s", prev, media) : g_strdup(media);
@@ -185,16 +183,11 @@ static void on_pad_added(GstElement *decodebin, GstPad *pad, gpointer user_data)
             ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot link the video stream (%s)", cam->name,
                    gst_pad_link_get_name(ret));
         gst_object_unref(sinkpad);
+    } else if (link_audio) {
+        if (cap_audio_link_pad(cam, pad) < 0)
+            link_fakesink(cam, pad);
     } else {
-        /* Streams we do not use yet (audio, a second video) go to a fakesink, so that the demuxer does not stop
-         * on a not-linked flow. */
-        GstElement *fake = gst_element_factory_make("fakesink", NULL);
-        g_object_set(fake, "sync", FALSE, "async", FALSE, NULL);
-        gst_bin_add(GST_BIN(cam->pipeline), fake);
-        gst_element_sync_state_with_parent(fake);
-        GstPad *sinkpad = gst_element_get_static_pad(fake, "sink");
-        gst_pad_link(pad, sinkpad);
-        gst_object_unref(sinkpad);
+        link_fakesink(cam, pad);
     }
     gst_caps_unref(caps);
 }
@@ -226,36 +219,85 @@ static GstElement *build_uridecodebin(CapCamera *cam, const char *uri)
 {
     GstElement *pipeline = gst_pipeline_new(cam->name);
     GstElement *decode = gst_element_factory_make("uridecodebin", "decode");
-    char *conform_desc = cap_conform_description(&cam->fmt);
     GError *err = NULL;
-    GstElement *conform = gst_parse_bin_from_description(conform_desc, TRUE, &err);
-    GstElement *sink = gst_element_factory_make("appsink", "sink");
-    g_free(conform_desc);
-    if (!pipeline || !decode || !conform || !sink) {
+    GstElement *conform = NULL, *sink = NULL;
+    if (!cam->audio_only) {
+        char *conform_desc = cap_conform_description(&cam->fmt);
+        conform = gst_parse_bin_from_description(conform_desc, TRUE, &err);
+        sink = gst_element_factory_make("appsink", "sink");
+        g_free(conform_desc);
+    }
+    if (!pipeline || !decode || (!cam->audio_only && (!conform || !sink))) {
         ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": a GStreamer element is missing (%s): install "
                "gstreamer1.0-plugins-base", cam->name, err ? err->message : "uridecodebin/appsink");
         g_clear_error(&err);
         if (pipeline)
             gst_object_unref(pipeline);
+        if (decode && !pipeline)
+            gst_object_unref(decode);
         return NULL;
     }
     g_object_set(decode, "uri", uri, NULL);
-    gst_bin_add_many(GST_BIN(pipeline), decode, conform, sink, NULL);
-    if (!gst_element_link(conform, sink)) {
-        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot link the conform chain", cam->name);
-        gst_object_unref(pipeline);
-        return NULL;
+    gst_bin_add(GST_BIN(pipeline), decode);
+    if (!cam->audio_only) {
+        gst_bin_add_many(GST_BIN(pipeline), conform, sink, NULL);
+        if (!gst_element_link(conform, sink)) {
+            ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot link the conform chain", cam->name);
+            gst_object_unref(pipeline);
+            return NULL;
+        }
+        cam->conform = conform;
     }
-    cam->conform = conform;
+    cam->uridecode = TRUE;
     g_signal_connect(decode, "pad-added", G_CALLBACK(on_pad_added), cam);
     g_signal_connect(decode, "no-more-pads", G_CALLBACK(on_no_more_pads), cam);
     return pipeline;
 }
 
-CapCamera *cap_camera_alloc(const char *name, const char *source, int index, const CapFormat *fmt)
+static const char *const live_schemes[] = {"v4l2", "srt", "rtsp", "rtsps", "rtspt", "udp", "rtp", "rtmp", "rtmps",
+                                           "dv1394", "hdv1394", "decklink", NULL};
+
+/* A pipe: fragment is live when one of its source elements is (v4l2src, videotestsrc is-live=true, udpsrc...). */
+static int fragment_is_live(const char *fragment)
 {
-    if (cap_source_check(name, source) < 0)
-        return NULL;
+    char *desc = g_strdup_printf("%s ! fakesink", fragment);
+    GstElement *p = gst_parse_launch_full(desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, NULL);
+    int live = 0;
+    g_free(desc);
+    if (!p)
+        return 0; /* cap_camera_alloc says what is wrong with it */
+    GstIterator *it = gst_bin_iterate_sources(GST_BIN(p));
+    GValue v = G_VALUE_INIT;
+    while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+        GstElement *e = g_value_get_object(&v);
+        if (GST_IS_BASE_SRC(e) && gst_base_src_is_live(GST_BASE_SRC(e)))
+            live = 1;
+        g_value_reset(&v);
+    }
+    g_value_unset(&v);
+    gst_iterator_free(it);
+    gst_object_unref(p);
+    return live;
+}
+
+int cap_source_is_live(const char *source)
+{
+    if (!source)
+        return 0;
+    if (g_str_has_prefix(source, "pipe:"))
+        return fragment_is_live(source + 5);
+    if (g_str_has_prefix(source, "test:") || !is_uri(source))
+        return 0;
+    char *scheme = g_uri_parse_scheme(source);
+    int live = 0;
+    for (int i = 0; scheme && live_schemes[i]; i++)
+        live = !g_ascii_strcasecmp(scheme, live_schemes[i]);
+    g_free(scheme);
+    return live;
+}
+
+static CapCamera *camera_new(const char *name, const char *source, int index, const CapFormat *fmt)
+{
     CapCamera *cam = g_new0(CapCamera, 1);
     g_mutex_init(&cam->lock);
     cam->name = g_strdup(name);
@@ -263,12 +305,23 @@ CapCamera *cap_camera_alloc(const char *name, const char *source, int index, con
     cam->index = index;
     cam->fmt = *fmt;
     cam->first_t = -1;
+    cam->fakes = g_ptr_array_new_with_free_func(gst_object_unref);
+    return cam;
+}
+
+CapCamera *cap_camera_alloc(const char *name, const char *source, int index, const CapFormat *fmt)
+{
+    if (cap_source_check(name, source) < 0)
+        return NULL;
+    CapCamera *cam = camera_new(name, source, index, fmt);
+    int live = cap_source_is_live(source);
 
     if (g_str_has_prefix(source, "test:")) {
-        /* Not live: in lockstep the runner pulls as fast as the program is made; the test source runs at the
-         * program rate so that it maps 1:1 onto ticks. */
-        char *head = g_strdup_printf("videotestsrc pattern=%s ! video/x-raw,framerate=%d/%d", source + 5,
-                                     fmt->rate.num, fmt->rate.den);
+        /* Offline, the runner pulls as fast as the program is made and the test source runs at the program rate,
+         * so that it maps 1:1 onto ticks. In a live take it runs on the clock like a camera. */
+        live = fmt->live;
+        char *head = g_strdup_printf("videotestsrc pattern=%s is-live=%s ! video/x-raw,framerate=%d/%d",
+                                     source + 5, live ? "true" : "false", fmt->rate.num, fmt->rate.den);
         cam->pipeline = build_from_description(cam, head);
         g_free(head);
         cam->video_linked = TRUE;
@@ -294,10 +347,70 @@ CapCamera *cap_camera_alloc(const char *name, const char *source, int index, con
     }
     cam->sink = GST_APP_SINK(sink);
     /* No clock sync: frames are stamped by running time and paced by the runner. No drop: file sources are
-     * pulled in lockstep, and a dropped frame would be a lost frame. */
+     * pulled in lockstep, and a dropped frame would be a lost frame. (Live cameras: cap_live_setup.) */
     g_object_set(sink, "sync", FALSE, "max-buffers", CAP_APPSINK_MAX_BUFFERS, "drop", FALSE, "emit-signals",
                  FALSE, "enable-last-sample", FALSE, NULL);
     cam->bus = gst_element_get_bus(cam->pipeline);
+    if (live && cap_live_setup(cam) < 0)
+        goto fail;
+    return cam;
+
+fail:
+    cap_camera_free(&cam);
+    return NULL;
+}
+
+CapCamera *cap_audio_alloc(const char *name, const char *source, const CapFormat *fmt)
+{
+    if (cap_source_check(name, source) < 0)
+        return NULL;
+    CapCamera *cam = camera_new(name, source, -1, fmt);
+    int live = cap_source_is_live(source);
+    cam->audio_only = TRUE;
+    if (g_str_has_prefix(source, "test:") || g_str_has_prefix(source, "pipe:")) {
+        char *desc;
+        if (g_str_has_prefix(source, "test:")) {
+            live = fmt->live;
+            desc = g_strdup_printf("audiotestsrc wave=%s is-live=%s", source + 5, live ? "true" : "false");
+        } else {
+            desc = g_strdup(source + 5);
+        }
+        char *full = g_strdup_printf("%s ! audioconvert name=audio_in", desc);
+        GError *err = NULL;
+        cam->pipeline = gst_parse_launch_full(full, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+        if (!cam->pipeline)
+            ot_log(OT_LOG_ERROR, "capture", "audio source \"%s\": cannot build the pipeline \"%s\": %s", name,
+                   full, err ? err->message : "unknown error");
+        g_clear_error(&err);
+        g_free(full);
+        g_free(desc);
+    } else {
+        char *uri = is_uri(source) ? g_strdup(source) : gst_filename_to_uri(source, NULL);
+        cam->seekable = uri && g_str_has_prefix(uri, "file://");
+        if (uri)
+            cam->pipeline = build_uridecodebin(cam, uri);
+        g_free(uri);
+    }
+    if (!cam->pipeline)
+        goto fail;
+    cam->bus = gst_element_get_bus(cam->pipeline);
+    if (cap_audio_setup(cam) < 0)
+        goto fail;
+    if (!cam->uridecode) {
+        /* test:/pipe: the fragment ends in raw audio, linked to the audio chain now. */
+        GstElement *in = gst_bin_get_by_name(GST_BIN(cam->pipeline), "audio_in");
+        GstPad *src = in ? gst_element_get_static_pad(in, "src") : NULL;
+        int ret = src ? cap_audio_link_pad(cam, src) : -EINVAL;
+        if (src)
+            gst_object_unref(src);
+        if (in)
+            gst_object_unref(in);
+        if (ret < 0)
+            goto fail;
+        cam->audio_linked = TRUE;
+    }
+    if (live && cap_live_setup(cam) < 0)
+        goto fail;
     return cam;
 
 fail:
@@ -306,7 +419,7 @@ fail:
 }
 
 /* The first error on the bus, logged with the camera and source; 0 when there is none. */
-static int check_bus(CapCamera *cam)
+int cap_check_bus(CapCamera *cam)
 {
     GstMessage *msg;
     int ret = 0;
@@ -336,7 +449,7 @@ static int check_no_video(CapCamera *cam)
 {
     int ret = 0;
     g_mutex_lock(&cam->lock);
-    if (cam->no_more_pads && !cam->video_linked) {
+    if (cam->no_more_pads && !cam->video_linked && !cam->audio_only) {
         ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": %s has no video stream (found: %s): give a video file "
                "or stream", cam->name, cam->source, cam->other_streams ? cam->other_streams : "no stream");
         ret = OT_ERROR_SOURCE;
@@ -357,7 +470,7 @@ static int pull_sample(CapCamera *cam, GstClockTime stall_ns, GstSample **out)
         }
         if (gst_app_sink_is_eos(cam->sink))
             return OT_ERROR_EOF;
-        int ret = check_bus(cam);
+        int ret = cap_check_bus(cam);
         if (!ret)
             ret = check_no_video(cam);
         if (ret < 0)
@@ -373,8 +486,10 @@ static int pull_sample(CapCamera *cam, GstClockTime stall_ns, GstSample **out)
 
 int cap_camera_start(CapCamera *cam, int timeout_ms)
 {
+    if (cam->live)
+        return cap_live_start(cam, timeout_ms);
     if (gst_element_set_state(cam->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-        int ret = check_bus(cam);
+        int ret = cap_check_bus(cam);
         if (!ret)
             ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot start the pipeline for %s", cam->name,
                    cam->source);
@@ -382,6 +497,12 @@ int cap_camera_start(CapCamera *cam, int timeout_ms)
         return OT_ERROR_SOURCE;
     }
     cam->started = TRUE;
+    if (cam->audio_only) {
+        int ret = cap_audio_wait_first(cam, timeout_ms);
+        if (ret < 0)
+            cam->failed = TRUE;
+        return ret;
+    }
     int ret = pull_sample(cam, (GstClockTime)timeout_ms * GST_MSECOND, &cam->pending);
     if (ret == OT_ERROR_EOF) {
         ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": %s ended before its first video frame", cam->name,
@@ -401,7 +522,23 @@ static void release_frame(void *opaque)
     g_free(ref);
 }
 
-static int wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
+int64_t cap_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+GstClockTime cap_running_time(GstSample *sample)
+{
+    GstBuffer *buf = gst_sample_get_buffer(sample);
+    const GstSegment *seg = gst_sample_get_segment(sample);
+    if (!buf || !seg || !GST_BUFFER_PTS_IS_VALID(buf) || seg->format != GST_FORMAT_TIME)
+        return GST_CLOCK_TIME_NONE;
+    return gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
+}
+
+int cap_wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
 {
     GstCaps *caps = gst_sample_get_caps(sample);
     GstBuffer *buf = gst_sample_get_buffer(sample);
@@ -418,29 +555,6 @@ static int wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
         }
         gst_caps_replace(&cam->info_caps, caps);
     }
-
-    GstClockTime pts = GST_BUFFER_PTS(buf);
-    const GstSegment *seg = gst_sample_get_segment(sample);
-    guint64 pos = 0;
-    int sign = 0;
-    /* Stream time for files (a flushing seek restarts running time but keeps stream time), running time for the
-     * rest. Signed: after an accurate seek the first frame may start a little before the segment. */
-    if (GST_CLOCK_TIME_IS_VALID(pts) && seg)
-        sign = cam->seekable ? gst_segment_to_stream_time_full(seg, GST_FORMAT_TIME, pts, &pos)
-                             : gst_segment_to_running_time_full(seg, GST_FORMAT_TIME, pts, &pos);
-    if (!sign) {
-        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": frame %" G_GINT64_FORMAT " has no timestamp", cam->name,
-               cam->seq);
-        gst_sample_unref(sample);
-        return OT_ERROR_SOURCE;
-    }
-    gint64 when = sign > 0 ? (gint64)pos : -(gint64)pos;
-    /* Take frame 0 is the source's first frame: index by time from the first frame, never by raw pts (an MP4 edit
-     * list shifts raw pts by the B-frame delay). */
-    if (cam->first_t < 0)
-        cam->first_t = when;
-    int64_t t = when - cam->first_t;
-
     CapFrameRef *ref = g_new0(CapFrameRef, 1);
     ref->sample = sample;
     if (!gst_video_frame_map(&ref->vframe, &cam->info, buf, GST_MAP_READ)) {
@@ -463,6 +577,42 @@ static int wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
         f->linesize[p] = GST_VIDEO_FRAME_PLANE_STRIDE(&ref->vframe, p);
     }
     f->source = cam->index;
+    *out = f;
+    return 0;
+}
+
+/* Lockstep (files): the frame stamped on the take clock, from the source's first frame. */
+static int wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
+{
+    GstBuffer *buf = gst_sample_get_buffer(sample);
+    GstClockTime pts = buf ? GST_BUFFER_PTS(buf) : GST_CLOCK_TIME_NONE;
+    const GstSegment *seg = gst_sample_get_segment(sample);
+    guint64 pos = 0;
+    int sign = 0;
+    /* Stream time for files (a flushing seek restarts running time but keeps stream time), running time for the
+     * rest. Signed: after an accurate seek the first frame may start a little before the segment. */
+    if (GST_CLOCK_TIME_IS_VALID(pts) && seg)
+        sign = cam->seekable ? gst_segment_to_stream_time_full(seg, GST_FORMAT_TIME, pts, &pos)
+                             : gst_segment_to_running_time_full(seg, GST_FORMAT_TIME, pts, &pos);
+    if (!sign) {
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": frame %" G_GINT64_FORMAT " has no timestamp", cam->name,
+               cam->seq);
+        gst_sample_unref(sample);
+        return OT_ERROR_SOURCE;
+    }
+    gint64 when = sign > 0 ? (gint64)pos : -(gint64)pos;
+    /* Take frame 0 is the source's first frame: index by time from the first frame, never by raw pts (an MP4 edit
+     * list shifts raw pts by the B-frame delay). */
+    if (cam->first_t < 0) {
+        cam->first_t = when;
+        ot_log(OT_LOG_VERBOSE, "capture", "camera \"%s\": first frame at %.3f s of %s time (pts %.3f s): its take "
+               "frame 0", cam->name, (double)when / 1e9, cam->seekable ? "stream" : "running", (double)pts / 1e9);
+    }
+    int64_t t = when - cam->first_t;
+    OtFrame *f = NULL;
+    int ret = cap_wrap_sample(cam, sample, &f);
+    if (ret < 0)
+        return ret;
     f->seq = cam->seq++;
     f->pts_ns = t;
     *out = f;
@@ -482,6 +632,7 @@ static int camera_pull(void *opaque, OtFrame **out)
         if (ret < 0) {
             if (ret != OT_ERROR_EOF)
                 cam->failed = TRUE;
+            cap_audio_end(cam); /* its audio has nothing more either: readers stop waiting */
             return ret;
         }
     }
@@ -527,20 +678,34 @@ int cap_camera_enable_preview(CapCamera *cam, int width, int height)
 
 OtFrame *cap_camera_get_preview(CapCamera *cam, int64_t at_ns)
 {
-    return cam ? cap_preview_get(cam->preview, at_ns) : NULL;
+    /* A live camera's frames are not in step with the program's ticks by their index: the newest is its now. */
+    return cam ? cap_preview_get(cam->preview, cam->live ? -1 : at_ns) : NULL;
 }
 
 SwSource cap_camera_source(CapCamera *cam)
 {
     SwSource src = {.opaque = cam, .name = cam->name, .pull = camera_pull};
-    if (cam->seekable)
+    if (cam->seekable && !cam->audio)
         src.seek = camera_seek;
+    src.audio = cap_camera_audio_source(cam);
+    if (cam->live)
+        src = cap_live_source(cam, src);
     return src;
+}
+
+int cap_camera_is_live(const CapCamera *cam)
+{
+    return cam && cam->live;
 }
 
 void cap_camera_stop(CapCamera *cam)
 {
-    if (cam && cam->pipeline && cam->started) {
+    if (!cam)
+        return;
+    cap_audio_close(cam); /* first: a writer waiting for room would hold up the state change */
+    if (cam->live)
+        cap_live_stop(cam);
+    if (cam->pipeline && cam->started) {
         gst_element_set_state(cam->pipeline, GST_STATE_NULL);
         cam->started = FALSE;
     }
@@ -556,6 +721,9 @@ void cap_camera_free(CapCamera **pcam)
     CapCamera *cam = *pcam;
     if (!cam)
         return;
+    cap_audio_close(cam);
+    if (cam->live)
+        cap_live_stop(cam);
     if (cam->pipeline)
         gst_element_set_state(cam->pipeline, GST_STATE_NULL);
     if (cam->pending)
@@ -564,9 +732,13 @@ void cap_camera_free(CapCamera **pcam)
         gst_object_unref(cam->sink);
     if (cam->bus)
         gst_object_unref(cam->bus);
+    if (cam->fakes)
+        g_ptr_array_unref(cam->fakes);
     if (cam->pipeline)
         gst_object_unref(cam->pipeline);
     cap_preview_free(&cam->preview); /* after the pipeline's threads are gone */
+    cap_live_free(cam);
+    cap_audio_free(cam);
     gst_caps_replace(&cam->info_caps, NULL);
     g_mutex_clear(&cam->lock);
     g_free(cam->other_streams);

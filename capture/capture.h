@@ -10,6 +10,11 @@
 typedef struct CapFormat {
     int width, height; /* program size */
     SwRate rate;       /* program frame rate (test: sources run at it) */
+    /* Live takes (any camera live, see cap_source_is_live): test: sources then run live too, and every live camera
+     * gets a bounded queue, the take clock, a supervisor that reconnects it, and a slate. */
+    int live;
+    int lost_after_ms; /* a live camera that delivers nothing for this long is lost (0: 500) */
+    int queue_frames;  /* frames a live camera's queue holds before it drops its oldest (0: 4) */
 } CapFormat;
 
 typedef struct CapCamera CapCamera;
@@ -21,6 +26,11 @@ void cap_deinit(void);
 /* Check a SOURCE string (CONTRACT.md: path, URI, test:PATTERN, pipe:FRAGMENT) without opening it. Returns 0 or a
  * negative error after logging what is wrong with it and how to fix it (e.g. a missing file). */
 int cap_source_check(const char *name, const char *source);
+
+/* 1 when SOURCE delivers in real time whether we take its frames or not: a device or network URI (v4l2://,
+ * srt://, rtsp://, udp://, rtp://, rtmp://...) or a pipe: fragment whose source element is live (needs
+ * cap_init). test:PATTERN is live only inside a live take (CapFormat.live). */
+int cap_source_is_live(const char *source);
 
 /* Build the pipeline of camera `index`. NULL on error (logged). */
 CapCamera *cap_camera_alloc(const char *name, const char *source, int index, const CapFormat *fmt);
@@ -39,8 +49,35 @@ int cap_camera_enable_preview(CapCamera *cam, int width, int height);
  * take clock (its first frame is 0); seq counts preview frames (a slow branch skips some). Never a program-path
  * frame: the branch makes its own. */
 OtFrame *cap_camera_get_preview(CapCamera *cam, int64_t at_ns);
-/* The camera as a runner source (valid until cap_camera_free). */
+/* The camera as a runner source (valid until cap_camera_free): pull (lockstep) or poll (live), its slate, and its
+ * audio when enabled. */
 SwSource cap_camera_source(CapCamera *cam);
+int cap_camera_is_live(const CapCamera *cam);
+
+/* Decode the camera's first audio stream too, conformed to 48 kHz stereo S16 (sw_audio.h), for the program audio.
+ * Call between cap_camera_alloc and cap_camera_start. 0, -EBUSY (started), -ENOTSUP (test: and pipe: cameras
+ * carry no audio: use --audio-src), or negative (logged). A camera whose source turns out to have no audio
+ * gives silence (said once). */
+int cap_camera_enable_audio(CapCamera *cam);
+/* An audio-only source (--audio-src SOURCE): a file or URI (its first audio stream), test:WAVE (audiotestsrc
+ * wave=WAVE, e.g. test:ticks or test:sine) or pipe:FRAGMENT ending in raw audio. Start it with
+ * cap_camera_start (it waits for the first audio), read it with cap_camera_audio_source. NULL on error. */
+CapCamera *cap_audio_alloc(const char *name, const char *source, const CapFormat *fmt);
+/* The camera's audio as a runner audio source (read NULL when audio is not enabled). */
+SwAudioSource cap_camera_audio_source(CapCamera *cam);
+
+typedef struct CapLiveStats {
+    int64_t frames;        /* frames that reached the queue */
+    int64_t overflow;      /* frames the queue discarded (oldest first) because the program did not take them */
+    int64_t restarts;      /* reconnections (pipeline to NULL and PLAYING again) */
+    int64_t losses;        /* times the camera was found lost */
+    int64_t delay_max_ns;  /* longest capture-to-arrival delay seen (how much --latency the camera needs) */
+    int64_t audio_late;    /* audio frames that arrived after the program had made their tick */
+    int64_t audio_overflow;
+    int lost;              /* lost right now */
+} CapLiveStats;
+/* Counters of a live camera (zeros for a file). Thread-safe. */
+void cap_camera_get_live_stats(CapCamera *cam, CapLiveStats *stats);
 /* Stop the pipeline (idempotent). */
 void cap_camera_stop(CapCamera *cam);
 void cap_camera_free(CapCamera **cam);

@@ -14,9 +14,14 @@
 typedef enum MuxCodec {
     MUX_CODEC_H264 = 0, /* libx264 */
     MUX_CODEC_FFV1,     /* lossless, level 3, slice CRCs */
+    MUX_CODEC_COPY,     /* ISOs only: the camera file's own packets, remuxed (mux_iso_copy.c) */
 } MuxCodec;
 
-/* "h264" / "ffv1" -> codec; -EINVAL for anything else. */
+/* Time base (1/MUX_COPY_TB_DEN s) of a copy ISO's packets and of their PKT records in the take log:
+ * Matroska's millisecond, so that the pts read back from the file is the recorded one exactly. */
+#define MUX_COPY_TB_DEN 1000
+
+/* "h264" / "ffv1" -> codec; -EINVAL for anything else ("copy" too: it is no encoder, only an ISO mode). */
 int mux_codec_from_name(const char *name, MuxCodec *codec);
 const char *mux_codec_name(MuxCodec codec);
 
@@ -39,6 +44,11 @@ typedef struct MuxOutputConfig {
     struct ProofStream *proof;
     struct ProofLog *proof_log;
     const char *genesis;
+    /* Program audio (audio_channels 0: none): a FLAC track (48 kHz, S16) in the same file, interleaved with the
+     * video, fed by mux_output_write_audio. audio_proof: its stream in the take log (its PKT records; its bytes
+     * are in this file's FILE records). */
+    int audio_channels;
+    struct ProofStream *audio_proof;
 } MuxOutputConfig;
 
 typedef struct MuxOutputStats {
@@ -49,6 +59,8 @@ typedef struct MuxOutputStats {
     int64_t copies;    /* frames whose pixels had to be copied to reach the encoder: 0 on the zero-copy path */
     int64_t zero_copy; /* frames handed to the encoder as a reference to the caller's planes */
     const uint8_t *last_data0; /* data[0] of the last AVFrame sent to the encoder (zero-copy test) */
+    int64_t audio_frames;  /* program audio frames (1/48000 s) given to the audio track */
+    int64_t audio_packets; /* its packets written */
 } MuxOutputStats;
 
 typedef struct MuxOutput MuxOutput;
@@ -58,12 +70,17 @@ MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg);
 /* Encode frame (borrowed: the encoder's AVFrame holds its own reference through an AVBufferRef whose free callback
  * unrefs it) at pts (in frames). force_key asks for a keyframe (IDR for H.264). 0 or a negative error. */
 int mux_output_write(MuxOutput *out, OtFrame *frame, int64_t pts, int force_key);
+/* Program audio: n more frames (MuxOutputConfig.audio_channels interleaved S16 at 48 kHz), continuing the track
+ * from sample 0. 0 or a negative error (sticky, like the video's). */
+int mux_output_write_audio(MuxOutput *out, const int16_t *samples, int n);
 /* Flush the encoder, write the trailer, fdatasync and close the file. 0 or a negative error. Idempotent. */
 int mux_output_close(MuxOutput *out);
 void mux_output_free(MuxOutput **out);
 void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats);
 /* The GOP in use: cfg->gop, or one second (round(fps)) when it was 0. */
 int mux_output_get_gop(const MuxOutput *out);
+/* The most program audio frames one tick carries (0: the output has no audio track). */
+int mux_output_audio_tick_frames(const MuxOutput *out);
 
 /* A mux thread around one output: the program thread pushes references into a bounded queue (blocking when it is
  * full: file sources are paced by the encoder), the mux thread encodes and writes. */
@@ -116,7 +133,7 @@ typedef struct MuxTakeConfig {
     const char *cues_path;  /* the cue list file as loaded, or NULL */
     const char *command_line; /* for the record, or NULL */
     int gop;                  /* program GOP in frames, recorded for replay (0: not recorded) */
-    const char *iso_codec;    /* "ffv1"/"h264": every camera has an ISO (iso/NAME.mkv); NULL without --iso */
+    const char *iso_codec;    /* "ffv1"/"h264"/"copy": every camera has an ISO (iso/NAME.mkv); NULL: none */
     const char *replay_of;    /* take id of the take this one replays (onetake replay), or NULL */
     const char *preset;       /* x264 preset of an h264 program (NULL: the default), recorded for replay */
 } MuxTakeConfig;
@@ -145,8 +162,9 @@ SwSink mux_take_event_sink(MuxTake *take);
 typedef struct MuxIsoConfig {
     const char *dir;         /* the take folder: creates dir/iso/ and dir/iso/NAME.mkv (O_EXCL) */
     const char *const *cams; /* camera names, in --cam order */
+    const char *const *sources; /* camera sources as given: read by MUX_CODEC_COPY (files only) */
     int ncams;
-    MuxCodec codec;
+    MuxCodec codec;          /* MUX_CODEC_COPY: each ISO remuxes its camera's file on the take clock */
     int width, height;
     SwRate rate;
     int gop;                 /* keyframe every gop frames (0: one second); FFV1 is intra only anyway */
@@ -192,7 +210,17 @@ void mux_iso_get_stats(MuxIso *iso, int i, MuxIsoStats *stats);
 void mux_iso_abort(MuxIso **iso);
 void mux_iso_free(MuxIso **iso);
 
+/* What capture knows of a live camera, for take.json. */
+typedef struct MuxLiveCamInfo {
+    int64_t restarts;      /* reconnections (its pipeline restarted after a loss) */
+    int64_t jitter_max_ns; /* longest arrival delay beyond the camera's fastest frame */
+    int64_t audio_late;    /* its audio frames that arrived after their tick was made */
+} MuxLiveCamInfo;
+
 typedef struct MuxTakeSummary {
+    const MuxLiveCamInfo *live; /* one per camera in a live take, else NULL */
+    int64_t latency_ns;         /* live: --latency */
+    const char *audio_from;     /* program audio: "camera NAME", "source SOURCE", "afv"; NULL: none */
     const SwRunnerStats *stats;
     const MuxOutputStats *program;
     const MuxIsoStats *isos; /* one per camera with --iso, else NULL */

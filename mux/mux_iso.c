@@ -16,6 +16,10 @@
  * An ISO that fails (disk, encoder) is logged once and stops; the take goes on, because the master comes
  * first: mux_iso_finish returns the error and take.json says which ISO failed at which frame.
  *
+ * Copy ISOs (MUX_CODEC_COPY): no MuxWriter and no frames queued; the sink only posts how far the take has
+ * shown each camera, and a MuxIsoCopy (mux_iso_copy.c) remuxes the camera's file up to there on its own
+ * thread, on the take clock at the camera's own rate (no repeats written, never a drop).
+ *
  * Threads and locks: the sink runs on the program thread; mux_iso_get_stats may run on any thread. `lock`
  * protects the counters of every IsoCam (leaf lock, never held while calling into a writer). Alloc, finish,
  * abort and free run on the owner's thread. */
@@ -30,6 +34,7 @@
 #include <glib/gstdio.h>
 
 #include "mux.h"
+#include "mux_int.h"
 #include "ot_common.h"
 
 /* Deeper than the program writer's 4: an ISO encoder that is briefly slower (a big FFV1 frame, a disk hiccup)
@@ -43,6 +48,7 @@ typedef struct IsoCam {
     char *file; /* "iso/NAME.mkv" */
     char *path; /* dir/iso/NAME.mkv */
     MuxWriter *writer;
+    MuxIsoCopy *copy; /* instead of writer with MUX_CODEC_COPY: the camera's file remuxed (mux_iso_copy.c) */
     int created; /* the file exists because of us (abort removes it) */
     int finished;
     /* Counters: under MuxIso.lock. */
@@ -80,8 +86,12 @@ static int iso_camera_frame(void *opaque, int cam, int64_t tick, OtFrame *frame,
     c = &iso->cams[cam];
     if (c->error) /* read on the only thread that writes it */
         return 0;
-    /* FFV1 is intra only; H.264 ISOs get a keyframe on the same grid as the program (ISOs have no cuts). */
-    ret = mux_writer_push(c->writer, frame, tick, tick % iso->gop == 0, !iso->realtime);
+    /* FFV1 is intra only; H.264 ISOs get a keyframe on the same grid as the program (ISOs have no cuts). A
+     * copy ISO only learns how far the take has shown the camera: its own thread remuxes up to there. */
+    if (c->copy)
+        ret = mux_iso_copy_post(c->copy, tick, frame);
+    else
+        ret = mux_writer_push(c->writer, frame, tick, tick % iso->gop == 0, !iso->realtime);
     if (ret == -EAGAIN) {
         /* Counted here; declared by the ISO's mux thread with its next frame (mux_writer_set_gap_hook). */
         pthread_mutex_lock(&iso->lock);
@@ -115,7 +125,8 @@ static int valid_config(const MuxIsoConfig *cfg)
         cfg->height <= 0 || cfg->rate.num <= 0 || cfg->rate.den <= 0 || cfg->queue_len < 0 || cfg->gop < 0)
         return 0;
     for (int i = 0; i < cfg->ncams; i++)
-        if (!cfg->cams[i] || !cfg->cams[i][0] || strchr(cfg->cams[i], '/'))
+        if (!cfg->cams[i] || !cfg->cams[i][0] || strchr(cfg->cams[i], '/') ||
+            (cfg->codec == MUX_CODEC_COPY && (!cfg->sources || !cfg->sources[i])))
             return 0;
     return 1;
 }
@@ -177,6 +188,17 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
         };
         if (cfg->configure)
             cfg->configure(cfg->configure_opaque, i, &oc);
+        c->iso = iso;
+        c->index = i;
+        if (cfg->codec == MUX_CODEC_COPY) {
+            c->copy = mux_iso_copy_alloc(&oc, c->name, cfg->sources[i]); /* logs its own errors */
+            g_free(role);
+            g_free(title);
+            if (!c->copy)
+                goto fail;
+            c->created = 1;
+            continue;
+        }
         out = mux_output_alloc(&oc); /* logs its own errors, with the path */
         g_free(role);
         g_free(title);
@@ -188,8 +210,6 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
             mux_output_free(&out);
             goto fail;
         }
-        c->iso = iso;
-        c->index = i;
         if (iso->on_drop)
             mux_writer_set_gap_hook(c->writer, iso_gap, c);
     }
@@ -224,15 +244,16 @@ int mux_iso_finish(MuxIso *iso)
         return -EINVAL;
     for (int i = 0; i < iso->ncams; i++) {
         IsoCam *c = &iso->cams[i];
+        int64_t copy_failed_at = -1;
         int ret;
-        if (!c->writer || c->finished)
+        if ((!c->writer && !c->copy) || c->finished)
             continue;
         c->finished = 1;
-        ret = mux_writer_finish(c->writer);
+        ret = c->copy ? mux_iso_copy_finish(c->copy, &copy_failed_at) : mux_writer_finish(c->writer);
         pthread_mutex_lock(&iso->lock);
         if (ret < 0 && !c->error) {
             c->error = ret; /* failed while draining or closing */
-            c->failed_at = c->frames;
+            c->failed_at = copy_failed_at >= 0 ? copy_failed_at : c->frames;
         }
         if (c->error && !first)
             first = c->error;
@@ -259,7 +280,10 @@ void mux_iso_get_stats(MuxIso *iso, int i, MuxIsoStats *st)
     st->failed_at = c->failed_at;
     st->error = c->error;
     pthread_mutex_unlock(&iso->lock);
-    mux_writer_get_stats(c->writer, &st->out);
+    if (c->copy)
+        mux_iso_copy_get_stats(c->copy, &st->out);
+    else
+        mux_writer_get_stats(c->writer, &st->out);
 }
 
 static void free_cams(MuxIso *iso, int remove_files)
@@ -267,6 +291,7 @@ static void free_cams(MuxIso *iso, int remove_files)
     for (int i = 0; i < iso->ncams; i++) {
         IsoCam *c = &iso->cams[i];
         mux_writer_free(&c->writer);
+        mux_iso_copy_free(&c->copy);
         if (remove_files && c->created && unlink(c->path) < 0 && errno != ENOENT)
             ot_log(OT_LOG_WARNING, "iso", "cannot remove \"%s\": %s: remove it by hand", c->path,
                    strerror(errno));

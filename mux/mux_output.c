@@ -23,8 +23,11 @@
 #include <libavutil/opt.h>
 
 #include "mux.h"
+#include "mux_audio.h"
+#include "mux_int.h"
 #include "ot_common.h"
 #include "proof.h"
+#include "sw_audio.h"
 
 #define MUX_IO_BUFFER_SIZE (64 * 1024)
 /* Planes count as one allocation (one AVBufferRef for the frame) when they follow each other in order with at
@@ -54,7 +57,8 @@ struct MuxOutput {
     AVIOContext *pb; /* ours (AVFMT_FLAG_CUSTOM_IO): freed by us */
     AVFormatContext *fmt;
     AVStream *st;
-    AVCodecContext *enc;
+    AVCodecContext *enc; /* NULL for a remux (mux_output_alloc_copy) */
+    AVRational pkt_tb;   /* time base of the packets write_packet gets: the encoder's, or a remux's (ms) */
     AVFrame *frame; /* reused for every input frame: av_frame_unref between frames */
     AVPacket *pkt;
     AVBufferPool *copy_pool; /* only for frames whose layout cannot be passed as is */
@@ -69,6 +73,7 @@ struct MuxOutput {
     int layout_logged;
     ProofStream *proof; /* borrowed: this file's stream in the take log, or NULL */
     ProofLog *proof_log; /* borrowed: set on the program output, which commits the log */
+    MuxAudioTrack *audio; /* the program audio track (mux_audio.c), or NULL */
 
     pthread_mutex_t stats_lock;
     MuxOutputStats stats;
@@ -96,13 +101,15 @@ const char *mux_codec_name(MuxCodec codec)
         return "h264";
     case MUX_CODEC_FFV1:
         return "ffv1";
+    case MUX_CODEC_COPY:
+        return "copy";
     }
     return "unknown";
 }
 
 static const char *encoder_name(MuxCodec codec)
 {
-    return codec == MUX_CODEC_H264 ? "libx264" : "ffv1";
+    return codec == MUX_CODEC_H264 ? "libx264" : codec == MUX_CODEC_COPY ? "copy" : "ffv1";
 }
 
 /* AVERROR -> our codes at the module boundary: errno-based AVERRORs are already -errno, FFmpeg's own tags
@@ -164,11 +171,22 @@ static int proof_commit(MuxOutput *out, int64_t pts)
         return ret;
     }
     ret = proof_stream_durable(out->proof, pts);
+    if (!ret)
+        ret = mux_audio_durable(out->audio); /* the audio written so far is in the same synced bytes */
     if (!ret && out->proof_log)
         ret = proof_log_commit(out->proof_log, pts);
     if (ret < 0 && !out->err)
         out->err = ret;
     return ret;
+}
+
+/* The audio track failed (mux_audio.c logged what, unless the write callback already did): the output's error
+ * is sticky, the write callback's errno first. */
+static int audio_fail(MuxOutput *out, int err)
+{
+    if (!out->err)
+        out->err = out->io_err ? out->io_err : err;
+    return out->err;
 }
 
 static int on_packet(MuxOutput *out, const AVPacket *pkt)
@@ -328,7 +346,29 @@ static int open_encoder(MuxOutput *out, const MuxOutputConfig *cfg)
     return 0;
 }
 
-static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg)
+/* The stream of a remux: the source's parameters as they are, in Matroska's millisecond. */
+static int add_copy_stream(MuxOutput *out, const AVCodecParameters *par, AVRational frame_rate)
+{
+    int ret;
+
+    out->st = avformat_new_stream(out->fmt, NULL);
+    if (!out->st)
+        return -ENOMEM;
+    ret = avcodec_parameters_copy(out->st->codecpar, par);
+    if (ret < 0)
+        return fail_av(out, "copying the stream parameters", ret);
+    out->st->codecpar->codec_tag = 0; /* the source container's fourcc means nothing to Matroska */
+    out->pkt_tb = (AVRational){1, MUX_COPY_TB_DEN};
+    out->st->time_base = out->pkt_tb;
+    if (frame_rate.num > 0 && frame_rate.den > 0) {
+        out->st->avg_frame_rate = frame_rate; /* -> Matroska DefaultDuration: the camera's own rate */
+        out->st->r_frame_rate = frame_rate;
+    }
+    return 0;
+}
+
+static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecParameters *copy_par,
+                      AVRational copy_rate)
 {
     uint8_t *iobuf;
     int ret;
@@ -354,19 +394,26 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg)
      * byte); the take id in the tags is what makes each take unique. */
     out->fmt->flags |= AVFMT_FLAG_CUSTOM_IO | AVFMT_FLAG_BITEXACT;
 
-    ret = open_encoder(out, cfg);
-    if (ret < 0)
-        return ret;
+    if (copy_par) {
+        ret = add_copy_stream(out, copy_par, copy_rate);
+        if (ret < 0)
+            return ret;
+    } else {
+        ret = open_encoder(out, cfg);
+        if (ret < 0)
+            return ret;
 
-    out->st = avformat_new_stream(out->fmt, NULL);
-    if (!out->st)
-        return -ENOMEM;
-    ret = avcodec_parameters_from_context(out->st->codecpar, out->enc);
-    if (ret < 0)
-        return fail_av(out, "avcodec_parameters_from_context", ret);
-    out->st->time_base = out->enc->time_base;
-    out->st->avg_frame_rate = out->enc->framerate; /* -> Matroska DefaultDuration */
-    out->st->r_frame_rate = out->enc->framerate;
+        out->st = avformat_new_stream(out->fmt, NULL);
+        if (!out->st)
+            return -ENOMEM;
+        ret = avcodec_parameters_from_context(out->st->codecpar, out->enc);
+        if (ret < 0)
+            return fail_av(out, "avcodec_parameters_from_context", ret);
+        out->pkt_tb = out->enc->time_base;
+        out->st->time_base = out->enc->time_base;
+        out->st->avg_frame_rate = out->enc->framerate; /* -> Matroska DefaultDuration */
+        out->st->r_frame_rate = out->enc->framerate;
+    }
 
     if (cfg->title)
         av_dict_set(&out->fmt->metadata, "title", cfg->title, 0);
@@ -381,6 +428,12 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg)
     if (cfg->timecode)
         av_dict_set(&out->st->metadata, "TIMECODE", cfg->timecode, 0);
 
+    if (cfg->audio_channels > 0 && !out->audio) {
+        ret = mux_audio_open(out->fmt, out->path, cfg->audio_channels, cfg->audio_proof, "program audio",
+                             &out->audio);
+        if (ret < 0)
+            return ret;
+    }
     ret = avformat_init_output(out->fmt, NULL);
     if (ret < 0)
         return fail_av(out, "initialising the Matroska muxer", ret);
@@ -398,11 +451,11 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg)
     return 0;
 }
 
+static MuxOutput *output_alloc(const MuxOutputConfig *cfg, const AVCodecParameters *copy_par,
+                               AVRational copy_rate);
+
 MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg)
 {
-    MuxOutput *out;
-    int ret;
-
     /* H.264 4:2:0 needs an even size; FFV1 takes any. */
     if (!cfg || !cfg->path || cfg->width <= 0 || cfg->height <= 0 || cfg->rate.num <= 0 ||
         cfg->rate.den <= 0 || (cfg->codec != MUX_CODEC_H264 && cfg->codec != MUX_CODEC_FFV1) ||
@@ -413,6 +466,36 @@ MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg)
                cfg && cfg->path ? cfg->path : "(no path)");
         return NULL;
     }
+    return output_alloc(cfg, NULL, (AVRational){0, 1});
+}
+
+MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParameters *par,
+                                 AVRational frame_rate)
+{
+    MuxOutput *out;
+
+    if (!cfg || !cfg->path || !par || par->codec_type != AVMEDIA_TYPE_VIDEO) {
+        ot_log(OT_LOG_ERROR, "mux", "bad remux configuration for \"%s\": need a path and a video stream",
+               cfg && cfg->path ? cfg->path : "(no path)");
+        return NULL;
+    }
+    MuxOutputConfig cc = *cfg;
+    cc.codec = MUX_CODEC_COPY;
+    cc.rate = frame_rate.num > 0 && frame_rate.den > 0 ? (SwRate){frame_rate.num, frame_rate.den} : cfg->rate;
+    out = output_alloc(&cc, par, frame_rate);
+    /* The packets are the source container's (H.264 in MP4 or Matroska: length-prefixed NAL units), not an
+     * encoder's: the take log must hash them in that form. */
+    if (out && out->proof)
+        proof_stream_set_payload(out->proof, mux_payload_form(par));
+    return out;
+}
+
+static MuxOutput *output_alloc(const MuxOutputConfig *cfg, const AVCodecParameters *copy_par,
+                               AVRational copy_rate)
+{
+    MuxOutput *out;
+    int ret;
+
     out = calloc(1, sizeof(*out));
     if (!out)
         return NULL;
@@ -441,7 +524,7 @@ MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg)
         ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", cfg->path, strerror(-ret), io_fix(ret));
         goto fail;
     }
-    ret = open_muxer(out, cfg);
+    ret = open_muxer(out, cfg, copy_par, copy_rate);
     if (ret < 0)
         goto fail_created;
     return out;
@@ -460,6 +543,13 @@ fail:
 int mux_output_get_gop(const MuxOutput *out)
 {
     return out ? out->gop : 0;
+}
+
+int mux_output_audio_tick_frames(const MuxOutput *out)
+{
+    if (!out || !out->audio || out->rate.num <= 0)
+        return 0;
+    return (int)(((int64_t)SW_AUDIO_RATE * out->rate.den + out->rate.num - 1) / out->rate.num) + 1;
 }
 
 static void release_ot_frame(void *opaque, uint8_t *data)
@@ -589,10 +679,14 @@ static int write_packet(MuxOutput *out, AVPacket *pkt)
     pkt->stream_index = out->st->index;
     if (pkt->duration <= 0)
         pkt->duration = 1; /* one frame, in the encoder time base */
+    /* The program audio up to this packet first: the file interleaves by time, and a commit at this key packet
+     * covers it. */
+    if (out->audio && (ret = mux_audio_write_until(out->audio, pkt->dts, out->pkt_tb)) < 0)
+        return audio_fail(out, ret);
     ret = on_packet(out, pkt);
     if (ret < 0)
         return ret;
-    av_packet_rescale_ts(pkt, out->enc->time_base, out->st->time_base);
+    av_packet_rescale_ts(pkt, out->pkt_tb, out->st->time_base);
     /* av_write_frame, not interleaved: one stream, and the packet stays ours. */
     ret = av_write_frame(out->fmt, pkt);
     if (ret < 0)
@@ -627,7 +721,7 @@ int mux_output_write(MuxOutput *out, OtFrame *frame, int64_t pts, int force_key)
     int zero_copy;
     int ret;
 
-    if (!out || !frame)
+    if (!out || !frame || !out->enc)
         return -EINVAL;
     if (out->err)
         return out->err;
@@ -695,6 +789,37 @@ fail:
     return ret;
 }
 
+int mux_output_write_packet(MuxOutput *out, AVPacket *pkt)
+{
+    int ret;
+
+    if (!out || !pkt || out->enc)
+        return -EINVAL;
+    if (out->err)
+        return out->err;
+    if (out->closed)
+        return -EPIPE;
+    ret = write_packet(out, pkt);
+    if (ret < 0)
+        return ret;
+    stats_add(out, &out->stats.frames, 1); /* a remux's frames are its packets */
+    return 0;
+}
+
+int mux_output_write_audio(MuxOutput *out, const int16_t *samples, int n)
+{
+    int ret;
+
+    if (!out || !out->audio || (!samples && n > 0) || n < 0)
+        return -EINVAL;
+    if (out->err)
+        return out->err;
+    if (out->closed)
+        return -EPIPE;
+    ret = mux_audio_push(out->audio, samples, n);
+    return ret < 0 ? audio_fail(out, ret) : 0;
+}
+
 int mux_output_close(MuxOutput *out)
 {
     int err;
@@ -708,11 +833,13 @@ int mux_output_close(MuxOutput *out)
 
     if (!out->err && out->header_written) {
         /* Flush the encoder (x264's lookahead and B-frames), then the last cluster. */
-        ret = avcodec_send_frame(out->enc, NULL);
+        ret = out->enc ? avcodec_send_frame(out->enc, NULL) : 0;
         if (ret < 0 && ret != AVERROR_EOF)
             fail_av(out, "flushing the encoder", ret);
-        if (!out->err)
+        if (!out->err && out->enc)
             drain_packets(out);
+        if (!out->err && out->audio && (ret = mux_audio_flush(out->audio)) < 0)
+            audio_fail(out, ret);
         if (!out->err) {
             ret = av_write_trailer(out->fmt);
             if (ret < 0)
@@ -735,6 +862,8 @@ int mux_output_close(MuxOutput *out)
         /* Complete and on the disk: the stream's final FILE record (size, whole-file hash). */
         if (!err && out->proof) {
             err = proof_stream_close(out->proof);
+            if (!err)
+                err = mux_audio_close(out->audio);
             if (err)
                 ot_log(OT_LOG_ERROR, "mux", "cannot close the take log stream of \"%s\": %s", out->path,
                        ot_strerror(err));
@@ -764,6 +893,7 @@ void mux_output_free(MuxOutput **pout)
     av_packet_free(&out->pkt);
     /* Releases any frame the encoder still held (after a failure, without a flush). */
     avcodec_free_context(&out->enc);
+    mux_audio_free(&out->audio);
     avformat_free_context(out->fmt);
     if (out->pb) {
         av_freep(&out->pb->buffer); /* may have been reallocated by avio: free what it holds now */
@@ -787,4 +917,5 @@ void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats)
     pthread_mutex_lock(&out->stats_lock);
     *stats = out->stats;
     pthread_mutex_unlock(&out->stats_lock);
+    mux_audio_get_stats(out->audio, &stats->audio_frames, &stats->audio_packets);
 }

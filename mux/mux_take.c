@@ -21,6 +21,7 @@
 
 #include "mux.h"
 #include "ot_common.h"
+#include "sw_audio.h"
 #include "sw_cues.h"
 
 #define MUX_TAKE_FORMAT "onetake-take"
@@ -66,21 +67,6 @@ static int fsync_dir(const char *dir)
     return ret;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static const char *fix_for(int err)
 {
     switch (err) {
@@ -111,7 +97,7 @@ static int write_atomic(const MuxTake *take, const char *name, const char *data,
         goto fail;
     }
     what = "write";
-    ret = write_all(fd, data, len);
+    ret = ot_write_all(fd, data, len);
     if (!ret && fsync(fd) < 0)
         ret = -errno;
     if (close(fd) < 0 && !ret)
@@ -209,6 +195,8 @@ static void add_program(JsonBuilder *b, const MuxOutputStats *p)
     add_int(b, "bytes", p->bytes);
     add_int(b, "copies", p->copies);
     add_int(b, "zero_copy", p->zero_copy);
+    if (p->audio_packets > 0)
+        add_int(b, "audio_packets", p->audio_packets);
     json_builder_end_object(b);
 }
 
@@ -239,6 +227,30 @@ static void add_isos(JsonBuilder *b, const MuxIsoStats *isos, int n)
 }
 
 /* take.json: the fixed part at creation; summary (NULL while recording) adds the outcome. */
+/* A live camera's timing and losses (sw_runner.h, capture's MuxLiveCamInfo). */
+static void add_live_cam(JsonBuilder *b, const SwCamStats *c, const MuxLiveCamInfo *info)
+{
+    json_builder_set_member_name(b, "live");
+    json_builder_begin_object(b);
+    add_int(b, "late", c->late);
+    add_int(b, "overflow", c->overflow);
+    add_int(b, "losses", c->losses);
+    add_int(b, "lost_frames", c->lost_ticks);
+    add_int(b, "slate_frames", c->slate_ticks);
+    json_builder_set_member_name(b, "latency_mean_ms");
+    json_builder_add_double_value(b, c->latency_count ? (double)c->latency_sum_ns / (double)c->latency_count / 1e6
+                                                      : 0.0);
+    json_builder_set_member_name(b, "latency_max_ms");
+    json_builder_add_double_value(b, (double)c->latency_max_ns / 1e6);
+    if (info) {
+        add_int(b, "restarts", info->restarts);
+        json_builder_set_member_name(b, "jitter_max_ms");
+        json_builder_add_double_value(b, (double)info->jitter_max_ns / 1e6);
+        add_int(b, "audio_late", info->audio_late);
+    }
+    json_builder_end_object(b);
+}
+
 static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
 {
     const SwRunnerStats *st = sum ? sum->stats : NULL;
@@ -290,6 +302,8 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
             json_builder_add_boolean_value(b, c->ended);
             json_builder_set_member_name(b, "failed");
             json_builder_add_boolean_value(b, c->failed);
+            if (c->live && sum)
+                add_live_cam(b, c, sum->live ? &sum->live[i] : NULL);
         }
         json_builder_end_object(b);
     }
@@ -328,6 +342,25 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
             add_string(b, "end_reason", st->ended ? sw_origin_name(st->end_origin) : NULL);
             json_builder_set_member_name(b, "duration_s");
             json_builder_add_double_value(b, (double)st->ticks * take->rate.den / take->rate.num);
+        }
+        if (st && st->live) {
+            json_builder_set_member_name(b, "live");
+            json_builder_begin_object(b);
+            add_int(b, "latency_ms", sum->latency_ns / 1000000);
+            add_int(b, "late_ticks", st->late_ticks);
+            add_int(b, "max_late_ms", st->max_late_ns / 1000000);
+            json_builder_end_object(b);
+        }
+        if (st && st->audio_channels) {
+            json_builder_set_member_name(b, "audio");
+            json_builder_begin_object(b);
+            add_string(b, "from", sum->audio_from);
+            add_string(b, "codec", "flac");
+            add_int(b, "rate", SW_AUDIO_RATE);
+            add_int(b, "channels", st->audio_channels);
+            add_int(b, "samples", st->audio_frames);
+            add_int(b, "silence_samples", st->audio_gap_frames);
+            json_builder_end_object(b);
         }
         if (sum->program)
             add_program(b, sum->program);
@@ -615,7 +648,7 @@ static int take_event(void *opaque, const SwEvent *ev)
     text[len] = '\0';
 
     /* One write per line (O_APPEND), synced: cuts are rare and each one must survive a crash. */
-    ret = write_all(take->cuts_fd, text, len);
+    ret = ot_write_all(take->cuts_fd, text, len);
     if (!ret && fdatasync(take->cuts_fd) < 0)
         ret = -errno;
     g_free(text);

@@ -102,8 +102,10 @@ MuxTakeInfo *mux_take_info_load(const char *dir)
         info->gop = (int)v;
     info->preset = g_strdup(get_string(o, "preset"));
     if (get_string(o, "iso_codec")) {
-        if (mux_codec_from_name(get_string(o, "iso_codec"), &info->iso_codec) < 0) {
-            what = "\"iso_codec\" is not h264 or ffv1";
+        if (!strcmp(get_string(o, "iso_codec"), mux_codec_name(MUX_CODEC_COPY))) {
+            info->iso_codec = MUX_CODEC_COPY; /* no encoder: mux_codec_from_name does not take it */
+        } else if (mux_codec_from_name(get_string(o, "iso_codec"), &info->iso_codec) < 0) {
+            what = "\"iso_codec\" is not h264, ffv1 or copy";
             goto bad;
         }
         info->has_iso = 1;

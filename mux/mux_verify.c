@@ -14,6 +14,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/mathematics.h>
 
+#include "mux_int.h"
 #include "mux_verify.h"
 #include "ot_common.h"
 
@@ -76,7 +77,7 @@ static int64_t v_seek(void *opaque, int64_t offset, int whence)
     return pos;
 }
 
-static ProofPayload payload_form(const AVCodecParameters *par)
+ProofPayload mux_payload_form(const AVCodecParameters *par)
 {
     if (par->codec_id == AV_CODEC_ID_H264 || par->codec_id == AV_CODEC_ID_HEVC) {
         if (par->extradata_size >= 5 && par->extradata[0] == 1) {
@@ -161,7 +162,8 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
         goto out;
     }
     rd.total = sb.st_size;
-    if (!path_override) {
+    /* A stream that shares its file (the program audio in program.mkv) has its bytes checked with its owner. */
+    if (!path_override && m->owner < 0) {
         rd.check = proof_file_check_alloc(m);
         if (!rd.check) {
             proof_verdict_fail(v, PROOF_IO_ERROR, "memory", file, -1, "out of memory");
@@ -189,12 +191,13 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
         goto out;
     }
     for (unsigned i = 0; i < fmt->nb_streams; i++)
-        if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+        if (fmt->streams[i]->codecpar->codec_type == (m->audio ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO)) {
             st_index = (int)i;
             break;
         }
     if (st_index < 0) {
-        proof_verdict_fail(v, PROOF_INVALID, "container", file, 0, "%s has no video stream", file);
+        proof_verdict_fail(v, PROOF_INVALID, "container", file, 0, "%s has no %s stream", file,
+                           m->audio ? "audio" : "video");
         goto out;
     }
     /* One take: the tags in the file's header name this take and this log. */
@@ -214,7 +217,9 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                                file, gen ? gen->value : "(no GENESIS tag)", proof_take_genesis_hex(take));
             goto out;
         }
-        const AVDictionaryEntry *role = av_dict_get(fmt->metadata, "ROLE", NULL, 0);
+        /* A shared file's extra track carries its role on the track (the file's is its owner's). */
+        const AVDictionaryEntry *role = av_dict_get(m->owner >= 0 ? fmt->streams[st_index]->metadata
+                                                                  : fmt->metadata, "ROLE", NULL, 0);
         if (!path_override && m->role && (!role || strcmp(role->value, m->role))) {
             proof_verdict_fail(
                 v, PROOF_INVALID, "role-tag", file, 0,
@@ -224,7 +229,7 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
             goto out;
         }
     }
-    form = payload_form(fmt->streams[st_index]->codecpar);
+    form = mux_payload_form(fmt->streams[st_index]->codecpar);
 
     while ((averr = av_read_frame(fmt, pkt)) >= 0) {
         AVStream *st = fmt->streams[pkt->stream_index];
@@ -349,6 +354,9 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                               "%s: %" PRId64 " bytes in %" PRId64 " FILE ranges%s, %" PRId64 " packets "
                               "(normalised payload hash, pts, key flag), TAKE_ID and GENESIS tags",
                               file, m->size, m->nranges, m->closed ? " and its final size" : "", k);
+    } else if (!path_override) {
+        proof_verdict_checked(v, "%s: %" PRId64 " packets of its %s track (payload hash, pts, key flag); its "
+                              "bytes are checked with the file", file, k, m->role ? m->role : "second");
     } else {
         proof_verdict_checked(v,
                               "%s: %" PRId64

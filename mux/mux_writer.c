@@ -6,6 +6,10 @@
  * bounds how many frames the mux holds (upstream buffer pools are finite). When every item is in flight,
  * program_frame blocks on the pool: file sources are paced by the encoder.
  *
+ * The program audio and the declared anomalies of a tick travel the same way: the runner's sinks copy them into
+ * a stash (preallocated), and the next frame's item takes the stash (a memcpy, no allocation); the mux thread
+ * writes them just before that frame (the audio to the output's audio track, the anomalies to the take log).
+ *
  * Threads and locks: `out` is used by the mux thread only, until mux_writer_finish has joined it (stats are
  * read through mux_output_get_stats, which locks). `err` is atomic: written once by the mux thread, read by
  * the program thread. The queues have their own locks; nothing else is shared. */
@@ -13,6 +17,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mux.h"
 #include "ot_common.h"
@@ -20,6 +25,8 @@
 #include "sw_queue.h"
 
 #define MUX_WRITER_DEFAULT_QUEUE 4
+/* Declarations one frame can carry: a loss, a return and three conform counts per camera, and an audio gap. */
+#define MUX_WRITER_MAX_ANOMALIES (SW_MAX_CAMS * 5 + 4)
 
 typedef struct MuxItem {
     OtFrame *frame; /* a reference of our own */
@@ -32,6 +39,11 @@ typedef struct MuxItem {
     SwEvent events[SW_MAX_EVENTS];
     /* Ticks dropped just before this one (mux_writer_push in real time): declared by the mux thread. */
     int64_t gap_first, gap_count;
+    /* The program audio and the anomalies that came since the previous frame (the program writer only). */
+    int16_t *audio; /* audio_cap frames, allocated with the item */
+    int naudio;
+    int nanoms;
+    SwAnomaly anoms[MUX_WRITER_MAX_ANOMALIES];
 } MuxItem;
 
 struct MuxWriter {
@@ -55,6 +67,14 @@ struct MuxWriter {
     int64_t gap_first, gap_count;
     void (*on_gap)(void *opaque, int64_t first, int64_t count);
     void *on_gap_opaque;
+    /* Program audio and anomalies of the tick being made (program thread; finish after the join). */
+    int audio_channels;
+    int audio_cap; /* frames an item (and the stash) can hold: two ticks */
+    int16_t *audio_stash;
+    int naudio;
+    SwAnomaly anom_stash[MUX_WRITER_MAX_ANOMALIES];
+    int nanoms;
+    int64_t anoms_dropped;
 };
 
 static int proof_events(ProofStream *ps, const SwEvent *ev, int n)
@@ -75,10 +95,14 @@ static int proof_frame(MuxWriter *w, const MuxItem *item)
     int width[OT_FRAME_MAX_PLANES], height[OT_FRAME_MAX_PLANES];
     unsigned flags = (item->flags & SW_PF_CUT ? PROOF_RAW_CUT : 0) |
                      (item->flags & SW_PF_REPEAT ? PROOF_RAW_REPEAT : 0) |
-                     (item->flags & SW_PF_LOST ? PROOF_RAW_LOST : 0);
+                     (item->flags & SW_PF_LOST ? PROOF_RAW_LOST : 0) |
+                     (item->flags & SW_PF_SLATE ? PROOF_RAW_SLATE : 0);
     int ret = proof_events(w->proof, item->events, item->nevents);
 
-    if (!ret && (item->flags & SW_PF_LOST))
+    if (!ret && (item->flags & SW_PF_SLATE))
+        ret = proof_stream_anomaly(w->proof, "slate", item->pts, item->cam,
+                                   "the camera on program is lost: its NO SIGNAL slate is shown");
+    else if (!ret && (item->flags & SW_PF_LOST))
         ret = proof_stream_anomaly(w->proof, "lost", item->pts, item->cam,
                                    "the camera on program is lost: its last frame is held");
     else if (!ret && (item->flags & SW_PF_REPEAT))
@@ -92,6 +116,24 @@ static int proof_frame(MuxWriter *w, const MuxItem *item)
     if (!ret)
         ret = proof_stream_raw(w->proof, item->pts, item->cam, f->seq, flags, f->nb_planes, data, f->linesize,
                                width, height);
+    return ret;
+}
+
+static int proof_anomalies(ProofStream *ps, const SwAnomaly *a, int n)
+{
+    int ret = 0;
+    for (int i = 0; i < n && !ret; i++)
+        ret = proof_stream_anomaly_count(ps, sw_anomaly_kind_name(a[i].kind), a[i].tick, a[i].ticks, a[i].cam,
+                                         a[i].count, a[i].detail);
+    return ret;
+}
+
+/* What came with a frame before the frame itself: declarations, then the audio (it is the previous tick's). */
+static int write_extras(MuxWriter *w, const SwAnomaly *anoms, int nanoms, const int16_t *audio, int naudio)
+{
+    int ret = w->proof ? proof_anomalies(w->proof, anoms, nanoms) : 0;
+    if (!ret && naudio > 0)
+        ret = mux_output_write_audio(w->out, audio, naudio);
     return ret;
 }
 
@@ -109,7 +151,9 @@ static void *writer_main(void *arg)
             /* On this thread: the hook may write what only this thread uses (the output's proof stream). */
             if (item->gap_count && w->on_gap)
                 w->on_gap(w->on_gap_opaque, item->gap_first, item->gap_count);
-            int ret = w->proof ? proof_frame(w, item) : 0;
+            int ret = write_extras(w, item->anoms, item->nanoms, item->audio, item->naudio);
+            if (!ret && w->proof)
+                ret = proof_frame(w, item);
             if (!ret)
                 ret = mux_output_write(w->out, item->frame, item->pts, item->force_key);
             if (ret < 0) {
@@ -120,6 +164,8 @@ static void *writer_main(void *arg)
         ot_frame_unref(&item->frame);
         item->nevents = 0;
         item->gap_count = 0;
+        item->naudio = 0;
+        item->nanoms = 0;
         sw_queue_push(w->pool, item); /* never blocks: the pool holds every item */
     }
     return NULL;
@@ -150,6 +196,14 @@ static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
     for (int i = 0; i < item->nevents; i++)
         item->events[i] = w->stash[i];
     w->nstash = 0;
+    if (w->naudio > 0)
+        memcpy(item->audio, w->audio_stash, (size_t)w->naudio * (size_t)w->audio_channels * sizeof(int16_t));
+    item->naudio = w->naudio;
+    w->naudio = 0;
+    if (w->nanoms > 0)
+        memcpy(item->anoms, w->anom_stash, (size_t)w->nanoms * sizeof(SwAnomaly));
+    item->nanoms = w->nanoms;
+    w->nanoms = 0;
     ret = sw_queue_push(w->work, item);
     if (ret < 0) {
         ot_frame_unref(&item->frame);
@@ -178,6 +232,17 @@ MuxWriter *mux_writer_alloc(MuxOutput *out, int queue_len, int gop)
     w->work = sw_queue_alloc(w->nitems);
     if (!w->items || !w->pool || !w->work)
         goto fail;
+    /* Program audio: every item and the stash hold two ticks' worth, allocated now, never per frame. */
+    w->audio_cap = 2 * mux_output_audio_tick_frames(out);
+    if (w->audio_cap > 0) {
+        w->audio_channels = SW_AUDIO_CHANNELS;
+        size_t bytes = (size_t)w->audio_cap * SW_AUDIO_CHANNELS * sizeof(int16_t);
+        if (!(w->audio_stash = malloc(bytes)))
+            goto fail;
+        for (int i = 0; i < w->nitems; i++)
+            if (!(w->items[i].audio = malloc(bytes)))
+                goto fail;
+    }
     for (int i = 0; i < w->nitems; i++)
         sw_queue_push(w->pool, &w->items[i]);
     ret = pthread_create(&w->thread, NULL, writer_main, w);
@@ -192,6 +257,36 @@ fail:
     w->out = NULL; /* on failure out stays the caller's */
     mux_writer_free(&w);
     return NULL;
+}
+
+/* Program audio comes before the next tick's program_frame (sw_runner.h): copied into the stash until then. */
+static int writer_program_audio(void *opaque, int64_t first, const int16_t *samples, int n, int missing)
+{
+    MuxWriter *w = opaque;
+    (void)first; /* continuous by construction: the runner gives every tick's audio in order */
+    (void)missing; /* declared by the runner as an audio-gap anomaly */
+    if (!w->audio_cap)
+        return 0; /* no audio track */
+    if (w->naudio + n > w->audio_cap)
+        return -ENOSPC; /* more than two ticks between frames: a bug */
+    memcpy(w->audio_stash + (size_t)w->naudio * (size_t)w->audio_channels, samples,
+           (size_t)n * (size_t)w->audio_channels * sizeof(int16_t));
+    w->naudio += n;
+    return 0;
+}
+
+static int writer_anomaly(void *opaque, const SwAnomaly *a)
+{
+    MuxWriter *w = opaque;
+    if (!w->proof || !a)
+        return 0;
+    if (w->nanoms == MUX_WRITER_MAX_ANOMALIES) {
+        /* Cannot happen with SW_MAX_CAMS cameras (the runner reports at most five a camera a tick): counted. */
+        w->anoms_dropped++;
+        return 0;
+    }
+    w->anom_stash[w->nanoms++] = *a;
+    return 0;
 }
 
 /* Events come before their tick's program_frame (sw_runner.h): stashed until then. */
@@ -219,6 +314,8 @@ SwSink mux_writer_sink(MuxWriter *w)
     sink.opaque = w;
     sink.program_frame = writer_program_frame;
     sink.event = writer_event;
+    sink.program_audio = writer_program_audio;
+    sink.anomaly = writer_anomaly;
     return sink;
 }
 
@@ -246,6 +343,16 @@ int mux_writer_finish(MuxWriter *w)
         if (ret < 0 && !err)
             err = ret;
     }
+    /* The last tick's audio and declarations came with the END: written before the output closes. */
+    if (!err && (w->nanoms > 0 || w->naudio > 0)) {
+        ret = write_extras(w, w->anom_stash, w->nanoms, w->audio_stash, w->naudio);
+        if (ret < 0)
+            err = ret;
+    }
+    w->nanoms = w->naudio = 0;
+    if (w->anoms_dropped)
+        ot_log(OT_LOG_ERROR, "mux", "%lld declarations did not fit a frame and are missing from the take log "
+               "(a bug)", (long long)w->anoms_dropped);
     /* Ticks dropped after the last frame written: declared here, before the output's last records. */
     if (w->gap_count && w->on_gap && !err)
         w->on_gap(w->on_gap_opaque, w->gap_first, w->gap_count);
@@ -270,7 +377,10 @@ void mux_writer_free(MuxWriter **pw)
     }
     sw_queue_free(&w->work);
     sw_queue_free(&w->pool);
+    for (int i = 0; w->items && i < w->nitems; i++)
+        free(w->items[i].audio);
     free(w->items);
+    free(w->audio_stash);
     mux_output_free(&w->out);
     free(w);
     *pw = NULL;

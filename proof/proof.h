@@ -96,6 +96,8 @@ int proof_packet_hash(ProofPayload form, const uint8_t *data, size_t size, uint8
                       int64_t *norm_size);
 /* Payload form of a codec's packets as its encoder gives them ("h264" -> ANNEXB, else RAW). */
 ProofPayload proof_payload_for_codec(const char *codec);
+/* 1 for an audio codec name of the stream table ("flac", "pcm_s16le", "opus"...): its pts count samples. */
+int proof_codec_is_audio(const char *codec);
 void proof_hex(const uint8_t *bytes, size_t len, char *out); /* out >= 2 * len + 1 */
 int proof_unhex(const char *hex, uint8_t *out, size_t len);  /* 0 or -EINVAL */
 
@@ -163,6 +165,10 @@ void proof_log_free(ProofLog **log);
  */
 int proof_stream_packet(ProofStream *s, int64_t pts, int64_t dts, int64_t duration, int key,
                         const uint8_t *data, size_t size);
+/* The form of the payloads proof_stream_packet gets, when it is not what the stream's codec's encoder gives
+ * (proof_payload_for_codec): a remux hands over the source container's packets, e.g. H.264 with 4-byte length
+ * prefixes. Call before the first packet. */
+void proof_stream_set_payload(ProofStream *s, ProofPayload form);
 /* Every byte range written to the stream's file, once, in file order. */
 void proof_stream_file_bytes(ProofStream *s, int64_t offset, const uint8_t *buf, size_t size);
 /* 1 when a commit is due at this key packet (at least commit_interval of media since the last one). */
@@ -181,6 +187,7 @@ enum {
     PROOF_RAW_CUT = 1 << 0,
     PROOF_RAW_REPEAT = 1 << 1, /* the camera had no new frame: its last one again (declared) */
     PROOF_RAW_LOST = 1 << 2,   /* the camera is lost: its last frame held (declared) */
+    PROOF_RAW_SLATE = 1 << 3,  /* the camera is lost: its NO SIGNAL slate is shown (declared) */
 };
 int proof_stream_raw(ProofStream *s, int64_t tick, int cam, int64_t seq, unsigned flags, int nplanes,
                      const uint8_t *const *data, const int *linesize, const int *width, const int *height);
@@ -190,6 +197,17 @@ int proof_stream_event(ProofStream *s, const char *type, int64_t frame, int cam,
                        const char *origin, int cue_index);
 /* ANOMALY: a declared irregularity (kind "repeat", "lost", ...) at tick for camera cam (-1: none). */
 int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail);
+/* ANOMALY of `count` events over program frames [tick, tick + ticks): the compact form for what would otherwise be
+ * a record per frame (a camera's repeats and drops in a second of media, a run of audio silence). The record
+ * carries "n" and "ticks"; the verifier adds n up per kind and camera. */
+int proof_stream_anomaly_count(ProofStream *s, const char *kind, int64_t tick, int64_t ticks, int cam,
+                               int64_t count, const char *detail);
+/* A stream whose bytes are in another stream's file (the program audio in program.mkv: that file's FILE records
+ * cover it): release its held records now that the file is durable (at the owner's commit), with no FILE record
+ * of its own. 0 or negative. */
+int proof_stream_release(ProofStream *s);
+/* Such a stream at the end: its last records released, the stream closed (no FILE record). */
+int proof_stream_close_shared(ProofStream *s);
 
 /* ---- the reading side ---- */
 
@@ -264,6 +282,9 @@ typedef struct ProofStreamModel {
     ProofRange *ranges; /* attested ranges, in order, contiguous from 0 */
     int64_t nranges;
     int closed;                     /* its final FILE record is attested */
+    int owner;                      /* -1: it owns its file; else the stream whose file (and FILE records) it
+                                     * shares (the program audio in program.mkv) */
+    int audio;                      /* an audio stream (codec flac, pcm...): pts are samples */
     int64_t size;                   /* attested bytes (final size when closed) */
     uint8_t sha256[PROOF_HASH_LEN]; /* whole-file hash when closed */
 } ProofStreamModel;

@@ -141,21 +141,6 @@ int proof_key_verify(const ProofKey *key, const void *msg, size_t len, const uin
 
 /* ---- files ---- */
 
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Create path (O_EXCL, mode) holding text, synced. */
 static int write_new_file(const char *path, const char *text, mode_t mode)
 {
@@ -163,7 +148,7 @@ static int write_new_file(const char *path, const char *text, mode_t mode)
     int ret;
     if (fd < 0)
         return -errno;
-    ret = write_all(fd, text, strlen(text));
+    ret = ot_write_all(fd, text, strlen(text));
     if (!ret && fsync(fd) < 0)
         ret = -errno;
     if (close(fd) < 0 && !ret)

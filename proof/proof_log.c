@@ -314,22 +314,6 @@ out:
 
 /* ---- checkpoints ---- */
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int io_fail(ProofLog *log, const char *what, const char *name, int err)
 {
     if (!log->err) {
@@ -351,7 +335,7 @@ static int commit_locked(ProofLog *log, int64_t media_frames, int final)
     if (log->err)
         return log->err;
     if (log->buf->len) {
-        ret = write_all(log->log_fd, log->buf->data, log->buf->len);
+        ret = ot_write_all(log->log_fd, log->buf->data, log->buf->len);
         if (ret)
             return io_fail(log, "write", PROOF_LOG_FILE, ret);
         g_byte_array_set_size(log->buf, 0);
@@ -376,7 +360,7 @@ static int commit_locked(ProofLog *log, int64_t media_frames, int final)
     }
     /* A signed note, then a blank line before the next one. */
     note = g_strconcat(body, "\n", sig1, sig2 ? sig2 : "", "\n", NULL);
-    ret = write_all(log->ckpt_fd, note, strlen(note));
+    ret = ot_write_all(log->ckpt_fd, note, strlen(note));
     g_free(note);
     if (ret) {
         io_fail(log, "write", PROOF_CHECKPOINTS_FILE, ret);
@@ -675,6 +659,12 @@ int proof_stream_commit_due(const ProofStream *s, int64_t pts)
     return s && pts - s->last_commit_pts >= s->interval;
 }
 
+void proof_stream_set_payload(ProofStream *s, ProofPayload form)
+{
+    if (s)
+        s->form = form;
+}
+
 static int file_record(ProofStream *s, int final)
 {
     uint8_t range[PROOF_HASH_LEN], running[PROOF_HASH_LEN];
@@ -755,9 +745,9 @@ int proof_stream_raw(ProofStream *s, int64_t tick, int cam, int64_t seq, unsigne
     proof_hex(h, sizeof(h), hex);
     len = snprintf(rec, sizeof(rec),
                    "{\"t\":\"RAW\",\"s\":%d,\"tick\":%" PRId64 ",\"cam\":%d,\"seq\":%" PRId64
-                   ",\"cut\":%d,\"repeat\":%d,\"lost\":%d,\"h\":\"%s\"}",
+                   ",\"cut\":%d,\"repeat\":%d,\"lost\":%d,%s\"h\":\"%s\"}",
                    s->index, tick, cam, seq, !!(flags & PROOF_RAW_CUT), !!(flags & PROOF_RAW_REPEAT),
-                   !!(flags & PROOF_RAW_LOST), hex);
+                   !!(flags & PROOF_RAW_LOST), flags & PROOF_RAW_SLATE ? "\"slate\":1," : "", hex);
     hold(s, rec, len);
     return 0;
 }
@@ -800,4 +790,44 @@ int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam
     hold(s, rec, (int)len);
     g_free(rec);
     return 0;
+}
+
+int proof_stream_anomaly_count(ProofStream *s, const char *kind, int64_t tick, int64_t ticks, int cam,
+                               int64_t count, const char *detail)
+{
+    JsonBuilder *b;
+    char *rec;
+    gsize len;
+    if (!s || !kind)
+        return -EINVAL;
+    b = json_builder_new();
+    json_builder_begin_object(b);
+    add_str(b, "t", "ANOMALY");
+    add_str(b, "kind", kind);
+    add_int(b, "tick", tick);
+    add_int(b, "ticks", ticks);
+    add_int(b, "cam", cam);
+    add_int(b, "n", count);
+    add_str(b, "detail", detail);
+    json_builder_end_object(b);
+    rec = json_text(b, &len);
+    g_object_unref(b);
+    hold(s, rec, (int)len);
+    g_free(rec);
+    return 0;
+}
+
+int proof_stream_release(ProofStream *s)
+{
+    if (!s || s->closed)
+        return -EINVAL;
+    return release(s);
+}
+
+int proof_stream_close_shared(ProofStream *s)
+{
+    if (!s || s->closed)
+        return -EINVAL;
+    s->closed = 1;
+    return release(s);
 }

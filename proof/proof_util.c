@@ -195,6 +195,15 @@ int pf_sha256(const void *const *parts, const size_t *lens, int nparts, uint8_t 
 
 /* ---- the normalised packet hash ---- */
 
+int proof_codec_is_audio(const char *codec)
+{
+    static const char *const audio[] = {"flac", "pcm_s16le", "pcm_f32le", "opus", "aac", "vorbis", "mp3", NULL};
+    for (int i = 0; codec && audio[i]; i++)
+        if (!strcmp(codec, audio[i]))
+            return 1;
+    return 0;
+}
+
 ProofPayload proof_payload_for_codec(const char *codec)
 {
     if (codec && (!strcmp(codec, "h264") || !strcmp(codec, "hevc") || !strcmp(codec, "h265")))

@@ -349,6 +349,11 @@ static int read_genesis(ProofTake *t, const ProofKey *pinned, ProofVerdict *v)
             return fail(v, "log-genesis", PROOF_LOG_FILE, -1, "GENESIS stream %d is malformed", i);
         if (!g_strcmp0(m->role, "program") && t->program < 0)
             t->program = i;
+        m->owner = -1;
+        for (int j = 0; j < i && m->owner < 0; j++)
+            if (!strcmp(t->streams[j].file, m->file))
+                m->owner = j;
+        m->audio = proof_codec_is_audio(m->codec);
     }
     if (t->program < 0)
         return fail(v, "log-genesis", PROOF_LOG_FILE, -1, "GENESIS has no program stream");
@@ -776,10 +781,13 @@ static int check_records(ProofTake *t, ProofVerdict *v)
         } else if (!strcmp(kind, "ANOMALY")) {
             const char *k = str_member(o, "kind");
             int cam = (int)int_member(o, "cam", -1);
+            /* A compact record counts n events (camera repeats in a second, a run of audio silence). */
+            int64_t count = int_member(o, "n", 1);
             char *key = g_strdup_printf("%s%s%s", k ? k : "?", cam >= 0 ? ": camera " : "",
                                         cam >= 0 ? cam_name(t, cam) : "");
             gpointer n = g_hash_table_lookup(t->anomalies, key);
-            g_hash_table_replace(t->anomalies, key, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + 1));
+            g_hash_table_replace(t->anomalies, key,
+                                 GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + (gsize)(count > 0 ? count : 1)));
         } else if (!strcmp(kind, "CLOSE")) {
             close = o;
         } else {
@@ -868,6 +876,44 @@ static int check_records(ProofTake *t, ProofVerdict *v)
         }
     }
 
+    /* Program audio: one continuous track, each packet starting where the one before ended, from sample 0; a take
+     * that closed has as much audio as video (frames x rate / fps, to the sample). */
+    for (int s = 0; s < t->nstreams; s++) {
+        const ProofStreamModel *m = &t->streams[s];
+        GArray *ap = pkts[s];
+        int64_t next = 0;
+        if (!m->audio)
+            continue;
+        for (guint i = 0; i < ap->len; i++) {
+            const ProofPkt *p = &g_array_index(ap, ProofPkt, i);
+            if (p->pts != next || p->duration <= 0) {
+                int64_t f = (int64_t)((double)next * m->tb_num * t->rate_num / ((double)m->tb_den * t->rate_den));
+                proof_verdict_timecode(v, f, tc, sizeof(tc));
+                ret = fail(v, "audio-continuity", m->file, f,
+                           "%s packet %u of %s starts at %" PRId64 " where the track had reached %" PRId64
+                           " (%d/%d s units, program frame %" PRId64 ", %s): a gap or a splice in the audio",
+                           m->role ? m->role : "audio", i, m->file, p->pts, next, m->tb_num, m->tb_den, f, tc);
+                goto out;
+            }
+            next = p->pts + p->duration;
+        }
+        if (t->closed && !t->close_error) {
+            int64_t want = (int64_t)((double)t->frames * m->tb_den * t->rate_den / ((double)m->tb_num * t->rate_num));
+            if (next != want) {
+                ret = fail(v, "audio-continuity", m->file, t->frames,
+                           "the %s track holds %" PRId64 " samples, the %" PRId64 " program frames need %" PRId64
+                           ": the audio is not the take's length",
+                           m->role ? m->role : "audio", next, t->frames, want);
+                goto out;
+            }
+        }
+        proof_verdict_checked(v,
+                              "%s: the %s track is continuous, %u packets, samples 0..%" PRId64
+                              " (%.3f s) with no gap, overlap or reorder",
+                              m->file, m->role ? m->role : "audio", ap->len, next,
+                              (double)next * m->tb_num / m->tb_den);
+    }
+
     ret = check_cues(t, cuts, t->closed ? t->frames : program_pkts, v);
     if (ret)
         goto out;
@@ -881,6 +927,8 @@ static int check_records(ProofTake *t, ProofVerdict *v)
         m->nranges = ranges[s]->len;
         m->ranges = (ProofRange *)(void *)g_array_free(ranges[s], FALSE);
         pkts[s] = ranges[s] = NULL;
+        if (m->owner >= 0)
+            m->closed = t->streams[m->owner].closed; /* its bytes are its owner's: closed with them */
         if (t->closed && !t->close_error && !m->closed) {
             ret = fail(v, "close", m->file, -1, "%s was never closed, but the take was", m->file);
             goto out;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *ot_strerror(int err)
 {
@@ -117,4 +118,20 @@ void ot_log_set_callback(OtLogCallback cb, void *opaque)
     log_cb = cb;
     log_opaque = cb ? opaque : NULL;
     pthread_mutex_unlock(&log_lock);
+}
+
+int ot_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 
 #define OT_ERROR_EOF (-10001)     /* a stream ended: not a failure by itself */
 #define OT_ERROR_CUES (-10002)    /* a cue list is invalid (details in SwCueError) */
@@ -15,6 +16,9 @@
 
 /* A short static description of an error code (ours or -errno). */
 const char *ot_strerror(int err);
+
+/* Write all of data to fd, retrying short writes and EINTR. 0 or -errno (ENOSPC, EIO...). */
+int ot_write_all(int fd, const void *data, size_t len);
 
 /* Levels follow FFmpeg's av_log levels so that both logs map 1:1. */
 enum {

@@ -24,7 +24,8 @@ typedef struct OtFrame {
     int linesize[OT_FRAME_MAX_PLANES];
     int source;     /* camera index (order of --cam), -1 for frames of our own (slates) */
     int64_t seq;    /* per-source sequence number, 0 for the source's first frame */
-    int64_t pts_ns; /* time on the take clock in ns: the source's first frame is 0 */
+    int64_t pts_ns; /* time on the take clock in ns: the source's first frame is 0 (live sources: sw_runner.h) */
+    int64_t arrival_ns; /* CLOCK_MONOTONIC time it reached the program path (capture's queue), 0 if unknown */
 } OtFrame;
 
 typedef void (*OtFrameRelease)(void *opaque);

@@ -1,15 +1,25 @@
-/* onetake: the take runner (program thread loop). */
+/* onetake: the take runner (program thread loop).
+ *
+ * Two ways to get a camera's frame for a tick. File sources are pulled in lockstep (pull blocks until the next
+ * frame is decoded): deterministic, as fast as the program is made or paced with `realtime`. Live sources are
+ * polled (never waited for): capture keeps a small bounded queue per camera that its streaming thread fills
+ * (leaking the oldest), and at each tick, due at roll + i/fps + latency on CLOCK_MONOTONIC, the runner drains it
+ * and keeps the latest frame captured at or before roll + i/fps. A live camera that capture reports lost shows its
+ * last frame for hold_ns, then its slate; it is picked up again as soon as it delivers. Nothing here waits on a
+ * live camera, allocates per frame, or does I/O: declarations (anomalies) and audio go to the sinks, whose
+ * callbacks copy into storage they preallocated. */
 #include "sw_runner.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ot_common.h"
-
 
 typedef struct RunCam {
     SwSource src;
@@ -20,6 +30,14 @@ typedef struct RunCam {
     int given;     /* cur was already handed to the sinks at an earlier tick */
     int64_t advanced; /* last tick the camera was brought up to (program_only leaves cameras behind) */
     SwCamStats st; /* program thread only; copied into SwRunner.stats under stats_lock */
+    /* Live cameras. */
+    int lost;             /* capture says it has no signal */
+    int64_t lost_ns;      /* when the runner found it lost */
+    int64_t lost_tick;
+    int slated;           /* cur is the slate */
+    int64_t overflow_base; /* the source's overflow count at the roll */
+    int64_t reported[3];  /* repeats, drops, overflow already declared */
+    int64_t report_tick;  /* first tick not yet covered by a report */
 } RunCam;
 
 struct SwRunner {
@@ -33,7 +51,57 @@ struct SwRunner {
     atomic_int stop_requested;
     pthread_mutex_t stats_lock; /* leaf lock: stats */
     SwRunnerStats stats;
+    /* Live. */
+    int64_t roll_ns;   /* take time 0 on the clock */
+    int64_t period_ns; /* one frame, for lateness (rounded) */
+    /* Program audio (program thread only): one tick's samples, preallocated. */
+    int16_t *audio_buf;
+    int audio_cap; /* frames audio_buf holds */
+    int64_t gap_first_tick, gap_frames, gap_ticks; /* the run of silence being counted, gap_ticks 0: none */
+    int prev_program_cam; /* program camera of the previous tick (its audio with afv) */
 };
+
+const char *sw_anomaly_kind_name(SwAnomalyKind kind)
+{
+    switch (kind) {
+    case SW_ANOMALY_CAMERA_LOST:
+        return "camera-lost";
+    case SW_ANOMALY_CAMERA_BACK:
+        return "camera-back";
+    case SW_ANOMALY_CAMERA_REPEAT:
+        return "camera-repeat";
+    case SW_ANOMALY_CAMERA_DROP:
+        return "camera-drop";
+    case SW_ANOMALY_CAMERA_OVERFLOW:
+        return "camera-overflow";
+    case SW_ANOMALY_AUDIO_GAP:
+        return "audio-gap";
+    }
+    return "unknown";
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t clock_now(const SwRunner *r)
+{
+    return r->cfg.clock_now ? r->cfg.clock_now(r->cfg.clock_opaque) : mono_ns();
+}
+
+static void clock_wait_until(const SwRunner *r, int64_t due)
+{
+    if (r->cfg.clock_wait_until) {
+        r->cfg.clock_wait_until(r->cfg.clock_opaque, due);
+        return;
+    }
+    struct timespec ts = {.tv_sec = (time_t)(due / 1000000000LL), .tv_nsec = (long)(due % 1000000000LL)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
 
 SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSource *sources, int nsources)
 {
@@ -43,23 +111,42 @@ SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSou
     if (cfg->rate.num <= 0 || cfg->rate.den <= 0)
         return NULL;
     for (int i = 0; i < nsources; i++)
-        if (!sources[i].pull)
+        if (sources[i].live ? !sources[i].poll : !sources[i].pull)
             return NULL;
+    if (cfg->audio == SW_AUDIO_CAMERA && (cfg->audio_cam < 0 || cfg->audio_cam >= nsources))
+        return NULL;
     SwRunner *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
+    if (cfg->audio != SW_AUDIO_NONE) {
+        /* The longest tick: ceil(48000 x den / num) frames. */
+        int64_t cap = ((int64_t)SW_AUDIO_RATE * cfg->rate.den + cfg->rate.num - 1) / cfg->rate.num + 1;
+        if (cap > (1 << 24) || !(r->audio_buf = calloc((size_t)cap * SW_AUDIO_CHANNELS, sizeof(int16_t)))) {
+            free(r);
+            return NULL;
+        }
+        r->audio_cap = (int)cap;
+    }
     if (pthread_mutex_init(&r->stats_lock, NULL) != 0) {
+        free(r->audio_buf);
         free(r);
         return NULL;
     }
     r->cfg = *cfg;
     r->sw = sw;
     r->ncams = nsources;
-    for (int i = 0; i < nsources; i++)
+    for (int i = 0; i < nsources; i++) {
         r->cams[i].src = sources[i];
+        r->cams[i].st.live = sources[i].live;
+    }
     atomic_init(&r->stop_requested, 0);
     r->stats.ncams = nsources;
     r->stats.program_cam = -1;
+    r->stats.live = cfg->live;
+    r->stats.audio_channels = cfg->audio != SW_AUDIO_NONE ? SW_AUDIO_CHANNELS : 0;
+    r->prev_program_cam = -1;
+    for (int i = 0; i < nsources; i++)
+        r->stats.cams[i] = r->cams[i].st;
     return r;
 }
 
@@ -77,6 +164,7 @@ void sw_runner_free(SwRunner **r)
         return;
     release_frames(*r);
     pthread_mutex_destroy(&(*r)->stats_lock);
+    free((*r)->audio_buf);
     free(*r);
     *r = NULL;
 }
@@ -190,19 +278,267 @@ static int catch_up(SwRunner *r, int index, int64_t tick, int64_t limit_ns)
     return ret;
 }
 
+/* ---- live cameras ---- */
+
+static int send_anomaly(SwRunner *r, const SwAnomaly *a)
+{
+    for (int s = 0; s < r->nsinks; s++)
+        if (r->sinks[s].anomaly) {
+            int ret = r->sinks[s].anomaly(r->sinks[s].opaque, a);
+            if (ret < 0)
+                return ret;
+        }
+    return 0;
+}
+
+static int declare(SwRunner *r, SwAnomalyKind kind, int64_t tick, int64_t ticks, int cam, int64_t count,
+                   const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static int declare(SwRunner *r, SwAnomalyKind kind, int64_t tick, int64_t ticks, int cam, int64_t count,
+                   const char *fmt, ...)
+{
+    SwAnomaly a = {.kind = kind, .tick = tick, .ticks = ticks > 0 ? ticks : 1, .cam = cam, .count = count};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a.detail, sizeof(a.detail), fmt, ap);
+    va_end(ap);
+    return send_anomaly(r, &a);
+}
+
+static const char *cam_name(const RunCam *c)
+{
+    return c->src.name ? c->src.name : "?";
+}
+
+static int64_t take_time(const SwRunner *r, const OtFrame *f)
+{
+    return f->pts_ns - r->roll_ns;
+}
+
+static int mark_lost(SwRunner *r, RunCam *c, int index, int64_t tick, int64_t now)
+{
+    char why[80] = "no signal";
+    if (c->src.lost_reason)
+        c->src.lost_reason(c->src.opaque, why, sizeof(why));
+    c->lost = 1;
+    c->lost_ns = now;
+    c->lost_tick = tick;
+    c->st.failed = 1;
+    c->st.losses++;
+    ot_log(OT_LOG_WARNING, "runner", "camera %s lost at frame %lld (%s): the take goes on%s", cam_name(c),
+           (long long)tick, why, c->src.slate ? ", its slate follows a short hold" : " with its last frame");
+    return declare(r, SW_ANOMALY_CAMERA_LOST, tick, 1, index, 1, "%s", why);
+}
+
+static int mark_back(SwRunner *r, RunCam *c, int index, int64_t tick, int64_t now)
+{
+    int64_t ticks = tick - c->lost_tick;
+    c->lost = 0;
+    c->st.failed = 0;
+    ot_log(OT_LOG_INFO, "runner", "camera %s is back at frame %lld after %.1f s", cam_name(c), (long long)tick,
+           (double)(now - c->lost_ns) / 1e9);
+    return declare(r, SW_ANOMALY_CAMERA_BACK, c->lost_tick, ticks, index, ticks,
+                   "back after %.3f s without signal (frames %lld..%lld)", (double)(now - c->lost_ns) / 1e9,
+                   (long long)c->lost_tick, (long long)tick - 1);
+}
+
+/* Fill c->next from a live source without waiting. A lost source stays lost until it delivers a frame. */
+static int poll_next(SwRunner *r, RunCam *c, int index, int64_t tick, int64_t now)
+{
+    while (!c->next) {
+        OtFrame *f = NULL;
+        int ret = c->src.poll(c->src.opaque, &f);
+        if (ret == 0 && f) {
+            c->next = f;
+            c->st.frames++;
+            return c->lost ? mark_back(r, c, index, tick, now) : 0;
+        }
+        ot_frame_unref(&f);
+        if (ret == -EAGAIN || ret == 0)
+            return 0;
+        return c->lost ? 0 : mark_lost(r, c, index, tick, now);
+    }
+    return 0;
+}
+
+/* A live camera at `tick`: the latest frame captured at or before the tick's time that has arrived; frames that
+ * a later one overtook are drops; once lost for hold_ns, the slate. Returns 0 or a sink's error. */
+static int advance_live(SwRunner *r, RunCam *c, int index, int64_t tick, int64_t limit_ns, int64_t now)
+{
+    int64_t promoted = 0;
+    int ret = poll_next(r, c, index, tick, now);
+    while (!ret && c->next && take_time(r, c->next) <= limit_ns) {
+        /* Due at an earlier tick, but it arrived after that tick was made: the latency is too short for it. */
+        if (tick > 0 && take_time(r, c->next) <= limit_ns - r->period_ns)
+            c->st.late++;
+        ot_frame_unref(&c->cur);
+        c->cur = c->next;
+        c->next = NULL;
+        c->given = 0;
+        c->slated = 0;
+        promoted++;
+        ret = poll_next(r, c, index, tick, now);
+    }
+    c->fresh = promoted > 0;
+    if (promoted > 1 && tick > 0) /* before the roll, frames are not the take's */
+        c->st.drops += promoted - 1;
+    if (promoted && c->cur->arrival_ns > 0) {
+        int64_t lat = now - c->cur->arrival_ns;
+        if (lat > c->st.latency_max_ns)
+            c->st.latency_max_ns = lat;
+        c->st.latency_sum_ns += lat;
+        c->st.latency_count++;
+    }
+    if (c->lost && !c->slated && c->src.slate && now - c->lost_ns >= r->cfg.hold_ns) {
+        /* Held long enough: the slate says which camera has no signal. The last frame goes back to capture. */
+        ot_frame_unref(&c->cur);
+        c->cur = ot_frame_ref(c->src.slate);
+        c->slated = 1;
+        c->given = 0;
+    }
+    return ret;
+}
+
+/* Once a second of media (and at the end): each live camera's repeats, drops and overflows since the last
+ * report, one record per kind that happened. */
+static int report_conform(SwRunner *r, int64_t tick)
+{
+    for (int i = 0; i < r->ncams; i++) {
+        RunCam *c = &r->cams[i];
+        if (!c->src.live)
+            continue;
+        int64_t now[3] = {c->st.repeats, c->st.drops, c->st.overflow};
+        static const SwAnomalyKind kinds[3] = {SW_ANOMALY_CAMERA_REPEAT, SW_ANOMALY_CAMERA_DROP,
+                                               SW_ANOMALY_CAMERA_OVERFLOW};
+        static const char *const what[3] = {"ticks without a new frame (shown again)",
+                                            "frames skipped (a newer one was due)",
+                                            "frames the capture queue discarded (not taken in time)"};
+        for (int k = 0; k < 3; k++) {
+            int64_t n = now[k] - c->reported[k];
+            if (n <= 0)
+                continue;
+            int ret = declare(r, kinds[k], c->report_tick, tick - c->report_tick, i, n, "%lld %s in frames %lld..%lld",
+                              (long long)n, what[k], (long long)c->report_tick, (long long)tick - 1);
+            if (ret < 0)
+                return ret;
+            c->reported[k] = now[k];
+        }
+        c->report_tick = tick;
+    }
+    return 0;
+}
+
+/* ---- program audio ---- */
+
+static const SwAudioSource *audio_source(const SwRunner *r, int program_cam)
+{
+    switch (r->cfg.audio) {
+    case SW_AUDIO_CAMERA:
+        return &r->cams[r->cfg.audio_cam].src.audio;
+    case SW_AUDIO_SOURCE:
+        return &r->cfg.audio_src;
+    case SW_AUDIO_FOLLOW_VIDEO:
+        return program_cam >= 0 ? &r->cams[program_cam].src.audio : NULL;
+    case SW_AUDIO_NONE:
+        break;
+    }
+    return NULL;
+}
+
+static int read_audio(const SwRunner *r, const SwAudioSource *a, int64_t pos, int n, int16_t *out)
+{
+    if (!a || !a->read) {
+        memset(out, 0, (size_t)n * SW_AUDIO_CHANNELS * sizeof(int16_t));
+        return n;
+    }
+    int ret = a->read(a->opaque, a->live ? r->roll_ns : -1, pos, n, out, !a->live);
+    if (ret < 0) {
+        memset(out, 0, (size_t)n * SW_AUDIO_CHANNELS * sizeof(int16_t));
+        return n;
+    }
+    return ret > n ? n : ret;
+}
+
+/* Declare the run of silence being counted, if any. */
+static int flush_gap(SwRunner *r)
+{
+    if (!r->gap_ticks)
+        return 0;
+    int64_t frames = r->gap_frames, first = r->gap_first_tick, ticks = r->gap_ticks;
+    r->gap_ticks = r->gap_frames = 0;
+    return declare(r, SW_ANOMALY_AUDIO_GAP, first, ticks, -1, frames,
+                   "%lld audio frames (%.3f s) of silence in the audio of frames %lld..%lld", (long long)frames,
+                   (double)frames / SW_AUDIO_RATE, (long long)first, (long long)(first + ticks - 1));
+}
+
+/* The audio of tick `seg` (its program camera: cam), given to the sinks. */
+static int run_audio(SwRunner *r, int64_t seg, int cam)
+{
+    int64_t p0 = sw_audio_tick_pos(r->cfg.rate.num, r->cfg.rate.den, seg);
+    int n = (int)(sw_audio_tick_pos(r->cfg.rate.num, r->cfg.rate.den, seg + 1) - p0);
+    if (n > r->audio_cap)
+        n = r->audio_cap; /* cannot happen: audio_cap is the longest tick */
+    const SwAudioSource *a = audio_source(r, cam);
+    int missing = read_audio(r, a, p0, n, r->audio_buf);
+    if (r->cfg.audio == SW_AUDIO_FOLLOW_VIDEO) {
+        /* Every camera's audio advances with the take, so that a file camera off program never fills its ring
+         * and holds up its decoder (lockstep), and a live one never overflows. Read into the tail of the buffer
+         * is not possible (it is one tick): read and discard, one camera at a time, after the program's. */
+        for (int i = 0; i < r->ncams; i++) {
+            const SwAudioSource *o = &r->cams[i].src.audio;
+            if (i == cam || !o->read)
+                continue;
+            int16_t scratch[256 * SW_AUDIO_CHANNELS];
+            for (int done = 0; done < n;) {
+                int k = n - done < 256 ? n - done : 256;
+                (void)read_audio(r, o, p0 + done, k, scratch);
+                done += k;
+            }
+        }
+    }
+    float peak[SW_AUDIO_CHANNELS], rms[SW_AUDIO_CHANNELS];
+    sw_audio_levels(r->audio_buf, n, SW_AUDIO_CHANNELS, peak, rms);
+    pthread_mutex_lock(&r->stats_lock);
+    r->stats.audio_frames += n;
+    r->stats.audio_gap_frames += missing;
+    for (int c = 0; c < SW_AUDIO_CHANNELS && c < 2; c++) {
+        r->stats.audio_peak[c] = peak[c];
+        r->stats.audio_rms[c] = rms[c];
+    }
+    pthread_mutex_unlock(&r->stats_lock);
+
+    int ret = 0;
+    if (missing > 0) {
+        if (!r->gap_ticks)
+            r->gap_first_tick = seg;
+        r->gap_ticks++;
+        r->gap_frames += missing;
+    } else {
+        ret = flush_gap(r);
+    }
+    for (int s = 0; s < r->nsinks && !ret; s++)
+        if (r->sinks[s].program_audio)
+            ret = r->sinks[s].program_audio(r->sinks[s].opaque, p0, r->audio_buf, n, missing);
+    return ret;
+}
+
 /* A camera that failed before its first frame shows black at the size of another camera: sinks always get a
- * frame. */
-static int make_slates(SwRunner *r)
+ * frame. A live camera with no frame yet shows its slate (it counts as lost from the start). */
+static int make_slates(SwRunner *r, int64_t now)
 {
     const OtFrame *ref = NULL;
     for (int i = 0; i < r->ncams && !ref; i++)
-        ref = r->cams[i].next;
+        ref = r->cams[i].next ? r->cams[i].next : r->cams[i].src.slate;
     if (!ref)
         return 0; /* no camera has a frame: the take ends at tick 0 */
     for (int i = 0; i < r->ncams; i++) {
         RunCam *c = &r->cams[i];
         if (c->next)
             continue;
+        if (c->src.live && c->src.slate) {
+            c->cur = ot_frame_ref(c->src.slate);
+            c->slated = 1;
+            continue;
+        }
         c->cur = ot_frame_alloc_buffer(ref->width, ref->height, OT_PIX_I420);
         if (!c->cur) {
             ot_log(OT_LOG_ERROR, "runner", "cannot make a black frame %dx%d for camera %s", ref->width,
@@ -211,17 +547,11 @@ static int make_slates(SwRunner *r)
         }
         c->cur->source = -1; /* a frame of our own */
     }
+    (void)now;
     return 0;
 }
 
 /* ---- real-time pacing ---- */
-
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* Sleep until tick `tick` is due: start + tick/fps, from the exact integer frame time (no accumulated error), on
  * CLOCK_MONOTONIC (NTP steps do not move it). A late tick does not sleep, so the schedule catches up by itself;
@@ -229,10 +559,8 @@ static int64_t mono_ns(void)
 static void pace(SwRunner *r, int64_t tick, int64_t start_ns)
 {
     int64_t due = start_ns + sw_rate_frame_to_ns(r->cfg.rate, tick);
-    struct timespec ts = {.tv_sec = (time_t)(due / 1000000000LL), .tv_nsec = (long)(due % 1000000000LL)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
-    int64_t late = mono_ns() - due;
+    clock_wait_until(r, due);
+    int64_t late = clock_now(r) - due;
     int64_t period = sw_rate_frame_to_ns(r->cfg.rate, 1);
     if (late > period || late > r->stats.max_late_ns) {
         pthread_mutex_lock(&r->stats_lock);
@@ -332,6 +660,47 @@ static void end_after_sink_error(SwRunner *r, int64_t tick, int err)
     pthread_mutex_unlock(&r->stats_lock);
 }
 
+/* Brings every camera to `tick` (not program_only). Sets *all_ended when no camera will deliver again. */
+static int advance_all(SwRunner *r, int64_t tick, int64_t limit, int64_t now, int *all_ended)
+{
+    *all_ended = 1;
+    for (int i = 0; i < r->ncams; i++) {
+        RunCam *c = &r->cams[i];
+        if (c->src.live) {
+            int ret = advance_live(r, c, i, tick, limit, now);
+            if (ret < 0)
+                return ret;
+            c->advanced = tick;
+            *all_ended = 0; /* a live camera may always come back */
+            continue;
+        }
+        if (c->advanced < tick - 1)
+            catch_up(r, i, tick, limit); /* left behind while program_only was on */
+        else
+            advance(c, i, tick, limit);
+        c->advanced = tick;
+        *all_ended &= c->done && !c->fresh;
+    }
+    return 0;
+}
+
+/* After a tick was recorded: per camera, shown again (repeat) or lost. */
+static void count_shown(SwRunner *r, int64_t tick)
+{
+    for (int i = 0; i < r->ncams; i++) {
+        RunCam *c = &r->cams[i];
+        if (c->advanced != tick)
+            continue; /* left behind by program_only: not shown at this tick */
+        if (c->src.live && (c->lost || c->slated)) {
+            c->st.lost_ticks++;
+            c->st.slate_ticks += c->slated;
+        } else {
+            c->st.repeats += c->given; /* shown again at this tick */
+        }
+        c->given = 1;
+    }
+}
+
 int sw_runner_run(SwRunner *r)
 {
     if (!r)
@@ -341,27 +710,54 @@ int sw_runner_run(SwRunner *r)
     r->ran = 1;
 
     int ret = 0;
-    int program_only = r->cfg.program_only;
+    int program_only = r->cfg.program_only && !r->cfg.live;
+    int64_t period = sw_rate_frame_to_ns(r->cfg.rate, 1);
+    r->period_ns = period;
+    r->roll_ns = r->cfg.live && r->cfg.roll_ns > 0 ? r->cfg.roll_ns : clock_now(r);
+    if (r->cfg.audio == SW_AUDIO_CAMERA || r->cfg.audio == SW_AUDIO_FOLLOW_VIDEO)
+        program_only = 0; /* a camera's audio is decoded with its video: seeking would cut it */
     for (int i = 0; i < r->ncams; i++) {
-        pull_next(&r->cams[i], i);
-        r->cams[i].advanced = -1;
-        program_only &= r->cams[i].src.seek != NULL;
+        RunCam *c = &r->cams[i];
+        c->advanced = -1;
+        if (c->src.live) {
+            program_only = 0;
+            c->overflow_base = c->src.overflow ? c->src.overflow(c->src.opaque) : 0;
+            if ((ret = poll_next(r, c, i, 0, r->roll_ns)) < 0)
+                goto fail;
+            continue;
+        }
+        pull_next(c, i);
+        program_only &= c->src.seek != NULL;
     }
     for (int s = 0; s < r->nsinks; s++)
         program_only &= r->sinks[s].camera_frame == NULL;
     if (r->cfg.program_only && !program_only)
-        ot_log(OT_LOG_VERBOSE, "runner", "decoding every camera: a source cannot seek or a sink needs them all");
-    if ((ret = make_slates(r)) < 0)
+        ot_log(OT_LOG_VERBOSE, "runner",
+               "decoding every camera: a source is live or cannot seek, a sink needs them all, or the program "
+               "audio is a camera's");
+    if ((ret = make_slates(r, r->roll_ns)) < 0)
         goto fail;
+    for (int i = 0; i < r->ncams; i++) {
+        RunCam *c = &r->cams[i];
+        if (c->src.live && !c->next && !c->lost) {
+            /* No signal at the roll: its slate from frame 0, and it is picked up when it delivers. */
+            if ((ret = mark_lost(r, c, i, 0, r->roll_ns - r->cfg.hold_ns)) < 0)
+                goto fail;
+        }
+    }
 
-    int64_t start_ns = 0, last_ns = 0;
+    /* Live: tick i is due at roll + i/fps + latency (frames captured up to roll + i/fps had `latency` to
+     * arrive). Files: tick 0 starts now; with realtime, tick i no earlier than start + i/fps. */
+    int64_t start_ns = r->cfg.live ? r->roll_ns + r->cfg.latency_ns : 0, last_ns = 0;
     for (int64_t tick = 0;; tick++) {
         SwDecision d;
-        if (tick == 0)
-            start_ns = mono_ns();
+        if (r->cfg.live)
+            pace(r, tick, start_ns);
+        else if (tick == 0)
+            start_ns = clock_now(r);
         else if (r->cfg.realtime)
             pace(r, tick, start_ns); /* before before_tick: commands staged while waiting land at this tick */
-        int64_t now_ns = tick == 0 ? start_ns : mono_ns();
+        int64_t now_ns = tick == 0 && !r->cfg.live ? start_ns : clock_now(r);
         if (tick > 0 && now_ns - last_ns > r->stats.max_tick_gap_ns) {
             pthread_mutex_lock(&r->stats_lock);
             r->stats.max_tick_gap_ns = now_ns - last_ns;
@@ -371,13 +767,13 @@ int sw_runner_run(SwRunner *r)
         if (r->cfg.before_tick)
             r->cfg.before_tick(r->cfg.before_tick_opaque, tick);
 
+        int64_t limit = sw_rate_frame_to_ns(r->cfg.rate, tick) + SW_RUNNER_TOLERANCE_NS;
         if (atomic_load(&r->stop_requested)) {
             ret = sw_switcher_end_at(r->sw, tick, SW_ORIGIN_STOP, &d);
         } else if (r->cfg.max_frames >= 0 && tick >= r->cfg.max_frames) {
             ret = sw_switcher_end_at(r->sw, tick, SW_ORIGIN_DURATION, &d);
         } else if (program_only) {
             /* The decision does not depend on the frames: decide first, then decode only the program camera. */
-            int64_t limit = sw_rate_frame_to_ns(r->cfg.rate, tick) + SW_RUNNER_TOLERANCE_NS;
             ret = sw_switcher_tick(r->sw, tick, &d);
             if (ret == 0 && !d.end) {
                 RunCam *pc = &r->cams[d.cam];
@@ -398,16 +794,12 @@ int sw_runner_run(SwRunner *r)
                 }
             }
         } else {
-            int64_t limit = sw_rate_frame_to_ns(r->cfg.rate, tick) + SW_RUNNER_TOLERANCE_NS;
             int all_ended = 1;
-            for (int i = 0; i < r->ncams; i++) {
-                RunCam *c = &r->cams[i];
-                if (c->advanced < tick - 1)
-                    catch_up(r, i, tick, limit); /* left behind while program_only was on */
-                else
-                    advance(c, i, tick, limit);
-                c->advanced = tick;
-                all_ended &= c->done && !c->fresh;
+            ret = advance_all(r, tick, limit, now_ns, &all_ended);
+            if (ret < 0) {
+                end_after_sink_error(r, tick, ret);
+                progress(r);
+                goto fail;
             }
             if (all_ended)
                 ret = sw_switcher_end_at(r->sw, tick, SW_ORIGIN_SOURCES, &d);
@@ -423,10 +815,25 @@ int sw_runner_run(SwRunner *r)
         unsigned flags = 0;
         if (!d.end) {
             const RunCam *pc = &r->cams[d.cam];
-            flags = (d.cut ? SW_PF_CUT : 0) | (pc->given ? SW_PF_REPEAT : 0) |
-                    (pc->done && !pc->fresh ? SW_PF_LOST : 0);
+            flags = d.cut ? SW_PF_CUT : 0;
+            if (pc->src.live && pc->slated)
+                flags |= SW_PF_SLATE;
+            else if (pc->src.live && pc->lost)
+                flags |= SW_PF_LOST;
+            else
+                flags |= (pc->given ? SW_PF_REPEAT : 0) | (pc->done && !pc->fresh ? SW_PF_LOST : 0);
         }
+        for (int i = 0; i < r->ncams; i++)
+            if (r->cams[i].src.live && r->cams[i].src.overflow)
+                r->cams[i].st.overflow = r->cams[i].src.overflow(r->cams[i].src.opaque) - r->cams[i].overflow_base;
         ret = send_events(r, &d);
+        /* The audio of the previous tick, now that it had the latency and a frame to arrive. */
+        if (ret == 0 && r->cfg.audio != SW_AUDIO_NONE && tick > 0)
+            ret = run_audio(r, tick - 1, r->prev_program_cam);
+        if (ret == 0 && r->cfg.live && (d.end || (tick > 0 && tick % sw_rate_nominal(r->cfg.rate) == 0)))
+            ret = report_conform(r, tick);
+        if (ret == 0 && d.end)
+            ret = flush_gap(r);
         if (ret == 0 && !d.end)
             ret = send_frames(r, &d, flags);
         if (ret < 0) {
@@ -441,11 +848,9 @@ int sw_runner_run(SwRunner *r)
             progress(r);
             goto fail;
         }
-        for (int i = 0; i < r->ncams && !d.end; i++) {
-            if (r->cams[i].advanced != tick)
-                continue; /* left behind by program_only: not shown at this tick */
-            r->cams[i].st.repeats += r->cams[i].given; /* shown again at this tick */
-            r->cams[i].given = 1;
+        if (!d.end) {
+            count_shown(r, tick);
+            r->prev_program_cam = d.cam;
         }
         publish_stats(r, &d, !d.end, flags);
         progress(r);

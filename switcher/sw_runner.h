@@ -9,12 +9,27 @@
 #include <stdint.h>
 
 #include "ot_frame.h"
+#include "sw_audio.h"
 #include "sw_switcher.h"
 
 /* Container timestamps are rounded: Matroska and WebM store milliseconds, so frame 2 of a 30 fps camera is stored at
  * 67 ms, after the 66.67 ms tick it belongs to. A frame at most this much after a tick's time counts as at the tick.
  * 1 ms is under a quarter of a frame at any rate up to 240 fps. */
 #define SW_RUNNER_TOLERANCE_NS 1000000
+
+/* A source of program audio: SW_AUDIO_CHANNELS interleaved S16 at SW_AUDIO_RATE (sw_audio.h). */
+typedef struct SwAudioSource {
+    void *opaque;
+    const char *name;
+    int live; /* read never waits: what has not arrived when its tick is made is silence */
+    /* Frames [pos, pos + n) of the take's audio into out (n x SW_AUDIO_CHANNELS samples): pos 0 is take frame 0.
+     * origin_ns: for a live source the CLOCK_MONOTONIC time of take time 0 (the roll), which its timestamps are
+     * mapped through; -1 for a file source, whose own origin is its camera's first video frame. wait: 1 in
+     * lockstep (wait until the source has decoded that far or ended), 0 live (never wait: what has not arrived
+     * is silence). Returns the number of frames that were filled with silence (0..n), or a negative error (then
+     * out is all silence). NULL when there is no audio. */
+    int (*read)(void *opaque, int64_t origin_ns, int64_t pos, int n, int16_t *out, int wait);
+} SwAudioSource;
 
 /* A camera as the runner sees it. */
 typedef struct SwSource {
@@ -28,13 +43,55 @@ typedef struct SwSource {
      * t_ns, so that the next pull returns the frame at or before t_ns (or the first one after it) and the frames
      * after it, stamped on the same take clock as before. 0 or a negative error. */
     int (*seek)(void *opaque, int64_t t_ns);
+    /* Live sources (live = 1) are never waited for: the runner calls poll instead of pull, on the clock. poll
+     * never blocks: 0 with a new reference in *out (pts_ns on CLOCK_MONOTONIC: when the frame was captured, which
+     * the runner maps to the take clock by subtracting the roll; arrival_ns set), -EAGAIN when no frame is there
+     * now, or OT_ERROR_SOURCE while the camera is lost (no signal: an error, an end of stream or a stall; it may
+     * come back: poll then returns frames again). */
+    int live;
+    int (*poll)(void *opaque, OtFrame **out);
+    /* Live: why the camera is lost, for the take log (may be NULL). */
+    void (*lost_reason)(void *opaque, char *buf, int size);
+    /* Live: frames the source's queue discarded so far because the program did not take them in time (may be
+     * NULL). */
+    int64_t (*overflow)(void *opaque);
+    /* Live: the frame the program shows for this camera once it has been lost for SwRunnerConfig.hold_ns (a slate
+     * with its name), borrowed: the source keeps it alive until it is freed. NULL: the last frame is held. */
+    OtFrame *slate;
+    /* The camera's own audio (read NULL: none). */
+    SwAudioSource audio;
 } SwSource;
 
 enum {
     SW_PF_CUT = 1 << 0,    /* first frame of a new camera on program (also frame 0) */
     SW_PF_REPEAT = 1 << 1, /* the program camera had no new frame for this tick: its last one is shown again */
     SW_PF_LOST = 1 << 2,   /* the program camera has ended or failed: its last frame is held */
+    SW_PF_SLATE = 1 << 3,  /* the program camera is lost (live) beyond the hold: its slate is shown */
 };
+
+/* Irregularities the runner declares, for the take log. Compact: camera repeats, drops and overflows are reported
+ * once a second of media per camera with their counts (live takes), losses once per loss, audio gaps once per run
+ * of silence. */
+typedef enum SwAnomalyKind {
+    SW_ANOMALY_CAMERA_LOST = 0, /* a live camera stopped delivering (detail: why) */
+    SW_ANOMALY_CAMERA_BACK,     /* a lost camera delivers again (count: ticks it was lost) */
+    SW_ANOMALY_CAMERA_REPEAT,   /* count: ticks at which the camera had no new frame (frame-rate conform) */
+    SW_ANOMALY_CAMERA_DROP,     /* count: camera frames skipped because a newer one was due at the tick */
+    SW_ANOMALY_CAMERA_OVERFLOW, /* count: frames capture's bounded queue discarded before a tick could take them */
+    SW_ANOMALY_AUDIO_GAP,       /* count: program audio frames (1/48000 s) filled with silence */
+} SwAnomalyKind;
+
+typedef struct SwAnomaly {
+    SwAnomalyKind kind;
+    int64_t tick;      /* first program frame it concerns */
+    int64_t ticks;     /* program frames it spans (>= 1) */
+    int cam;           /* camera, or -1 for the program (audio) */
+    int64_t count;     /* how many (frames, ticks, audio frames), see the kind */
+    char detail[112];  /* one short sentence */
+} SwAnomaly;
+
+/* "camera-lost", "camera-back", "camera-repeat", "camera-drop", "camera-overflow", "audio-gap" */
+const char *sw_anomaly_kind_name(SwAnomalyKind kind);
 
 typedef struct SwProgramFrame {
     int64_t tick;   /* program frame index: pts in units of 1/fps */
@@ -53,16 +110,40 @@ typedef struct SwSink {
     /* Every camera's frame for this tick (ISOs, multiview). frame is borrowed; repeat is 1 when it was already
      * given at an earlier tick. */
     int (*camera_frame)(void *opaque, int cam, int64_t tick, OtFrame *frame, int repeat);
+    /* Program audio: frames [first, first + n) of the take's audio (SW_AUDIO_CHANNELS interleaved S16, borrowed for
+     * the call), continuous from 0. The audio of tick i is given at tick i + 1 (live audio then had the take's
+     * latency and one frame to arrive), the last at the END; missing is how many of them are silence because the
+     * source had nothing. */
+    int (*program_audio)(void *opaque, int64_t first, const int16_t *samples, int n, int missing);
+    /* A declared irregularity (borrowed for the call). */
+    int (*anomaly)(void *opaque, const SwAnomaly *a);
 } SwSink;
 
 #define SW_MAX_SINKS 8
+
+typedef enum SwAudioMode {
+    SW_AUDIO_NONE = 0,
+    SW_AUDIO_CAMERA,        /* SwRunnerConfig.audio_cam's audio (--audio NAME) */
+    SW_AUDIO_SOURCE,        /* SwRunnerConfig.audio_src (--audio-src SOURCE) */
+    SW_AUDIO_FOLLOW_VIDEO,  /* the program camera's audio (--afv) */
+} SwAudioMode;
 
 typedef struct SwCamStats {
     int64_t frames;  /* frames pulled from the source */
     int64_t repeats; /* ticks at which the camera had no new frame (shown again) */
     int64_t drops;   /* frames skipped because a newer one was at or before the tick */
     int ended;       /* the source reached its end */
-    int failed;      /* the source failed (lost camera) */
+    int failed;      /* the source failed (lost camera); live: it is lost now (0 again once it is back) */
+    /* Live cameras only. */
+    int live;
+    int64_t late;           /* frames that arrived after the tick they belonged to had been made */
+    int64_t overflow;       /* frames capture's queue discarded since the roll (not taken in time) */
+    int64_t losses;         /* times the camera was lost */
+    int64_t lost_ticks;     /* ticks during which it was lost */
+    int64_t slate_ticks;    /* of those, ticks that showed its slate */
+    int64_t latency_max_ns; /* longest time from a frame's arrival to the tick that first used it */
+    int64_t latency_sum_ns; /* sum over latency_count frames (the mean) */
+    int64_t latency_count;
 } SwCamStats;
 
 typedef struct SwRunnerStats {
@@ -82,6 +163,12 @@ typedef struct SwRunnerStats {
     /* The longest time between the starts of two consecutive ticks (CLOCK_MONOTONIC), paced or not: the program
      * thread held up by anything (a slow sink, a stall) shows here as one long gap. */
     int64_t max_tick_gap_ns;
+    int live;             /* ticks on the clock (a live camera in the take) */
+    /* Program audio (audio_channels 0: none). */
+    int audio_channels;
+    int64_t audio_frames;     /* frames made (1/48000 s each) */
+    int64_t audio_gap_frames; /* of those, silence because the source had nothing for them */
+    float audio_peak[2], audio_rms[2]; /* levels of the last tick's audio, linear 0..1 */
 } SwRunnerStats;
 
 typedef struct SwRunnerConfig {
@@ -105,6 +192,24 @@ typedef struct SwRunnerConfig {
      * moment tick 0 starts. For file sources watched live (the multiview); off, files are pulled as fast as the
      * program is made. Live sources pace themselves. */
     int realtime;
+    /* Live (set when any source is live): tick i is due at roll + i/fps + latency_ns on CLOCK_MONOTONIC and takes,
+     * per camera, the latest frame captured at or before roll + i/fps that has arrived; live cameras are polled,
+     * never waited for; file sources are still pulled in lockstep (paced like realtime). roll_ns: the roll (take
+     * time 0) on CLOCK_MONOTONIC, 0: when sw_runner_run starts. hold_ns: how long a lost live camera's last frame
+     * is held before its slate. */
+    int live;
+    int64_t roll_ns;
+    int64_t latency_ns;
+    int64_t hold_ns;
+    /* Program audio (SW_AUDIO_NONE by default): camera audio_cam's audio, a separate audio_src, or the program
+     * camera's (audio follows video: silence while it has none). */
+    SwAudioMode audio;
+    int audio_cam;
+    SwAudioSource audio_src;
+    /* The clock (tests: a manual one). NULL: CLOCK_MONOTONIC and clock_nanosleep. */
+    int64_t (*clock_now)(void *opaque);
+    void (*clock_wait_until)(void *opaque, int64_t t_ns);
+    void *clock_opaque;
 } SwRunnerConfig;
 
 typedef struct SwRunner SwRunner;

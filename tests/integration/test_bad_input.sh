@@ -79,8 +79,16 @@ size_zero)
     untouched
     ;;
 iso_codec_copy)
-    # Not available yet: said so, with what is.
-    refuse "copy .*not available yet.*ffv1" "${one_cam[@]}" --iso --iso-codec copy
+    # Copy ISOs remux camera files: a test: camera has no packets to copy. Refused before anything is made,
+    # naming the camera and what to use instead.
+    refuse 'copy: camera "bars" \(test:smpte\) is not a file.*nothing to copy.*--iso-codec ffv1' \
+        "${one_cam[@]}" --cam bars=test:smpte --iso --iso-codec copy
+    untouched
+    ;;
+iso_codec_copy_network)
+    # A network camera's packets would need a compressed branch from capture: not available yet, said so.
+    refuse 'copy: camera "stage" \(srt://127\.0\.0\.1:9\) is not a file.*not available yet.*--iso-codec' \
+        "${one_cam[@]}" --cam stage=srt://127.0.0.1:9 --iso --iso-codec copy
     untouched
     ;;
 iso_codec_without_iso)

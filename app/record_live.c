@@ -1,0 +1,213 @@
+/* onetake record: live sources and program audio (record_live.h). */
+#include "record_live.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ot_common.h"
+
+#define RECORD_LIVE_MAX_MS 10000
+
+const GOptionEntry *record_live_entries(RecordLive *l)
+{
+    const GOptionEntry e[] = {
+        {"latency", 0, 0, G_OPTION_ARG_STRING, &l->latency,
+         "Live: how long after its time a program frame is made, so that every camera's frame of that time has "
+         "arrived (default: 2 frames)", "MS"},
+        {"lost-after", 0, 0, G_OPTION_ARG_STRING, &l->lost_after,
+         "Live: a camera that delivers nothing for this long is lost (default 500)", "MS"},
+        {"hold", 0, 0, G_OPTION_ARG_STRING, &l->hold,
+         "Live: a lost camera's last frame stays on program this long before its NO SIGNAL slate (default 500)",
+         "MS"},
+        {"live-queue", 0, 0, G_OPTION_ARG_INT, &l->queue,
+         "Live: frames each camera's queue holds before it drops its oldest (default 4)", "N"},
+        {"audio-src", 0, 0, G_OPTION_ARG_STRING, &l->audio_src,
+         "Program audio from a separate source: a file, a URI, test:WAVE (audiotestsrc) or pipe:FRAGMENT ending "
+         "in raw audio", "SOURCE"},
+        {"afv", 0, 0, G_OPTION_ARG_NONE, &l->afv,
+         "Audio follows video: the program audio is the program camera's audio", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(e) <= G_N_ELEMENTS(l->entries));
+    memcpy(l->entries, e, sizeof(e));
+    return l->entries;
+}
+
+static int parse_ms(const char *option, const char *text, int64_t min, int64_t *out)
+{
+    char *end = NULL;
+    double v = g_ascii_strtod(text, &end);
+    if (end == text || *end || !(v >= (double)min) || v > RECORD_LIVE_MAX_MS) {
+        ot_log(OT_LOG_ERROR, "record", "%s %s: give milliseconds from %" PRId64 " to %d, e.g. 100", option, text,
+               min, RECORD_LIVE_MAX_MS);
+        return -EINVAL;
+    }
+    *out = (int64_t)(v * 1e6 + 0.5);
+    return 0;
+}
+
+int record_live_check(RecordLive *l, const char *audio_name, char **names, int ncams, SwRate rate)
+{
+    int64_t ns;
+    l->audio_name = audio_name;
+    l->audio_cam = -1;
+    l->audio = SW_AUDIO_NONE;
+    l->latency_ns = sw_rate_frame_to_ns(rate, RECORD_LIVE_DEFAULT_LATENCY_FRAMES);
+    l->lost_after_ms = RECORD_LIVE_DEFAULT_LOST_AFTER_MS;
+    l->hold_ns = (int64_t)RECORD_LIVE_DEFAULT_HOLD_MS * 1000000;
+    if ((audio_name != NULL) + (l->audio_src != NULL) + (l->afv != 0) > 1) {
+        ot_log(OT_LOG_ERROR, "record", "--audio, --audio-src and --afv each say where the program audio comes "
+               "from: give one of them");
+        return -EINVAL;
+    }
+    if (audio_name) {
+        for (int i = 0; i < ncams; i++)
+            if (!strcmp(names[i], audio_name))
+                l->audio_cam = i;
+        if (l->audio_cam < 0) {
+            char *list = g_strjoinv(", ", names);
+            ot_log(OT_LOG_ERROR, "record", "--audio %s: no such camera: the take's cameras are %s", audio_name,
+                   list);
+            g_free(list);
+            return -EINVAL;
+        }
+        l->audio = SW_AUDIO_CAMERA;
+    } else if (l->audio_src) {
+        if (cap_source_check("audio", l->audio_src) < 0)
+            return -EINVAL;
+        l->audio = SW_AUDIO_SOURCE;
+    } else if (l->afv) {
+        l->audio = SW_AUDIO_FOLLOW_VIDEO;
+    }
+    if (l->latency) {
+        if (parse_ms("--latency", l->latency, 0, &l->latency_ns) < 0)
+            return -EINVAL;
+        l->latency_given = 1;
+    }
+    if (l->lost_after) {
+        if (parse_ms("--lost-after", l->lost_after, 50, &ns) < 0)
+            return -EINVAL;
+        l->lost_after_ms = ns / 1000000;
+    }
+    if (l->hold && parse_ms("--hold", l->hold, 0, &l->hold_ns) < 0)
+        return -EINVAL;
+    if (l->queue < 0 || l->queue > 64) {
+        ot_log(OT_LOG_ERROR, "record", "--live-queue %d: give 1 to 64 frames", l->queue);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+void record_live_prepare(RecordLive *l, char **sources, int ncams, CapFormat *fmt)
+{
+    l->live = 0;
+    for (int i = 0; i < ncams; i++)
+        l->live |= cap_source_is_live(sources[i]);
+    if (l->audio_src)
+        l->live |= cap_source_is_live(l->audio_src);
+    fmt->live = l->live;
+    fmt->lost_after_ms = (int)l->lost_after_ms;
+    /* Enough for the latency at the camera's rate and two more, at least 4. */
+    int need = (int)(l->latency_ns / sw_rate_frame_to_ns(fmt->rate, 1)) + 3;
+    fmt->queue_frames = l->queue > 0 ? l->queue : need > 4 ? need : 4;
+    if (l->live)
+        ot_log(OT_LOG_INFO, "record",
+               "live take: program frames on the clock %.0f ms after their time (--latency), a camera silent for "
+               "%" PRId64 " ms is lost (--lost-after), its last frame held %.0f ms before its slate (--hold)",
+               (double)l->latency_ns / 1e6, l->lost_after_ms, (double)l->hold_ns / 1e6);
+    else if (l->latency_given)
+        ot_log(OT_LOG_WARNING, "record", "--latency is for live cameras: no camera of this take is live");
+}
+
+static int can_have_audio(const char *source)
+{
+    return !g_str_has_prefix(source, "test:") && !g_str_has_prefix(source, "pipe:");
+}
+
+int record_live_add_camera(RecordLive *l, int i, const char *source, CapCamera *cam)
+{
+    if (l->audio == SW_AUDIO_CAMERA && i == l->audio_cam)
+        return cap_camera_enable_audio(cam);
+    if (l->audio == SW_AUDIO_FOLLOW_VIDEO && can_have_audio(source))
+        return cap_camera_enable_audio(cam);
+    return 0;
+}
+
+int record_live_start(RecordLive *l, const CapFormat *fmt, int timeout_ms)
+{
+    if (l->audio != SW_AUDIO_SOURCE)
+        return 0;
+    l->audio_source = cap_audio_alloc("audio", l->audio_src, fmt);
+    if (!l->audio_source)
+        return OT_ERROR_SOURCE;
+    return cap_camera_start(l->audio_source, timeout_ms);
+}
+
+void record_live_configure(const RecordLive *l, SwRunnerConfig *rc)
+{
+    rc->live = l->live;
+    rc->latency_ns = l->latency_ns;
+    rc->hold_ns = l->hold_ns;
+    rc->audio = l->audio;
+    rc->audio_cam = l->audio_cam;
+    if (l->audio_source)
+        rc->audio_src = cap_camera_audio_source(l->audio_source);
+    if (l->live)
+        rc->realtime = 0; /* the clock paces a live take: ticks are due at roll + i/fps + latency */
+}
+
+void record_live_cam_info(CapCamera *const *cams, int ncams, MuxLiveCamInfo *info)
+{
+    for (int i = 0; i < ncams; i++) {
+        CapLiveStats ls;
+        cap_camera_get_live_stats(cams[i], &ls);
+        info[i] = (MuxLiveCamInfo){.restarts = ls.restarts, .jitter_max_ns = ls.delay_max_ns,
+                                   .audio_late = ls.audio_late};
+    }
+}
+
+void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, CapCamera *const *cams, char **names,
+                               int ncams)
+{
+    if (l->live) {
+        printf("  live: program frames %.0f ms after their time; per camera: mean/max latency from arrival to the "
+               "program, late frames, queue overflows, losses\n", (double)l->latency_ns / 1e6);
+        for (int i = 0; i < ncams; i++) {
+            const SwCamStats *c = &st->cams[i];
+            CapLiveStats ls;
+            if (!c->live)
+                continue;
+            cap_camera_get_live_stats(cams[i], &ls);
+            printf("  camera %-10s latency %5.1f/%5.1f ms  %4" PRId64 " late  %4" PRId64 " overflow  %" PRId64
+                   " lost (%" PRId64 " frames, %" PRId64 " on slate), %" PRId64 " reconnects, jitter %.1f ms%s\n",
+                   names[i], c->latency_count ? (double)c->latency_sum_ns / (double)c->latency_count / 1e6 : 0.0,
+                   (double)c->latency_max_ns / 1e6, c->late, c->overflow, c->losses, c->lost_ticks,
+                   c->slate_ticks, ls.restarts, (double)ls.delay_max_ns / 1e6, c->failed ? "  LOST" : "");
+        }
+    }
+    if (st->audio_channels) {
+        const char *from = l->audio == SW_AUDIO_CAMERA ? l->audio_name
+                           : l->audio == SW_AUDIO_SOURCE ? l->audio_src
+                                                         : "the program camera (afv)";
+        printf("  program audio: %" PRId64 " samples (%.3f s) at 48 kHz from %s, %" PRId64
+               " of them silence filled in (declared)\n",
+               st->audio_frames, (double)st->audio_frames / SW_AUDIO_RATE, from, st->audio_gap_frames);
+    }
+}
+
+void record_live_stop(RecordLive *l)
+{
+    cap_camera_stop(l->audio_source);
+}
+
+void record_live_free(RecordLive *l)
+{
+    if (!l)
+        return;
+    cap_camera_free(&l->audio_source);
+    g_clear_pointer(&l->latency, g_free);
+    g_clear_pointer(&l->lost_after, g_free);
+    g_clear_pointer(&l->hold, g_free);
+    g_clear_pointer(&l->audio_src, g_free);
+}

@@ -1,0 +1,54 @@
+/* onetake record: live sources and program audio (record_live.c): their options, the take's mode (live when a
+ * camera is), the program audio's source, and what the summary and take.json say about them. */
+#ifndef RECORD_LIVE_H
+#define RECORD_LIVE_H
+
+#include <glib.h>
+
+#include "capture.h"
+#include "mux.h"
+#include "sw_runner.h"
+
+#define RECORD_LIVE_DEFAULT_LATENCY_FRAMES 2
+#define RECORD_LIVE_DEFAULT_LOST_AFTER_MS 500
+#define RECORD_LIVE_DEFAULT_HOLD_MS 500
+
+typedef struct RecordLive {
+    /* Options (GOption, record_live_entries). */
+    char *latency, *lost_after, *hold, *audio_src;
+    gboolean afv;
+    int queue;
+    GOptionEntry entries[8];
+
+    /* Checked (record_live_check). */
+    const char *audio_name; /* --audio NAME, borrowed */
+    int audio_cam;          /* its index, -1 */
+    SwAudioMode audio;
+    int64_t latency_ns, lost_after_ms, hold_ns;
+    int latency_given;
+
+    /* The take (record_live_prepare and on). */
+    int live; /* a camera is live: ticks on the clock */
+    CapCamera *audio_source; /* --audio-src */
+} RecordLive;
+
+const GOptionEntry *record_live_entries(RecordLive *l);
+/* Everything that can be checked before anything is opened: 0 or -EINVAL (logged). names must outlive l. */
+int record_live_check(RecordLive *l, const char *audio_name, char **names, int ncams, SwRate rate);
+/* After cap_init: is the take live? Fills the live part of fmt. */
+void record_live_prepare(RecordLive *l, char **sources, int ncams, CapFormat *fmt);
+/* Camera i, after cap_camera_alloc and before cap_camera_start: its audio branch when the program audio needs
+ * it. 0 or negative (logged). */
+int record_live_add_camera(RecordLive *l, int i, const char *source, CapCamera *cam);
+/* Start --audio-src (after the cameras). 0 or negative (logged). */
+int record_live_start(RecordLive *l, const CapFormat *fmt, int timeout_ms);
+/* The runner's live and audio settings. */
+void record_live_configure(const RecordLive *l, SwRunnerConfig *rc);
+/* Per camera: what capture knows (restarts, jitter) for take.json. */
+void record_live_cam_info(CapCamera *const *cams, int ncams, MuxLiveCamInfo *info);
+void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, CapCamera *const *cams, char **names,
+                               int ncams);
+void record_live_stop(RecordLive *l);
+void record_live_free(RecordLive *l);
+
+#endif

@@ -1,0 +1,315 @@
+/* onetake mux: the program audio track (mux_audio.h).
+ *
+ * FLAC: lossless, deterministic (the same samples give the same packets: bitexact), in Debian's FFmpeg. Samples
+ * arrive a tick at a time (1600 at 30 fps) and are cut into frames of MUX_AUDIO_FRAME; packet k has pts
+ * k x MUX_AUDIO_FRAME in 1/48000 s, so the track is continuous by construction and sample j of the file is take
+ * time j / 48000.
+ *
+ * Interleaving: the video encoder holds frames back (x264's lookahead), so audio packets are kept in a small
+ * queue and written just before the first video packet that decodes after them (mux_audio_write_until). The
+ * queue's packets are allocated once; when it is full the oldest is written at once (still valid, only less
+ * interleaved).
+ *
+ * Threads: the program's mux thread only; stats_lock guards the counters for readers on other threads. */
+#include "mux_audio.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/mathematics.h>
+
+#include "ot_common.h"
+#include "sw_audio.h"
+
+#define MUX_AUDIO_QUEUE 512 /* 10 s of packets: more than any encoder's video delay */
+
+struct MuxAudioTrack {
+    AVFormatContext *fmt; /* borrowed */
+    char *path;
+    AVStream *st;
+    AVCodecContext *enc;
+    AVFrame *frame;
+    AVPacket *pkt;
+    AVPacket *queue[MUX_AUDIO_QUEUE];
+    int qhead, qcount;
+    int channels;
+    int16_t *pending; /* samples not yet a whole frame */
+    int npending;
+    int64_t next_pts; /* of the next frame sent to the encoder */
+    ProofStream *proof;
+    int err;
+    pthread_mutex_t stats_lock;
+    int64_t frames, packets;
+};
+
+/* Logged once; an errno (from the file's write callback, which said it already) is passed on as it is. */
+static int fail(MuxAudioTrack *a, const char *what, int averr)
+{
+    if (!a->err) {
+        int is_errno = averr < 0 && averr > -4096;
+        if (!is_errno)
+            ot_log(OT_LOG_ERROR, "mux", "program audio of \"%s\": %s failed: %s", a->path, what,
+                   av_err2str(averr));
+        a->err = is_errno ? averr : OT_ERROR_CODEC;
+    }
+    return a->err;
+}
+
+int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofStream *proof, const char *role,
+                   MuxAudioTrack **out)
+{
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_FLAC);
+    MuxAudioTrack *a;
+    int ret = 0;
+
+    *out = NULL;
+    if (!codec) {
+        ot_log(OT_LOG_ERROR, "mux", "no FLAC encoder in this FFmpeg build (%s), needed for the program audio of "
+               "\"%s\": install Debian's libavcodec59", av_version_info(), path);
+        return OT_ERROR_CODEC;
+    }
+    a = calloc(1, sizeof(*a));
+    if (!a)
+        return -ENOMEM;
+    pthread_mutex_init(&a->stats_lock, NULL);
+    a->fmt = fmt;
+    a->channels = channels;
+    a->proof = proof;
+    a->path = strdup(path);
+    a->enc = avcodec_alloc_context3(codec);
+    a->frame = av_frame_alloc();
+    a->pkt = av_packet_alloc();
+    a->pending = calloc((size_t)MUX_AUDIO_FRAME * (size_t)channels, sizeof(int16_t));
+    for (int i = 0; i < MUX_AUDIO_QUEUE; i++)
+        if (!(a->queue[i] = av_packet_alloc()))
+            ret = -ENOMEM;
+    if (!a->path || !a->enc || !a->frame || !a->pkt || !a->pending || !a->queue[MUX_AUDIO_QUEUE - 1]) {
+        ret = -ENOMEM;
+        goto fail;
+    }
+    a->enc->sample_fmt = AV_SAMPLE_FMT_S16;
+    a->enc->sample_rate = SW_AUDIO_RATE;
+    av_channel_layout_default(&a->enc->ch_layout, channels);
+    a->enc->time_base = (AVRational){1, SW_AUDIO_RATE};
+    a->enc->frame_size = MUX_AUDIO_FRAME;
+    a->enc->flags |= AV_CODEC_FLAG_BITEXACT;
+    if (fmt->oformat->flags & AVFMT_GLOBALHEADER)
+        a->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    ret = avcodec_open2(a->enc, codec, NULL);
+    if (ret < 0) {
+        ot_log(OT_LOG_ERROR, "mux", "cannot open the FLAC encoder for the program audio of \"%s\": %s", path,
+               av_err2str(ret));
+        ret = OT_ERROR_CODEC;
+        goto fail;
+    }
+    a->st = avformat_new_stream(fmt, NULL);
+    if (!a->st) {
+        ret = -ENOMEM;
+        goto fail;
+    }
+    ret = avcodec_parameters_from_context(a->st->codecpar, a->enc);
+    if (ret < 0) {
+        ret = fail(a, "avcodec_parameters_from_context", ret);
+        goto fail;
+    }
+    a->st->time_base = a->enc->time_base;
+    if (role)
+        av_dict_set(&a->st->metadata, "ROLE", role, 0);
+    a->frame->format = AV_SAMPLE_FMT_S16;
+    a->frame->sample_rate = SW_AUDIO_RATE;
+    a->frame->nb_samples = MUX_AUDIO_FRAME;
+    ret = av_channel_layout_copy(&a->frame->ch_layout, &a->enc->ch_layout);
+    if (ret >= 0)
+        ret = av_frame_get_buffer(a->frame, 0);
+    if (ret < 0) {
+        ret = fail(a, "allocating an audio frame", ret);
+        goto fail;
+    }
+    *out = a;
+    return 0;
+
+fail:
+    mux_audio_free(&a);
+    return ret;
+}
+
+/* One packet to the file: its PKT record (held until the next commit makes it durable), then the muxer. */
+static int write_one(MuxAudioTrack *a, AVPacket *pkt)
+{
+    int ret;
+    pkt->stream_index = a->st->index;
+    if (a->proof) {
+        ret = proof_stream_packet(a->proof, pkt->pts, pkt->dts, pkt->duration, !!(pkt->flags & AV_PKT_FLAG_KEY),
+                                  pkt->data, (size_t)pkt->size);
+        if (ret < 0)
+            return a->err = ret;
+    }
+    av_packet_rescale_ts(pkt, a->enc->time_base, a->st->time_base);
+    ret = av_write_frame(a->fmt, pkt);
+    av_packet_unref(pkt);
+    if (ret < 0)
+        return fail(a, "writing a packet", ret);
+    pthread_mutex_lock(&a->stats_lock);
+    a->packets++;
+    pthread_mutex_unlock(&a->stats_lock);
+    return 0;
+}
+
+/* Every packet the encoder has ready, into the interleaving queue. */
+static int drain(MuxAudioTrack *a)
+{
+    for (;;) {
+        int ret = avcodec_receive_packet(a->enc, a->pkt);
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
+            return 0;
+        if (ret < 0)
+            return fail(a, "encoding", ret);
+        if (a->pkt->size == 0) {
+            /* FLAC's last word: new STREAMINFO (MD5, length) as side data, for a header we never rewrite (the
+             * file is append-only). Nothing to play: not a packet of the track. */
+            av_packet_unref(a->pkt);
+            continue;
+        }
+        if (a->qcount == MUX_AUDIO_QUEUE) {
+            /* Full: the oldest goes out now. */
+            ret = write_one(a, a->queue[a->qhead]);
+            a->qhead = (a->qhead + 1) % MUX_AUDIO_QUEUE;
+            a->qcount--;
+            if (ret < 0) {
+                av_packet_unref(a->pkt);
+                return ret;
+            }
+        }
+        av_packet_move_ref(a->queue[(a->qhead + a->qcount) % MUX_AUDIO_QUEUE], a->pkt);
+        a->qcount++;
+    }
+}
+
+static int send_frame(MuxAudioTrack *a, const int16_t *samples, int n)
+{
+    int ret = av_frame_make_writable(a->frame);
+    if (ret < 0)
+        return fail(a, "reusing the audio frame", ret);
+    a->frame->nb_samples = n;
+    memcpy(a->frame->data[0], samples, (size_t)n * (size_t)a->channels * sizeof(int16_t));
+    a->frame->pts = a->next_pts;
+    a->next_pts += n;
+    ret = avcodec_send_frame(a->enc, a->frame);
+    if (ret < 0)
+        return fail(a, "sending samples to the encoder", ret);
+    return drain(a);
+}
+
+int mux_audio_push(MuxAudioTrack *a, const int16_t *samples, int n)
+{
+    if (!a)
+        return -EINVAL;
+    if (a->err)
+        return a->err;
+    pthread_mutex_lock(&a->stats_lock);
+    a->frames += n;
+    pthread_mutex_unlock(&a->stats_lock);
+    while (n > 0) {
+        int k = MUX_AUDIO_FRAME - a->npending < n ? MUX_AUDIO_FRAME - a->npending : n;
+        memcpy(a->pending + (size_t)a->npending * (size_t)a->channels, samples,
+               (size_t)k * (size_t)a->channels * sizeof(int16_t));
+        a->npending += k;
+        samples += (size_t)k * (size_t)a->channels;
+        n -= k;
+        if (a->npending == MUX_AUDIO_FRAME) {
+            int ret = send_frame(a, a->pending, MUX_AUDIO_FRAME);
+            a->npending = 0;
+            if (ret < 0)
+                return ret;
+        }
+    }
+    return 0;
+}
+
+int mux_audio_write_until(MuxAudioTrack *a, int64_t ts, AVRational tb)
+{
+    if (!a)
+        return 0;
+    if (a->err)
+        return a->err;
+    while (a->qcount > 0) {
+        AVPacket *p = a->queue[a->qhead];
+        if (ts != INT64_MIN && av_compare_ts(p->pts, a->enc->time_base, ts, tb) > 0)
+            break;
+        int ret = write_one(a, p);
+        a->qhead = (a->qhead + 1) % MUX_AUDIO_QUEUE;
+        a->qcount--;
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+int mux_audio_durable(MuxAudioTrack *a)
+{
+    if (!a || !a->proof)
+        return 0;
+    return proof_stream_release(a->proof);
+}
+
+int mux_audio_flush(MuxAudioTrack *a)
+{
+    int ret;
+    if (!a)
+        return 0;
+    if (a->err)
+        return a->err;
+    if (a->npending > 0) {
+        ret = send_frame(a, a->pending, a->npending); /* FLAC takes a short last frame */
+        a->npending = 0;
+        if (ret < 0)
+            return ret;
+    }
+    ret = avcodec_send_frame(a->enc, NULL);
+    if (ret < 0 && ret != AVERROR_EOF)
+        return fail(a, "flushing the encoder", ret);
+    ret = drain(a);
+    if (ret < 0)
+        return ret;
+    return mux_audio_write_until(a, INT64_MIN, a->enc->time_base);
+}
+
+int mux_audio_close(MuxAudioTrack *a)
+{
+    if (!a || !a->proof)
+        return 0;
+    return proof_stream_close_shared(a->proof);
+}
+
+void mux_audio_free(MuxAudioTrack **pa)
+{
+    MuxAudioTrack *a = pa ? *pa : NULL;
+    if (!a)
+        return;
+    for (int i = 0; i < MUX_AUDIO_QUEUE; i++)
+        av_packet_free(&a->queue[i]);
+    av_packet_free(&a->pkt);
+    av_frame_free(&a->frame);
+    avcodec_free_context(&a->enc);
+    free(a->pending);
+    free(a->path);
+    pthread_mutex_destroy(&a->stats_lock);
+    free(a);
+    *pa = NULL;
+}
+
+void mux_audio_get_stats(MuxAudioTrack *a, int64_t *frames, int64_t *packets)
+{
+    *frames = *packets = 0;
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->stats_lock);
+    *frames = a->frames;
+    *packets = a->packets;
+    pthread_mutex_unlock(&a->stats_lock);
+}

@@ -1,0 +1,37 @@
+/* onetake mux, internal: the program audio track of program.mkv (mux_audio.c), driven by mux_output.c on the
+ * program's mux thread. libav types: stays inside mux/. */
+#ifndef MUX_AUDIO_H
+#define MUX_AUDIO_H
+
+#include <stdint.h>
+
+#include <libavformat/avformat.h>
+
+#include "proof.h"
+
+/* FLAC frames of 960 samples (20 ms): a whole number of Matroska milliseconds, so the pts read back from the
+ * file is the recorded one exactly; small, so that a tick's audio is written about when its video is. */
+#define MUX_AUDIO_FRAME 960
+
+typedef struct MuxAudioTrack MuxAudioTrack;
+
+/* Add a FLAC track (48 kHz, channels, S16) to fmt, before avformat_init_output. proof: its stream in the take
+ * log (PKT records, released by mux_audio_durable), or NULL. 0 or a negative error (logged with path). */
+int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofStream *proof, const char *role,
+                   MuxAudioTrack **out);
+/* n frames (interleaved S16), continuing the track: encoded into packets held for interleaving. */
+int mux_audio_push(MuxAudioTrack *a, const int16_t *samples, int n);
+/* Write the held packets that start at or before ts (in tb): called before each video packet (its dts), so the
+ * file interleaves by time. */
+int mux_audio_write_until(MuxAudioTrack *a, int64_t ts, AVRational tb);
+/* The file is durable up to here (a commit): release the PKT records of the packets written so far. */
+int mux_audio_durable(MuxAudioTrack *a);
+/* End of the take: encode what is pending (a last short frame), write every packet. */
+int mux_audio_flush(MuxAudioTrack *a);
+/* After the file is complete and synced: the last records released, the proof stream closed. */
+int mux_audio_close(MuxAudioTrack *a);
+void mux_audio_free(MuxAudioTrack **a);
+/* Frames pushed and packets written (thread-safe). */
+void mux_audio_get_stats(MuxAudioTrack *a, int64_t *frames, int64_t *packets);
+
+#endif

@@ -1,0 +1,49 @@
+/* onetake mux: what the files of mux/ share with each other and with nobody else (libav types: only mux/
+ * includes libav* headers, so this header stays inside the folder). */
+#ifndef MUX_INT_H
+#define MUX_INT_H
+
+#include <stdint.h>
+
+#include <libavcodec/avcodec.h>
+
+#include "mux.h"
+#include "proof.h"
+
+/* A MuxOutput with no encoder: a remux. The file, its append-only AVIO, bitexact mode, tags and proof hooks
+ * are those of mux_output_alloc (cfg->codec, width and height are ignored); its one stream has par's codec
+ * (copied: extradata and all) and frame_rate as its nominal rate (Matroska DefaultDuration; {0, 1} when
+ * unknown). With a proof stream, its payload form is set from par (mux_payload_form). NULL on error (logged,
+ * file removed). */
+MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParameters *par,
+                                 AVRational frame_rate);
+/* Write one packet of a remux as it is: pts/dts/duration in 1/MUX_COPY_TB_DEN s, decode order. It goes
+ * through the same hooks as an encoded packet (PKT record, commit at a due key packet, FILE ranges). The
+ * packet stays the caller's (its fields may be changed). 0 or a negative error (sticky). */
+int mux_output_write_packet(MuxOutput *out, AVPacket *pkt);
+
+/* How a stream's packets carry their payload, from its parameters (H.264/HEVC: avcC/hvcC length prefixes of
+ * 1, 2 or 4 bytes, or Annex B without them; anything else: raw bytes). The writer and the verifier agree on
+ * it.
+ */
+ProofPayload mux_payload_form(const AVCodecParameters *par);
+
+/* A copy ISO (mux_iso_copy.c): the camera's file remuxed to the ISO on the take clock, by a thread of its
+ * own, as far as the frames the take has shown. */
+typedef struct MuxIsoCopy MuxIsoCopy;
+
+/* Opens source (a local path or a file:// URI) with libavformat, finds the first frame's pts (the take
+ * clock's origin) and creates the ISO from cfg (path, tags, proof). camera names the camera in messages.
+ * NULL on error (logged with the camera, the file and a fix; nothing left behind). */
+MuxIsoCopy *mux_iso_copy_alloc(const MuxOutputConfig *cfg, const char *camera, const char *source);
+/* Program thread, once per tick: frame (borrowed) is what the camera shows at tick. Never blocks on the
+ * remux: it only raises the limit that the ISO's thread writes up to. 0, or the ISO's first error. */
+int mux_iso_copy_post(MuxIsoCopy *c, int64_t tick, const OtFrame *frame);
+/* Write what the last posted frame needs, close the ISO, join its thread. 0 or the first error. *failed_at
+ * (may be NULL) gets the tick the ISO was writing up to when it failed, else -1. Idempotent. */
+int mux_iso_copy_finish(MuxIsoCopy *c, int64_t *failed_at);
+void mux_iso_copy_get_stats(MuxIsoCopy *c, MuxOutputStats *stats);
+/* Stops the thread (without writing more, when not finished) and frees. */
+void mux_iso_copy_free(MuxIsoCopy **c);
+
+#endif
