@@ -189,7 +189,7 @@ static int check_options(const RecordOptions *o, Record *r)
         if (r->max_frames < 1)
             r->max_frames = 1;
     }
-    if (record_live_check(&r->live, o->audio, r->names, r->ncams, r->rate) < 0)
+    if (record_live_check(&r->live, o->audio, r->names, r->sources, r->ncams, r->rate) < 0)
         return -EINVAL;
     if (o->decode && strcmp(o->decode, "program") && strcmp(o->decode, "all")) {
         ot_log(OT_LOG_ERROR, "record", "--decode %s: give program or all", o->decode);

@@ -13,18 +13,24 @@ const GOptionEntry *record_live_entries(RecordLive *l)
 {
     const GOptionEntry e[] = {
         {"latency", 0, 0, G_OPTION_ARG_STRING, &l->latency,
-         "Live: how long after its time a program frame is made, so that every camera's frame of that time has "
-         "arrived (default: 2 frames)", "MS"},
+         "Live: how long after its time a program frame is made, so that every camera's frame of that time "
+         "has "
+         "arrived (default: 2 frames)",
+         "MS"},
         {"lost-after", 0, 0, G_OPTION_ARG_STRING, &l->lost_after,
          "Live: a camera that delivers nothing for this long is lost (default 500)", "MS"},
         {"hold", 0, 0, G_OPTION_ARG_STRING, &l->hold,
-         "Live: a lost camera's last frame stays on program this long before its NO SIGNAL slate (default 500)",
+         "Live: a lost camera's last frame stays on program this long before its NO SIGNAL slate (default "
+         "500)",
          "MS"},
         {"live-queue", 0, 0, G_OPTION_ARG_INT, &l->queue,
-         "Live: frames each camera's queue holds before it drops its oldest (default 4)", "N"},
+         "Live: frames each camera's queue holds before it drops its oldest (default: the latency at twice the "
+         "program rate, at least 4)", "N"},
         {"audio-src", 0, 0, G_OPTION_ARG_STRING, &l->audio_src,
-         "Program audio from a separate source: a file, a URI, test:WAVE (audiotestsrc) or pipe:FRAGMENT ending "
-         "in raw audio", "SOURCE"},
+         "Program audio from a separate source: a file, a URI, test:WAVE (audiotestsrc) or pipe:FRAGMENT "
+         "ending "
+         "in raw audio",
+         "SOURCE"},
         {"afv", 0, 0, G_OPTION_ARG_NONE, &l->afv,
          "Audio follows video: the program audio is the program camera's audio", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -39,15 +45,16 @@ static int parse_ms(const char *option, const char *text, int64_t min, int64_t *
     char *end = NULL;
     double v = g_ascii_strtod(text, &end);
     if (end == text || *end || !(v >= (double)min) || v > RECORD_LIVE_MAX_MS) {
-        ot_log(OT_LOG_ERROR, "record", "%s %s: give milliseconds from %" PRId64 " to %d, e.g. 100", option, text,
-               min, RECORD_LIVE_MAX_MS);
+        ot_log(OT_LOG_ERROR, "record", "%s %s: give milliseconds from %" PRId64 " to %d, e.g. 100", option,
+               text, min, RECORD_LIVE_MAX_MS);
         return -EINVAL;
     }
     *out = (int64_t)(v * 1e6 + 0.5);
     return 0;
 }
 
-int record_live_check(RecordLive *l, const char *audio_name, char **names, int ncams, SwRate rate)
+int record_live_check(RecordLive *l, const char *audio_name, char **names, char **sources, int ncams,
+                      SwRate rate)
 {
     int64_t ns;
     l->audio_name = audio_name;
@@ -57,7 +64,8 @@ int record_live_check(RecordLive *l, const char *audio_name, char **names, int n
     l->lost_after_ms = RECORD_LIVE_DEFAULT_LOST_AFTER_MS;
     l->hold_ns = (int64_t)RECORD_LIVE_DEFAULT_HOLD_MS * 1000000;
     if ((audio_name != NULL) + (l->audio_src != NULL) + (l->afv != 0) > 1) {
-        ot_log(OT_LOG_ERROR, "record", "--audio, --audio-src and --afv each say where the program audio comes "
+        ot_log(OT_LOG_ERROR, "record",
+               "--audio, --audio-src and --afv each say where the program audio comes "
                "from: give one of them");
         return -EINVAL;
     }
@@ -67,9 +75,18 @@ int record_live_check(RecordLive *l, const char *audio_name, char **names, int n
                 l->audio_cam = i;
         if (l->audio_cam < 0) {
             char *list = g_strjoinv(", ", names);
-            ot_log(OT_LOG_ERROR, "record", "--audio %s: no such camera: the take's cameras are %s", audio_name,
-                   list);
+            ot_log(OT_LOG_ERROR, "record", "--audio %s: no such camera: the take's cameras are %s",
+                   audio_name, list);
             g_free(list);
+            return -EINVAL;
+        }
+        const char *src = sources[l->audio_cam];
+        if (g_str_has_prefix(src, "test:") || g_str_has_prefix(src, "pipe:")) {
+            ot_log(OT_LOG_ERROR, "record",
+                   "--audio %s: camera %s is %s, which carries no audio (test: and pipe: cameras are video "
+                   "only): "
+                   "give the program audio with --audio-src SOURCE (e.g. test:ticks, a file or a URI)",
+                   audio_name, audio_name, src);
             return -EINVAL;
         }
         l->audio = SW_AUDIO_CAMERA;
@@ -108,12 +125,15 @@ void record_live_prepare(RecordLive *l, char **sources, int ncams, CapFormat *fm
         l->live |= cap_source_is_live(l->audio_src);
     fmt->live = l->live;
     fmt->lost_after_ms = (int)l->lost_after_ms;
-    /* Enough for the latency at the camera's rate and two more, at least 4. */
-    int need = (int)(l->latency_ns / sw_rate_frame_to_ns(fmt->rate, 1)) + 3;
+    /* Every frame a camera captures within the latency and two ticks more must fit, for cameras up to twice
+     * the program rate (50/60 fps into 25/30): 8 at the default latency. Faster cameras: --live-queue. */
+    int need = (int)(2 * ((l->latency_ns + 2 * sw_rate_frame_to_ns(fmt->rate, 1)) /
+                          sw_rate_frame_to_ns(fmt->rate, 1)));
     fmt->queue_frames = l->queue > 0 ? l->queue : need > 4 ? need : 4;
     if (l->live)
         ot_log(OT_LOG_INFO, "record",
-               "live take: program frames on the clock %.0f ms after their time (--latency), a camera silent for "
+               "live take: program frames on the clock %.0f ms after their time (--latency), a camera silent "
+               "for "
                "%" PRId64 " ms is lost (--lost-after), its last frame held %.0f ms before its slate (--hold)",
                (double)l->latency_ns / 1e6, l->lost_after_ms, (double)l->hold_ns / 1e6);
     else if (l->latency_given)
@@ -162,17 +182,19 @@ void record_live_cam_info(CapCamera *const *cams, int ncams, MuxLiveCamInfo *inf
     for (int i = 0; i < ncams; i++) {
         CapLiveStats ls;
         cap_camera_get_live_stats(cams[i], &ls);
-        info[i] = (MuxLiveCamInfo){.restarts = ls.restarts, .jitter_max_ns = ls.delay_max_ns,
-                                   .audio_late = ls.audio_late};
+        info[i] = (MuxLiveCamInfo){
+            .restarts = ls.restarts, .jitter_max_ns = ls.delay_max_ns, .audio_late = ls.audio_late};
     }
 }
 
-void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, CapCamera *const *cams, char **names,
-                               int ncams)
+void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, CapCamera *const *cams,
+                               char **names, int ncams)
 {
     if (l->live) {
-        printf("  live: program frames %.0f ms after their time; per camera: mean/max latency from arrival to the "
-               "program, late frames, queue overflows, losses\n", (double)l->latency_ns / 1e6);
+        printf("  live: program frames %.0f ms after their time; per camera: mean/max latency from arrival "
+               "to the "
+               "program, late frames, queue overflows, losses\n",
+               (double)l->latency_ns / 1e6);
         for (int i = 0; i < ncams; i++) {
             const SwCamStats *c = &st->cams[i];
             CapLiveStats ls;
@@ -180,14 +202,23 @@ void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, Cap
                 continue;
             cap_camera_get_live_stats(cams[i], &ls);
             printf("  camera %-10s latency %5.1f/%5.1f ms  %4" PRId64 " late  %4" PRId64 " overflow  %" PRId64
-                   " lost (%" PRId64 " frames, %" PRId64 " on slate), %" PRId64 " reconnects, jitter %.1f ms%s\n",
-                   names[i], c->latency_count ? (double)c->latency_sum_ns / (double)c->latency_count / 1e6 : 0.0,
+                   " lost (%" PRId64 " frames, %" PRId64 " on slate), %" PRId64
+                   " reconnects, jitter %.1f ms%s\n",
+                   names[i],
+                   c->latency_count ? (double)c->latency_sum_ns / (double)c->latency_count / 1e6 : 0.0,
                    (double)c->latency_max_ns / 1e6, c->late, c->overflow, c->losses, c->lost_ticks,
                    c->slate_ticks, ls.restarts, (double)ls.delay_max_ns / 1e6, c->failed ? "  LOST" : "");
+            if (c->late > 0 || ls.audio_late > 0)
+                ot_log(OT_LOG_WARNING, "record",
+                       "camera %s: %" PRId64 " frames and %" PRId64
+                       " audio samples came after their tick was "
+                       "made (its jitter reached %.0f ms, --latency is %.0f ms): give --latency %.0f or more",
+                       names[i], c->late, ls.audio_late, (double)ls.delay_max_ns / 1e6,
+                       (double)l->latency_ns / 1e6, (double)ls.delay_max_ns / 1e6 + 50);
         }
     }
     if (st->audio_channels) {
-        const char *from = l->audio == SW_AUDIO_CAMERA ? l->audio_name
+        const char *from = l->audio == SW_AUDIO_CAMERA   ? l->audio_name
                            : l->audio == SW_AUDIO_SOURCE ? l->audio_src
                                                          : "the program camera (afv)";
         printf("  program audio: %" PRId64 " samples (%.3f s) at 48 kHz from %s, %" PRId64

@@ -28,13 +28,14 @@ typedef struct RecordLive {
     int latency_given;
 
     /* The take (record_live_prepare and on). */
-    int live; /* a camera is live: ticks on the clock */
+    int live;                /* a camera is live: ticks on the clock */
     CapCamera *audio_source; /* --audio-src */
 } RecordLive;
 
 const GOptionEntry *record_live_entries(RecordLive *l);
 /* Everything that can be checked before anything is opened: 0 or -EINVAL (logged). names must outlive l. */
-int record_live_check(RecordLive *l, const char *audio_name, char **names, int ncams, SwRate rate);
+int record_live_check(RecordLive *l, const char *audio_name, char **names, char **sources, int ncams,
+                      SwRate rate);
 /* After cap_init: is the take live? Fills the live part of fmt. */
 void record_live_prepare(RecordLive *l, char **sources, int ncams, CapFormat *fmt);
 /* Camera i, after cap_camera_alloc and before cap_camera_start: its audio branch when the program audio needs
@@ -46,8 +47,8 @@ int record_live_start(RecordLive *l, const CapFormat *fmt, int timeout_ms);
 void record_live_configure(const RecordLive *l, SwRunnerConfig *rc);
 /* Per camera: what capture knows (restarts, jitter) for take.json. */
 void record_live_cam_info(CapCamera *const *cams, int ncams, MuxLiveCamInfo *info);
-void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, CapCamera *const *cams, char **names,
-                               int ncams);
+void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, CapCamera *const *cams,
+                               char **names, int ncams);
 void record_live_stop(RecordLive *l);
 void record_live_free(RecordLive *l);
 

@@ -3,31 +3,31 @@
  *   decoder's audio pad (or a test:/pipe: audio fragment) ! audioconvert ! audioresample
  *       ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! appsink  -> SwAudioRing (switcher/sw_audio.h)
  *
- * The appsink's callback (the branch's streaming thread) places every block in the ring by its timestamp, never by
- * counting: a file's block at stream time s goes to position s x 48000 (the reader adds the camera's first video
- * frame, so that the camera's audio is taken from its first frame, aligned with its first video frame); a live
- * block goes to its capture time on CLOCK_MONOTONIC (cap_live_capture_time, the same map as the camera's video, so
- * the camera's picture and sound stay together), which the reader maps through the roll. Lockstep writers wait for
- * room (files are decoded as the program advances), live writers never wait.
+ * The appsink's callback (the branch's streaming thread) places every block in the ring by its timestamp,
+ * never by counting: a file's block at stream time s goes to position s x 48000 (the reader adds the camera's
+ * first video frame, so that the camera's audio is taken from its first frame, aligned with its first video
+ * frame); a live block goes to its capture time on CLOCK_MONOTONIC (cap_live_capture_time, the same map as
+ * the camera's video, so the camera's picture and sound stay together), which the reader maps through the
+ * roll. Lockstep writers wait for room (files are decoded as the program advances), live writers never wait.
  *
- * Threads: the callback writes the ring (its own lock) and first_pos (atomic); the program thread reads through
- * SwAudioSource.read. */
+ * Threads: the callback writes the ring (its own lock) and first_pos (atomic); the program thread reads
+ * through SwAudioSource.read. */
 #include <string.h>
 
 #include "cap_internal.h"
 #include "ot_common.h"
 
-#define CAP_AUDIO_RING_S 4            /* seconds the ring holds: more than a file's audio/video interleave */
-#define CAP_AUDIO_TOLERANCE 480       /* 10 ms: timestamps closer than this to contiguous are contiguous */
+#define CAP_AUDIO_RING_S 4      /* seconds the ring holds: more than a file's audio/video interleave */
+#define CAP_AUDIO_TOLERANCE 960 /* 20 ms: timestamps closer than this to contiguous are contiguous */
 #define CAP_AUDIO_WAIT_NS 20000000000LL /* lockstep: a file's audio that does not come in 20 s is stalled */
 
 struct CapAudio {
     SwAudioRing *ring;
-    GstElement *bin; /* the chain, once in the pipeline */
+    GstElement *bin;        /* the chain, once in the pipeline */
     atomic_llong first_pos; /* the first block's position, LLONG_MIN before it */
     int64_t origin;         /* lockstep: ring position of take frame 0 (program thread) */
     int have_origin;
-    gboolean warned_stall;  /* program thread */
+    gboolean warned_stall; /* program thread */
     gboolean warned_none;
 };
 
@@ -53,8 +53,10 @@ int cap_camera_enable_audio(CapCamera *cam)
     if (cam->started)
         return -EBUSY;
     if (!cam->uridecode) {
-        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": %s carries no audio (test: and pipe: cameras are video "
-               "only): give the audio with --audio-src SOURCE", cam->name, cam->source);
+        ot_log(OT_LOG_ERROR, "capture",
+               "camera \"%s\": %s carries no audio (test: and pipe: cameras are video "
+               "only): give the audio with --audio-src SOURCE",
+               cam->name, cam->source);
         return -ENOTSUP;
     }
     return cap_audio_setup(cam);
@@ -110,13 +112,15 @@ static void on_audio_eos(GstAppSink *appsink, gpointer user_data)
 static GstElement *make_chain(CapCamera *cam)
 {
     GError *err = NULL;
-    char *desc = g_strdup_printf("audioconvert ! audioresample ! capsfilter caps=\"%s\" ! appsink name=audio_sink",
-                                 CAP_AUDIO_CAPS);
+    char *desc = g_strdup_printf(
+        "audioconvert ! audioresample ! capsfilter caps=\"%s\" ! appsink name=audio_sink", CAP_AUDIO_CAPS);
     GstElement *bin = gst_parse_bin_from_description(desc, TRUE, &err);
     g_free(desc);
     if (!bin) {
-        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot make its audio chain: %s (install "
-               "gstreamer1.0-plugins-base)", cam->name, err ? err->message : "unknown error");
+        ot_log(OT_LOG_ERROR, "capture",
+               "camera \"%s\": cannot make its audio chain: %s (install "
+               "gstreamer1.0-plugins-base)",
+               cam->name, err ? err->message : "unknown error");
         g_clear_error(&err);
         return NULL;
     }
@@ -166,13 +170,13 @@ int cap_audio_wait_first(CapCamera *cam, int timeout_ms)
         int none = cam->no_more_pads && !cam->audio_linked;
         g_mutex_unlock(&cam->lock);
         if (none) {
-            ot_log(OT_LOG_ERROR, "capture", "audio source \"%s\": %s has no audio stream (found: %s)", cam->name,
-                   cam->source, cam->other_streams ? cam->other_streams : "nothing");
+            ot_log(OT_LOG_ERROR, "capture", "audio source \"%s\": %s has no audio stream (found: %s)",
+                   cam->name, cam->source, cam->other_streams ? cam->other_streams : "nothing");
             return OT_ERROR_SOURCE;
         }
         if (cap_mono_ns() > until) {
-            ot_log(OT_LOG_ERROR, "capture", "audio source \"%s\" (%s): no audio in %d ms", cam->name, cam->source,
-                   timeout_ms);
+            ot_log(OT_LOG_ERROR, "capture", "audio source \"%s\" (%s): no audio in %d ms", cam->name,
+                   cam->source, timeout_ms);
             return OT_ERROR_SOURCE;
         }
         g_usleep(20000);
@@ -205,8 +209,9 @@ static int audio_read(void *opaque, int64_t origin_ns, int64_t pos, int n, int16
             g_mutex_unlock(&cam->lock);
             if (none) {
                 if (!a->warned_none)
-                    ot_log(OT_LOG_WARNING, "capture", "camera \"%s\" has no audio stream (%s): its audio is silence",
-                           cam->name, cam->other_streams ? cam->other_streams : "no other stream");
+                    ot_log(OT_LOG_WARNING, "capture",
+                           "camera \"%s\" has no audio stream (%s): its audio is silence", cam->name,
+                           cam->other_streams ? cam->other_streams : "no other stream");
                 a->warned_none = TRUE;
                 wait = 0;
             }
@@ -215,8 +220,9 @@ static int audio_read(void *opaque, int64_t origin_ns, int64_t pos, int n, int16
     int timed_out = 0;
     int missing = sw_audio_ring_read(a->ring, base + pos, n, out, wait ? CAP_AUDIO_WAIT_NS : 0, &timed_out);
     if (timed_out && !a->warned_stall) {
-        ot_log(OT_LOG_WARNING, "capture", "camera \"%s\": its audio stalled (nothing for %.0f s): silence from here",
-               cam->name, (double)CAP_AUDIO_WAIT_NS / 1e9);
+        ot_log(OT_LOG_WARNING, "capture",
+               "camera \"%s\": its audio stalled (nothing for %.0f s): silence from here", cam->name,
+               (double)CAP_AUDIO_WAIT_NS / 1e9);
         a->warned_stall = TRUE;
         sw_audio_ring_end(a->ring);
     }

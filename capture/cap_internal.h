@@ -1,14 +1,14 @@
 /* onetake capture, internal: the camera structure shared by capture.c (pipelines, lockstep pulls), cap_live.c
- * (live cameras: queue, clock, supervisor, slate) and cap_audio.c (audio branch, audio-only sources). Not part of
- * capture's API.
+ * (live cameras: queue, clock, supervisor, slate) and cap_audio.c (audio branch, audio-only sources). Not
+ * part of capture's API.
  *
  * Threads and locks of a camera:
- * - CapCamera.lock (GMutex, leaf) protects video_linked, audio_linked, no_more_pads, other_streams, fakes: pad-added
- *   runs on a streaming thread.
+ * - CapCamera.lock (GMutex, leaf) protects video_linked, audio_linked, no_more_pads, other_streams, fakes:
+ * pad-added runs on a streaming thread.
  * - CapLive.lock (pthread mutex, leaf) protects the live queue, the clock map, lost/why and the counters: the
  *   streaming threads push, the program thread polls (libc only on its side), the supervisor watches.
- * - The live supervisor thread (one per live camera) is the only one that changes a live pipeline's state once it
- *   has started; cap_camera_stop joins it first. */
+ * - The live supervisor thread (one per live camera) is the only one that changes a live pipeline's state
+ * once it has started; cap_camera_stop joins it first. */
 #ifndef CAP_INTERNAL_H
 #define CAP_INTERNAL_H
 
@@ -73,13 +73,13 @@ int64_t cap_mono_ns(void);
 /* ---- cap_live.c ---- */
 /* Make cam live: queue, clock, slate (after the pipeline is built, before start). 0 or negative (logged). */
 int cap_live_setup(CapCamera *cam);
-/* Start a live camera: PLAYING on the common clock and base time, wait at most timeout_ms for a first frame; a
- * camera with no signal yet does not fail (it starts lost). Starts the supervisor. 0 or negative. */
+/* Start a live camera: PLAYING on the common clock and base time, wait at most timeout_ms for a first frame;
+ * a camera with no signal yet does not fail (it starts lost). Starts the supervisor. 0 or negative. */
 int cap_live_start(CapCamera *cam, int timeout_ms);
 void cap_live_stop(CapCamera *cam);
 void cap_live_free(CapCamera *cam);
-/* Map a buffer's running time (rt, GST_CLOCK_TIME_NONE: unknown) that arrived at arrival_ns to its capture time
- * on CLOCK_MONOTONIC (see cap_live.c: the smallest delay seen, so that no time is after its arrival). */
+/* Map a buffer's running time (rt, GST_CLOCK_TIME_NONE: unknown) that arrived at arrival_ns to its capture
+ * time on CLOCK_MONOTONIC (see cap_live.c: the smallest delay seen, so that no time is after its arrival). */
 int64_t cap_live_capture_time(CapCamera *cam, GstClockTime rt, int64_t arrival_ns);
 /* A buffer of any branch arrived (the supervisor's stall watch). */
 void cap_live_arrived(CapCamera *cam, int64_t arrival_ns);
@@ -91,8 +91,8 @@ SwSource cap_live_source(CapCamera *cam, SwSource src);
 /* The audio chain for a decoder's audio pad (pad-added), or for a pipe:/test: audio source. */
 int cap_audio_link_pad(CapCamera *cam, GstPad *pad);
 int cap_audio_setup(CapCamera *cam);
-void cap_audio_end(CapCamera *cam);    /* end of stream or failure: readers stop waiting */
-void cap_audio_close(CapCamera *cam);  /* teardown: unblock the writer */
+void cap_audio_end(CapCamera *cam);     /* end of stream or failure: readers stop waiting */
+void cap_audio_close(CapCamera *cam);   /* teardown: unblock the writer */
 void cap_audio_discont(CapCamera *cam); /* a live restart: the next block starts anew */
 void cap_audio_free(CapCamera *cam);
 /* Lockstep audio-only source: wait for its first block (bus errors, no audio stream, timeout). */

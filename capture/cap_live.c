@@ -1,21 +1,25 @@
 /* onetake capture: live cameras (v4l2, SRT, RTSP, UDP, live pipe: fragments, test: in a live take).
  *
- * - One clock for the take: every pipeline runs on GStreamer's system clock (CLOCK_MONOTONIC) with the same base
- *   time, so running times of different cameras are comparable and base + running time is a CLOCK_MONOTONIC
- *   time. The runner maps it to the take clock (0 at the roll).
- * - Capture time: base + running time is when the source says the frame was taken, but a network source's running
- *   time is only known up to its pipeline's offset (tsdemux maps the sender's PCR; it was measured ahead of the
- *   arrival by ~90 ms over SRT). A frame cannot be taken after it arrived, so the camera's frames are placed at
- *   running time + d, d being the smallest arrival delay seen over the last one to two seconds (a windowed
- *   minimum: it follows a drifting sender within two seconds and never puts a frame after its arrival). Frames
- *   keep their source's spacing (no arrival jitter), so rates are conformed by the runner exactly.
- * - Queue: the appsink hands every sample to a callback on the streaming thread, which maps it, stamps it and puts
- *   it in a small ring (CapFormat.queue_frames). The ring never blocks: when full it drops its oldest frame and
- *   counts it (overflow). The program thread polls it (libc only: a pthread mutex).
- * - Supervisor (thread "ot-live-N"): watches the bus (error, end of stream) and the arrivals (a stall longer than
- *   lost_after_ms); a camera found lost is restarted (pipeline to NULL, same clock and base, PLAYING) at once and
- *   then with a backoff of 0.25, 0.5, 1, 2, 4 s while it stays lost. The first frame after that clears the loss: a
- *   network source that comes back is picked up without touching the take.
+ * - One clock for the take: every pipeline runs on GStreamer's system clock (CLOCK_MONOTONIC) with the same
+ * base time, so running times of different cameras are comparable and base + running time is a
+ * CLOCK_MONOTONIC time. The runner maps it to the take clock (0 at the roll).
+ * - Capture time: base + running time is when the source says the frame was taken, but a network source's
+ *   running time is only known up to its pipeline's offset (tsdemux maps the sender's PCR; it was measured
+ *   ahead of the arrival by ~90 ms over SRT, and by ~430 ms for the first 2.5 s while it locks on). A frame
+ *   cannot be taken after it arrived, so the camera's frames (and its audio: one map per camera keeps them
+ *   together) are placed at running time + d, d being the smallest arrival delay seen over the last one to
+ * two seconds: the buffer that came soonest after its capture was on time, the others were held up. A second
+ * is longer than a network sender's bursts (~0.4 s measured over SRT), so d is steady; it follows a drifting
+ *   sender or a jump of its running time within two seconds. Never after the frame's arrival, never before
+ * the frame before it. Frames keep their source's spacing (no arrival jitter), so rates are conformed by the
+ *   runner exactly; what arrives later than d is jitter, which --latency must cover (reported per camera).
+ * - Queue: the appsink hands every sample to a callback on the streaming thread, which maps it, stamps it and
+ * puts it in a small ring (CapFormat.queue_frames). The ring never blocks: when full it drops its oldest
+ * frame and counts it (overflow). The program thread polls it (libc only: a pthread mutex).
+ * - Supervisor (thread "ot-live-N"): watches the bus (error, end of stream) and the arrivals (a stall longer
+ * than lost_after_ms); a camera found lost is restarted (pipeline to NULL, same clock and base, PLAYING) at
+ * once and then with a backoff of 0.25, 0.5, 1, 2, 4 s while it stays lost. The first frame after that clears
+ * the loss: a network source that comes back is picked up without touching the take.
  * - Slate: made once at setup by a one-frame pipeline (black, "CAMERA NAME - NO SIGNAL" by textoverlay, the
  *   program size); the runner shows it once the camera has been lost for --hold.
  *
@@ -29,7 +33,8 @@
 #define CAP_LIVE_DEFAULT_LOST_AFTER_MS 500
 #define CAP_LIVE_DEFAULT_QUEUE 4
 #define CAP_LIVE_MAX_QUEUE 64
-#define CAP_LIVE_FIRST_FRAME_MS 5000 /* at most this long for a first frame before the take starts without it */
+#define CAP_LIVE_FIRST_FRAME_MS                                                                              \
+    5000 /* at most this long for a first frame before the take starts without it */
 #define CAP_LIVE_POLL_NS (50 * GST_MSECOND)
 #define CAP_LIVE_BACKOFF_MIN_NS 250000000LL
 #define CAP_LIVE_BACKOFF_MAX_NS 4000000000LL
@@ -44,6 +49,7 @@ struct CapLive {
     int lost;
     char why[96];
     int64_t last_arrival; /* any branch */
+    int64_t last_t;       /* capture time of the last frame queued */
     int64_t run_start;    /* when the pipeline was (re)started */
     /* the capture-time map */
     int map_ok;
@@ -64,7 +70,8 @@ void cap_live_use_take_clock(GstElement *pipeline)
 {
     g_mutex_lock(&take_clock_lock);
     if (!take_clock) {
-        /* GstSystemClock is CLOCK_MONOTONIC by default: base + running time is comparable with clock_gettime. */
+        /* GstSystemClock is CLOCK_MONOTONIC by default: base + running time is comparable with clock_gettime.
+         */
         take_clock = gst_system_clock_obtain();
         take_base = gst_clock_get_time(take_clock);
     }
@@ -108,7 +115,8 @@ int64_t cap_live_capture_time(CapCamera *cam, GstClockTime rt, int64_t arrival_n
     if (delay - d > lv->delay_max_ns)
         lv->delay_max_ns = delay - d;
     pthread_mutex_unlock(&lv->lock);
-    return rt_mono + d;
+    /* Never after its arrival (running times that jumped ahead, as tsdemux's do while it locks on). */
+    return rt_mono + d < arrival_ns ? rt_mono + d : arrival_ns;
 }
 
 void cap_live_arrived(CapCamera *cam, int64_t arrival_ns)
@@ -138,7 +146,8 @@ static GstFlowReturn on_live_sample(GstAppSink *appsink, gpointer user_data)
     OtFrame *f = NULL;
     if (cap_wrap_sample(cam, sample, &f) < 0) {
         if (!lv->warned_map)
-            ot_log(OT_LOG_WARNING, "capture", "camera \"%s\": a frame could not be read (skipped)", cam->name);
+            ot_log(OT_LOG_WARNING, "capture", "camera \"%s\": a frame could not be read (skipped)",
+                   cam->name);
         lv->warned_map = TRUE;
         return GST_FLOW_OK;
     }
@@ -147,6 +156,12 @@ static GstFlowReturn on_live_sample(GstAppSink *appsink, gpointer user_data)
     OtFrame *old = NULL;
     pthread_mutex_lock(&lv->lock);
     f->seq = lv->seq++;
+    /* In capture order, never earlier than the frame before: a source whose running time jumps back (a
+     * demuxer re-locking on its sender's clock) must not put a frame behind one the runner is already waiting
+     * for. */
+    if (f->pts_ns < lv->last_t)
+        f->pts_ns = lv->last_t;
+    lv->last_t = f->pts_ns;
     if (lv->count == lv->cap) {
         old = lv->ring[lv->head];
         lv->head = (lv->head + 1) % lv->cap;
@@ -179,9 +194,10 @@ static void release_slate(void *opaque)
 
 static OtFrame *slate_from(const CapCamera *cam, const char *overlay)
 {
-    char *desc = g_strdup_printf("videotestsrc pattern=black num-buffers=1 ! video/x-raw,format=I420,width=%d,"
-                                 "height=%d,framerate=1/1,pixel-aspect-ratio=1/1%s ! appsink name=slate sync=false",
-                                 cam->fmt.width, cam->fmt.height, overlay);
+    char *desc =
+        g_strdup_printf("videotestsrc pattern=black num-buffers=1 ! video/x-raw,format=I420,width=%d,"
+                        "height=%d,framerate=1/1,pixel-aspect-ratio=1/1%s ! appsink name=slate sync=false",
+                        cam->fmt.width, cam->fmt.height, overlay);
     GstElement *p = gst_parse_launch_full(desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, NULL);
     g_free(desc);
     if (!p)
@@ -236,8 +252,10 @@ static OtFrame *make_slate(const CapCamera *cam)
     OtFrame *f = slate_from(cam, " ! textoverlay name=text valignment=center halignment=center "
                                  "shaded-background=false");
     if (!f) {
-        ot_log(OT_LOG_WARNING, "capture", "camera \"%s\": no text overlay (install gstreamer1.0-x for pango): "
-               "its NO SIGNAL slate is plain black", cam->name);
+        ot_log(OT_LOG_WARNING, "capture",
+               "camera \"%s\": no text overlay (install gstreamer1.0-x for pango): "
+               "its NO SIGNAL slate is plain black",
+               cam->name);
         f = slate_from(cam, "");
     }
     if (!f) {
@@ -260,7 +278,8 @@ int cap_live_setup(CapCamera *cam)
         lv->cap = CAP_LIVE_MAX_QUEUE;
     lv->ring = g_new0(OtFrame *, lv->cap);
     lv->lost_after_ns =
-        (int64_t)(cam->fmt.lost_after_ms > 0 ? cam->fmt.lost_after_ms : CAP_LIVE_DEFAULT_LOST_AFTER_MS) * 1000000;
+        (int64_t)(cam->fmt.lost_after_ms > 0 ? cam->fmt.lost_after_ms : CAP_LIVE_DEFAULT_LOST_AFTER_MS) *
+        1000000;
     cam->live = lv;
     if (cam->sink) {
         /* The callback takes every sample as it comes: the appsink never holds one for us. */
@@ -356,8 +375,8 @@ static gpointer supervise(gpointer data)
     int64_t backoff = CAP_LIVE_BACKOFF_MIN_NS, retry_at = 0;
     while (!atomic_load(&lv->stop)) {
         char why[96] = "";
-        GstMessage *msg = gst_bus_timed_pop_filtered(cam->bus, CAP_LIVE_POLL_NS,
-                                                     GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING);
+        GstMessage *msg = gst_bus_timed_pop_filtered(
+            cam->bus, CAP_LIVE_POLL_NS, GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING);
         if (msg) {
             read_message(cam, msg, why, sizeof(why));
             gst_message_unref(msg);
@@ -412,12 +431,12 @@ int cap_live_start(CapCamera *cam, int timeout_ms)
     if (gst_element_set_state(cam->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
         g_strlcpy(why, "the pipeline does not start", sizeof(why));
     cam->started = TRUE;
-    int64_t wait_ns = (int64_t)(timeout_ms < CAP_LIVE_FIRST_FRAME_MS ? timeout_ms : CAP_LIVE_FIRST_FRAME_MS) *
-                      1000000;
+    int64_t wait_ns =
+        (int64_t)(timeout_ms < CAP_LIVE_FIRST_FRAME_MS ? timeout_ms : CAP_LIVE_FIRST_FRAME_MS) * 1000000;
     int64_t until = cap_mono_ns() + wait_ns;
     while (!why[0] && !has_signal(cam) && cap_mono_ns() < until) {
-        GstMessage *msg = gst_bus_timed_pop_filtered(cam->bus, CAP_LIVE_POLL_NS,
-                                                     GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING);
+        GstMessage *msg = gst_bus_timed_pop_filtered(
+            cam->bus, CAP_LIVE_POLL_NS, GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING);
         if (msg) {
             read_message(cam, msg, why, sizeof(why));
             gst_message_unref(msg);
@@ -426,10 +445,11 @@ int cap_live_start(CapCamera *cam, int timeout_ms)
     if (!has_signal(cam)) {
         if (!why[0])
             g_snprintf(why, sizeof(why), "nothing in %.1f s", (double)wait_ns / 1e9);
-        ot_log(OT_LOG_WARNING, "capture",
-               "camera \"%s\" (%s) has no signal yet (%s): the take starts without it (its slate) and picks it "
-               "up as soon as it delivers",
-               cam->name, cam->source, why);
+        ot_log(
+            OT_LOG_WARNING, "capture",
+            "camera \"%s\" (%s) has no signal yet (%s): the take starts without it (its slate) and picks it "
+            "up as soon as it delivers",
+            cam->name, cam->source, why);
         set_lost(cam, why);
     }
     char *tname = g_strdup_printf("ot-live-%d", cam->index);

@@ -290,7 +290,7 @@ int cap_source_is_live(const char *source)
         return 0;
     char *scheme = g_uri_parse_scheme(source);
     int live = 0;
-    for (int i = 0; scheme && live_schemes[i]; i++)
+    for (int i = 0; scheme && live_schemes[i] && !live; i++)
         live = !g_ascii_strcasecmp(scheme, live_schemes[i]);
     g_free(scheme);
     return live;

@@ -1,9 +1,9 @@
 /* onetake mux: the program audio track (mux_audio.h).
  *
- * FLAC: lossless, deterministic (the same samples give the same packets: bitexact), in Debian's FFmpeg. Samples
- * arrive a tick at a time (1600 at 30 fps) and are cut into frames of MUX_AUDIO_FRAME; packet k has pts
- * k x MUX_AUDIO_FRAME in 1/48000 s, so the track is continuous by construction and sample j of the file is take
- * time j / 48000.
+ * FLAC: lossless, deterministic (the same samples give the same packets: bitexact), in Debian's FFmpeg.
+ * Samples arrive a tick at a time (1600 at 30 fps) and are cut into frames of MUX_AUDIO_FRAME; packet k has
+ * pts k x MUX_AUDIO_FRAME in 1/48000 s, so the track is continuous by construction and sample j of the file
+ * is take time j / 48000.
  *
  * Interleaving: the video encoder holds frames back (x264's lookahead), so audio packets are kept in a small
  * queue and written just before the first video packet that decodes after them (mux_audio_write_until). The
@@ -42,6 +42,9 @@ struct MuxAudioTrack {
     int npending;
     int64_t next_pts; /* of the next frame sent to the encoder */
     ProofStream *proof;
+    AVPacket *last,
+        *next_last; /* the packet the muxer still holds (its PKT record not made yet), and a spare */
+    int unsettled;  /* `last` holds one */
     int err;
     pthread_mutex_t stats_lock;
     int64_t frames, packets;
@@ -69,8 +72,10 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofSt
 
     *out = NULL;
     if (!codec) {
-        ot_log(OT_LOG_ERROR, "mux", "no FLAC encoder in this FFmpeg build (%s), needed for the program audio of "
-               "\"%s\": install Debian's libavcodec59", av_version_info(), path);
+        ot_log(OT_LOG_ERROR, "mux",
+               "no FLAC encoder in this FFmpeg build (%s), needed for the program audio of "
+               "\"%s\": install Debian's libavcodec59",
+               av_version_info(), path);
         return OT_ERROR_CODEC;
     }
     a = calloc(1, sizeof(*a));
@@ -84,11 +89,14 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofSt
     a->enc = avcodec_alloc_context3(codec);
     a->frame = av_frame_alloc();
     a->pkt = av_packet_alloc();
+    a->last = av_packet_alloc();
+    a->next_last = av_packet_alloc();
     a->pending = calloc((size_t)MUX_AUDIO_FRAME * (size_t)channels, sizeof(int16_t));
     for (int i = 0; i < MUX_AUDIO_QUEUE; i++)
         if (!(a->queue[i] = av_packet_alloc()))
             ret = -ENOMEM;
-    if (!a->path || !a->enc || !a->frame || !a->pkt || !a->pending || !a->queue[MUX_AUDIO_QUEUE - 1]) {
+    if (!a->path || !a->enc || !a->frame || !a->pkt || !a->last || !a->next_last || !a->pending ||
+        !a->queue[MUX_AUDIO_QUEUE - 1]) {
         ret = -ENOMEM;
         goto fail;
     }
@@ -139,21 +147,51 @@ fail:
 }
 
 /* One packet to the file: its PKT record (held until the next commit makes it durable), then the muxer. */
+int mux_audio_settle(MuxAudioTrack *a)
+{
+    int ret = 0;
+    if (!a || !a->unsettled)
+        return 0;
+    if (a->proof)
+        ret = proof_stream_packet(a->proof, a->last->pts, a->last->dts, a->last->duration,
+                                  !!(a->last->flags & AV_PKT_FLAG_KEY), a->last->data, (size_t)a->last->size);
+    av_packet_unref(a->last);
+    a->unsettled = 0;
+    if (ret < 0 && !a->err)
+        a->err = ret;
+    return ret;
+}
+
+/* One packet to the muxer. Its PKT record waits until the next packet of the file is written: Matroska's
+ * muxer holds the last audio packet back until then (so that a cluster starting at a video keyframe holds the
+ * audio of its time), and a commit must never release the record of a packet that is not in the synced bytes
+ * yet. */
 static int write_one(MuxAudioTrack *a, AVPacket *pkt)
 {
     int ret;
     pkt->stream_index = a->st->index;
     if (a->proof) {
-        ret = proof_stream_packet(a->proof, pkt->pts, pkt->dts, pkt->duration, !!(pkt->flags & AV_PKT_FLAG_KEY),
-                                  pkt->data, (size_t)pkt->size);
-        if (ret < 0)
-            return a->err = ret;
+        ret = av_packet_ref(a->next_last, pkt); /* in the encoder's time base, as the record wants it */
+        if (ret < 0) {
+            av_packet_unref(pkt);
+            return fail(a, "keeping a packet for the take log", ret);
+        }
     }
     av_packet_rescale_ts(pkt, a->enc->time_base, a->st->time_base);
     ret = av_write_frame(a->fmt, pkt);
     av_packet_unref(pkt);
-    if (ret < 0)
+    if (ret < 0) {
+        av_packet_unref(a->next_last);
         return fail(a, "writing a packet", ret);
+    }
+    /* The muxer has now written the packet it held: its record is due; this one's waits. */
+    ret = mux_audio_settle(a);
+    if (ret < 0)
+        return ret;
+    if (a->proof) {
+        av_packet_move_ref(a->last, a->next_last);
+        a->unsettled = 1;
+    }
     pthread_mutex_lock(&a->stats_lock);
     a->packets++;
     pthread_mutex_unlock(&a->stats_lock);
@@ -283,7 +321,8 @@ int mux_audio_close(MuxAudioTrack *a)
 {
     if (!a || !a->proof)
         return 0;
-    return proof_stream_close_shared(a->proof);
+    int ret = mux_audio_settle(a); /* the trailer wrote the packet the muxer held */
+    return ret < 0 ? ret : proof_stream_close_shared(a->proof);
 }
 
 void mux_audio_free(MuxAudioTrack **pa)
@@ -294,6 +333,8 @@ void mux_audio_free(MuxAudioTrack **pa)
     for (int i = 0; i < MUX_AUDIO_QUEUE; i++)
         av_packet_free(&a->queue[i]);
     av_packet_free(&a->pkt);
+    av_packet_free(&a->last);
+    av_packet_free(&a->next_last);
     av_frame_free(&a->frame);
     avcodec_free_context(&a->enc);
     free(a->pending);

@@ -21,9 +21,12 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofSt
                    MuxAudioTrack **out);
 /* n frames (interleaved S16), continuing the track: encoded into packets held for interleaving. */
 int mux_audio_push(MuxAudioTrack *a, const int16_t *samples, int n);
-/* Write the held packets that start at or before ts (in tb): called before each video packet (its dts), so the
- * file interleaves by time. */
+/* Write the held packets that start at or before ts (in tb): called before each video packet (its dts), so
+ * the file interleaves by time. */
 int mux_audio_write_until(MuxAudioTrack *a, int64_t ts, AVRational tb);
+/* Another packet (the video's) was just written to the file: the audio packet the muxer held back is in it
+ * now, so its PKT record is made. */
+int mux_audio_settle(MuxAudioTrack *a);
 /* The file is durable up to here (a commit): release the PKT records of the packets written so far. */
 int mux_audio_durable(MuxAudioTrack *a);
 /* End of the take: encode what is pending (a last short frame), write every packet. */

@@ -687,10 +687,12 @@ static int write_packet(MuxOutput *out, AVPacket *pkt)
     if (ret < 0)
         return ret;
     av_packet_rescale_ts(pkt, out->pkt_tb, out->st->time_base);
-    /* av_write_frame, not interleaved: one stream, and the packet stays ours. */
+    /* av_write_frame, not interleaved: we interleave, and the packet stays ours. */
     ret = av_write_frame(out->fmt, pkt);
     if (ret < 0)
         return fail_av(out, "writing a packet", ret);
+    if (out->audio && (ret = mux_audio_settle(out->audio)) < 0)
+        return audio_fail(out, ret);
     pthread_mutex_lock(&out->stats_lock);
     out->stats.packets++;
     out->stats.keyframes += key;

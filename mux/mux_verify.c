@@ -124,6 +124,14 @@ static int64_t min_pts_from(const ProofStreamModel *m, int64_t k)
     return best;
 }
 
+/* The program frame a pts of stream m falls in (an audio stream counts samples). */
+static int64_t at_frame(const ProofVerdict *v, const ProofStreamModel *m, int64_t pts)
+{
+    if (!m->audio || v->rate_num <= 0)
+        return pts;
+    return (int64_t)((double)pts * m->tb_num * v->rate_num / ((double)m->tb_den * v->rate_den));
+}
+
 int mux_verify_stream(const char *dir, const ProofTake *take, int index, const char *path_override,
                       ProofVerdict *v, MuxVerifyProgress progress, void *opaque)
 {
@@ -138,6 +146,7 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
     struct stat sb;
     int st_index = -1;
     ProofPayload form;
+    const char *unit = "frame"; /* what a pts counts: program frames, or audio samples */
     int64_t k = 0, bad_frame = -1;
     int64_t bad_off = 0, bad_len = 0;
     char tc[32];
@@ -230,6 +239,7 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
         }
     }
     form = mux_payload_form(fmt->streams[st_index]->codecpar);
+    unit = m->audio ? "audio sample" : "frame";
 
     while ((averr = av_read_frame(fmt, pkt)) >= 0) {
         AVStream *st = fmt->streams[pkt->stream_index];
@@ -263,40 +273,40 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
             memset(h, 0, sizeof(h)); /* not even its framing is right: it cannot match */
         if (memcmp(h, p->hash, PROOF_HASH_LEN)) {
             int64_t j = find_hash(&hashes, m, h) - 1;
-            proof_verdict_timecode(v, p->pts, tc, sizeof(tc));
+            proof_verdict_timecode(v, at_frame(v, m, p->pts), tc, sizeof(tc));
             av_packet_unref(pkt);
             if (j == k + 1)
-                proof_verdict_fail(v, PROOF_INVALID, "frame-missing", file, p->pts,
-                                   "frame %" PRId64 " (%s) is missing from %s: packet %" PRId64
+                proof_verdict_fail(v, PROOF_INVALID, "frame-missing", file, at_frame(v, m, p->pts),
+                                   "%s %" PRId64 " (%s) is missing from %s: packet %" PRId64
                                    " holds the next recorded "
-                                   "packet (frame %" PRId64 "): a dropped frame",
-                                   p->pts, tc, file, k, m->pkts[j].pts);
+                                   "packet (%s %" PRId64 "): a dropped frame",
+                                   unit, p->pts, tc, file, k, unit, m->pkts[j].pts);
             else if (j >= 0 && j == k - 1)
-                proof_verdict_fail(v, PROOF_INVALID, "frame-duplicated", file, m->pkts[j].pts,
-                                   "frame %" PRId64 " appears twice in %s (packets %" PRId64 " and %" PRId64
+                proof_verdict_fail(v, PROOF_INVALID, "frame-duplicated", file, at_frame(v, m, m->pkts[j].pts),
+                                   "%s %" PRId64 " appears twice in %s (packets %" PRId64 " and %" PRId64
                                    "): a duplicated frame",
-                                   m->pkts[j].pts, file, k - 1, k);
+                                   unit, m->pkts[j].pts, file, k - 1, k);
             else if (j >= 0)
-                proof_verdict_fail(v, PROOF_INVALID, "frame-order", file, p->pts,
-                                   "packet %" PRId64 " of %s holds frame %" PRId64 " where frame %" PRId64
+                proof_verdict_fail(v, PROOF_INVALID, "frame-order", file, at_frame(v, m, p->pts),
+                                   "packet %" PRId64 " of %s holds %s %" PRId64 " where %s %" PRId64
                                    " (%s) was "
                                    "recorded: frames reordered (GOPs swapped)",
-                                   k, file, m->pkts[j].pts, p->pts, tc);
+                                   k, file, unit, m->pkts[j].pts, unit, p->pts, tc);
             else
-                proof_verdict_fail(v, PROOF_INVALID, "packet-hash", file, p->pts,
-                                   "the packet of frame %" PRId64
+                proof_verdict_fail(v, PROOF_INVALID, "packet-hash", file, at_frame(v, m, p->pts),
+                                   "the packet of %s %" PRId64
                                    " (%s) in %s differs from its PKT record (payload "
                                    "hash): edited, or spliced from another recording",
-                                   p->pts, tc, file);
+                                   unit, p->pts, tc, file);
             goto out;
         }
         if (frame != p->pts || !!(pkt->flags & AV_PKT_FLAG_KEY) != !!p->key || norm != p->size) {
-            proof_verdict_timecode(v, p->pts, tc, sizeof(tc));
+            proof_verdict_timecode(v, at_frame(v, m, p->pts), tc, sizeof(tc));
             proof_verdict_fail(
-                v, PROOF_INVALID, "packet-timestamp", file, p->pts,
-                "the packet of frame %" PRId64 " (%s) in %s has %s %" PRId64 " (key %d), the log says "
+                v, PROOF_INVALID, "packet-timestamp", file, at_frame(v, m, p->pts),
+                "the packet of %s %" PRId64 " (%s) in %s has %s %" PRId64 " (key %d), the log says "
                 "%" PRId64 " (key %d): timestamps rewritten",
-                p->pts, tc, file, frame == INT64_MIN ? "no pts" : "pts", frame == INT64_MIN ? 0 : frame,
+                unit, p->pts, tc, file, frame == INT64_MIN ? "no pts" : "pts", frame == INT64_MIN ? 0 : frame,
                 !!(pkt->flags & AV_PKT_FLAG_KEY), p->pts, p->key);
             av_packet_unref(pkt);
             goto out;

@@ -37,6 +37,8 @@ struct ProofStream {
     EVP_MD_CTX *pkt_ctx, *raw_ctx, *file_ctx, *range_ctx;
     GByteArray *pending; /* framed records held until the bytes are durable */
     int64_t seq;         /* PKT records so far */
+    int64_t pending_pkts;  /* of those, held in `pending` */
+    int64_t released_pkts; /* of those, released to the log (durable) */
     int64_t written;     /* bytes written to the file */
     int64_t durable;     /* bytes covered by FILE records */
     int closed;
@@ -55,6 +57,7 @@ struct ProofLog {
     char genesis_hex[2 * PROOF_HASH_LEN + 1];
     int nstreams;
     ProofStream *streams;
+    int program; /* the stream whose role is "program" (its packets are the media line), -1 */
 
     pthread_mutex_t lock;
     int log_fd, ckpt_fd;
@@ -463,6 +466,10 @@ ProofLog *proof_log_alloc(const ProofLogConfig *cfg)
         goto fail;
     log->nstreams = cfg->nstreams;
     log->streams = g_new0(ProofStream, cfg->nstreams);
+    log->program = -1;
+    for (int i = 0; i < cfg->nstreams && log->program < 0; i++)
+        if (cfg->streams[i].role && !strcmp(cfg->streams[i].role, "program"))
+            log->program = i;
     for (int i = 0; i < cfg->nstreams; i++)
         if (stream_init(log, &log->streams[i], i, &cfg->streams[i],
                         cfg->commit_interval > 0 ? cfg->commit_interval : 1.0) < 0)
@@ -525,6 +532,11 @@ int proof_log_close(ProofLog *log, const ProofCloseInfo *info)
         return -EINVAL;
     if (log->closed)
         return -EPIPE;
+    /* A take that failed (a full disk...) holds only what its last commit made durable: that is what CLOSE and the
+     * final checkpoint attest; the frames made after it are said, not attested. */
+    int64_t frames = info->frames;
+    if (info->error && log->program >= 0 && log->streams[log->program].released_pkts < frames)
+        frames = log->streams[log->program].released_pkts;
     b = json_builder_new();
     json_builder_begin_object(b);
     add_str(b, "t", "CLOSE");
@@ -532,7 +544,9 @@ int proof_log_close(ProofLog *log, const ProofCloseInfo *info)
     add_int(b, "error", info->error);
     if (info->error)
         add_str(b, "error_text", ot_strerror(info->error));
-    add_int(b, "frames", info->frames);
+    add_int(b, "frames", frames);
+    if (frames != info->frames)
+        add_int(b, "frames_made", info->frames);
     add_int(b, "cuts", info->cuts);
     add_int(b, "program_repeats", info->program_repeats);
     json_builder_set_member_name(b, "streams");
@@ -545,7 +559,8 @@ int proof_log_close(ProofLog *log, const ProofCloseInfo *info)
         json_builder_set_member_name(b, "closed");
         json_builder_add_boolean_value(b, s->closed);
         add_int(b, "size", s->durable);
-        add_int(b, "packets", s->seq);
+        /* Released only: after a failure the held records never reach the log (their bytes are not durable). */
+        add_int(b, "packets", s->released_pkts);
         if (s->closed) {
             proof_hex(s->sha256, PROOF_HASH_LEN, hex);
             add_str(b, "sha256", hex);
@@ -561,7 +576,7 @@ int proof_log_close(ProofLog *log, const ProofCloseInfo *info)
 
     pthread_mutex_lock(&log->lock);
     if (!ret)
-        ret = commit_locked(log, info->frames, 1);
+        ret = commit_locked(log, frames, 1);
     log->closed = 1;
     pf_merkle_root(&log->tree, root);
     pthread_mutex_unlock(&log->lock);
@@ -642,6 +657,7 @@ int proof_stream_packet(ProofStream *s, int64_t pts, int64_t dts, int64_t durati
                    s->index, s->seq, pts, dts, duration, key ? 1 : 0, norm, hex);
     hold(s, rec, len);
     s->seq++;
+    s->pending_pkts++;
     return 0;
 }
 
@@ -701,6 +717,9 @@ static int release(ProofStream *s)
     ret = log->closed ? -EPIPE : release_locked(log, s->pending->data, s->pending->len);
     pthread_mutex_unlock(&log->lock);
     g_byte_array_set_size(s->pending, 0);
+    if (!ret)
+        s->released_pkts += s->pending_pkts;
+    s->pending_pkts = 0;
     return ret;
 }
 

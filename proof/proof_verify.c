@@ -847,7 +847,9 @@ static int check_records(ProofTake *t, ProofVerdict *v)
         t->closed = 1;
         t->close_error = (int)int_member(close, "error", 0);
         t->close_reason = g_strdup(str_member(close, "reason"));
-        if (int_member(close, "frames", -1) != t->frames || t->frames != program_pkts) {
+        /* A take closed with an error attests its program packets up to its last commit (RAW records of the
+         * frames being encoded then may be ahead of them); a clean close, every frame. */
+        if (int_member(close, "frames", -1) != program_pkts || (!t->close_error && t->frames != program_pkts)) {
             ret = fail(v, "close", PROOF_LOG_FILE, t->frames,
                        "CLOSE says %" PRId64 " frames, the log holds %" PRId64 " RAW records and %" PRId64
                        " program packets",
@@ -914,7 +916,7 @@ static int check_records(ProofTake *t, ProofVerdict *v)
                               (double)next * m->tb_num / m->tb_den);
     }
 
-    ret = check_cues(t, cuts, t->closed ? t->frames : program_pkts, v);
+    ret = check_cues(t, cuts, t->closed && !t->close_error ? t->frames : program_pkts, v);
     if (ret)
         goto out;
     proof_verdict_checked(
@@ -949,6 +951,10 @@ out:
     return ret;
 }
 
+/* Seconds of media an encoder may hold back (x264's lookahead, B-frames and frame threads: 2 s covers the slowest
+ * presets at 30 fps), released at once by the flush before the final checkpoint. */
+#define PF_FLUSH_SLACK_S 2.5
+
 static int check_clock(ProofTake *t, ProofVerdict *v)
 {
     const PfNote *last = &t->notes[t->last_note];
@@ -971,8 +977,10 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
         double dm = (double)(b->media - a->media) * t->rate_den / t->rate_num;
         double dc = (double)(b->clock_ns - a->clock_ns) / 1e9;
         /* A live take cannot make media faster than the clock (slack: encoder latency and one commit), and
-         * the clock cannot run far ahead of the media (a pause). */
-        if (dm > dc * 1.02 + 0.5) {
+         * the clock cannot run far ahead of the media (a pause). The final checkpoint comes right after the
+         * encoder was flushed: the frames its lookahead held (up to PF_FLUSH_SLACK_S) arrive at once. */
+        double slack = b->final ? PF_FLUSH_SLACK_S : 0.5;
+        if (dm > dc * 1.02 + slack) {
             proof_verdict_timecode(v, a->media, tc, sizeof(tc));
             return fail(
                 v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
@@ -1135,7 +1143,8 @@ void proof_take_finish(ProofTake *t, ProofVerdict *v)
     g_hash_table_iter_init(&it, t->anomalies);
     while (g_hash_table_iter_next(&it, &key, &val))
         pf_strv_add(&v->anomalies,
-                    g_strdup_printf("%s (%zu frame%s)", (const char *)key, GPOINTER_TO_SIZE(val),
+                    g_strdup_printf("%s (%zu %s%s)", (const char *)key, GPOINTER_TO_SIZE(val),
+                                    g_str_has_prefix(key, "audio") ? "sample" : "frame",
                                     GPOINTER_TO_SIZE(val) == 1 ? "" : "s"));
     if (!t->closed || t->close_error) {
         v->status = PROOF_PARTIAL_AUTHENTIC;

@@ -138,7 +138,8 @@ int sw_audio_ring_write(SwAudioRing *r, int64_t pos, const int16_t *samples, int
                 }
                 continue;
             }
-            /* Live (or a jump): discard the oldest. Before the first read that is the pre-roll, not a loss. */
+            /* Live (or a jump): discard the oldest. Before the first read that is the pre-roll, not a loss.
+             */
             int64_t new_lo = pos + n - r->capacity;
             if (r->reading)
                 r->st.overflow += count_valid(r, r->lo, new_lo);

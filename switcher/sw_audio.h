@@ -2,9 +2,10 @@
  *
  * SwAudioRing is a window of sample frames indexed by an absolute position (a sample clock: for a live source
  * CLOCK_MONOTONIC in 1/48000 s, for a file its stream time in 1/48000 s). The writer (a capture streaming
- * thread) places each block where its timestamp says, not after the previous one, so that a lost block leaves a
- * hole instead of shifting everything after it; the reader (the program thread) takes [pos, pos + n) and gets
- * silence where nothing was written. That is what keeps audio sample k at take time k / 48000 over a long take.
+ * thread) places each block where its timestamp says, not after the previous one, so that a lost block leaves
+ * a hole instead of shifting everything after it; the reader (the program thread) takes [pos, pos + n) and
+ * gets silence where nothing was written. That is what keeps audio sample k at take time k / 48000 over a
+ * long take.
  *
  * Each slot is tagged with the position written into it: a slot holds position p only when its tag is p, so
  * nothing has to be cleared and a stale slot can never be read as new.
@@ -13,37 +14,39 @@
  * contiguous (timestamps of live sources jitter by a few samples; snapping avoids clicks of one or two silent
  * samples). Beyond it the block goes where its timestamp says (a resync, counted).
  *
- * Modes: lockstep (files): the writer waits for room (block=1) and the reader waits for the samples it asks for;
- * live: the writer never waits (the oldest unread frames are discarded and counted: the reader fell behind) and
- * the reader never waits (what has not arrived is silence; when it arrives later it is dropped as late).
+ * Modes: lockstep (files): the writer waits for room (block=1) and the reader waits for the samples it asks
+ * for; live: the writer never waits (the oldest unread frames are discarded and counted: the reader fell
+ * behind) and the reader never waits (what has not arrived is silence; when it arrives later it is dropped as
+ * late).
  *
- * Lock: one mutex (leaf) protects everything; the copy in and out happens under it (a tick's worth of samples is
- * a few kilobytes). */
+ * Lock: one mutex (leaf) protects everything; the copy in and out happens under it (a tick's worth of samples
+ * is a few kilobytes). */
 #ifndef SW_AUDIO_H
 #define SW_AUDIO_H
 
 #include <stdint.h>
 
-#define SW_AUDIO_RATE 48000  /* program audio: 48 kHz */
-#define SW_AUDIO_CHANNELS 2  /* stereo, interleaved */
+#define SW_AUDIO_RATE 48000 /* program audio: 48 kHz */
+#define SW_AUDIO_CHANNELS 2 /* stereo, interleaved */
 
 typedef struct SwAudioRingStats {
     int64_t written;  /* frames written into the ring */
     int64_t late;     /* frames that arrived for positions already read: dropped */
     int64_t overflow; /* frames written but discarded unread: the reader fell behind (live only) */
-    int64_t resyncs;  /* blocks that did not continue the previous one (a timestamp jump beyond the tolerance) */
-    int64_t end_pos;  /* the position after the last frame written, or INT64_MIN before the first */
+    int64_t
+        resyncs; /* blocks that did not continue the previous one (a timestamp jump beyond the tolerance) */
+    int64_t end_pos; /* the position after the last frame written, or INT64_MIN before the first */
 } SwAudioRingStats;
 
 typedef struct SwAudioRing SwAudioRing;
 
-/* capacity: frames the ring holds (the window); channels: interleaved samples per frame; tolerance: frames, see
- * above. NULL on ENOMEM or bad arguments. */
+/* capacity: frames the ring holds (the window); channels: interleaved samples per frame; tolerance: frames,
+ * see above. NULL on ENOMEM or bad arguments. */
 SwAudioRing *sw_audio_ring_alloc(int capacity, int channels, int tolerance);
 void sw_audio_ring_free(SwAudioRing **ring);
 
-/* n frames whose first belongs at position pos (copied). block=1 waits for room (lockstep); block=0 never waits.
- * 0, or -EPIPE once the ring was closed (sw_audio_ring_close). */
+/* n frames whose first belongs at position pos (copied). block=1 waits for room (lockstep); block=0 never
+ * waits. 0, or -EPIPE once the ring was closed (sw_audio_ring_close). */
 int sw_audio_ring_write(SwAudioRing *r, int64_t pos, const int16_t *samples, int n, int block);
 /* The next write starts anew: no snapping to the previous block (after a reconnect or a seek). */
 void sw_audio_ring_discont(SwAudioRing *r);
@@ -64,8 +67,9 @@ void sw_audio_ring_get_stats(SwAudioRing *r, SwAudioRingStats *stats);
 
 /* Position of time t_ns at SW_AUDIO_RATE, rounded to the nearest frame (exact integer arithmetic). */
 int64_t sw_audio_pos_from_ns(int64_t t_ns);
-/* The first frame of program tick `tick` at frame rate num/den: floor(tick x 48000 x den / num). Tick i's audio is
- * [sw_audio_tick_pos(i), sw_audio_tick_pos(i + 1)): 1600 frames a tick at 30 fps, 1601 or 1602 at 30000/1001. */
+/* The first frame of program tick `tick` at frame rate num/den: floor(tick x 48000 x den / num). Tick i's
+ * audio is [sw_audio_tick_pos(i), sw_audio_tick_pos(i + 1)): 1600 frames a tick at 30 fps, 1601 or 1602 at
+ * 30000/1001. */
 int64_t sw_audio_tick_pos(int num, int den, int64_t tick);
 
 /* Levels of interleaved samples, per channel, linear 0..1: peak and RMS. */

@@ -523,7 +523,7 @@ static int run_audio(SwRunner *r, int64_t seg, int cam)
 
 /* A camera that failed before its first frame shows black at the size of another camera: sinks always get a
  * frame. A live camera with no frame yet shows its slate (it counts as lost from the start). */
-static int make_slates(SwRunner *r, int64_t now)
+static int make_slates(SwRunner *r)
 {
     const OtFrame *ref = NULL;
     for (int i = 0; i < r->ncams && !ref; i++)
@@ -547,7 +547,6 @@ static int make_slates(SwRunner *r, int64_t now)
         }
         c->cur->source = -1; /* a frame of our own */
     }
-    (void)now;
     return 0;
 }
 
@@ -735,7 +734,7 @@ int sw_runner_run(SwRunner *r)
         ot_log(OT_LOG_VERBOSE, "runner",
                "decoding every camera: a source is live or cannot seek, a sink needs them all, or the program "
                "audio is a camera's");
-    if ((ret = make_slates(r, r->roll_ns)) < 0)
+    if ((ret = make_slates(r)) < 0)
         goto fail;
     for (int i = 0; i < r->ncams; i++) {
         RunCam *c = &r->cams[i];
