@@ -789,7 +789,9 @@ int proof_stream_event(ProofStream *s, const char *type, int64_t frame, int cam,
     return 0;
 }
 
-int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail)
+/* One ANOMALY record; with_count adds the span (ticks) and count (n) of a summarised anomaly. */
+static int anomaly_record(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail,
+                          int with_count, int64_t ticks, int64_t count)
 {
     JsonBuilder *b;
     char *rec;
@@ -801,7 +803,11 @@ int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam
     add_str(b, "t", "ANOMALY");
     add_str(b, "kind", kind);
     add_int(b, "tick", tick);
+    if (with_count)
+        add_int(b, "ticks", ticks);
     add_int(b, "cam", cam);
+    if (with_count)
+        add_int(b, "n", count);
     add_str(b, "detail", detail);
     json_builder_end_object(b);
     rec = json_text(b, &len);
@@ -811,29 +817,15 @@ int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam
     return 0;
 }
 
+int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail)
+{
+    return anomaly_record(s, kind, tick, cam, detail, 0, 0, 0);
+}
+
 int proof_stream_anomaly_count(ProofStream *s, const char *kind, int64_t tick, int64_t ticks, int cam,
                                int64_t count, const char *detail)
 {
-    JsonBuilder *b;
-    char *rec;
-    gsize len;
-    if (!s || !kind)
-        return -EINVAL;
-    b = json_builder_new();
-    json_builder_begin_object(b);
-    add_str(b, "t", "ANOMALY");
-    add_str(b, "kind", kind);
-    add_int(b, "tick", tick);
-    add_int(b, "ticks", ticks);
-    add_int(b, "cam", cam);
-    add_int(b, "n", count);
-    add_str(b, "detail", detail);
-    json_builder_end_object(b);
-    rec = json_text(b, &len);
-    g_object_unref(b);
-    hold(s, rec, (int)len);
-    g_free(rec);
-    return 0;
+    return anomaly_record(s, kind, tick, cam, detail, 1, ticks, count);
 }
 
 int proof_stream_release(ProofStream *s)
