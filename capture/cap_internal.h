@@ -46,6 +46,10 @@ struct CapCamera {
     gint64 first_t;     /* the first frame's running time (or stream time when seekable), -1 before it */
     int64_t seq;
     GstSample *pending; /* the first sample, pulled by cap_camera_start */
+    /* Files: the stop (stream time) of the last seek, -1: none; and where the last frame pulled ends, to tell the
+     * end of the sought shot from the end of the file. */
+    gint64 stop;
+    gint64 last_end;
     gboolean video_linked;
     gboolean audio_linked;
     gboolean no_more_pads;

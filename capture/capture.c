@@ -22,10 +22,13 @@
 #define CAP_STALL_NS (20 * GST_SECOND)
 /* Frames queued in the appsink: small, so that few upstream buffers are held (pools are finite). */
 #define CAP_APPSINK_MAX_BUFFERS 3
+/* A frame that ends this close to a seek's stop has reached it (timestamps are rounded). */
+#define CAP_STOP_TOLERANCE_NS (GST_MSECOND)
 
-/* What a frame of ours holds so that the pixels stay valid: the mapped frame and the sample. */
+/* What a frame of ours holds so that the pixels stay valid: the buffer and its mapping. Not the sample: appsink
+ * reuses its sample object, which must not be shared when it sets the caps again after a flushing seek. */
 typedef struct CapFrameRef {
-    GstSample *sample;
+    GstBuffer *buffer;
     GstVideoFrame vframe;
 } CapFrameRef;
 
@@ -305,6 +308,7 @@ static CapCamera *camera_new(const char *name, const char *source, int index, co
     cam->index = index;
     cam->fmt = *fmt;
     cam->first_t = -1;
+    cam->stop = -1;
     cam->fakes = g_ptr_array_new_with_free_func(gst_object_unref);
     return cam;
 }
@@ -518,7 +522,7 @@ static void release_frame(void *opaque)
 {
     CapFrameRef *ref = opaque;
     gst_video_frame_unmap(&ref->vframe);
-    gst_sample_unref(ref->sample);
+    gst_buffer_unref(ref->buffer);
     g_free(ref);
 }
 
@@ -556,10 +560,11 @@ int cap_wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
         gst_caps_replace(&cam->info_caps, caps);
     }
     CapFrameRef *ref = g_new0(CapFrameRef, 1);
-    ref->sample = sample;
-    if (!gst_video_frame_map(&ref->vframe, &cam->info, buf, GST_MAP_READ)) {
+    ref->buffer = gst_buffer_ref(buf);
+    gst_sample_unref(sample);
+    if (!gst_video_frame_map(&ref->vframe, &cam->info, ref->buffer, GST_MAP_READ)) {
         ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot map frame %" G_GINT64_FORMAT, cam->name, cam->seq);
-        gst_sample_unref(sample);
+        gst_buffer_unref(ref->buffer);
         g_free(ref);
         return OT_ERROR_SOURCE;
     }
@@ -609,6 +614,11 @@ static int wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
                "frame 0", cam->name, (double)when / 1e9, cam->seekable ? "stream" : "running", (double)pts / 1e9);
     }
     int64_t t = when - cam->first_t;
+    /* Where this frame ends (its duration, else one frame at the caps' rate; unknown: as far as can be). */
+    GstClockTime dur = buf ? GST_BUFFER_DURATION(buf) : GST_CLOCK_TIME_NONE;
+    if (!GST_CLOCK_TIME_IS_VALID(dur) && cam->info_caps && GST_VIDEO_INFO_FPS_N(&cam->info) > 0)
+        dur = gst_util_uint64_scale(GST_SECOND, GST_VIDEO_INFO_FPS_D(&cam->info), GST_VIDEO_INFO_FPS_N(&cam->info));
+    cam->last_end = GST_CLOCK_TIME_IS_VALID(dur) ? when + (gint64)dur : G_MAXINT64;
     OtFrame *f = NULL;
     int ret = cap_wrap_sample(cam, sample, &f);
     if (ret < 0)
@@ -629,6 +639,9 @@ static int camera_pull(void *opaque, OtFrame **out)
     cam->pending = NULL;
     if (!sample) {
         int ret = pull_sample(cam, CAP_STALL_NS, &sample);
+        /* The end of a stop seek: the shot is done if its last frame reaches the stop (else the file ended). */
+        if (ret == OT_ERROR_EOF && cam->stop >= 0 && cam->last_end >= cam->stop - CAP_STOP_TOLERANCE_NS)
+            return OT_ERROR_SEGMENT_END;
         if (ret < 0) {
             if (ret != OT_ERROR_EOF)
                 cam->failed = TRUE;
@@ -642,12 +655,14 @@ static int camera_pull(void *opaque, OtFrame **out)
 void *cap_frame_gst_buffer(const OtFrame *frame)
 {
     CapFrameRef *ref = ot_frame_get_opaque(frame, release_frame);
-    return ref ? gst_sample_get_buffer(ref->sample) : NULL;
+    return ref ? ref->buffer : NULL;
 }
 
 /* Flushing, accurate seek in stream time: the decoder starts at the keyframe before t and outputs from the frame
- * that covers t, which is what program_only needs (decode a camera only from the keyframe before its cut). */
-static int camera_seek(void *opaque, int64_t t_ns)
+ * that covers t, which is what program_only needs (decode a camera only from the keyframe before its cut). With a
+ * stop, the demuxer ends the stream there (EOS): the frames of one shot are decoded, and no more. The seek returns
+ * once the pipeline is flushed; the decoder then prerolls the shot in its streaming thread. */
+static int camera_seek(void *opaque, int64_t t_ns, int64_t stop_ns)
 {
     CapCamera *cam = opaque;
     if (cam->failed)
@@ -656,13 +671,18 @@ static int camera_seek(void *opaque, int64_t t_ns)
         gst_sample_unref(cam->pending);
     cam->pending = NULL;
     gint64 target = cam->first_t + t_ns;
+    gint64 stop = stop_ns >= 0 ? cam->first_t + stop_ns : -1;
+    /* SET with -1 clears an earlier stop (NONE would keep it). */
     if (!gst_element_seek(cam->pipeline, 1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE,
-                          GST_SEEK_TYPE_SET, target > 0 ? (guint64)target : 0, GST_SEEK_TYPE_NONE,
-                          GST_CLOCK_TIME_NONE)) {
+                          GST_SEEK_TYPE_SET, target > 0 ? (guint64)target : 0, GST_SEEK_TYPE_SET,
+                          stop >= 0 ? (guint64)stop : GST_CLOCK_TIME_NONE)) {
         ot_log(OT_LOG_WARNING, "capture", "camera \"%s\": %s refused a seek to %.3f s", cam->name, cam->source,
                (double)t_ns / GST_SECOND);
+        cam->stop = -1;
         return OT_ERROR_SOURCE;
     }
+    cam->stop = stop;
+    cam->last_end = -1;
     return 0;
 }
 

@@ -25,6 +25,8 @@ const char *ot_strerror(int err)
         return "stopped";
     case OT_ERROR_TAKE:
         return "take folder cannot be used";
+    case OT_ERROR_SEGMENT_END:
+        return "end of the sought segment";
     default:
         break;
     }

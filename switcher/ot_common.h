@@ -13,6 +13,7 @@
 #define OT_ERROR_CODEC (-10004)   /* an encoder or muxer failed */
 #define OT_ERROR_STOPPED (-10005) /* the operation was interrupted by a stop request */
 #define OT_ERROR_TAKE (-10006)    /* the take folder cannot be used (exists, holds a take...) */
+#define OT_ERROR_SEGMENT_END (-10007) /* a source sought with a stop has given its frames up to it */
 
 /* A short static description of an error code (ours or -errno). */
 const char *ot_strerror(int err);

@@ -916,11 +916,10 @@ SwRate sw_cues_rate(const SwCueList *list)
     return list ? list->rate : (SwRate){0, 1};
 }
 
-int sw_cues_find_timed(const SwCueList *list, int64_t frame)
+/* Position in list->timed of the first timed cue whose frame >= frame (ntimed when none). */
+static int timed_pos(const SwCueList *list, int64_t frame)
 {
-    if (!list)
-        return 0;
-    int lo = 0, hi = list->ntimed; /* first timed[k] whose frame >= frame */
+    int lo = 0, hi = list->ntimed;
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
         if (list->cues[list->timed[mid]].frame < frame)
@@ -928,7 +927,50 @@ int sw_cues_find_timed(const SwCueList *list, int64_t frame)
         else
             hi = mid;
     }
-    return lo < list->ntimed ? list->timed[lo] : list->count;
+    return lo;
+}
+
+int sw_cues_find_timed(const SwCueList *list, int64_t frame)
+{
+    if (!list)
+        return 0;
+    int k = timed_pos(list, frame);
+    return k < list->ntimed ? list->timed[k] : list->count;
+}
+
+/* From timed position k on: the first cue that takes program away from cam (an end, or a cut elsewhere). */
+static int64_t shot_end_from(const SwCueList *list, int cam, int k)
+{
+    for (; k < list->ntimed; k++) {
+        const SwCue *c = &list->cues[list->timed[k]];
+        if (c->action == SW_CUE_END || c->cam != cam)
+            return c->frame;
+    }
+    return -1;
+}
+
+int64_t sw_cues_shot_end(const SwCueList *list, int cam, int64_t frame)
+{
+    if (!list || frame == INT64_MAX)
+        return -1;
+    return shot_end_from(list, cam, timed_pos(list, frame + 1));
+}
+
+int sw_cues_next_shot(const SwCueList *list, int cam, int64_t frame, int64_t *in, int64_t *out)
+{
+    if (!list || frame == INT64_MAX)
+        return -ENOENT;
+    for (int k = timed_pos(list, frame + 1); k < list->ntimed; k++) {
+        const SwCue *c = &list->cues[list->timed[k]];
+        if (c->action == SW_CUE_END)
+            return -ENOENT;
+        if (c->cam == cam) {
+            *in = c->frame;
+            *out = shot_end_from(list, cam, k + 1);
+            return 0;
+        }
+    }
+    return -ENOENT;
 }
 
 int64_t sw_cues_end_frame(const SwCueList *list)

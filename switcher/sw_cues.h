@@ -65,6 +65,14 @@ SwRate sw_cues_rate(const SwCueList *list);
 
 /* Index of the first timed cue with frame >= `frame`, or sw_cues_count() when none. */
 int sw_cues_find_timed(const SwCueList *list, int64_t frame);
+/* The plan the timed cues alone make (program_only looks ahead with it; go cues and the director's commands can
+ * change what happens, so a plan is a hint, checked against each decision).
+ * sw_cues_shot_end: the first frame after `frame` at which a timed cue takes program away from camera `cam` (a cut
+ * to another camera, or the end), or -1 when none does.
+ * sw_cues_next_shot: the next shot of `cam` that a timed cue starts after `frame`: *in its first frame, *out its end
+ * as sw_cues_shot_end gives it (-1: open). 0, or -ENOENT when no timed cue cuts to cam after frame. */
+int64_t sw_cues_shot_end(const SwCueList *list, int cam, int64_t frame);
+int sw_cues_next_shot(const SwCueList *list, int cam, int64_t frame, int64_t *in, int64_t *out);
 /* Frame of the timed `end` cue, or -1. */
 int64_t sw_cues_end_frame(const SwCueList *list);
 

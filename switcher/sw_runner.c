@@ -29,6 +29,11 @@ typedef struct RunCam {
     int fresh;     /* cur came from the source at the current tick */
     int given;     /* cur was already handed to the sinks at an earlier tick */
     int64_t advanced; /* last tick the camera was brought up to (program_only leaves cameras behind) */
+    /* program_only: the shot the source was last sought to, in ticks: frames from seg_in, stopping before seg_out
+     * (-1: open). stale: sought, the lookahead not pulled yet (pulled when the camera is needed, so that the seek
+     * never waits for the decoder). */
+    int64_t seg_in, seg_out;
+    int stale;
     SwCamStats st; /* program thread only; copied into SwRunner.stats under stats_lock */
     /* Live cameras. */
     int lost;             /* capture says it has no signal */
@@ -207,6 +212,8 @@ static void pull_next(RunCam *c, int index)
         return;
     }
     ot_frame_unref(&f); /* a source that returned an error and a frame anyway */
+    if (ret == OT_ERROR_SEGMENT_END)
+        return; /* the shot it was sought to is decoded: nothing more until the next seek */
     if (ret == 0)
         ret = -EIO; /* success without a frame is a broken source */
     c->done = 1;
@@ -253,29 +260,88 @@ static void advance(RunCam *c, int index, int64_t tick, int64_t limit_ns)
  * second covers the GOP of most cameras: closer than that, decoding through costs no more than the seek would. */
 #define SW_RUNNER_SEEK_AHEAD_NS 1000000000LL
 
-/* Bring a camera that program_only left behind up to `tick`: seek when it is far behind, then advance. Returns 0,
- * or a negative error when the seek failed (the camera is then decoded through, which is slower but right). */
-static int catch_up(SwRunner *r, int index, int64_t tick, int64_t limit_ns)
+/* The planned end of camera cam's shot on program from `tick` (the timed cues and --duration), -1: open. */
+static int64_t plan_shot_end(const SwRunner *r, int cam, int64_t tick)
+{
+    int64_t out = sw_cues_shot_end(sw_switcher_cues(r->sw), cam, tick);
+    if (r->cfg.max_frames >= 0 && (out < 0 || out > r->cfg.max_frames))
+        out = r->cfg.max_frames;
+    return out;
+}
+
+/* Seek camera index to its shot [in, out) (ticks, out -1: open). The lookahead is dropped now and pulled when the
+ * camera is needed: the seek itself does not wait for the decoder, which prerolls the shot meanwhile. */
+static int seek_shot(SwRunner *r, int index, int64_t in, int64_t out)
+{
+    RunCam *c = &r->cams[index];
+    int ret = c->src.seek(c->src.opaque, sw_rate_frame_to_ns(r->cfg.rate, in),
+                          out >= 0 ? sw_rate_frame_to_ns(r->cfg.rate, out) : -1);
+    if (ret < 0) {
+        ot_log(OT_LOG_WARNING, "runner", "camera %s cannot seek to frame %lld (%s): decoding through",
+               c->src.name ? c->src.name : "?", (long long)in, ot_strerror(ret));
+        return ret;
+    }
+    ot_frame_unref(&c->next);
+    c->seg_in = in;
+    c->seg_out = out;
+    c->stale = 1;
+    c->st.seeks++;
+    return 0;
+}
+
+/* Bring a camera that program_only left behind up to `tick`. With `plan`, the camera's decoding follows the timed
+ * cues: it is sought to the start of its shot with a stop at the shot's planned end, so that it decodes only what
+ * the program shows; a plan that a go or a manual cut changed is caught here (the tick is outside the shot the
+ * camera was sought to) and the camera sought again. Without plan (every camera decoded), a stop is lifted. A
+ * camera far behind is sought rather than decoded through. Returns 0, or a negative error when a seek failed (the
+ * camera is then decoded through, which is slower but right). */
+static int catch_up(SwRunner *r, int index, int64_t tick, int64_t limit_ns, int plan)
 {
     RunCam *c = &r->cams[index];
     int ret = 0;
-    if (c->advanced < tick - 1 && !c->done) {
+    if (!c->done) {
         int64_t t = sw_rate_frame_to_ns(r->cfg.rate, tick);
-        int64_t at = c->next ? c->next->pts_ns : c->cur ? c->cur->pts_ns : 0;
-        if (t - at > SW_RUNNER_SEEK_AHEAD_NS) {
-            ret = c->src.seek(c->src.opaque, t);
-            if (ret < 0) {
-                ot_log(OT_LOG_WARNING, "runner", "camera %s cannot seek to frame %lld (%s): decoding through",
-                       c->src.name ? c->src.name : "?", (long long)tick, ot_strerror(ret));
-            } else {
-                ot_frame_unref(&c->next);
-                pull_next(c, index);
-            }
+        int64_t at = c->stale ? sw_rate_frame_to_ns(r->cfg.rate, c->seg_in)
+                     : c->next ? c->next->pts_ns
+                     : c->cur  ? c->cur->pts_ns
+                               : 0;
+        int64_t out = plan ? plan_shot_end(r, index, tick) : -1;
+        int outside = tick < c->seg_in || (c->seg_out >= 0 && tick >= c->seg_out);
+        int behind = (c->stale || c->advanced < tick - 1) && t - at > SW_RUNNER_SEEK_AHEAD_NS;
+        /* At tick 0 every camera runs open from its first frame: give the program camera its stop. */
+        int first = plan && tick == 0 && out >= 0 && c->seg_out < 0;
+        int lift = !plan && c->seg_out >= 0;
+        if (outside || behind || first || lift)
+            ret = seek_shot(r, index, tick, out);
+        if (c->stale) {
+            c->stale = 0;
+            pull_next(c, index);
         }
     }
     advance(c, index, tick, limit_ns);
     c->advanced = tick;
     return ret;
+}
+
+/* program_only, at a cut: every camera off program is sought to its next planned shot, so that its decoder
+ * prerolls it while the program is made from another camera (the cut then waits for nothing), and stops at the
+ * shot's end (nothing decoded that the program does not show). */
+static void prefetch(SwRunner *r, int program_cam, int64_t tick)
+{
+    const SwCueList *cues = sw_switcher_cues(r->sw);
+    for (int i = 0; i < r->ncams; i++) {
+        RunCam *c = &r->cams[i];
+        int64_t in, out;
+        if (i == program_cam || c->done || sw_cues_next_shot(cues, i, tick, &in, &out) < 0)
+            continue;
+        if (r->cfg.max_frames >= 0 && in >= r->cfg.max_frames)
+            continue;
+        if (r->cfg.max_frames >= 0 && (out < 0 || out > r->cfg.max_frames))
+            out = r->cfg.max_frames;
+        if (c->seg_in == in && c->seg_out == out)
+            continue; /* already sought to it */
+        seek_shot(r, i, in, out);
+    }
 }
 
 /* ---- live cameras ---- */
@@ -673,8 +739,8 @@ static int advance_all(SwRunner *r, int64_t tick, int64_t limit, int64_t now, in
             *all_ended = 0; /* a live camera may always come back */
             continue;
         }
-        if (c->advanced < tick - 1)
-            catch_up(r, i, tick, limit); /* left behind while program_only was on */
+        if (c->advanced < tick - 1 || c->stale || c->seg_out >= 0)
+            catch_up(r, i, tick, limit, 0); /* left behind, sought or stopped while program_only was on */
         else
             advance(c, i, tick, limit);
         c->advanced = tick;
@@ -718,6 +784,7 @@ int sw_runner_run(SwRunner *r)
     for (int i = 0; i < r->ncams; i++) {
         RunCam *c = &r->cams[i];
         c->advanced = -1;
+        c->seg_out = -1; /* started open, from its first frame */
         if (c->src.live) {
             program_only = 0;
             c->overflow_base = c->src.overflow ? c->src.overflow(c->src.opaque) : 0;
@@ -776,8 +843,10 @@ int sw_runner_run(SwRunner *r)
             ret = sw_switcher_tick(r->sw, tick, &d);
             if (ret == 0 && !d.end) {
                 RunCam *pc = &r->cams[d.cam];
-                if (catch_up(r, d.cam, tick, limit) < 0)
+                if (catch_up(r, d.cam, tick, limit, 1) < 0)
                     program_only = 0;
+                else if (d.cut)
+                    prefetch(r, d.cam, tick);
                 if (pc->done && !pc->fresh) {
                     /* The program camera has ended: from now on every camera is decoded, as without
                      * program_only, so that the take ends when they all have. */
@@ -785,7 +854,7 @@ int sw_runner_run(SwRunner *r)
                     int all_ended = 1;
                     for (int i = 0; i < r->ncams; i++) {
                         if (i != d.cam)
-                            catch_up(r, i, tick, limit);
+                            catch_up(r, i, tick, limit, 0);
                         all_ended &= r->cams[i].done && !r->cams[i].fresh;
                     }
                     if (all_ended)

@@ -43,8 +43,10 @@ typedef struct SwSource {
     int (*pull)(void *opaque, OtFrame **out);
     /* Optional (NULL when the source cannot seek, e.g. a live camera): drop what is queued and go to take time
      * t_ns, so that the next pull returns the frame at or before t_ns (or the first one after it) and the frames
-     * after it, stamped on the same take clock as before. 0 or a negative error. */
-    int (*seek)(void *opaque, int64_t t_ns);
+     * after it, stamped on the same take clock as before. stop_ns >= 0: only the frames before stop_ns; pull then
+     * returns OT_ERROR_SEGMENT_END (not an end: seek again to go on), or OT_ERROR_EOF if the source ended before
+     * stop_ns. -1: to the end. The seek must not wait for the decoder. 0 or a negative error. */
+    int (*seek)(void *opaque, int64_t t_ns, int64_t stop_ns);
     /* Live sources (live = 1) are never waited for: the runner calls poll instead of pull, on the clock. poll
      * never blocks: 0 with a new reference in *out (pts_ns on CLOCK_MONOTONIC: when the frame was captured, which
      * the runner maps to the take clock by subtracting the roll; arrival_ns set), -EAGAIN when no frame is there
@@ -132,6 +134,7 @@ typedef enum SwAudioMode {
 
 typedef struct SwCamStats {
     int64_t frames;  /* frames pulled from the source */
+    int64_t seeks;   /* program_only: times the source was sought to a shot */
     int64_t repeats; /* ticks at which the camera had no new frame (shown again) */
     int64_t drops;   /* frames skipped because a newer one was at or before the tick */
     int ended;       /* the source reached its end */
@@ -179,9 +182,12 @@ typedef struct SwRunnerConfig {
     /* Called on the program thread after every tick: keep it cheap (the app throttles its own output). */
     void (*progress)(void *opaque, const SwRunnerStats *stats);
     void *progress_opaque;
-    /* Decode only the camera on program (SwRunnerConfig.program_only): cameras off program are not pulled, and a
-     * camera that comes back on program more than a second ahead of where it stopped is sought to the cut instead
-     * of decoded up to it. Needs every source to have seek, and no camera_frame sink (ISOs and the multiview need
+    /* Decode only the camera on program (SwRunnerConfig.program_only): cameras off program are not pulled. The
+     * timed cues plan the shots: at each cut every camera off program is sought to its next planned shot, with a
+     * stop at the shot's end, so that its decoder prerolls the shot while another camera is on program and decodes
+     * nothing the program does not show. A cut the plan did not have (go, manual) seeks the camera then; a camera
+     * that comes back on program more than a second ahead of where it stopped is sought instead of decoded up to
+     * it. Needs every source to have seek, and no camera_frame sink (ISOs and the multiview need
      * every camera); otherwise it is ignored. The program is the same frame for frame; the per-camera counters then
      * count only what was pulled. If the program camera ends, every camera is brought up to date and decoded from
      * then on, so that "every source has ended" means the same as without it. */

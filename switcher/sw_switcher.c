@@ -128,6 +128,11 @@ void sw_switcher_free(SwSwitcher **sw)
     *sw = NULL;
 }
 
+const SwCueList *sw_switcher_cues(const SwSwitcher *sw)
+{
+    return sw ? sw->cues : NULL;
+}
+
 int sw_switcher_ncams(const SwSwitcher *sw)
 {
     return sw ? sw->ncams : 0;

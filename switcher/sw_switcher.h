@@ -87,6 +87,8 @@ int sw_switcher_end_at(SwSwitcher *sw, int64_t tick, SwOrigin origin, SwDecision
 void sw_switcher_get_state(SwSwitcher *sw, SwState *state);
 /* The camera count given to sw_switcher_alloc. */
 int sw_switcher_ncams(const SwSwitcher *sw);
+/* The cue list given to sw_switcher_alloc (may be NULL): frozen, so any thread may read it. */
+const SwCueList *sw_switcher_cues(const SwSwitcher *sw);
 
 const char *sw_origin_name(SwOrigin origin); /* "start", "cue", "go", "manual", "duration", "stop", "sources" */
 

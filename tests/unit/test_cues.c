@@ -1,6 +1,7 @@
 /* Unit test: the cue list and action script parsers (good files, and bad files with their exact error code,
  * line and column), cue lookup, and error formatting. Usage: test_cues DIR  (DIR holds the .cues files of
  * tests/unit/cues) */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,30 @@ static void check_cue(const SwCueList *l, int i, int64_t frame, SwCueAction acti
               "cue %d label [%s], expected [%s]", i, c->label ? c->label : "(null)",
               label ? label : "(null)");
     UT_CHECKF(c->line == line, "cue %d line %d, expected %d", i, c->line, line);
+}
+
+/* ---- the plan ---- */
+
+/* A timed cut to the camera already on program does not end its shot; an end cue does. */
+static void test_plan_same_camera(void)
+{
+    const char *text = "0 cut wide\n60 cut close\n90 cut close\n120 cut wide\n150 cut wide\n200 end\n";
+    SwCueError err;
+    SwCueList *l = sw_cues_parse(text, strlen(text), R30, CAMS, NCAMS, &err);
+    UT_CHECKF(l != NULL, "plan cues rejected: %s", err.message);
+    if (!l)
+        return;
+    int64_t in = -2, out = -2;
+    UT_EQ_INT(sw_cues_shot_end(l, 1, 60), 120);
+    UT_EQ_INT(sw_cues_shot_end(l, 0, 120), 200);
+    UT_EQ_INT(sw_cues_next_shot(l, 0, 0, &in, &out), 0);
+    UT_EQ_INT(in, 120);
+    UT_EQ_INT(out, 200);
+    UT_EQ_INT(sw_cues_next_shot(l, 1, 0, &in, &out), 0);
+    UT_EQ_INT(in, 60);
+    UT_EQ_INT(out, 120);
+    UT_EQ_INT(sw_cues_next_shot(l, 2, 0, &in, &out), -ENOENT);
+    sw_cues_free(&l);
 }
 
 /* ---- good files ---- */
@@ -77,6 +102,25 @@ static void test_contract_file(void)
     UT_EQ_INT(sw_cues_find_timed(l, 600), 4);
     UT_EQ_INT(sw_cues_find_timed(l, 601), 5);
     UT_EQ_INT(sw_cues_find_timed(l, 1000000), 5);
+
+    /* the plan: wide 0-135, close 135-150, crane 150-600 (the go cue to drone is not timed: not planned) */
+    int64_t in = -2, out = -2;
+    UT_EQ_INT(sw_cues_shot_end(l, 0, 0), 135);
+    UT_EQ_INT(sw_cues_shot_end(l, 1, 135), 150);
+    UT_EQ_INT(sw_cues_shot_end(l, 1, 140), 150);
+    UT_EQ_INT(sw_cues_shot_end(l, 2, 150), 600);
+    UT_EQ_INT(sw_cues_shot_end(l, 2, 600), -1);
+    UT_EQ_INT(sw_cues_shot_end(l, 3, 10), 135); /* a go cut to drone: the next timed cut elsewhere ends it */
+    UT_EQ_INT(sw_cues_next_shot(l, 1, 0, &in, &out), 0);
+    UT_EQ_INT(in, 135);
+    UT_EQ_INT(out, 150);
+    UT_EQ_INT(sw_cues_next_shot(l, 2, 135, &in, &out), 0);
+    UT_EQ_INT(in, 150);
+    UT_EQ_INT(out, 600);
+    UT_EQ_INT(sw_cues_next_shot(l, 1, 135, &in, &out), -ENOENT); /* after its shot started */
+    UT_EQ_INT(sw_cues_next_shot(l, 3, 0, &in, &out), -ENOENT);   /* go cues are not planned */
+    UT_EQ_INT(sw_cues_next_shot(NULL, 0, 0, &in, &out), -ENOENT);
+    UT_EQ_INT(sw_cues_shot_end(NULL, 0, 0), -1);
     sw_cues_free(&l);
     UT_CHECK(l == NULL);
     sw_cues_free(&l); /* freeing NULL is fine */
@@ -485,6 +529,7 @@ int main(int argc, char **argv)
     if (argc > 1)
         dir = argv[1];
     test_contract_file();
+    test_plan_same_camera();
     test_good_texts();
     test_bad_texts();
     test_files_and_format();

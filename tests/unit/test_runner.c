@@ -29,6 +29,7 @@ typedef struct FakeSource {
     int64_t pulled;  /* index of the next frame */
     int64_t decoded; /* frames handed out (what decoding them would cost) */
     int64_t seeks;
+    int64_t stop_ns; /* the last seek's stop, -1: none */
     int64_t pulls_after_end; /* pulls after EOF or failure: the runner must not ask again */
 } FakeSource;
 
@@ -47,6 +48,8 @@ static int fake_pull(void *opaque, OtFrame **out)
             fprintf(stderr, "camera %d pulled again after its end\n", fs->cam);
         return fs->fail_at >= 0 && fs->pulled >= fs->fail_at ? fs->fail_code : OT_ERROR_EOF;
     }
+    if (fs->stop_ns >= 0 && pts_nearest(fs->rate, fs->pulled) + fs->pts_offset_ns >= fs->stop_ns)
+        return OT_ERROR_SEGMENT_END;
     OtFrame *f = ot_frame_alloc_buffer(16, 16, OT_PIX_I420);
     if (!f)
         return -ENOMEM;
@@ -60,10 +63,11 @@ static int fake_pull(void *opaque, OtFrame **out)
 }
 
 /* Like an accurate seek: the next frame is the one that covers t. */
-static int fake_seek(void *opaque, int64_t t_ns)
+static int fake_seek(void *opaque, int64_t t_ns, int64_t stop_ns)
 {
     FakeSource *fs = opaque;
     fs->pulled = t_ns * fs->rate.num / (1000000000LL * fs->rate.den);
+    fs->stop_ns = stop_ns;
     fs->seeks++;
     return 0;
 }
@@ -174,7 +178,7 @@ static void take_init(Take *t, int ncams)
     t->ncams = ncams;
     t->max_frames = -1;
     for (int i = 0; i < ncams; i++)
-        t->src[i] = (FakeSource){.cam = i, .rate = R30, .nframes = INFINITE, .fail_at = -1};
+        t->src[i] = (FakeSource){.cam = i, .rate = R30, .nframes = INFINITE, .fail_at = -1, .stop_ns = -1};
     rec_init(&t->rec);
 }
 
@@ -662,8 +666,8 @@ static void test_sink_error(void)
 static void test_api(void)
 {
     SwSwitcher *sw = sw_switcher_alloc(NULL, 2, 0);
-    FakeSource fs[2] = {{.cam = 0, .rate = R30, .nframes = 1, .fail_at = -1},
-                        {.cam = 1, .rate = R30, .nframes = 1, .fail_at = -1}};
+    FakeSource fs[2] = {{.cam = 0, .rate = R30, .nframes = 1, .fail_at = -1, .stop_ns = -1},
+                        {.cam = 1, .rate = R30, .nframes = 1, .fail_at = -1, .stop_ns = -1}};
     SwSource src[2] = {{.opaque = &fs[0], .name = "a", .pull = fake_pull}, {.opaque = &fs[1], .name = "b", .pull = fake_pull}};
     SwRunnerConfig cfg = {.rate = R30, .max_frames = -1};
     UT_CHECK(sw_runner_alloc(&cfg, sw, src, 1) == NULL); /* not the switcher's camera count */
@@ -723,12 +727,56 @@ static void test_program_only(void)
         decoded_lazy += lazy->src[i].decoded;
         seeks += lazy->src[i].seeks;
     }
-    /* Sought: close at 60 and crane at 120 (2 and 4 s after their first frame), wide at 180 (left at 60), close at
-     * 190 (left at 120). Decoded through: crane at 200 (left at 180) and wide at 215 (left at 190), under a
-     * second behind. */
-    UT_EQ_INT(seeks, 4);
+    /* Each camera is sought to each of its shots once, ahead of its cut, with a stop at the shot's end: wide at 0
+     * (the program camera's stop), close and crane at 0, then at each cut the camera that left to its next shot
+     * (wide at 60, close at 120, crane at 180, wide at 190); close at 200 and crane at 215 have no shot left. */
+    UT_EQ_INT(seeks, 7);
+    /* Only what the program shows is decoded: 269 frames (crane at 25 fps shows 64 frames over its 75 ticks), and
+     * a few more: each camera's first frame at the start, which the seeks at tick 0 drop. */
+    UT_CHECKF(decoded_lazy >= 269 && decoded_lazy <= 269 + 6, "program_only decoded %lld frames for 269",
+              (long long)decoded_lazy);
     UT_CHECKF(decoded_lazy * 2 < decoded_full, "program_only decoded %lld frames, decoding all %lld",
               (long long)decoded_lazy, (long long)decoded_full);
+    free(full);
+    free(lazy);
+}
+
+/* program_only when the director changes the plan: a manual cut to a camera sought for a later shot, a go cue, a
+ * timed cut taken back at its own tick, and --duration: the program is still the same frame for frame. */
+static void plan_breaker(void *opaque, int64_t tick)
+{
+    Take *t = opaque;
+    if (tick == 30)
+        UT_EQ_INT(sw_switcher_cut(t->sw, 2), 0); /* crane, sought for its shot at 120 */
+    if (tick == 70)
+        UT_EQ_INT(sw_switcher_go(t->sw), 0); /* the go cue: drone */
+    if (tick == 120)
+        UT_EQ_INT(sw_switcher_cut(t->sw, 1), 0); /* takes back the timed cut to crane at this tick */
+    if (tick == 150)
+        UT_EQ_INT(sw_switcher_cut(t->sw, 0), 0); /* wide, which the plan has at 180 */
+}
+
+static void test_program_only_plan_changed(void)
+{
+    const char *cues = "0 cut wide\n60 cut close\ngo cut drone\n120 cut crane\n180 cut wide\n200 cut close\n";
+    Take *full = calloc(1, sizeof(Take)), *lazy = calloc(1, sizeof(Take));
+    take_init(full, 4);
+    take_init(lazy, 4);
+    full->cues = lazy->cues = cues;
+    full->before_tick = lazy->before_tick = plan_breaker;
+    full->max_frames = lazy->max_frames = 230;
+    lazy->program_only = 1;
+    take_run(full);
+    take_run(lazy);
+    expect_end(lazy, 230, SW_ORIGIN_DURATION, 0, "program_only, plan changed");
+    UT_EQ_INT(lazy->rec.nprog, full->rec.nprog);
+    for (int64_t i = 0; i < full->rec.nprog && i < lazy->rec.nprog; i++) {
+        const Rec *a = &full->rec.prog[i], *b = &lazy->rec.prog[i];
+        UT_CHECKF(a->cam == b->cam && a->seq == b->seq && a->flags == b->flags,
+                  "program_only, plan changed: tick %lld: cam %d seq %lld flags %u, decoding all gives cam %d "
+                  "seq %lld flags %u",
+                  (long long)i, b->cam, (long long)b->seq, b->flags, a->cam, (long long)a->seq, a->flags);
+    }
     free(full);
     free(lazy);
 }
@@ -766,6 +814,7 @@ int main(void)
     test_stop_thread();
     test_sink_error();
     test_program_only();
+    test_program_only_plan_changed();
     test_program_only_sources_end();
     return ut_finish("test_runner");
 }
