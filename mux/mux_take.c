@@ -21,6 +21,7 @@
 
 #include "mux.h"
 #include "ot_common.h"
+#include "proof_json.h"
 #include "sw_audio.h"
 #include "sw_cues.h"
 
@@ -129,22 +130,6 @@ fail:
 
 /* ---- JSON ---- */
 
-/* Strings from outside (paths, sources, the command line) may not be UTF-8: JSON must be. */
-static void add_string(JsonBuilder *b, const char *key, const char *value)
-{
-    if (key)
-        json_builder_set_member_name(b, key);
-    if (!value) {
-        json_builder_add_null_value(b);
-    } else if (g_utf8_validate(value, -1, NULL)) {
-        json_builder_add_string_value(b, value);
-    } else {
-        char *valid = g_utf8_make_valid(value, -1);
-        json_builder_add_string_value(b, valid);
-        g_free(valid);
-    }
-}
-
 static void add_int(JsonBuilder *b, const char *key, int64_t value)
 {
     json_builder_set_member_name(b, key);
@@ -188,7 +173,7 @@ static void add_program(JsonBuilder *b, const MuxOutputStats *p)
 {
     json_builder_set_member_name(b, "program");
     json_builder_begin_object(b);
-    add_string(b, "file", MUX_TAKE_PROGRAM_FILE);
+    proof_json_add_string(b, "file", MUX_TAKE_PROGRAM_FILE);
     add_int(b, "frames", p->frames);
     add_int(b, "packets", p->packets);
     add_int(b, "keyframes", p->keyframes);
@@ -209,8 +194,8 @@ static void add_isos(JsonBuilder *b, const MuxIsoStats *isos, int n)
     for (int i = 0; i < n; i++) {
         const MuxIsoStats *s = &isos[i];
         json_builder_begin_object(b);
-        add_string(b, "camera", s->camera);
-        add_string(b, "file", s->file);
+        proof_json_add_string(b, "camera", s->camera);
+        proof_json_add_string(b, "file", s->file);
         add_int(b, "frames", s->frames);
         add_int(b, "repeats", s->repeats);
         add_int(b, "dropped", s->dropped);
@@ -218,7 +203,7 @@ static void add_isos(JsonBuilder *b, const MuxIsoStats *isos, int n)
         add_int(b, "keyframes", s->out.keyframes);
         add_int(b, "bytes", s->out.bytes);
         add_int_or_null(b, "failed_at", s->failed_at, s->failed_at < 0);
-        add_string(b, "error", s->error ? ot_strerror(s->error) : NULL);
+        proof_json_add_string(b, "error", s->error ? ot_strerror(s->error) : NULL);
         json_builder_end_object(b);
         dropped += s->dropped;
     }
@@ -262,37 +247,37 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
     int ret;
 
     json_builder_begin_object(b);
-    add_string(b, "format", MUX_TAKE_FORMAT);
+    proof_json_add_string(b, "format", MUX_TAKE_FORMAT);
     add_int(b, "format_version", MUX_TAKE_FORMAT_VERSION);
-    add_string(b, "take_id", take->take_id);
-    add_string(b, "status", !sum ? "recording" : sum->error ? "failed" : "closed");
-    add_string(b, "started", take->started);
+    proof_json_add_string(b, "take_id", take->take_id);
+    proof_json_add_string(b, "status", !sum ? "recording" : sum->error ? "failed" : "closed");
+    proof_json_add_string(b, "started", take->started);
     if (sum) {
         closed = now_iso8601();
-        add_string(b, "closed", closed);
+        proof_json_add_string(b, "closed", closed);
     }
-    add_string(b, "command_line", take->command_line);
+    proof_json_add_string(b, "command_line", take->command_line);
     snprintf(buf, sizeof(buf), "%dx%d", take->width, take->height);
-    add_string(b, "size", buf);
+    proof_json_add_string(b, "size", buf);
     snprintf(buf, sizeof(buf), "%d/%d", take->rate.num, take->rate.den);
-    add_string(b, "fps", buf);
+    proof_json_add_string(b, "fps", buf);
     json_builder_set_member_name(b, "drop_frame");
     json_builder_add_boolean_value(b, take->drop_frame);
-    add_string(b, "codec", mux_codec_name(take->codec));
+    proof_json_add_string(b, "codec", mux_codec_name(take->codec));
     if (take->gop > 0)
         add_int(b, "gop", take->gop);
-    add_string(b, "iso_codec", take->iso_codec);
+    proof_json_add_string(b, "iso_codec", take->iso_codec);
     if (take->replay_of)
-        add_string(b, "replay_of", take->replay_of);
+        proof_json_add_string(b, "replay_of", take->replay_of);
     if (take->preset)
-        add_string(b, "preset", take->preset);
+        proof_json_add_string(b, "preset", take->preset);
 
     json_builder_set_member_name(b, "cameras");
     json_builder_begin_array(b);
     for (int i = 0; i < take->ncams; i++) {
         json_builder_begin_object(b);
-        add_string(b, "name", take->cams[i]);
-        add_string(b, "source", take->sources[i]);
+        proof_json_add_string(b, "name", take->cams[i]);
+        proof_json_add_string(b, "source", take->sources[i]);
         if (st && i < st->ncams && i < SW_MAX_CAMS) {
             const SwCamStats *c = &st->cams[i];
             add_int(b, "frames", c->frames);
@@ -311,17 +296,17 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
 
     json_builder_set_member_name(b, "files");
     json_builder_begin_object(b);
-    add_string(b, "program", MUX_TAKE_PROGRAM_FILE);
-    add_string(b, "cues", take->has_cues ? MUX_TAKE_CUES_FILE : NULL);
-    add_string(b, "cuts", MUX_TAKE_CUTS_FILE);
-    add_string(b, "edl", MUX_TAKE_EDL_FILE);
-    add_string(b, "otio", MUX_TAKE_OTIO_FILE);
+    proof_json_add_string(b, "program", MUX_TAKE_PROGRAM_FILE);
+    proof_json_add_string(b, "cues", take->has_cues ? MUX_TAKE_CUES_FILE : NULL);
+    proof_json_add_string(b, "cuts", MUX_TAKE_CUTS_FILE);
+    proof_json_add_string(b, "edl", MUX_TAKE_EDL_FILE);
+    proof_json_add_string(b, "otio", MUX_TAKE_OTIO_FILE);
     json_builder_set_member_name(b, "iso");
     if (take->iso_codec) {
         json_builder_begin_object(b);
         for (int i = 0; i < take->ncams; i++) {
             char *file = g_strdup_printf("%s/%s.mkv", MUX_TAKE_ISO_DIR, take->cams[i]);
-            add_string(b, take->cams[i], file);
+            proof_json_add_string(b, take->cams[i], file);
             g_free(file);
         }
         json_builder_end_object(b);
@@ -332,14 +317,14 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
 
     if (sum) {
         if (sum->error) {
-            add_string(b, "error", ot_strerror(sum->error));
+            proof_json_add_string(b, "error", ot_strerror(sum->error));
             add_int(b, "error_code", sum->error);
         }
         if (st) {
             add_int(b, "frames", st->ticks);
             add_int(b, "cuts", st->cuts);
             add_int(b, "program_repeats", st->program_repeats);
-            add_string(b, "end_reason", st->ended ? sw_origin_name(st->end_origin) : NULL);
+            proof_json_add_string(b, "end_reason", st->ended ? sw_origin_name(st->end_origin) : NULL);
             json_builder_set_member_name(b, "duration_s");
             json_builder_add_double_value(b, (double)st->ticks * take->rate.den / take->rate.num);
         }
@@ -354,8 +339,8 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
         if (st && st->audio_channels) {
             json_builder_set_member_name(b, "audio");
             json_builder_begin_object(b);
-            add_string(b, "from", sum->audio_from);
-            add_string(b, "codec", "flac");
+            proof_json_add_string(b, "from", sum->audio_from);
+            proof_json_add_string(b, "codec", "flac");
             add_int(b, "rate", SW_AUDIO_RATE);
             add_int(b, "channels", st->audio_channels);
             add_int(b, "samples", st->audio_frames);
@@ -628,17 +613,17 @@ static int take_event(void *opaque, const SwEvent *ev)
 
     b = json_builder_new();
     json_builder_begin_object(b);
-    add_string(b, "type", ev->type == SW_EVENT_END ? "end" : "cut");
+    proof_json_add_string(b, "type", ev->type == SW_EVENT_END ? "end" : "cut");
     add_int(b, "frame", ev->frame);
-    add_string(b, "timecode",
-               sw_timecode_format(take->rate, take->drop_frame, ev->frame, tc, (int)sizeof(tc)));
-    add_string(b, "camera", cam_name(take, ev->cam));
+    proof_json_add_string(b, "timecode",
+                          sw_timecode_format(take->rate, take->drop_frame, ev->frame, tc, (int)sizeof(tc)));
+    proof_json_add_string(b, "camera", cam_name(take, ev->cam));
     add_int(b, "cam", ev->cam);
-    add_string(b, "prev", cam_name(take, ev->prev_cam));
-    add_string(b, "origin", sw_origin_name(ev->origin));
+    proof_json_add_string(b, "prev", cam_name(take, ev->prev_cam));
+    proof_json_add_string(b, "origin", sw_origin_name(ev->origin));
     add_int_or_null(b, "cue_index", ev->cue_index, ev->cue_index < 0);
     add_int_or_null(b, "cue_line", cue ? cue->line : 0, !cue);
-    add_string(b, "label", cue ? cue->label : NULL);
+    proof_json_add_string(b, "label", cue ? cue->label : NULL);
     add_int(b, "wall_ns", (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
     json_builder_end_object(b);
     text = json_to_text(b, 0, &len);

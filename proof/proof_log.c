@@ -27,6 +27,7 @@
 #include "ot_common.h"
 #include "proof.h"
 #include "proof_int.h"
+#include "proof_json.h"
 
 struct ProofStream {
     ProofLog *log;
@@ -191,20 +192,6 @@ static char *json_text(JsonBuilder *b, gsize *len)
     return text;
 }
 
-static void add_str(JsonBuilder *b, const char *key, const char *value)
-{
-    json_builder_set_member_name(b, key);
-    if (!value) {
-        json_builder_add_null_value(b);
-    } else if (g_utf8_validate(value, -1, NULL)) {
-        json_builder_add_string_value(b, value);
-    } else {
-        char *valid = g_utf8_make_valid(value, -1);
-        json_builder_add_string_value(b, valid);
-        g_free(valid);
-    }
-}
-
 static void add_int(JsonBuilder *b, const char *key, int64_t value)
 {
     json_builder_set_member_name(b, key);
@@ -245,64 +232,64 @@ static char *genesis_record(ProofLog *log, const ProofLogConfig *cfg, gsize *len
     wall = g_date_time_format_iso8601(now);
 
     json_builder_begin_object(b);
-    add_str(b, "t", "GENESIS");
-    add_str(b, "format", "onetake-take-log");
+    proof_json_add_string(b, "t", "GENESIS");
+    proof_json_add_string(b, "format", "onetake-take-log");
     add_int(b, "version", PF_LOG_VERSION);
-    add_str(b, "take_id", log->take_id);
-    add_str(b, "station_pk", station_b64);
-    add_str(b, "station_keyid", proof_key_id_hex(cfg->station, kid));
-    add_str(b, "session_pk", log->session_b64);
-    add_str(b, "session_cert", cert_b64);
+    proof_json_add_string(b, "take_id", log->take_id);
+    proof_json_add_string(b, "station_pk", station_b64);
+    proof_json_add_string(b, "station_keyid", proof_key_id_hex(cfg->station, kid));
+    proof_json_add_string(b, "session_pk", log->session_b64);
+    proof_json_add_string(b, "session_cert", cert_b64);
     json_builder_set_member_name(b, "config");
     json_builder_begin_object(b);
     char buf[64];
     snprintf(buf, sizeof(buf), "%d/%d", cfg->rate_num, cfg->rate_den);
-    add_str(b, "fps", buf);
+    proof_json_add_string(b, "fps", buf);
     snprintf(buf, sizeof(buf), "%dx%d", cfg->width, cfg->height);
-    add_str(b, "size", buf);
-    add_str(b, "codec", cfg->codec);
+    proof_json_add_string(b, "size", buf);
+    proof_json_add_string(b, "codec", cfg->codec);
     add_int(b, "gop", cfg->gop);
-    add_str(b, "command_line", cfg->command_line);
+    proof_json_add_string(b, "command_line", cfg->command_line);
     json_builder_end_object(b);
     json_builder_set_member_name(b, "cams");
     json_builder_begin_array(b);
     for (int i = 0; i < cfg->ncams; i++) {
         json_builder_begin_object(b);
-        add_str(b, "name", cfg->cams[i]);
-        add_str(b, "source", cfg->sources ? cfg->sources[i] : NULL);
+        proof_json_add_string(b, "name", cfg->cams[i]);
+        proof_json_add_string(b, "source", cfg->sources ? cfg->sources[i] : NULL);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
     if (cfg->cues_file && hash_file(cfg->cues_file, hex) == 0) {
         char *base = g_path_get_basename(cfg->cues_file);
-        add_str(b, "cues_file", base);
-        add_str(b, "cues_sha256", hex);
+        proof_json_add_string(b, "cues_file", base);
+        proof_json_add_string(b, "cues_sha256", hex);
         g_free(base);
     } else {
-        add_str(b, "cues_file", NULL);
-        add_str(b, "cues_sha256", NULL);
+        proof_json_add_string(b, "cues_file", NULL);
+        proof_json_add_string(b, "cues_sha256", NULL);
     }
     json_builder_set_member_name(b, "live");
     json_builder_add_boolean_value(b, cfg->live);
-    add_str(b, "pacing", cfg->pacing ? cfg->pacing : (cfg->live ? "live" : "lockstep"));
+    proof_json_add_string(b, "pacing", cfg->pacing ? cfg->pacing : (cfg->live ? "live" : "lockstep"));
     json_builder_set_member_name(b, "streams");
     json_builder_begin_array(b);
     for (int i = 0; i < cfg->nstreams; i++) {
         const ProofStreamInfo *si = &cfg->streams[i];
         json_builder_begin_object(b);
         add_int(b, "s", i);
-        add_str(b, "role", si->role);
-        add_str(b, "file", si->file);
-        add_str(b, "codec", si->codec);
+        proof_json_add_string(b, "role", si->role);
+        proof_json_add_string(b, "file", si->file);
+        proof_json_add_string(b, "codec", si->codec);
         snprintf(buf, sizeof(buf), "%d/%d", si->tb_num, si->tb_den);
-        add_str(b, "time_base", buf);
+        proof_json_add_string(b, "time_base", buf);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
     json_builder_set_member_name(b, "commit_interval");
     json_builder_add_double_value(b, cfg->commit_interval > 0 ? cfg->commit_interval : 1.0);
     add_int(b, "start_mono_ns", log->start_ns);
-    add_str(b, "start_wall", wall);
+    proof_json_add_string(b, "start_wall", wall);
     json_builder_end_object(b);
     text = json_text(b, len);
     g_free(wall);
@@ -539,11 +526,11 @@ int proof_log_close(ProofLog *log, const ProofCloseInfo *info)
         frames = log->streams[log->program].released_pkts;
     b = json_builder_new();
     json_builder_begin_object(b);
-    add_str(b, "t", "CLOSE");
-    add_str(b, "reason", info->reason);
+    proof_json_add_string(b, "t", "CLOSE");
+    proof_json_add_string(b, "reason", info->reason);
     add_int(b, "error", info->error);
     if (info->error)
-        add_str(b, "error_text", ot_strerror(info->error));
+        proof_json_add_string(b, "error_text", ot_strerror(info->error));
     add_int(b, "frames", frames);
     if (frames != info->frames)
         add_int(b, "frames_made", info->frames);
@@ -555,7 +542,7 @@ int proof_log_close(ProofLog *log, const ProofCloseInfo *info)
         ProofStream *s = &log->streams[i];
         json_builder_begin_object(b);
         add_int(b, "s", i);
-        add_str(b, "file", s->file);
+        proof_json_add_string(b, "file", s->file);
         json_builder_set_member_name(b, "closed");
         json_builder_add_boolean_value(b, s->closed);
         add_int(b, "size", s->durable);
@@ -563,7 +550,7 @@ int proof_log_close(ProofLog *log, const ProofCloseInfo *info)
         add_int(b, "packets", s->released_pkts);
         if (s->closed) {
             proof_hex(s->sha256, PROOF_HASH_LEN, hex);
-            add_str(b, "sha256", hex);
+            proof_json_add_string(b, "sha256", hex);
         }
         json_builder_end_object(b);
     }
@@ -800,15 +787,15 @@ static int anomaly_record(ProofStream *s, const char *kind, int64_t tick, int ca
         return -EINVAL;
     b = json_builder_new();
     json_builder_begin_object(b);
-    add_str(b, "t", "ANOMALY");
-    add_str(b, "kind", kind);
+    proof_json_add_string(b, "t", "ANOMALY");
+    proof_json_add_string(b, "kind", kind);
     add_int(b, "tick", tick);
     if (with_count)
         add_int(b, "ticks", ticks);
     add_int(b, "cam", cam);
     if (with_count)
         add_int(b, "n", count);
-    add_str(b, "detail", detail);
+    proof_json_add_string(b, "detail", detail);
     json_builder_end_object(b);
     rec = json_text(b, &len);
     g_object_unref(b);

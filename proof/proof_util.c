@@ -1,5 +1,6 @@
 /* onetake proof: small helpers shared by the writing and the reading side: hex, CRC-32, BLAKE2b (for
- * minisign's secret key checksum: OpenSSL 3.0 only has BLAKE2b-512), the normalised packet hash, the verdict.
+ * minisign's secret key checksum: OpenSSL 3.0 only has BLAKE2b-512), the normalised packet hash, the verdict;
+ * and the JSON string helper of the take's writers (proof_json.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -7,11 +8,13 @@
 #include <string.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <openssl/evp.h>
 
 #include "ot_common.h"
 #include "proof.h"
 #include "proof_int.h"
+#include "proof_json.h"
 #include "sw_timecode.h"
 
 void proof_hex(const uint8_t *bytes, size_t len, char *out)
@@ -35,6 +38,23 @@ int proof_unhex(const char *hex, uint8_t *out, size_t len)
         out[i] = (uint8_t)(hi << 4 | lo);
     }
     return 0;
+}
+
+/* ---- JSON ---- */
+
+void proof_json_add_string(JsonBuilder *b, const char *key, const char *value)
+{
+    if (key)
+        json_builder_set_member_name(b, key);
+    if (!value) {
+        json_builder_add_null_value(b);
+    } else if (g_utf8_validate(value, -1, NULL)) {
+        json_builder_add_string_value(b, value);
+    } else {
+        char *valid = g_utf8_make_valid(value, -1);
+        json_builder_add_string_value(b, valid);
+        g_free(valid);
+    }
 }
 
 /* ---- CRC-32 (IEEE, as zlib and Python's binascii.crc32) ---- */
