@@ -24,9 +24,9 @@
 #include "sw_runner.h"
 #include "sw_switcher.h"
 #include "take_post.h"
+#include "take_setup.h"
 
 #define RECORD_START_TIMEOUT_MS 15000
-#define RECORD_MUX_QUEUE 4
 
 static volatile sig_atomic_t stop_signal;
 
@@ -68,13 +68,8 @@ typedef struct Record {
     SwCueList *cues;
     SwActionList *actions;
     int next_action;
-    CapCamera *cams[SW_MAX_CAMS];
-    SwSwitcher *sw;
-    SwRunner *runner;
-    MuxTake *take;
-    MuxWriter *writer;
+    AppTake t;      /* the take folder, cameras, program, ISOs (with --iso), switcher and runner */
     AppProof proof; /* station key and take log */
-    MuxIso *iso;       /* with --iso */
     MuxCodec iso_codec;
     gboolean quiet;
     gboolean tty;
@@ -106,13 +101,7 @@ static void free_record(Record *r)
     record_ui_free(&r->ui);
     record_live_free(&r->live);
     app_proof_free(&r->proof);
-    sw_runner_free(&r->runner);
-    mux_writer_free(&r->writer);
-    mux_iso_free(&r->iso);
-    sw_switcher_free(&r->sw);
-    for (int i = 0; i < r->ncams; i++)
-        cap_camera_free(&r->cams[i]);
-    mux_take_free(&r->take);
+    app_take_free(&r->t);
     sw_actions_free(&r->actions);
     sw_cues_free(&r->cues);
     g_clear_pointer(&r->names, g_strfreev);
@@ -234,7 +223,7 @@ static void before_tick(void *opaque, int64_t tick)
         ot_log(OT_LOG_WARNING, "record", "%s: ending the take cleanly at frame %" G_GINT64_FORMAT,
                stop_signal == SIGINT ? "interrupted" : "terminated", tick);
         stop_signal = 0;
-        sw_runner_stop(r->runner);
+        sw_runner_stop(r->t.runner);
     }
     for (; r->actions && r->next_action < sw_actions_count(r->actions); r->next_action++) {
         const SwAction *a = sw_actions_get(r->actions, r->next_action);
@@ -243,16 +232,16 @@ static void before_tick(void *opaque, int64_t tick)
         int ret = 0;
         switch (a->type) {
         case SW_ACTION_CUT:
-            ret = sw_switcher_cut(r->sw, a->cam);
+            ret = sw_switcher_cut(r->t.sw, a->cam);
             break;
         case SW_ACTION_GO:
-            ret = sw_switcher_go(r->sw);
+            ret = sw_switcher_go(r->t.sw);
             break;
         case SW_ACTION_END:
-            ret = sw_switcher_end(r->sw);
+            ret = sw_switcher_end(r->t.sw);
             break;
         case SW_ACTION_PREVIEW:
-            ret = sw_switcher_preview(r->sw, a->cam);
+            ret = sw_switcher_preview(r->t.sw, a->cam);
             break;
         }
         if (ret < 0)
@@ -280,7 +269,7 @@ static void progress(void *opaque, const SwRunnerStats *st)
     double media_s = (double)st->ticks * r->rate.den / r->rate.num;
     double wall_s = (double)(now - r->start_us) / G_USEC_PER_SEC;
     SwState state;
-    sw_switcher_get_state(r->sw, &state);
+    sw_switcher_get_state(r->t.sw, &state);
     if (state.next_cue >= 0 && r->cues) {
         const SwCue *c = sw_cues_get(r->cues, state.next_cue);
         char ctc[32] = "go";
@@ -304,8 +293,8 @@ static void print_summary(const Record *r, const SwRunnerStats *st, const MuxOut
         fputc('\n', stderr);
     printf("take %s %s: %" G_GINT64_FORMAT " frames (%s at %d/%d fps), %" G_GINT64_FORMAT
            " cut%s, ended by %s, in %.1f s (%.2fx real time)\n",
-           mux_take_id(r->take), error ? "FAILED" : "closed", st->ticks, tc, r->rate.num, r->rate.den, st->cuts,
-           st->cuts == 1 ? "" : "s", sw_origin_name(st->end_origin), wall_s,
+           mux_take_id(r->t.take), error ? "FAILED" : "closed", st->ticks, tc, r->rate.num, r->rate.den,
+           st->cuts, st->cuts == 1 ? "" : "s", sw_origin_name(st->end_origin), wall_s,
            wall_s > 0 ? (double)st->ticks * r->rate.den / r->rate.num / wall_s : 0.0);
     for (int i = 0; i < r->ncams; i++) {
         const SwCamStats *c = &st->cams[i];
@@ -313,7 +302,7 @@ static void print_summary(const Record *r, const SwRunnerStats *st, const MuxOut
                " drops%s\n",
                r->names[i], c->frames, c->repeats, c->drops, c->failed ? "  LOST" : c->ended ? "  ended" : "");
     }
-    char *master = mux_take_path(r->take, "program.mkv");
+    char *master = mux_take_path(r->t.take, MUX_TAKE_PROGRAM_FILE);
     printf("  program: %" G_GINT64_FORMAT " repeated frames, %" G_GINT64_FORMAT " program-path copies\n",
            st->program_repeats, ps->copies);
     printf("  master: %s (%s, %.1f MB, %" G_GINT64_FORMAT " packets)\n", master, mux_codec_name(r->codec),
@@ -321,8 +310,17 @@ static void print_summary(const Record *r, const SwRunnerStats *st, const MuxOut
     g_free(master);
 }
 
+/* Between cap_camera_alloc and cap_camera_start: the camera's preview branch and its live clock. */
+static int add_camera(void *opaque, int cam, CapCamera *camera)
+{
+    Record *r = opaque;
+    record_ui_add_camera(&r->ui, cam, camera);
+    return record_live_add_camera(&r->live, cam, r->sources[cam], camera);
+}
+
 static int run_take(Record *r, const RecordOptions *o, const char *command_line)
 {
+    AppTake *t = &r->t;
     CapFormat fmt = {.width = r->width, .height = r->height, .rate = r->rate};
     record_live_prepare(&r->live, r->sources, r->ncams, &fmt);
     MuxTakeConfig tc = {
@@ -343,62 +341,23 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     /* The key before the folder: a bad --key leaves nothing behind. */
     if (app_proof_load_key(&r->proof, o->key, o->no_proof) < 0)
         return -EINVAL;
-    r->take = mux_take_create(&tc);
-    if (!r->take)
-        return OT_ERROR_TAKE;
+    int ret = app_take_create(t, &tc);
+    if (ret < 0)
+        return ret;
     if (r->cues)
-        mux_take_set_cues(r->take, r->cues);
+        mux_take_set_cues(t->take, r->cues);
 
-    int ret = 0;
-    for (int i = 0; i < r->ncams; i++) {
-        r->cams[i] = cap_camera_alloc(r->names[i], r->sources[i], i, &fmt);
-        if (r->cams[i])
-            record_ui_add_camera(&r->ui, i, r->cams[i]); /* its preview branch, before it starts */
-        if (!r->cams[i] || (ret = record_live_add_camera(&r->live, i, r->sources[i], r->cams[i])) < 0 ||
-            (ret = cap_camera_start(r->cams[i], RECORD_START_TIMEOUT_MS)) < 0) {
-            ret = ret < 0 ? ret : OT_ERROR_SOURCE;
-            goto abort;
-        }
-    }
-    if ((ret = record_live_start(&r->live, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
+    if ((ret = app_take_start_cameras(t, &fmt, RECORD_START_TIMEOUT_MS, add_camera, r)) < 0 ||
+        (ret = record_live_start(&r->live, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
         goto abort;
     int audio_channels = r->live.audio != SW_AUDIO_NONE ? SW_AUDIO_CHANNELS : 0;
 
-    int gop = o->gop > 0 ? o->gop : sw_rate_nominal(r->rate);
     char start_tc[32];
     format_tc(r, 0, start_tc, sizeof(start_tc));
-    char *program_path = mux_take_path(r->take, "program.mkv");
-    MuxOutputConfig oc = {
-        .path = program_path,
-        .codec = r->codec,
-        .width = r->width,
-        .height = r->height,
-        .rate = r->rate,
-        .gop = gop,
-        .take_id = mux_take_id(r->take),
-        .role = "program",
-        .title = "onetake program",
-        .timecode = start_tc,
-        .preset = o->preset,
-        .audio_channels = audio_channels,
-    };
-    AppProofTake pt = {
-        .take = r->take,
-        .cams = (const char *const *)r->names,
-        .sources = (const char *const *)r->sources,
-        .ncams = r->ncams,
-        .rate = r->rate,
-        .width = r->width,
-        .height = r->height,
-        .codec = r->codec,
-        .gop = gop,
-        .has_cues = o->cues != NULL,
-        .iso_codec = o->iso ? mux_codec_name(r->iso_codec) : NULL,
-        .live = 0,
-        .pacing = "lockstep: every source pulled as fast as the program is made",
-        .command_line = command_line,
-    };
+    AppProofTake pt;
+    app_take_proof_describe(t, &pt);
     pt.audio_channels = audio_channels;
+    pt.pacing = "lockstep: every source pulled as fast as the program is made";
     for (int i = 0; i < r->ncams; i++)
         pt.live |= app_source_is_live(r->sources[i]);
     if (pt.live)
@@ -408,39 +367,23 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         pt.pacing = "live: ticks on the monotonic clock (roll + i/fps + latency), live cameras never waited for";
     }
     if (app_proof_start(&r->proof, &pt) < 0) {
-        g_free(program_path);
         ret = -EIO;
         goto abort;
     }
-    app_proof_output(&r->proof, 0, &oc);
-    MuxOutput *out = mux_output_alloc(&oc);
-    g_free(program_path);
-    if (!out) {
-        ret = OT_ERROR_CODEC;
+    if ((ret = app_take_open_program(t, "onetake program", start_tc, audio_channels, &r->proof)) < 0)
         goto abort;
-    }
-    r->writer = mux_writer_alloc(out, RECORD_MUX_QUEUE, gop);
-    if (!r->writer) {
-        mux_output_free(&out);
-        ret = -ENOMEM;
-        goto abort;
-    }
-    mux_writer_set_proof(r->writer, oc.proof);
 
     if (o->iso) {
-        r->iso = app_iso_start(mux_take_dir(r->take), mux_take_id(r->take), r->names, r->sources, r->ncams,
-                               r->iso_codec, r->width, r->height, r->rate, gop, start_tc, &r->proof);
-        if (!r->iso) {
+        t->iso = app_iso_start(mux_take_dir(t->take), mux_take_id(t->take), r->names, r->sources, r->ncams,
+                               r->iso_codec, r->width, r->height, r->rate, tc.gop, start_tc, &r->proof);
+        if (!t->iso) {
             ret = OT_ERROR_CODEC;
             goto abort;
         }
     }
 
     record_ui_open(&r->ui, o->out);
-    r->sw = sw_switcher_alloc(r->cues, r->ncams, 0);
-    SwSource sources[SW_MAX_CAMS];
-    for (int i = 0; i < r->ncams; i++)
-        sources[i] = cap_camera_source(r->cams[i]);
+    t->sw = sw_switcher_alloc(r->cues, r->ncams, 0);
     SwRunnerConfig rc = {
         .rate = r->rate,
         .max_frames = r->max_frames,
@@ -454,18 +397,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     };
     record_live_configure(&r->live, &rc);
     r->ui.audio = audio_channels > 0;
-    r->runner = r->sw ? sw_runner_alloc(&rc, r->sw, sources, r->ncams) : NULL;
-    if (!r->runner) {
-        ret = -ENOMEM;
+    if ((ret = app_take_start_runner(t, &rc)) < 0)
         goto abort;
-    }
-    SwSink writer_sink = mux_writer_sink(r->writer);
-    SwSink log_sink = mux_take_event_sink(r->take);
-    sw_runner_add_sink(r->runner, &log_sink);
-    sw_runner_add_sink(r->runner, &writer_sink);
-    SwSink iso_sink = mux_iso_sink(r->iso);
-    if (r->iso)
-        sw_runner_add_sink(r->runner, &iso_sink);
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
@@ -473,7 +406,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     sigaction(SIGTERM, &sa, NULL);
 
     r->start_us = r->last_progress_us = g_get_monotonic_time();
-    int run_ret = record_ui_run(&r->ui, r->sw, r->runner, &stop_signal);
+    int run_ret = record_ui_run(&r->ui, t->sw, t->runner, &stop_signal);
     if (run_ret == RECORD_UI_CANCELLED) {
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
@@ -481,77 +414,64 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         ret = run_ret;
         goto abort;
     }
-    int mux_ret = mux_writer_finish(r->writer);
-    int post_ret = r->iso ? mux_iso_finish(r->iso) : 0;
-    double wall_s = (double)(g_get_monotonic_time() - r->start_us) / G_USEC_PER_SEC;
-    for (int i = 0; i < r->ncams; i++)
-        cap_camera_stop(r->cams[i]);
+    AppTakeEnd end;
+    app_take_finish(t, run_ret, r->start_us, &end);
     record_live_stop(&r->live);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
 
-    SwRunnerStats st;
-    sw_runner_get_stats(r->runner, &st);
-    MuxOutputStats ps;
-    mux_writer_get_stats(r->writer, &ps);
-    ret = run_ret < 0 ? run_ret : mux_ret;
+    const SwRunnerStats *st = &end.stats;
+    int post_ret = end.iso_error;
     /* Every output is closed: the take log's CLOSE and final signatures. */
-    int proof_ret = app_proof_close(&r->proof, &st, ret);
-    if (!ret)
-        ret = proof_ret;
+    int proof_ret = app_proof_close(&r->proof, st, end.error);
+    if (!end.error)
+        end.error = proof_ret;
     MuxIsoStats isos[SW_MAX_CAMS];
-    for (int i = 0; i < mux_iso_count(r->iso); i++)
-        mux_iso_get_stats(r->iso, i, &isos[i]);
+    for (int i = 0; i < mux_iso_count(t->iso); i++)
+        mux_iso_get_stats(t->iso, i, &isos[i]);
     /* The cut lists before take.json says closed: a closed take has them. */
-    char **media = app_cutlist_media(r->names, r->sources, r->ncams, r->iso != NULL);
+    char **media = app_cutlist_media(r->names, r->sources, r->ncams, t->iso != NULL);
     int cut_ret = 0; /* not a frame: nothing to cut */
-    if (st.ticks > 0)
-        cut_ret = app_write_cutlists(mux_take_dir(r->take), mux_take_id(r->take), r->rate, r->names, media,
-                                     r->ncams, st.ticks);
+    if (st->ticks > 0)
+        cut_ret = app_write_cutlists(mux_take_dir(t->take), mux_take_id(t->take), r->rate, r->names, media,
+                                     r->ncams, st->ticks);
     app_media_free(media, r->ncams);
     if (!post_ret)
         post_ret = cut_ret;
     MuxLiveCamInfo live_info[SW_MAX_CAMS];
-    record_live_cam_info(r->cams, r->ncams, live_info);
+    record_live_cam_info(t->cams, r->ncams, live_info);
     char *audio_from = r->live.audio == SW_AUDIO_CAMERA   ? g_strdup_printf("camera %s", r->live.audio_name)
                        : r->live.audio == SW_AUDIO_SOURCE ? g_strdup_printf("source %s", r->live.audio_src)
                        : r->live.audio == SW_AUDIO_FOLLOW_VIDEO ? g_strdup("afv")
                                                                 : NULL;
-    MuxTakeSummary sum = {.stats = &st, .program = &ps, .isos = r->iso ? isos : NULL,
-                          .nisos = mux_iso_count(r->iso), .error = ret, .wall_seconds = wall_s,
+    MuxTakeSummary sum = {.isos = t->iso ? isos : NULL, .nisos = mux_iso_count(t->iso),
                           .live = r->live.live ? live_info : NULL, .latency_ns = r->live.latency_ns,
                           .audio_from = audio_from};
-    int close_ret = mux_take_close(r->take, &sum);
+    app_take_close(t, &end, &sum);
     g_free(audio_from);
-    if (!ret)
-        ret = close_ret;
-    print_summary(r, &st, &ps, ret, wall_s);
-    record_live_print_summary(&r->live, &st, r->cams, r->names, r->ncams);
-    app_print_iso_summary(r->iso);
+    ret = end.error;
+    print_summary(r, st, &end.program, ret, end.wall_seconds);
+    record_live_print_summary(&r->live, st, t->cams, r->names, r->ncams);
+    app_print_iso_summary(t->iso);
     if (ret == -ENOSPC || ret == -EDQUOT || ret == -EIO)
         ot_log(OT_LOG_ERROR, "record",
                "%s after %" G_GINT64_FORMAT " frames: the take was closed there; `onetake verify %s` says how "
                "far it is authentic (PARTIAL_AUTHENTIC up to the last commit). %s",
-               ret == -EIO ? "the disk reported an I/O error" : "the disk is full", st.ticks,
-               mux_take_dir(r->take),
+               ret == -EIO ? "the disk reported an I/O error" : "the disk is full", st->ticks,
+               mux_take_dir(t->take),
                ret == -EIO ? "Check the disk and record to another one." : "Free space or record to another disk.");
     else if (ret < 0)
         ot_log(OT_LOG_ERROR, "record", "the take did not close cleanly (%s): what was written so far is in %s",
-               ot_strerror(ret), mux_take_dir(r->take));
+               ot_strerror(ret), mux_take_dir(t->take));
     else if (post_ret < 0)
         ot_log(OT_LOG_ERROR, "record", "the program is complete in %s, but %s (see above)",
-               mux_take_dir(r->take),
+               mux_take_dir(t->take),
                post_ret == cut_ret ? "the cut lists could not be written" : "an ISO failed");
     return ret < 0 ? ret : post_ret;
 
 abort:
     /* Nothing was recorded: leave nothing behind that looks like a take. */
-    for (int i = 0; i < r->ncams; i++)
-        cap_camera_free(&r->cams[i]);
-    mux_writer_free(&r->writer);
-    mux_iso_abort(&r->iso);
-    proof_log_free(&r->proof.log); /* its files go with the folder */
-    mux_take_abort(&r->take);
+    app_take_abort(t, &r->proof);
     return ret;
 }
 

@@ -25,9 +25,9 @@
 #include "sw_runner.h"
 #include "sw_switcher.h"
 #include "take_post.h"
+#include "take_setup.h"
 
 #define REPLAY_START_TIMEOUT_MS 15000
-#define REPLAY_MUX_QUEUE 4
 
 typedef struct Replay {
     char *src_dir; /* the take's files: DIR, or DIR/data for a bag */
@@ -37,11 +37,7 @@ typedef struct Replay {
     MuxCodec codec;
     int gop;
     char **iso_paths; /* ncams + NULL */
-    CapCamera *cams[SW_MAX_CAMS];
-    SwSwitcher *sw;
-    SwRunner *runner;
-    MuxTake *take;
-    MuxWriter *writer;
+    AppTake t; /* the new take: folder, cameras (the ISOs), program, switcher and runner */
     int quiet;
     int tty;
     gint64 last_progress_us;
@@ -49,12 +45,7 @@ typedef struct Replay {
 
 static void free_replay(Replay *r)
 {
-    sw_runner_free(&r->runner);
-    mux_writer_free(&r->writer);
-    sw_switcher_free(&r->sw);
-    for (int i = 0; r->info && i < r->info->ncams; i++)
-        cap_camera_free(&r->cams[i]);
-    mux_take_free(&r->take);
+    app_take_free(&r->t);
     mux_cut_log_free(&r->cuts);
     g_clear_pointer(&r->iso_paths, g_strfreev);
     mux_take_info_free(&r->info);
@@ -71,7 +62,7 @@ static void before_tick(void *opaque, int64_t tick)
         int ret;
         if (ev->frame > tick)
             break;
-        ret = ev->end ? sw_switcher_end(r->sw) : sw_switcher_cut(r->sw, ev->cam);
+        ret = ev->end ? sw_switcher_end(r->t.sw) : sw_switcher_cut(r->t.sw, ev->cam);
         if (ret < 0)
             ot_log(OT_LOG_WARNING, "replay",
                    "the %s at frame %" PRId64 " (line %d of %s) could not be staged: %s",
@@ -178,16 +169,17 @@ static int compare_cuts(const Replay *r, const char *out_dir)
 
 static int run_replay(Replay *r, const char *out_dir, const char *command_line)
 {
+    AppTake *t = &r->t;
     const MuxTakeInfo *in = r->info;
     CapFormat fmt = {.width = in->width, .height = in->height, .rate = in->rate};
     char start_tc[32];
     int first_cam = r->cuts->events[0].end ? 0 : r->cuts->events[0].cam;
-    int ret = 0;
+    int ret;
 
     MuxTakeConfig tc = {
         .dir = out_dir,
         .cams = (const char *const *)in->cams,
-        .sources = (const char *const *)r->iso_paths,
+        .sources = (const char *const *)r->iso_paths, /* the ISOs are the cameras */
         .ncams = in->ncams,
         .rate = in->rate,
         .width = in->width,
@@ -198,53 +190,20 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
         .replay_of = in->take_id,
         .preset = r->codec == MUX_CODEC_H264 ? in->preset : NULL,
     };
-    r->take = mux_take_create(&tc);
-    if (!r->take)
-        return OT_ERROR_TAKE;
-
-    for (int i = 0; i < in->ncams; i++) {
-        r->cams[i] = cap_camera_alloc(in->cams[i], r->iso_paths[i], i, &fmt);
-        if (!r->cams[i] || (ret = cap_camera_start(r->cams[i], REPLAY_START_TIMEOUT_MS)) < 0) {
-            ret = ret < 0 ? ret : OT_ERROR_SOURCE;
-            goto abort;
-        }
-    }
+    if ((ret = app_take_create(t, &tc)) < 0)
+        return ret;
+    if ((ret = app_take_start_cameras(t, &fmt, REPLAY_START_TIMEOUT_MS, NULL, NULL)) < 0)
+        goto abort;
     sw_timecode_format(in->rate, in->drop_frame, 0, start_tc, sizeof(start_tc));
-    char *program_path = mux_take_path(r->take, MUX_TAKE_PROGRAM_FILE);
     char *title = g_strdup_printf("onetake program (replay of take %s)", in->take_id);
-    MuxOutputConfig oc = {
-        .path = program_path,
-        .codec = r->codec,
-        .width = in->width,
-        .height = in->height,
-        .rate = in->rate,
-        .gop = r->gop,
-        .take_id = mux_take_id(r->take),
-        .role = "program",
-        .title = title,
-        .timecode = start_tc,
-        .preset = r->codec == MUX_CODEC_H264 ? in->preset : NULL, /* x264's output depends on it */
-    };
-    MuxOutput *out = mux_output_alloc(&oc);
-    g_free(program_path);
+    ret = app_take_open_program(t, title, start_tc, 0, NULL);
     g_free(title);
-    if (!out) {
-        ret = OT_ERROR_CODEC;
+    if (ret < 0)
         goto abort;
-    }
-    r->writer = mux_writer_alloc(out, REPLAY_MUX_QUEUE, r->gop);
-    if (!r->writer) {
-        mux_output_free(&out);
-        ret = -ENOMEM;
-        goto abort;
-    }
 
     /* The first event names the camera on program at frame 0; the rest are staged at their frames. */
-    r->sw = sw_switcher_alloc(NULL, in->ncams, first_cam);
+    t->sw = sw_switcher_alloc(NULL, in->ncams, first_cam);
     r->next_event = r->cuts->events[0].end ? 0 : 1;
-    SwSource sources[SW_MAX_CAMS];
-    for (int i = 0; i < in->ncams; i++)
-        sources[i] = cap_camera_source(r->cams[i]);
     SwRunnerConfig rc = {
         .rate = in->rate,
         .max_frames = -1,
@@ -253,68 +212,51 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
         .before_tick = before_tick,
         .before_tick_opaque = r,
     };
-    r->runner = r->sw ? sw_runner_alloc(&rc, r->sw, sources, in->ncams) : NULL;
-    if (!r->runner) {
-        ret = -ENOMEM;
+    if ((ret = app_take_start_runner(t, &rc)) < 0)
         goto abort;
-    }
-    SwSink log_sink = mux_take_event_sink(r->take);
-    SwSink writer_sink = mux_writer_sink(r->writer);
-    sw_runner_add_sink(r->runner, &log_sink);
-    sw_runner_add_sink(r->runner, &writer_sink);
 
     gint64 start_us = g_get_monotonic_time();
     r->last_progress_us = start_us;
-    int run_ret = sw_runner_run(r->runner);
-    int mux_ret = mux_writer_finish(r->writer);
-    double wall_s = (double)(g_get_monotonic_time() - start_us) / G_USEC_PER_SEC;
-    for (int i = 0; i < in->ncams; i++)
-        cap_camera_stop(r->cams[i]);
+    int run_ret = sw_runner_run(t->runner);
+    AppTakeEnd end;
+    app_take_finish(t, run_ret, start_us, &end);
+    const SwRunnerStats *st = &end.stats;
 
-    SwRunnerStats st;
-    sw_runner_get_stats(r->runner, &st);
-    MuxOutputStats ps;
-    mux_writer_get_stats(r->writer, &ps);
-    ret = run_ret < 0 ? run_ret : mux_ret;
     /* The replay's cameras are the original ISOs: its cut lists point at them. */
     char **media = g_new0(char *, (gsize)in->ncams + 1);
     for (int i = 0; i < in->ncams; i++)
         media[i] = g_canonicalize_filename(r->iso_paths[i], NULL);
-    int cut_ret = app_write_cutlists(mux_take_dir(r->take), mux_take_id(r->take), in->rate, in->cams, media,
-                                     in->ncams, st.ticks);
+    int cut_ret = app_write_cutlists(mux_take_dir(t->take), mux_take_id(t->take), in->rate, in->cams, media,
+                                     in->ncams, st->ticks);
     app_media_free(media, in->ncams);
-    MuxTakeSummary sum = {.stats = &st, .program = &ps, .error = ret, .wall_seconds = wall_s};
-    int close_ret = mux_take_close(r->take, &sum);
-    if (!ret)
-        ret = close_ret;
+    MuxTakeSummary sum = {0};
+    app_take_close(t, &end, &sum);
+    ret = end.error;
     if (r->tty && !r->quiet)
         fputc('\n', stderr);
     if (ret < 0) {
         ot_log(OT_LOG_ERROR, "replay", "the replay failed (%s): what was written so far is in %s",
-               ot_strerror(ret), mux_take_dir(r->take));
+               ot_strerror(ret), mux_take_dir(t->take));
         return ret;
     }
-    int differ = compare_cuts(r, mux_take_dir(r->take));
-    if (in->frames >= 0 && st.ticks != in->frames) {
+    int differ = compare_cuts(r, mux_take_dir(t->take));
+    if (in->frames >= 0 && st->ticks != in->frames) {
         ot_log(OT_LOG_ERROR, "replay", "the replay has %" PRId64 " frames, the take %" PRId64 ": %s",
-               st.ticks, in->frames,
-               st.ticks < in->frames ? "an ISO is shorter than the take" : "the cut log has no end");
+               st->ticks, in->frames,
+               st->ticks < in->frames ? "an ISO is shorter than the take" : "the cut log has no end");
         differ = 1;
     }
-    printf("replay of take %s: %" PRId64 " frames, %" PRId64 " cuts, in %.1f s: %s\n", in->take_id, st.ticks,
-           st.cuts, wall_s, differ ? "DIFFERS from the take" : "same frames and cuts as the take");
-    printf("  program: %s/%s (%s, %.1f MB, %" PRId64 " packets), take %s\n", mux_take_dir(r->take),
-           MUX_TAKE_PROGRAM_FILE, mux_codec_name(r->codec), (double)ps.bytes / 1e6, ps.packets,
-           mux_take_id(r->take));
+    printf("replay of take %s: %" PRId64 " frames, %" PRId64 " cuts, in %.1f s: %s\n", in->take_id, st->ticks,
+           st->cuts, end.wall_seconds, differ ? "DIFFERS from the take" : "same frames and cuts as the take");
+    printf("  program: %s/%s (%s, %.1f MB, %" PRId64 " packets), take %s\n", mux_take_dir(t->take),
+           MUX_TAKE_PROGRAM_FILE, mux_codec_name(r->codec), (double)end.program.bytes / 1e6,
+           end.program.packets, mux_take_id(t->take));
     if (differ)
         return OT_ERROR_TAKE;
     return cut_ret;
 
 abort:
-    for (int i = 0; i < in->ncams; i++)
-        cap_camera_free(&r->cams[i]);
-    mux_writer_free(&r->writer);
-    mux_take_abort(&r->take);
+    app_take_abort(t, NULL);
     return ret;
 }
 

@@ -145,6 +145,8 @@ static void add_int_or_null(JsonBuilder *b, const char *key, int64_t value, int 
         json_builder_add_int_value(b, value);
 }
 
+/* The builder's object as text that ends with a newline (a text file, a JSON Lines line). Frees the
+ * builder. */
 static char *json_to_text(JsonBuilder *b, int pretty, gsize *len)
 {
     JsonNode *root = json_builder_get_root(b);
@@ -158,6 +160,10 @@ static char *json_to_text(JsonBuilder *b, int pretty, gsize *len)
     text = json_generator_to_data(gen, len);
     g_object_unref(gen);
     json_node_unref(root);
+    g_object_unref(b);
+    text = g_realloc(text, *len + 2);
+    text[(*len)++] = '\n';
+    text[*len] = '\0';
     return text;
 }
 
@@ -357,11 +363,6 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
     json_builder_end_object(b);
 
     text = json_to_text(b, 1, &len);
-    g_object_unref(b);
-    /* A text file ends with a newline. */
-    text = g_realloc(text, len + 2);
-    text[len++] = '\n';
-    text[len] = '\0';
     ret = write_atomic(take, MUX_TAKE_JSON_FILE, text, len);
     g_free(text);
     g_free(closed);
@@ -627,10 +628,6 @@ static int take_event(void *opaque, const SwEvent *ev)
     add_int(b, "wall_ns", (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
     json_builder_end_object(b);
     text = json_to_text(b, 0, &len);
-    g_object_unref(b);
-    text = g_realloc(text, len + 2);
-    text[len++] = '\n';
-    text[len] = '\0';
 
     /* One write per line (O_APPEND), synced: cuts are rare and each one must survive a crash. */
     ret = ot_write_all(take->cuts_fd, text, len);

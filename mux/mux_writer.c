@@ -171,6 +171,24 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Hand an item taken from the pool to the mux thread with a reference of its own to frame; back to the pool
+ * when the work queue refuses it. */
+static int queue_item(MuxWriter *w, MuxItem *item, OtFrame *frame, int64_t pts, int force_key)
+{
+    int ret;
+
+    item->frame = ot_frame_ref(frame);
+    item->pts = pts;
+    item->force_key = force_key;
+    ret = sw_queue_push(w->work, item);
+    if (ret < 0) {
+        ot_frame_unref(&item->frame);
+        sw_queue_push(w->pool, item);
+        return ret;
+    }
+    return 0;
+}
+
 static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
 {
     MuxWriter *w = opaque;
@@ -185,10 +203,6 @@ static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
     item = sw_queue_pop(w->pool); /* blocks while every item is in flight */
     if (!item)
         return -EPIPE;
-    item->frame = ot_frame_ref(pf->frame);
-    item->pts = pf->tick;
-    /* Keyframes at every cut (a clean entry point per shot) and on a fixed grid of gop frames. */
-    item->force_key = (pf->flags & SW_PF_CUT) || pf->tick % w->gop == 0;
     item->cam = pf->cam;
     item->flags = pf->flags;
     /* The tick's events travel with its frame: no lock, no allocation here. */
@@ -204,13 +218,8 @@ static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
         memcpy(item->anoms, w->anom_stash, (size_t)w->nanoms * sizeof(SwAnomaly));
     item->nanoms = w->nanoms;
     w->nanoms = 0;
-    ret = sw_queue_push(w->work, item);
-    if (ret < 0) {
-        ot_frame_unref(&item->frame);
-        sw_queue_push(w->pool, item);
-        return ret;
-    }
-    return 0;
+    /* Keyframes at every cut (a clean entry point per shot) and on a fixed grid of gop frames. */
+    return queue_item(w, item, pf->frame, pf->tick, (pf->flags & SW_PF_CUT) || pf->tick % w->gop == 0);
 }
 
 MuxWriter *mux_writer_alloc(MuxOutput *out, int queue_len, int gop)
@@ -414,19 +423,10 @@ int mux_writer_push(MuxWriter *w, OtFrame *frame, int64_t pts, int force_key, in
     }
     if (!item)
         return -EPIPE;
-    item->frame = ot_frame_ref(frame);
-    item->pts = pts;
-    item->force_key = force_key;
     item->gap_first = w->gap_first;
     item->gap_count = w->gap_count;
     w->gap_count = 0;
-    ret = sw_queue_push(w->work, item);
-    if (ret < 0) {
-        ot_frame_unref(&item->frame);
-        sw_queue_push(w->pool, item);
-        return ret;
-    }
-    return 0;
+    return queue_item(w, item, frame, pts, force_key);
 }
 
 void mux_writer_set_gap_hook(MuxWriter *w, void (*on_gap)(void *opaque, int64_t first, int64_t count),
