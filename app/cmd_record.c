@@ -44,6 +44,7 @@ typedef struct RecordOptions {
     char *fps;
     char *codec;
     char *preset;
+    char *iso_preset;
     char *decode;
     char *duration;
     gboolean headless;
@@ -89,6 +90,7 @@ static void free_options(RecordOptions *o)
     g_free(o->fps);
     g_free(o->codec);
     g_free(o->preset);
+    g_free(o->iso_preset);
     g_free(o->decode);
     g_free(o->duration);
     g_free(o->iso_codec);
@@ -108,6 +110,12 @@ static void free_record(Record *r)
     g_clear_pointer(&r->sources, g_strfreev);
 }
 
+/* h264 ISOs take --iso-preset, else the program's --preset (one knob for a take that must keep up live). */
+static const char *iso_preset(const RecordOptions *o)
+{
+    return o->iso_preset ? o->iso_preset : o->preset;
+}
+
 /* Everything that can be checked before anything is opened or created: nothing is touched on failure. */
 static int check_options(const RecordOptions *o, Record *r)
 {
@@ -117,6 +125,13 @@ static int check_options(const RecordOptions *o, Record *r)
         return -EINVAL;
     }
     if (o->iso && app_iso_codec(o->iso_codec, &r->iso_codec) < 0)
+        return -EINVAL;
+    if (o->iso_preset && (!o->iso || r->iso_codec != MUX_CODEC_H264)) {
+        ot_log(OT_LOG_ERROR, "record", "--iso-preset %s: only h264 ISOs have an x264 preset: add --iso "
+               "--iso-codec h264", o->iso_preset);
+        return -EINVAL;
+    }
+    if (app_x264_preset_check("--preset", o->preset) < 0 || app_x264_preset_check("--iso-preset", o->iso_preset) < 0)
         return -EINVAL;
     if (!o->cams || !o->cams[0]) {
         ot_log(OT_LOG_ERROR, "record", "no camera: give at least one --cam NAME=SOURCE, e.g. --cam wide=test:smpte");
@@ -337,6 +352,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .gop = o->gop > 0 ? o->gop : sw_rate_nominal(r->rate),
         .iso_codec = o->iso ? mux_codec_name(r->iso_codec) : NULL,
         .preset = r->codec == MUX_CODEC_H264 ? o->preset : NULL,
+        .iso_preset = o->iso && r->iso_codec == MUX_CODEC_H264 ? iso_preset(o) : NULL,
     };
     /* The key before the folder: a bad --key leaves nothing behind. */
     if (app_proof_load_key(&r->proof, o->key, o->no_proof) < 0)
@@ -375,7 +391,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
 
     if (o->iso) {
         t->iso = app_iso_start(mux_take_dir(t->take), mux_take_id(t->take), r->names, r->sources, r->ncams,
-                               r->iso_codec, r->width, r->height, r->rate, tc.gop, start_tc, &r->proof);
+                               r->iso_codec, tc.iso_preset, r->width, r->height, r->rate, tc.gop, start_tc,
+                               &r->proof);
         if (!t->iso) {
             ret = OT_ERROR_CODEC;
             goto abort;
@@ -490,6 +507,8 @@ int cmd_record(int argc, char **argv)
         {"fps", 0, 0, G_OPTION_ARG_STRING, &o.fps, "Program frame rate (default 30/1)", "N/D"},
         {"codec", 0, 0, G_OPTION_ARG_STRING, &o.codec, "Program codec: h264 (default) or ffv1", "CODEC"},
         {"preset", 0, 0, G_OPTION_ARG_STRING, &o.preset, "x264 preset for h264 (default veryfast)", "PRESET"},
+        {"iso-preset", 0, 0, G_OPTION_ARG_STRING, &o.iso_preset,
+         "x264 preset for h264 ISOs (default: --preset's)", "PRESET"},
         {"decode", 0, 0, G_OPTION_ARG_STRING, &o.decode,
          "program (default): decode a file camera only while it is on program; all: every camera, always",
          "WHAT"},

@@ -139,9 +139,24 @@ static void iso_drop_to_log(void *opaque, int cam, int64_t first, int64_t count)
     }
 }
 
+int app_x264_preset_check(const char *option, const char *preset)
+{
+    /* x264's own list (x264_preset_names): a typo would otherwise surface as "cannot open encoder". */
+    static const char *const presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
+                                          "slow",      "slower",    "veryslow", "placebo", NULL};
+    if (!preset)
+        return 0;
+    for (int i = 0; presets[i]; i++)
+        if (!strcmp(preset, presets[i]))
+            return 0;
+    ot_log(OT_LOG_ERROR, "record", "%s %s: not an x264 preset; give one of ultrafast, superfast, veryfast (the "
+           "default), faster, fast, medium, slow, slower, veryslow, placebo", option, preset);
+    return -EINVAL;
+}
+
 MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char **sources, int ncams,
-                      MuxCodec codec, int width, int height, SwRate rate, int gop, const char *timecode,
-                      AppProof *proof)
+                      MuxCodec codec, const char *preset, int width, int height, SwRate rate, int gop,
+                      const char *timecode, AppProof *proof)
 {
     int realtime = 0;
     for (int i = 0; i < ncams; i++)
@@ -156,6 +171,7 @@ MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char *
         .height = height,
         .rate = rate,
         .gop = gop,
+        .preset = preset,
         .take_id = take_id,
         .timecode = timecode,
         .realtime = realtime,

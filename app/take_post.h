@@ -36,8 +36,11 @@ int app_write_cutlists(const char *dir, const char *take_id, SwRate rate, char *
  * 1..ncams) and dropped frames are declared in it as ANOMALY "iso-drop". NULL on error (logged, nothing left
  * behind). */
 MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char **sources, int ncams,
-                      MuxCodec codec, int width, int height, SwRate rate, int gop, const char *timecode,
-                      AppProof *proof);
+                      MuxCodec codec, const char *preset, int width, int height, SwRate rate, int gop,
+                      const char *timecode, AppProof *proof);
+
+/* An x264 preset named by option (--preset, --iso-preset): 0, or -EINVAL (logged with the list). NULL is fine. */
+int app_x264_preset_check(const char *option, const char *preset);
 
 /* One line per ISO on stdout (frames, repeats, drops, size). */
 void app_print_iso_summary(MuxIso *iso);

@@ -136,6 +136,7 @@ typedef struct MuxTakeConfig {
     const char *iso_codec;    /* "ffv1"/"h264"/"copy": every camera has an ISO (iso/NAME.mkv); NULL: none */
     const char *replay_of;    /* take id of the take this one replays (onetake replay), or NULL */
     const char *preset;       /* x264 preset of an h264 program (NULL: the default), recorded for replay */
+    const char *iso_preset;   /* x264 preset of h264 ISOs (NULL: the default), recorded */
 } MuxTakeConfig;
 
 typedef struct MuxTake MuxTake;
@@ -168,6 +169,7 @@ typedef struct MuxIsoConfig {
     int width, height;
     SwRate rate;
     int gop;                 /* keyframe every gop frames (0: one second); FFV1 is intra only anyway */
+    const char *preset;      /* x264 preset of h264 ISOs (NULL: the default) */
     const char *take_id;     /* Matroska TAKE_ID */
     const char *timecode;    /* the take's start timecode (TIMECODE tag): ISO frame k is take frame k */
     int queue_len;           /* frames each ISO may hold (0: 8) */

@@ -181,6 +181,7 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
             .height = cfg->height,
             .rate = cfg->rate,
             .gop = iso->gop,
+            .preset = cfg->preset,
             .take_id = cfg->take_id,
             .role = role,
             .title = title,

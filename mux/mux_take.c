@@ -45,6 +45,7 @@ struct MuxTake {
     char *iso_codec;  /* NULL without ISOs */
     char *replay_of;  /* take id of the replayed take, or NULL */
     char *preset;     /* x264 preset, or NULL */
+    char *iso_preset; /* x264 preset of h264 ISOs, or NULL */
     char *started; /* ISO 8601 UTC */
     int has_cues;
     const SwCueList *cues; /* borrowed (mux_take_set_cues) */
@@ -277,6 +278,8 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
         proof_json_add_string(b, "replay_of", take->replay_of);
     if (take->preset)
         proof_json_add_string(b, "preset", take->preset);
+    if (take->iso_preset)
+        proof_json_add_string(b, "iso_preset", take->iso_preset);
 
     json_builder_set_member_name(b, "cameras");
     json_builder_begin_array(b);
@@ -522,6 +525,7 @@ MuxTake *mux_take_create(const MuxTakeConfig *cfg)
     take->iso_codec = g_strdup(cfg->iso_codec);
     take->replay_of = g_strdup(cfg->replay_of);
     take->preset = g_strdup(cfg->preset);
+    take->iso_preset = g_strdup(cfg->iso_preset);
     take->has_cues = cfg->cues_path != NULL;
     ret = make_take_id(take->take_id);
     if (ret < 0) {
@@ -749,6 +753,7 @@ void mux_take_free(MuxTake **ptake)
     g_free(take->iso_codec);
     g_free(take->replay_of);
     g_free(take->preset);
+    g_free(take->iso_preset);
     g_free(take->started);
     g_free(take);
     *ptake = NULL;

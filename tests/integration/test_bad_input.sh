@@ -95,6 +95,14 @@ iso_codec_without_iso)
     refuse "--iso-codec h264 without --iso" "${one_cam[@]}" --iso-codec h264
     untouched
     ;;
+bad_preset)
+    refuse "--iso-preset fastt: not an x264 preset.*ultrafast" "${one_cam[@]}" --iso --iso-codec h264 --iso-preset fastt
+    untouched
+    refuse "--preset quick: not an x264 preset" "${one_cam[@]}" --codec h264 --preset quick
+    untouched
+    refuse "--iso-preset fast: only h264 ISOs have an x264 preset" "${one_cam[@]}" --iso --iso-preset fast
+    untouched
+    ;;
 out_not_empty)
     # A real take first (one camera, 1 s), then a second record into the same folder must refuse and leave the
     # first take exactly as it was.
