@@ -336,7 +336,13 @@ static int add_camera(void *opaque, int cam, CapCamera *camera)
 static int run_take(Record *r, const RecordOptions *o, const char *command_line)
 {
     AppTake *t = &r->t;
-    CapFormat fmt = {.width = r->width, .height = r->height, .rate = r->rate};
+    /* Threads for the job. Several cameras: one thread per decoder, for they decode in parallel with each other
+     * and the encoder (a decoder's own threads only add overhead and frames in flight). The program encoder: one
+     * thread for a take made as fast as it can be (the cameras' decoders have the other cores, which costs less
+     * than x264's own threads), two when it must keep real time (live, or paced for the multiview), so that one
+     * encoder keeps 1080p30 at veryfast. Recorded in take.json: replay needs it for the same packets. */
+    CapFormat fmt = {.width = r->width, .height = r->height, .rate = r->rate,
+                     .decoder_threads = r->ncams > 1 ? 1 : 0};
     record_live_prepare(&r->live, r->sources, r->ncams, &fmt);
     MuxTakeConfig tc = {
         .dir = o->out,
@@ -353,6 +359,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .iso_codec = o->iso ? mux_codec_name(r->iso_codec) : NULL,
         .preset = r->codec == MUX_CODEC_H264 ? o->preset : NULL,
         .iso_preset = o->iso && r->iso_codec == MUX_CODEC_H264 ? iso_preset(o) : NULL,
+        .threads = fmt.live || record_ui_wants_realtime(&r->ui) ? 2 : 1,
     };
     /* The key before the folder: a bad --key leaves nothing behind. */
     if (app_proof_load_key(&r->proof, o->key, o->no_proof) < 0)

@@ -171,7 +171,9 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
 {
     AppTake *t = &r->t;
     const MuxTakeInfo *in = r->info;
-    CapFormat fmt = {.width = in->width, .height = in->height, .rate = in->rate};
+    /* One thread per camera decoder: the ISOs decode in parallel with each other (see record). */
+    CapFormat fmt = {.width = in->width, .height = in->height, .rate = in->rate,
+                     .decoder_threads = in->ncams > 1 ? 1 : 0};
     char start_tc[32];
     int first_cam = r->cuts->events[0].end ? 0 : r->cuts->events[0].cam;
     int ret;
@@ -189,6 +191,7 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
         .gop = r->gop,
         .replay_of = in->take_id,
         .preset = r->codec == MUX_CODEC_H264 ? in->preset : NULL,
+        .threads = in->threads, /* the same packets need the same encoder threads */
     };
     if ((ret = app_take_create(t, &tc)) < 0)
         return ret;

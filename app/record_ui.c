@@ -204,6 +204,11 @@ int record_ui_realtime(const RecordUi *u)
     return u->realtime_on;
 }
 
+int record_ui_wants_realtime(const RecordUi *u)
+{
+    return u->no_realtime ? 0 : u->realtime ? 1 : u->window;
+}
+
 /* CLOCK_MONOTONIC time of the roll: now, after --countdown, or at --roll-at (which may have passed while the
  * cameras started: then now). */
 static int64_t roll_time(const RecordUi *u)

@@ -66,6 +66,8 @@ int record_ui_check(RecordUi *u, gboolean headless, const char *const *names, in
 void record_ui_add_camera(RecordUi *u, int index, CapCamera *cam);
 /* Open the window (or say why there is none: the take then records headless). Decides real-time pacing. */
 void record_ui_open(RecordUi *u, const char *take_dir);
+/* Before record_ui_open: whether the take is to be paced (it is unless the window then fails to open). */
+int record_ui_wants_realtime(const RecordUi *u);
 /* Pace the runner to real time (SwRunnerConfig.realtime). */
 int record_ui_realtime(const RecordUi *u);
 /* Wait for the roll, run the take (sw_runner_run) and the window until both are done; the window is closed

@@ -67,6 +67,7 @@ int app_take_open_program(AppTake *t, const char *title, const char *timecode, i
         .title = title,
         .timecode = timecode,
         .preset = c->preset, /* x264's output depends on it (replay makes the same packets) */
+        .threads = c->threads, /* so does it on this */
         .audio_channels = audio_channels,
     };
     app_proof_output(proof, 0, &oc);

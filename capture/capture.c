@@ -218,6 +218,20 @@ static GstElement *build_from_description(CapCamera *cam, const char *head)
     return pipeline;
 }
 
+/* A decoder inside uridecodebin: give it the thread count the take asked for (CapFormat.decoder_threads). libav's
+ * decoders (avdec_*) and most others name it max-threads. */
+static void on_deep_element_added(GstBin *bin, GstBin *sub, GstElement *el, gpointer user_data)
+{
+    CapCamera *cam = user_data;
+    (void)bin;
+    (void)sub;
+    if (cam->fmt.decoder_threads <= 0 || !g_object_class_find_property(G_OBJECT_GET_CLASS(el), "max-threads"))
+        return;
+    GstElementFactory *f = gst_element_get_factory(el);
+    if (f && gst_element_factory_list_is_type(f, GST_ELEMENT_FACTORY_TYPE_DECODER))
+        g_object_set(el, "max-threads", cam->fmt.decoder_threads, NULL);
+}
+
 static GstElement *build_uridecodebin(CapCamera *cam, const char *uri)
 {
     GstElement *pipeline = gst_pipeline_new(cam->name);
@@ -254,6 +268,7 @@ static GstElement *build_uridecodebin(CapCamera *cam, const char *uri)
     cam->uridecode = TRUE;
     g_signal_connect(decode, "pad-added", G_CALLBACK(on_pad_added), cam);
     g_signal_connect(decode, "no-more-pads", G_CALLBACK(on_no_more_pads), cam);
+    g_signal_connect(decode, "deep-element-added", G_CALLBACK(on_deep_element_added), cam);
     return pipeline;
 }
 

@@ -15,6 +15,10 @@ typedef struct CapFormat {
     int live;
     int lost_after_ms; /* a live camera that delivers nothing for this long is lost (0: 500) */
     int queue_frames;  /* frames a live camera's queue holds before it drops its oldest (0: 4) */
+    /* Threads per camera decoder (0: the decoder's own choice, one per core). With several cameras 1 is best: they
+     * decode in parallel with each other and the encoder, and a decoder's own threads only add overhead and
+     * frames in flight (memory). */
+    int decoder_threads;
 } CapFormat;
 
 typedef struct CapCamera CapCamera;

@@ -137,6 +137,8 @@ typedef struct MuxTakeConfig {
     const char *replay_of;    /* take id of the take this one replays (onetake replay), or NULL */
     const char *preset;       /* x264 preset of an h264 program (NULL: the default), recorded for replay */
     const char *iso_preset;   /* x264 preset of h264 ISOs (NULL: the default), recorded */
+    int threads;              /* program encoder threads (0: the default, 2), recorded for replay: x264's output
+                               * depends on it */
 } MuxTakeConfig;
 
 typedef struct MuxTake MuxTake;
@@ -249,6 +251,7 @@ typedef struct MuxTakeInfo {
     MuxCodec codec;
     int gop;        /* 0 when not recorded */
     char *preset;   /* x264 preset, NULL for the default */
+    int threads;    /* program encoder threads, 0 when not recorded (the default, 2) */
     int ncams;
     char **cams;    /* ncams + NULL */
     char **sources; /* ncams + NULL */

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -326,7 +327,23 @@ static int open_encoder(MuxOutput *out, const MuxOutputConfig *cfg)
         av_dict_set(&opts, "context", "1", 0);
         av_dict_set(&opts, "slicecrc", "1", 0);
     }
+    /* Threads started by the encoder (x264's frame and lookahead threads, FFV1's slice threads) inherit the
+     * name of the thread that opens it: name this one after the output for the call, so that per-thread CPU
+     * (bench/live.sh, top -H, htop) tells the program's encoder from each ISO's and from the thread that opened
+     * them, then give it its own name back. */
+    char old_name[16] = "", enc_name[16];
+    int renamed = pthread_getname_np(pthread_self(), old_name, sizeof(old_name)) == 0;
+    if (renamed) {
+        snprintf(enc_name, sizeof(enc_name), "ot-%s-%s", cfg->codec == MUX_CODEC_H264 ? "x264" : "ffv1",
+                 cfg->role ? cfg->role : "out"); /* truncated to 15 characters */
+        for (char *c = enc_name; *c; c++)
+            if (*c == ' ')
+                *c = '-';
+        renamed = pthread_setname_np(pthread_self(), enc_name) == 0;
+    }
     ret = avcodec_open2(enc, codec, &opts);
+    if (renamed)
+        pthread_setname_np(pthread_self(), old_name);
     if (ret < 0) {
         ot_log(OT_LOG_ERROR, "mux",
                "cannot open encoder %s (%dx%d at %d/%d fps) for \"%s\": %s: check --size and --fps", name,

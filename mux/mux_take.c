@@ -42,6 +42,7 @@ struct MuxTake {
     MuxCodec codec;
     char *command_line;
     int gop;          /* 0: not recorded */
+    int threads;      /* program encoder threads, 0: the default */
     char *iso_codec;  /* NULL without ISOs */
     char *replay_of;  /* take id of the replayed take, or NULL */
     char *preset;     /* x264 preset, or NULL */
@@ -280,6 +281,8 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
         proof_json_add_string(b, "preset", take->preset);
     if (take->iso_preset)
         proof_json_add_string(b, "iso_preset", take->iso_preset);
+    if (take->threads > 0)
+        add_int(b, "encoder_threads", take->threads);
 
     json_builder_set_member_name(b, "cameras");
     json_builder_begin_array(b);
@@ -522,6 +525,7 @@ MuxTake *mux_take_create(const MuxTakeConfig *cfg)
     take->codec = cfg->codec;
     take->command_line = g_strdup(cfg->command_line);
     take->gop = cfg->gop;
+    take->threads = cfg->threads;
     take->iso_codec = g_strdup(cfg->iso_codec);
     take->replay_of = g_strdup(cfg->replay_of);
     take->preset = g_strdup(cfg->preset);

@@ -101,6 +101,8 @@ MuxTakeInfo *mux_take_info_load(const char *dir)
     if (get_int(o, "gop", &v) == 0 && v > 0 && v <= INT32_MAX)
         info->gop = (int)v;
     info->preset = g_strdup(get_string(o, "preset"));
+    if (get_int(o, "encoder_threads", &v) == 0 && v > 0 && v <= 64)
+        info->threads = (int)v;
     if (get_string(o, "iso_codec")) {
         if (!strcmp(get_string(o, "iso_codec"), mux_codec_name(MUX_CODEC_COPY))) {
             info->iso_codec = MUX_CODEC_COPY; /* no encoder: mux_codec_from_name does not take it */
