@@ -40,7 +40,7 @@ typedef struct RunCam {
     int64_t lost_ns;      /* when the runner found it lost */
     int64_t lost_tick;
     int slated;           /* cur is the slate */
-    int64_t overflow_base; /* the source's overflow count at the roll */
+    int64_t overflow_base; /* the source's overflow count when tick 0 is made */
     int64_t reported[3];  /* repeats, drops, overflow already declared */
     int64_t report_tick;  /* first tick not yet covered by a report */
 } RunCam;
@@ -832,6 +832,13 @@ int sw_runner_run(SwRunner *r)
         last_ns = now_ns;
         if (r->cfg.before_tick)
             r->cfg.before_tick(r->cfg.before_tick_opaque, tick);
+        if (tick == 0) {
+            /* What a live camera's queue dropped until now were frames from before the roll (the queue holds
+             * twice the latency): not the take's, so not its overflow. */
+            for (int i = 0; i < r->ncams; i++)
+                if (r->cams[i].src.live && r->cams[i].src.overflow)
+                    r->cams[i].overflow_base = r->cams[i].src.overflow(r->cams[i].src.opaque);
+        }
 
         int64_t limit = sw_rate_frame_to_ns(r->cfg.rate, tick) + SW_RUNNER_TOLERANCE_NS;
         if (atomic_load(&r->stop_requested)) {
