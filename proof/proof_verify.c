@@ -954,6 +954,8 @@ out:
 /* Seconds of media an encoder may hold back (x264's lookahead, B-frames and frame threads: 2 s covers the slowest
  * presets at 30 fps), released at once by the flush before the final checkpoint. */
 #define PF_FLUSH_SLACK_S 2.5
+/* How far a live take may stay behind the clock: its latency, and a stall it has not caught up yet. */
+#define PF_PAUSE_S 3.0
 
 static int check_clock(ProofTake *t, ProofVerdict *v)
 {
@@ -972,33 +974,50 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
             v->speed, str_member(t->genesis, "pacing") ? str_member(t->genesis, "pacing") : "lockstep");
         return 0;
     }
-    for (int i = 1; i <= t->last_note; i++) {
+    /* The lag of the media behind the clock (since GENESIS: the countdown, the start, the latency) is set once
+     * the take has made media: the first checkpoint with media is the reference. A live take cannot get ahead
+     * of it (slack: encoder latency and one commit; 2.5 s at the final checkpoint, which follows the encoder's
+     * flush of its lookahead; 2% of clock drift). A take that fell behind (a stall, declared as late ticks)
+     * catches up by making its late frames at once, which is faster than the clock between two checkpoints but
+     * never ahead of the reference. And it cannot stay behind it for good: a pause in production is never
+     * caught up; it is where the lag last went past PF_PAUSE_S. */
+    int ref = 0;
+    while (ref < t->last_note && t->notes[ref].media <= 0)
+        ref++;
+    const PfNote *r0 = &t->notes[ref];
+    double lag0 = r0->clock_ns / 1e9 - (double)r0->media * t->rate_den / t->rate_num;
+    int from = -1;
+    for (int i = ref + 1; i <= t->last_note; i++) {
         const PfNote *a = &t->notes[i - 1], *b = &t->notes[i];
-        double dm = (double)(b->media - a->media) * t->rate_den / t->rate_num;
-        double dc = (double)(b->clock_ns - a->clock_ns) / 1e9;
-        /* A live take cannot make media faster than the clock (slack: encoder latency and one commit), and
-         * the clock cannot run far ahead of the media (a pause). The final checkpoint comes right after the
-         * encoder was flushed: the frames its lookahead held (up to PF_FLUSH_SLACK_S) arrive at once. */
-        double slack = b->final ? PF_FLUSH_SLACK_S : 0.5;
-        if (dm > dc * 1.02 + slack) {
-            proof_verdict_timecode(v, a->media, tc, sizeof(tc));
-            return fail(
-                v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
-                "between checkpoints %d and %d the take gained %.3f s of media in %.3f s of clock: faster "
-                "than real time for a live take (from frame %" PRId64 ", %s)",
-                i, i + 1, dm, dc, a->media, tc);
-        }
-        if (dc > dm + 3.0) {
+        double lag = b->clock_ns / 1e9 - (double)b->media * t->rate_den / t->rate_num;
+        double slack = (b->final ? PF_FLUSH_SLACK_S : 0.5) + 0.02 * (double)(b->clock_ns - r0->clock_ns) / 1e9;
+        if (lag < lag0 - slack) {
+            double dm = (double)(b->media - a->media) * t->rate_den / t->rate_num;
+            double dc = (double)(b->clock_ns - a->clock_ns) / 1e9;
             proof_verdict_timecode(v, a->media, tc, sizeof(tc));
             return fail(v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
-                        "between checkpoints %d and %d the clock ran %.3f s for %.3f s of media: production "
-                        "paused after frame %" PRId64 " (%s)",
-                        i, i + 1, dc, dm, a->media, tc);
+                        "by checkpoint %d the take was %.3f s ahead of the clock (%.3f s of media in the last "
+                        "%.3f s): faster than real time for a live take (from frame %" PRId64 ", %s)",
+                        i + 1, lag0 - lag, dm, dc, a->media, tc);
         }
+        if (lag <= lag0 + PF_PAUSE_S)
+            from = -1;
+        else if (from < 0)
+            from = i;
+    }
+    if (from > 0) {
+        const PfNote *a = &t->notes[from - 1], *b = &t->notes[from];
+        double dm = (double)(b->media - a->media) * t->rate_den / t->rate_num;
+        double dc = (double)(b->clock_ns - a->clock_ns) / 1e9;
+        proof_verdict_timecode(v, a->media, tc, sizeof(tc));
+        return fail(v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
+                    "between checkpoints %d and %d the clock ran %.3f s for %.3f s of media, and the take never "
+                    "caught up: production paused after frame %" PRId64 " (%s)",
+                    from, from + 1, dc, dm, a->media, tc);
     }
     proof_verdict_checked(v,
-                          "live take: media time kept pace with the monotonic clock between every checkpoint "
-                          "(%.3fx overall)",
+                          "live take: media time kept pace with the monotonic clock at every checkpoint, never "
+                          "ahead of it and never behind it for good (%.3fx overall)",
                           v->speed);
     return 0;
 }

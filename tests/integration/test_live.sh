@@ -162,6 +162,27 @@ rates)
     done
     echo "ok: live rates"
     ;;
+stall)
+    # The whole process stopped for 2 s mid-take (SIGSTOP: a machine that stalls), then continued: the take
+    # catches up (its late ticks made at once, the frames it missed declared) and verifies as one uncut take.
+    src="pipe:videotestsrc is-live=true pattern=smpte ! video/x-raw,width=$W,height=$H,framerate=30/1"
+    "$onetake" record --headless "${small[@]}" --codec h264 --preset ultrafast --duration 8 --cam "a=$src" \
+        --cam "b=$src" --out "$take" >"$out/record.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    sleep 4
+    kill -STOP "$pid"
+    sleep 2
+    kill -CONT "$pid"
+    wait "$pid" || { cat "$out/record.log"; fail "record failed"; }
+    cat "$out/record.log"
+    [ "$(take_json "$take" "d['frames']")" = 240 ] || fail "not 240 frames"
+    verify "$take"
+    cat "$json"
+    [ $rc -eq 0 ] || fail "verify exited $rc: a stall that was caught up is not a pause"
+    [ "$(verdict)" = UNCUT_WITH_DECLARED_ANOMALIES ] || fail "verdict $(verdict)"
+    echo "ok: live stall"
+    ;;
 startup)
     # Six live cameras started one after the other: the first ones fill their queues with frames from before the
     # roll, which the queue drops. Those are not the take's: no overflow is counted or declared.
