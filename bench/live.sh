@@ -4,15 +4,15 @@
 # count for a GStreamer pipeline with leaky queues doing the same job (the peer).
 #   bench/live.sh [--build DIR] [--sizes "1280x720 1920x1080"] [--seconds 60] [--max N] [--iso "off h264"]
 #                 [--peer on|off] [--pattern "smpte horizontal-speed=4"] [--peer-iso-preset ultrafast]
-#                 [--retries 1] [--latency MS]
+#                 [--retries 1] [--latency MS] [--start N]
 #
 # For each size and ISO mode (off, h264, ffv1), N = 1, 2, 3... live test cameras until a take does not keep up (or
 # --max): each camera `pipe:videotestsrc is-live=true pattern=P ! video/x-raw,format=I420,WxH,30/1`, a cue list
-# cutting every 2 s round the cameras and ending at SECONDS, x264 ultrafast program, proof on, headless.
+# cutting every 2 s round the cameras and ending at SECONDS, x264 ultrafast program and ISOs (`--preset
+# ultrafast`: h264 ISOs follow it), proof on, headless. --start N begins the search at N (down from there when N
+# does not keep up): a quicker way to the limit when it is roughly known.
 # Kept up: the take closed at its end cue with every frame, no camera repeated, dropped, overflowed or came late, no
-# program tick started late, no ISO frame dropped, and `onetake verify` passes (exit 0). Queue overflows the take
-# log declares in the take's first second are shown apart (start-up overflow) and not held against the take: the
-# cameras started first lose one frame there at any load, a start-up artefact, not a capacity limit. A failed N is
+# program tick started late, no ISO frame dropped, and `onetake verify` passes (exit 0). A failed N is
 # run again --retries times (a transient on a shared machine) before the search stops. --latency MS is passed to
 # onetake (default: onetake's, 2 frames); the peer's leaky queues hold 8 frames (267 ms) before they drop.
 # Per-thread CPU: /proc/PID/task/*/stat sampled every 0.5 s; the window runs from 1 s after the roll to 1.5 s before
@@ -20,7 +20,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(dirname "$here")/build sizes="1280x720 1920x1080" secs=60 max=16 isos="off h264" peer=on
-pattern="smpte horizontal-speed=4" peer_iso_preset=ultrafast retries=1 latency=""
+pattern="smpte horizontal-speed=4" peer_iso_preset=ultrafast retries=1 latency="" start=1
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
@@ -33,6 +33,7 @@ while [ $# -gt 0 ]; do
     --peer-iso-preset) peer_iso_preset=$2; shift 2 ;;
     --retries) retries=$2; shift 2 ;;
     --latency) latency=$2; shift 2 ;;
+    --start) start=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/live.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -180,17 +181,6 @@ def tv(f):
         return None, None, None
 
 
-def startup_overflow(take):
-    """Camera queue overflows the take log declares in the take's first second (its first compact record per camera
-    starts at tick 0): the cameras started first lose one frame there whatever the load (see the report's notes)."""
-    try:
-        log = open(os.path.join(take, "take.log"), "rb").read()
-    except OSError:
-        return 0
-    pat = rb'"t":"ANOMALY","kind":"camera-overflow","tick":0,"ticks":\d+,"cam":\d+,"n":(\d+)'
-    return sum(int(m.group(1)) for m in re.finditer(pat, log))
-
-
 def judge_onetake(tag, size, mode, n, attempt, secs, rc, vrc, work, ref, take):
     frames = secs * 30
     row = {"kind": "onetake", "size": size, "mode": mode, "n": n, "attempt": attempt}
@@ -205,10 +195,8 @@ def judge_onetake(tag, size, mode, n, attempt, secs, rc, vrc, work, ref, take):
     cams = d.get("cameras", [])
     live = [c.get("live", {}) for c in cams]
     row["repeats"] = sum(c.get("repeats", 0) for c in cams) + d.get("program_repeats", 0)
-    # Drops: frames skipped for a newer one, and queue overflows, but those of the first second apart (start-up).
-    row["start_overflow"] = startup_overflow(take)
-    row["drops"] = sum(c.get("drops", 0) for c in cams) + sum(l.get("overflow", 0) for l in live) \
-        - row["start_overflow"]
+    # Drops: frames skipped for a newer one, and queue overflows.
+    row["drops"] = sum(c.get("drops", 0) for c in cams) + sum(l.get("overflow", 0) for l in live)
     row["late"] = sum(l.get("late", 0) for l in live) + d.get("live", {}).get("late_ticks", 0)
     row["lost"] = sum(l.get("losses", 0) for l in live)
     isos = d.get("iso", [])
@@ -311,10 +299,10 @@ def report(work, sizes, isos, peer, secs, nmax):
                   f"thread without the proof (`--no-proof`, 1 camera) {r['mux_noproof']:.1f}%.\n")
         for mode in isos:
             print(f"### onetake, ISOs {mode}\n")
-            print("| N | kept up | repeats | drops | start-up overflow | late | ISO drops | jitter ms | fps | verify "
+            print("| N | kept up | repeats | drops | late | ISO drops | jitter ms | fps | verify "
                   "| CPU % | capture | program | prog x264 | mux/proof | ISO enc | ISO writers | other | path % core "
                   "| path / encoder | RSS MB | others' CPU % |")
-            print("| " + " | ".join(["---"] * 22) + " |")
+            print("| " + " | ".join(["---"] * 21) + " |")
             for x in rows:
                 if x["kind"] != "onetake" or x["size"] != size or x["mode"] != mode:
                     continue
@@ -323,7 +311,7 @@ def report(work, sizes, isos, peer, secs, nmax):
                 kept = "yes" if x["kept"] else f"no: {x['why']}"
                 if x["attempt"] > 1:
                     kept += f" (run {x['attempt']})"
-                print(f"| {x['n']} | {kept} | {x['repeats']} | {x['drops']} | {x.get('start_overflow', 0)} "
+                print(f"| {x['n']} | {kept} | {x['repeats']} | {x['drops']} "
                       f"| {x['late']} | {x['iso_dropped']} "
                       f"| {x['jitter_ms']:.0f} | {x['fps']:.2f} | {x['verify']} | {f1(g.get('total'))} "
                       f"| {f1(g.get('capture'))} "
@@ -520,17 +508,31 @@ run_peer() {
   [ "$verdict" = yes ]
 }
 
-# search KIND SIZE MODE: N = 1, 2... until a run (and its retries) does not keep up; appends the largest N kept.
-search() {
-  local kind=$1 size=$2 mode=$3 n a ok best=0
-  for ((n = 1; n <= max; n++)); do
-    ok=0
-    for ((a = 1; a <= 1 + retries; a++)); do
-      if "run_$kind" "$size" "$mode" "$n" "$a"; then ok=1; break; fi
-    done
-    [ $ok = 1 ] || break
-    best=$n
+# try KIND SIZE MODE N: 0 if N cameras kept up (in one of 1 + --retries runs).
+try() {
+  local a
+  for ((a = 1; a <= 1 + retries; a++)); do
+    if "run_$1" "$2" "$3" "$4" "$a"; then return 0; fi
   done
+  return 1
+}
+
+# search KIND SIZE MODE: from --start, N up until a run (and its retries) does not keep up, or down until one does;
+# appends the largest N kept.
+search() {
+  local kind=$1 size=$2 mode=$3 n best=0
+  n=$((start > max ? max : start))
+  if try "$kind" "$size" "$mode" "$n"; then
+    best=$n
+    for ((n = n + 1; n <= max; n++)); do
+      try "$kind" "$size" "$mode" "$n" || break
+      best=$n
+    done
+  else
+    for ((n = n - 1; n >= 1; n--)); do
+      if try "$kind" "$size" "$mode" "$n"; then best=$n; break; fi
+    done
+  fi
   echo "$kind $size $mode $best" >>"$work/maxima"
 }
 
@@ -558,12 +560,11 @@ cat <<EOF
 - Cameras: live \`videotestsrc is-live=true pattern=$pattern\`, I420, 30 fps (the same in the peer); ${secs} s takes
   with a cut every 2 s round the cameras. Program: x264 ultrafast, 2 threads, CRF 23, GOP 30, proof on, headless,
   --latency ${latency:-default (2 frames)}.
-- ISOs: onetake's h264 ISOs are x264 at its default preset, veryfast (\`--preset\` sets the program's only),
-  2 threads, CRF 23 (ffv1 ISOs: FFV1 level 3, range coder, sliced, 2 threads); the peer's are x264enc
-  $peer_iso_preset, 2 threads, quality 23, behind leaky 8-frame queues.
+- ISOs: onetake's h264 ISOs are x264 ultrafast (they follow \`--preset\`), 2 threads, CRF 23 (ffv1 ISOs: FFV1
+  level 3, range coder, sliced, 2 threads); the peer's are x264enc $peer_iso_preset, 2 threads, quality 23, behind
+  leaky 8-frame queues.
 - Kept up: every frame, no repeat, drop, overflow, late frame or late tick, no ISO drop, \`onetake verify\` exit 0
-  (peer: every file >= 99.5% of the frames). Queue overflows declared in the take's first second are counted apart
-  (start-up overflow) and not held against the take: the first cameras to start lose one frame there at any load.
+  (peer: every file >= 99.5% of the frames).
 - CPU: % of one core ($(nproc) cores: $(($(nproc) * 100))% at most) from /proc/PID/task/*/stat, 1 s after the roll to 1.5 s
   before the end. capture = GStreamer streaming threads and the ot-live supervisors; program = the program thread;
   prog x264 = the program encoder's threads (ot-x264-program); mux/proof = the program's ot-mux thread (proof
