@@ -957,6 +957,13 @@ out:
 /* How far a live take may stay behind the clock: its latency, and a stall it has not caught up yet. */
 #define PF_PAUSE_S 3.0
 
+/* Seconds of media and of clock from checkpoint a to checkpoint b. */
+static void note_span(const ProofTake *t, const PfNote *a, const PfNote *b, double *media_s, double *clock_s)
+{
+    *media_s = (double)(b->media - a->media) * t->rate_den / t->rate_num;
+    *clock_s = (double)(b->clock_ns - a->clock_ns) / 1e9;
+}
+
 static int check_clock(ProofTake *t, ProofVerdict *v)
 {
     const PfNote *last = &t->notes[t->last_note];
@@ -992,8 +999,8 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
         double lag = b->clock_ns / 1e9 - (double)b->media * t->rate_den / t->rate_num;
         double slack = (b->final ? PF_FLUSH_SLACK_S : 0.5) + 0.02 * (double)(b->clock_ns - r0->clock_ns) / 1e9;
         if (lag < lag0 - slack) {
-            double dm = (double)(b->media - a->media) * t->rate_den / t->rate_num;
-            double dc = (double)(b->clock_ns - a->clock_ns) / 1e9;
+            double dm, dc;
+            note_span(t, a, b, &dm, &dc);
             proof_verdict_timecode(v, a->media, tc, sizeof(tc));
             return fail(v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
                         "by checkpoint %d the take was %.3f s ahead of the clock (%.3f s of media in the last "
@@ -1007,8 +1014,8 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
     }
     if (from > 0) {
         const PfNote *a = &t->notes[from - 1], *b = &t->notes[from];
-        double dm = (double)(b->media - a->media) * t->rate_den / t->rate_num;
-        double dc = (double)(b->clock_ns - a->clock_ns) / 1e9;
+        double dm, dc;
+        note_span(t, a, b, &dm, &dc);
         proof_verdict_timecode(v, a->media, tc, sizeof(tc));
         return fail(v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
                     "between checkpoints %d and %d the clock ran %.3f s for %.3f s of media, and the take never "
