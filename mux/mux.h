@@ -36,6 +36,8 @@ typedef struct MuxOutputConfig {
     const char *title;    /* Matroska title (may be NULL) */
     const char *timecode; /* start timecode tag "HH:MM:SS:FF" (may be NULL) */
     int threads;          /* encoder threads, 0 = auto */
+    int nice;             /* > 0: the encoder's threads and its writer's run this much nicer (live ISOs yield the
+                           * cores to the program path; their own queues absorb it, declared) */
     const char *preset;   /* x264 preset (ultrafast ... placebo), NULL = veryfast; ignored by FFV1 */
     /* The proof (proof/proof.h), all optional. proof: this file's stream in the take log (PKT and FILE records;
      * at a key packet once a commit is due, the cluster is ended, flushed and fdatasync'ed and the stream's

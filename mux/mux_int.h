@@ -21,6 +21,10 @@ MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParame
  * through the same hooks as an encoded packet (PKT record, commit at a due key packet, FILE ranges). The
  * packet stays the caller's (its fields may be changed). 0 or a negative error (sticky). */
 int mux_output_write_packet(MuxOutput *out, AVPacket *pkt);
+/* MuxOutputConfig.nice of out (0: none): the writer's thread takes it too. */
+int mux_output_nice(const MuxOutput *out);
+/* Make the calling thread (and the threads it starts) nice more (Linux: per thread). Nothing when nice <= 0. */
+void mux_thread_nice(int nice);
 
 /* How a stream's packets carry their payload, from its parameters (H.264/HEVC: avcC/hvcC length prefixes of
  * 1, 2 or 4 bytes, or Annex B without them; anything else: raw bytes). The writer and the verifier agree on

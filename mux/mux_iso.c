@@ -37,6 +37,9 @@
 #include "mux_int.h"
 #include "ot_common.h"
 
+/* Live ISOs' encoders and writers run this much nicer than the program path (CFS weight 1024 -> 335). */
+#define MUX_ISO_NICE 5
+
 /* Deeper than the program writer's 4: an ISO encoder that is briefly slower (a big FFV1 frame, a disk hiccup)
  * should not cost a live frame. Still well under the cameras' buffer pools, which hold every queued frame. */
 #define MUX_ISO_DEFAULT_QUEUE 8
@@ -182,6 +185,8 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
             .rate = cfg->rate,
             .gop = iso->gop,
             .preset = cfg->preset,
+            /* Live: the program's ticks come first; an ISO that falls behind drops into its queue, declared. */
+            .nice = cfg->realtime ? MUX_ISO_NICE : 0,
             .take_id = cfg->take_id,
             .role = role,
             .title = title,

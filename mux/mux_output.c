@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
@@ -53,6 +55,7 @@ struct MuxOutput {
     int width, height;
     SwRate rate;
     int gop;
+    int nice; /* MuxOutputConfig.nice: its writer's thread runs as nice */
 
     int fd;          /* -1 once closed */
     AVIOContext *pb; /* ours (AVFMT_FLAG_CUSTOM_IO): freed by us */
@@ -272,6 +275,32 @@ static int ffv1_slices(int width, int height)
     return 1;
 }
 
+typedef struct OpenArgs {
+    AVCodecContext *enc;
+    const AVCodec *codec;
+    AVDictionary **opts;
+    int nice;
+    char name[16];
+    int ret;
+} OpenArgs;
+
+static void *open_main(void *arg)
+{
+    OpenArgs *oa = arg;
+    pthread_setname_np(pthread_self(), oa->name);
+    mux_thread_nice(oa->nice);
+    oa->ret = avcodec_open2(oa->enc, oa->codec, oa->opts);
+    return NULL;
+}
+
+void mux_thread_nice(int nice)
+{
+    /* Linux: the niceness is the calling thread's (its tid), and threads it starts inherit it. Raising it needs
+     * no privilege; failing is harmless (the thread keeps its priority). */
+    if (nice > 0 && setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), getpriority(PRIO_PROCESS, 0) + nice) < 0)
+        ot_log(OT_LOG_VERBOSE, "mux", "cannot lower an encoder thread's priority: %s", strerror(errno));
+}
+
 static int open_encoder(MuxOutput *out, const MuxOutputConfig *cfg)
 {
     const char *name = encoder_name(cfg->codec);
@@ -327,23 +356,21 @@ static int open_encoder(MuxOutput *out, const MuxOutputConfig *cfg)
         av_dict_set(&opts, "context", "1", 0);
         av_dict_set(&opts, "slicecrc", "1", 0);
     }
-    /* Threads started by the encoder (x264's frame and lookahead threads, FFV1's slice threads) inherit the
-     * name of the thread that opens it: name this one after the output for the call, so that per-thread CPU
-     * (bench/live.sh, top -H, htop) tells the program's encoder from each ISO's and from the thread that opened
-     * them, then give it its own name back. */
-    char old_name[16] = "", enc_name[16];
-    int renamed = pthread_getname_np(pthread_self(), old_name, sizeof(old_name)) == 0;
-    if (renamed) {
-        snprintf(enc_name, sizeof(enc_name), "ot-%s-%s", cfg->codec == MUX_CODEC_H264 ? "x264" : "ffv1",
-                 cfg->role ? cfg->role : "out"); /* truncated to 15 characters */
-        for (char *c = enc_name; *c; c++)
-            if (*c == ' ')
-                *c = '-';
-        renamed = pthread_setname_np(pthread_self(), enc_name) == 0;
-    }
-    ret = avcodec_open2(enc, codec, &opts);
-    if (renamed)
-        pthread_setname_np(pthread_self(), old_name);
+    /* The encoder's own threads (x264's frame and lookahead threads, FFV1's slice threads) inherit the name and
+     * the niceness of the thread that opens it: open it from a thread of its own, named after the output (per-
+     * thread CPU in bench/live.sh, top -H, htop tells each encoder apart) and as nice as the config says. */
+    OpenArgs oa = {.enc = enc, .codec = codec, .opts = &opts, .nice = cfg->nice, .ret = AVERROR(EAGAIN)};
+    snprintf(oa.name, sizeof(oa.name), "ot-%s-%s", cfg->codec == MUX_CODEC_H264 ? "x264" : "ffv1",
+             cfg->role ? cfg->role : "out"); /* truncated to 15 characters */
+    for (char *c = oa.name; *c; c++)
+        if (*c == ' ')
+            *c = '-';
+    pthread_t opener;
+    if (pthread_create(&opener, NULL, open_main, &oa) == 0)
+        pthread_join(opener, NULL);
+    else
+        open_main(&oa); /* no thread to spare: open here, unnamed */
+    ret = oa.ret;
     if (ret < 0) {
         ot_log(OT_LOG_ERROR, "mux",
                "cannot open encoder %s (%dx%d at %d/%d fps) for \"%s\": %s: check --size and --fps", name,
@@ -526,6 +553,7 @@ static MuxOutput *output_alloc(const MuxOutputConfig *cfg, const AVCodecParamete
     out->height = cfg->height;
     out->rate = cfg->rate;
     out->gop = cfg->gop > 0 ? cfg->gop : sw_rate_nominal(cfg->rate);
+    out->nice = cfg->nice;
     if (out->gop < 1)
         out->gop = 1;
     out->path = strdup(cfg->path);
@@ -937,4 +965,9 @@ void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats)
     *stats = out->stats;
     pthread_mutex_unlock(&out->stats_lock);
     mux_audio_get_stats(out->audio, &stats->audio_frames, &stats->audio_packets);
+}
+
+int mux_output_nice(const MuxOutput *out)
+{
+    return out ? out->nice : 0;
 }

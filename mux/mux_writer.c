@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "mux.h"
+#include "mux_int.h"
 #include "ot_common.h"
 #include "proof.h"
 #include "sw_queue.h"
@@ -143,6 +144,7 @@ static void *writer_main(void *arg)
     MuxItem *item;
 
     pthread_setname_np(pthread_self(), "ot-mux");
+    mux_thread_nice(mux_output_nice(w->out));
     while ((item = sw_queue_pop(w->work))) {
         /* After the first error keep draining, so that the program thread never blocks on a dead consumer and
          * every reference is released; the next program_frame reports the error and the runner ends the take.
