@@ -69,6 +69,10 @@ struct CapCamera {
 int cap_check_bus(CapCamera *cam);
 /* Map a sample into a new OtFrame (takes the sample). pts_ns and seq are the caller's to set. */
 int cap_wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out);
+/* An I420 OtFrame over buf's pixels as info lays them out, mapped for reading; the frame holds a reference to buf
+ * (not to its sample: appsink reuses its sample object). Zero copy. NULL when it cannot be mapped. The caller sets
+ * source, seq and pts_ns. */
+OtFrame *cap_frame_from_buffer(GstBuffer *buf, const GstVideoInfo *info);
 /* Running time of a buffer in its segment, GST_CLOCK_TIME_NONE when it has none. */
 GstClockTime cap_running_time(GstSample *sample);
 /* CLOCK_MONOTONIC now, in ns. */

@@ -179,19 +179,6 @@ static GstFlowReturn on_live_sample(GstAppSink *appsink, gpointer user_data)
 
 /* ---- the slate ---- */
 
-typedef struct CapSlateRef {
-    GstSample *sample;
-    GstVideoFrame vframe;
-} CapSlateRef;
-
-static void release_slate(void *opaque)
-{
-    CapSlateRef *ref = opaque;
-    gst_video_frame_unmap(&ref->vframe);
-    gst_sample_unref(ref->sample);
-    g_free(ref);
-}
-
 static OtFrame *slate_from(const CapCamera *cam, const char *overlay)
 {
     char *desc =
@@ -217,28 +204,13 @@ static OtFrame *slate_from(const CapCamera *cam, const char *overlay)
     if (sink && gst_element_set_state(p, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE) {
         GstSample *sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 5 * GST_SECOND);
         GstVideoInfo info;
-        if (sample && gst_video_info_from_caps(&info, gst_sample_get_caps(sample))) {
-            CapSlateRef *ref = g_new0(CapSlateRef, 1);
-            ref->sample = sample;
-            if (gst_video_frame_map(&ref->vframe, &info, gst_sample_get_buffer(sample), GST_MAP_READ) &&
-                (f = ot_frame_alloc(release_slate, ref))) {
-                f->width = GST_VIDEO_INFO_WIDTH(&info);
-                f->height = GST_VIDEO_INFO_HEIGHT(&info);
-                f->format = OT_PIX_I420;
-                f->nb_planes = 3;
-                for (int i = 0; i < 3; i++) {
-                    f->data[i] = GST_VIDEO_FRAME_PLANE_DATA(&ref->vframe, i);
-                    f->linesize[i] = GST_VIDEO_FRAME_PLANE_STRIDE(&ref->vframe, i);
-                }
-                f->source = -1; /* a frame of our own */
-                f->seq = 0;
-            } else if (f == NULL) {
-                gst_sample_unref(sample);
-                g_free(ref);
-            }
-        } else if (sample) {
-            gst_sample_unref(sample);
+        if (sample && gst_video_info_from_caps(&info, gst_sample_get_caps(sample)) &&
+            (f = cap_frame_from_buffer(gst_sample_get_buffer(sample), &info))) {
+            f->source = -1; /* a frame of our own */
+            f->seq = 0;
         }
+        if (sample)
+            gst_sample_unref(sample);
     }
     gst_element_set_state(p, GST_STATE_NULL);
     if (sink)

@@ -28,6 +28,7 @@
  * tee (the camera's streaming thread), the ring by the preview branch's streaming thread; both are read by
  * whoever calls cap_preview_get (the UI thread). */
 #include "cap_preview.h"
+#include "cap_internal.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
@@ -58,10 +59,6 @@ struct CapPreview {
 };
 
 /* What a preview OtFrame holds so that its pixels stay valid. */
-typedef struct CapPreviewRef {
-    GstSample *sample;
-    GstVideoFrame vframe;
-} CapPreviewRef;
 
 static GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer user_data)
 {
@@ -217,14 +214,6 @@ fail:
     return NULL;
 }
 
-static void release_preview(void *opaque)
-{
-    CapPreviewRef *ref = opaque;
-    gst_video_frame_unmap(&ref->vframe);
-    gst_sample_unref(ref->sample);
-    g_free(ref);
-}
-
 OtFrame *cap_preview_get(CapPreview *p, int64_t at_ns)
 {
     if (!p)
@@ -253,31 +242,13 @@ OtFrame *cap_preview_get(CapPreview *p, int64_t at_ns)
     GstVideoInfo info;
     GstCaps *caps = gst_sample_get_caps(sample);
     GstBuffer *buf = gst_sample_get_buffer(sample);
-    CapPreviewRef *ref = g_new0(CapPreviewRef, 1);
-    ref->sample = sample;
-    if (!caps || !buf || !gst_video_info_from_caps(&info, caps) ||
-        !gst_video_frame_map(&ref->vframe, &info, buf, GST_MAP_READ)) {
+    OtFrame *f = caps && buf && gst_video_info_from_caps(&info, caps) ? cap_frame_from_buffer(buf, &info) : NULL;
+    gst_sample_unref(sample);
+    if (!f) {
         if (!p->warned)
             ot_log(OT_LOG_WARNING, "capture", "camera \"%s\": a preview frame cannot be read", p->name);
         p->warned = TRUE;
-        gst_sample_unref(sample);
-        g_free(ref);
         return NULL;
-    }
-    OtFrame *f = ot_frame_alloc(release_preview, ref);
-    if (!f) {
-        release_preview(ref);
-        return NULL;
-    }
-    f->width = GST_VIDEO_INFO_WIDTH(&info);
-    f->height = GST_VIDEO_INFO_HEIGHT(&info);
-    f->format = OT_PIX_I420;
-    f->nb_planes = 3;
-    /* By component, not by plane: YV12 stores V before U; the frame is I420 (Y, U, V) to its readers. */
-    static const int comps[3] = {GST_VIDEO_COMP_Y, GST_VIDEO_COMP_U, GST_VIDEO_COMP_V};
-    for (int i = 0; i < 3; i++) {
-        f->data[i] = GST_VIDEO_FRAME_COMP_DATA(&ref->vframe, comps[i]);
-        f->linesize[i] = GST_VIDEO_FRAME_COMP_STRIDE(&ref->vframe, comps[i]);
     }
     f->source = p->index;
     f->seq = seq;

@@ -557,6 +557,33 @@ GstClockTime cap_running_time(GstSample *sample)
     return gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
 }
 
+OtFrame *cap_frame_from_buffer(GstBuffer *buf, const GstVideoInfo *info)
+{
+    CapFrameRef *ref = g_new0(CapFrameRef, 1);
+    ref->buffer = gst_buffer_ref(buf);
+    if (!gst_video_frame_map(&ref->vframe, info, ref->buffer, GST_MAP_READ)) {
+        gst_buffer_unref(ref->buffer);
+        g_free(ref);
+        return NULL;
+    }
+    OtFrame *f = ot_frame_alloc(release_frame, ref);
+    if (!f) {
+        release_frame(ref);
+        return NULL;
+    }
+    f->width = GST_VIDEO_INFO_WIDTH(info);
+    f->height = GST_VIDEO_INFO_HEIGHT(info);
+    f->format = OT_PIX_I420;
+    f->nb_planes = 3;
+    /* By component, not by plane: YV12 stores V before U; the frame is I420 (Y, U, V) to its readers. */
+    static const int comps[3] = {GST_VIDEO_COMP_Y, GST_VIDEO_COMP_U, GST_VIDEO_COMP_V};
+    for (int i = 0; i < 3; i++) {
+        f->data[i] = GST_VIDEO_FRAME_COMP_DATA(&ref->vframe, comps[i]);
+        f->linesize[i] = GST_VIDEO_FRAME_COMP_STRIDE(&ref->vframe, comps[i]);
+    }
+    return f;
+}
+
 int cap_wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
 {
     GstCaps *caps = gst_sample_get_caps(sample);
@@ -574,27 +601,11 @@ int cap_wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
         }
         gst_caps_replace(&cam->info_caps, caps);
     }
-    CapFrameRef *ref = g_new0(CapFrameRef, 1);
-    ref->buffer = gst_buffer_ref(buf);
+    OtFrame *f = cap_frame_from_buffer(buf, &cam->info);
     gst_sample_unref(sample);
-    if (!gst_video_frame_map(&ref->vframe, &cam->info, ref->buffer, GST_MAP_READ)) {
-        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot map frame %" G_GINT64_FORMAT, cam->name, cam->seq);
-        gst_buffer_unref(ref->buffer);
-        g_free(ref);
-        return OT_ERROR_SOURCE;
-    }
-    OtFrame *f = ot_frame_alloc(release_frame, ref);
     if (!f) {
-        release_frame(ref);
-        return -ENOMEM;
-    }
-    f->width = GST_VIDEO_INFO_WIDTH(&cam->info);
-    f->height = GST_VIDEO_INFO_HEIGHT(&cam->info);
-    f->format = OT_PIX_I420;
-    f->nb_planes = (int)GST_VIDEO_FRAME_N_PLANES(&ref->vframe);
-    for (int p = 0; p < f->nb_planes && p < OT_FRAME_MAX_PLANES; p++) {
-        f->data[p] = GST_VIDEO_FRAME_PLANE_DATA(&ref->vframe, p);
-        f->linesize[p] = GST_VIDEO_FRAME_PLANE_STRIDE(&ref->vframe, p);
+        ot_log(OT_LOG_ERROR, "capture", "camera \"%s\": cannot map frame %" G_GINT64_FORMAT, cam->name, cam->seq);
+        return OT_ERROR_SOURCE;
     }
     f->source = cam->index;
     *out = f;

@@ -366,11 +366,12 @@ static int open_encoder(MuxOutput *out, const MuxOutputConfig *cfg)
         if (*c == ' ')
             *c = '-';
     pthread_t opener;
-    if (pthread_create(&opener, NULL, open_main, &oa) == 0)
+    if (pthread_create(&opener, NULL, open_main, &oa) == 0) {
         pthread_join(opener, NULL);
-    else
-        open_main(&oa); /* no thread to spare: open here, unnamed */
-    ret = oa.ret;
+        ret = oa.ret;
+    } else {
+        ret = avcodec_open2(enc, codec, &opts); /* no thread to spare: here, unnamed and not niced */
+    }
     if (ret < 0) {
         ot_log(OT_LOG_ERROR, "mux",
                "cannot open encoder %s (%dx%d at %d/%d fps) for \"%s\": %s: check --size and --fps", name,

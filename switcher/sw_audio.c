@@ -179,26 +179,29 @@ void sw_audio_ring_discont(SwAudioRing *r)
     pthread_mutex_unlock(&r->lock);
 }
 
-void sw_audio_ring_end(SwAudioRing *r)
+/* No more writes (and, closing, no more waits either): wake whoever waits. */
+static void ring_finish(SwAudioRing *r, int close)
 {
     if (!r)
         return;
     pthread_mutex_lock(&r->lock);
     r->ended = 1;
-    r->have_next = 0;
+    if (close)
+        r->closed = 1;
+    else
+        r->have_next = 0;
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);
 }
 
+void sw_audio_ring_end(SwAudioRing *r)
+{
+    ring_finish(r, 0);
+}
+
 void sw_audio_ring_close(SwAudioRing *r)
 {
-    if (!r)
-        return;
-    pthread_mutex_lock(&r->lock);
-    r->closed = 1;
-    r->ended = 1;
-    pthread_cond_broadcast(&r->cond);
-    pthread_mutex_unlock(&r->lock);
+    ring_finish(r, 1);
 }
 
 static struct timespec deadline_after(int64_t ns)

@@ -260,13 +260,16 @@ static void advance(RunCam *c, int index, int64_t tick, int64_t limit_ns)
  * second covers the GOP of most cameras: closer than that, decoding through costs no more than the seek would. */
 #define SW_RUNNER_SEEK_AHEAD_NS 1000000000LL
 
+/* A planned shot end (-1: open), no later than --duration. */
+static int64_t clamp_end(const SwRunner *r, int64_t out)
+{
+    return r->cfg.max_frames >= 0 && (out < 0 || out > r->cfg.max_frames) ? r->cfg.max_frames : out;
+}
+
 /* The planned end of camera cam's shot on program from `tick` (the timed cues and --duration), -1: open. */
 static int64_t plan_shot_end(const SwRunner *r, int cam, int64_t tick)
 {
-    int64_t out = sw_cues_shot_end(sw_switcher_cues(r->sw), cam, tick);
-    if (r->cfg.max_frames >= 0 && (out < 0 || out > r->cfg.max_frames))
-        out = r->cfg.max_frames;
-    return out;
+    return clamp_end(r, sw_cues_shot_end(sw_switcher_cues(r->sw), cam, tick));
 }
 
 /* Seek camera index to its shot [in, out) (ticks, out -1: open). The lookahead is dropped now and pulled when the
@@ -285,7 +288,6 @@ static int seek_shot(SwRunner *r, int index, int64_t in, int64_t out)
     c->seg_in = in;
     c->seg_out = out;
     c->stale = 1;
-    c->st.seeks++;
     return 0;
 }
 
@@ -305,12 +307,13 @@ static int catch_up(SwRunner *r, int index, int64_t tick, int64_t limit_ns, int 
                      : c->next ? c->next->pts_ns
                      : c->cur  ? c->cur->pts_ns
                                : 0;
-        int64_t out = plan ? plan_shot_end(r, index, tick) : -1;
         int outside = tick < c->seg_in || (c->seg_out >= 0 && tick >= c->seg_out);
         int behind = (c->stale || c->advanced < tick - 1) && t - at > SW_RUNNER_SEEK_AHEAD_NS;
-        /* At tick 0 every camera runs open from its first frame: give the program camera its stop. */
-        int first = plan && tick == 0 && out >= 0 && c->seg_out < 0;
         int lift = !plan && c->seg_out >= 0;
+        /* The plan is looked up only where a seek is in question, not at every tick. At tick 0 every camera runs
+         * open from its first frame: the program camera is then given its stop. */
+        int64_t out = plan && (outside || behind || tick == 0) ? plan_shot_end(r, index, tick) : -1;
+        int first = tick == 0 && out >= 0 && c->seg_out < 0;
         if (outside || behind || first || lift)
             ret = seek_shot(r, index, tick, out);
         if (c->stale) {
@@ -336,8 +339,7 @@ static void prefetch(SwRunner *r, int program_cam, int64_t tick)
             continue;
         if (r->cfg.max_frames >= 0 && in >= r->cfg.max_frames)
             continue;
-        if (r->cfg.max_frames >= 0 && (out < 0 || out > r->cfg.max_frames))
-            out = r->cfg.max_frames;
+        out = clamp_end(r, out);
         if (c->seg_in == in && c->seg_out == out)
             continue; /* already sought to it */
         seek_shot(r, i, in, out);
@@ -787,7 +789,6 @@ int sw_runner_run(SwRunner *r)
         c->seg_out = -1; /* started open, from its first frame */
         if (c->src.live) {
             program_only = 0;
-            c->overflow_base = c->src.overflow ? c->src.overflow(c->src.opaque) : 0;
             if ((ret = poll_next(r, c, i, 0, r->roll_ns)) < 0)
                 goto fail;
             continue;

@@ -134,7 +134,6 @@ typedef enum SwAudioMode {
 
 typedef struct SwCamStats {
     int64_t frames;  /* frames pulled from the source */
-    int64_t seeks;   /* program_only: times the source was sought to a shot */
     int64_t repeats; /* ticks at which the camera had no new frame (shown again) */
     int64_t drops;   /* frames skipped because a newer one was at or before the tick */
     int ended;       /* the source reached its end */
