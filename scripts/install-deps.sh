@@ -11,7 +11,9 @@ pkgs=(
   gstreamer1.0-libav gstreamer1.0-x fonts-dejavu-core
   libavcodec-dev libavformat-dev libavutil-dev ffmpeg
   libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libssl-dev minisign xvfb
-  python3 time bc
+  python3 python3-numpy time bc
+  liblo-dev liblo-tools libltc-dev libebur128-dev
+  clang libclang-rt-14-dev mediaconch mkvtoolnix nginx-light libnginx-mod-rtmp strace iproute2
 )
 missing=()
 for p in "${pkgs[@]}"; do
