@@ -9,7 +9,7 @@
  *   rate N/D          program rate that cue times are read at (default 30/1)
  *   cams NAME...      the take's cameras (required)
  *   first NAME        camera on program at tick 0 (default: the first of cams)
- *   cues <<           an inline cue list (CONTRACT.md grammar, comments and all) up to a line `>>`
+ *   cues <<           an inline cue list (docs/contract.md grammar, comments and all) up to a line `>>`
  *
  * Commands (the switcher is made before the first one):
  *   cut CAM | go | end | preview CAM     stage a command: it must return 0
