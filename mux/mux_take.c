@@ -145,7 +145,7 @@ static int write_atomic(const MuxTake *take, const char *name, const char *data,
 fail_unlink:
     unlink(tmp);
 fail:
-    ot_log(OT_LOG_ERROR, "mux", "cannot %s \"%s\": %s: %s", what, path, strerror(-ret), fix_for(ret));
+    ot_log(OT_LOG_ERROR, "mux", "cannot %s \"%s\": %s: %s", what, path, ot_strerror(ret), fix_for(ret));
     g_free(tmp);
     g_free(path);
     return ret;
@@ -431,7 +431,7 @@ static int check_dir(const char *dir, int *exists)
         int ret = -errno;
         if (ret == -ENOENT)
             return 0;
-        ot_log(OT_LOG_ERROR, "mux", "cannot use take folder \"%s\": %s: %s", dir, strerror(-ret),
+        ot_log(OT_LOG_ERROR, "mux", "cannot use take folder \"%s\": %s: %s", dir, ot_strerror(ret),
                fix_for(ret));
         return ret;
     }
@@ -523,7 +523,7 @@ static int create_cuts_file(MuxTake *take)
     take->cuts_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
     if (take->cuts_fd < 0) {
         ret = -errno;
-        ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", path, strerror(-ret), fix_for(ret));
+        ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", path, ot_strerror(ret), fix_for(ret));
     }
     g_free(path);
     return ret ? ret : start_cuts_thread(take);
@@ -592,7 +592,7 @@ MuxTake *mux_take_create(const MuxTakeConfig *cfg)
     take->has_cues = cfg->cues_path != NULL;
     ret = make_take_id(take->take_id);
     if (ret < 0) {
-        ot_log(OT_LOG_ERROR, "mux", "cannot draw a random take id (getrandom): %s", strerror(-ret));
+        ot_log(OT_LOG_ERROR, "mux", "cannot draw a random take id (getrandom): %s", ot_strerror(ret));
         goto fail;
     }
 
@@ -600,7 +600,7 @@ MuxTake *mux_take_create(const MuxTakeConfig *cfg)
         take->created_top = first_missing(take->dir);
         if (g_mkdir_with_parents(take->dir, 0755) < 0) {
             ret = -errno;
-            ot_log(OT_LOG_ERROR, "mux", "cannot create take folder \"%s\": %s: %s", cfg->dir, strerror(-ret),
+            ot_log(OT_LOG_ERROR, "mux", "cannot create take folder \"%s\": %s: %s", cfg->dir, ot_strerror(ret),
                    fix_for(ret));
             goto fail;
         }
@@ -773,7 +773,7 @@ static int close_cuts(MuxTake *take)
     take->cuts_fd = -1;
     if (ret && !written) {
         char *path = g_build_filename(take->dir, MUX_TAKE_CUTS_FILE, NULL);
-        ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", path, strerror(-ret), fix_for(ret));
+        ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", path, ot_strerror(ret), fix_for(ret));
         g_free(path);
     }
     return written ? written : ret;
@@ -813,7 +813,7 @@ void mux_take_abort(MuxTake **ptake)
         char *path = g_build_filename(take->dir, names[i], NULL);
         if (unlink(path) < 0 && errno != ENOENT)
             ot_log(OT_LOG_WARNING, "mux", "cannot remove \"%s\": %s: remove it by hand", path,
-                   strerror(errno));
+                   ot_strerror(-errno));
         g_free(path);
     }
     /* The folder and the parents that mux_take_create made for it, innermost first. */
@@ -823,7 +823,7 @@ void mux_take_abort(MuxTake **ptake)
             char *parent;
             if (rmdir(path) < 0) {
                 ot_log(OT_LOG_WARNING, "mux", "cannot remove folder \"%s\": %s: remove it by hand", path,
-                       strerror(errno));
+                       ot_strerror(-errno));
                 break;
             }
             if (!strcmp(path, take->created_top))
