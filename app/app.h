@@ -4,7 +4,7 @@
 
 #include "sw_timecode.h"
 
-/* Exit codes shared by the subcommands (verify has its own, pinned in CONTRACT.md). */
+/* Exit codes shared by the subcommands (verify has its own, pinned in docs/contract.md). */
 enum {
     APP_EXIT_OK = 0,
     APP_EXIT_FAIL = 1,  /* the job failed (take failed, cue list invalid...) */

@@ -1,8 +1,8 @@
 /* onetake record: wires capture -> runner (switcher) -> mux for one take.
  *
- * Threads: this thread is the program thread (sw_runner_run), except with the multiview window, which then runs on
- * this (main) thread while the take runs on a program thread of its own (record_ui.c); each camera has GStreamer
- * streaming threads; the mux writer has its own thread. Signals only set a flag that the program thread reads
+ * Threads: the take runs on a program thread of its own, "ot-program" (sw_runner_run, record_ui.c), while this
+ * (main) thread waits for it or runs the multiview window; each camera has GStreamer streaming threads; the mux
+ * writer and the cut log have their own threads. Signals only set a flag that the program thread reads
  * before every tick. */
 #include <math.h>
 #include <signal.h>

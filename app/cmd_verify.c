@@ -1,5 +1,5 @@
 /* onetake verify DIR [--pubkey FILE] [--json] [--master FILE]: is DIR one authentic, uncut take? Exit codes
- * are pinned in CONTRACT.md: 0 UNCUT (or UNCUT_WITH_DECLARED_ANOMALIES), 1 INVALID, 2 usage or I/O error, 3
+ * are pinned in docs/contract.md: 0 UNCUT (or UNCUT_WITH_DECLARED_ANOMALIES), 1 INVALID, 2 usage or I/O error, 3
  * PARTIAL_AUTHENTIC. What each verdict means and what is checked: docs/proof.md. */
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* onetake: one binary, subcommands (CONTRACT.md). */
+/* onetake: one binary, subcommands (docs/contract.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

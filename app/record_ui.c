@@ -277,9 +277,11 @@ static int run_program(RecordUi *u)
     return sw_runner_run(u->runner);
 }
 
+/* The program thread names itself (prctl on itself: no file is opened), so that tools and tests find it. */
 static void *program_thread(void *opaque)
 {
     RecordUi *u = opaque;
+    pthread_setname_np(pthread_self(), RECORD_UI_PROGRAM_THREAD);
     u->run_ret = run_program(u);
     atomic_store(&u->done, 1);
     return NULL;
@@ -341,14 +343,21 @@ int record_ui_run(RecordUi *u, SwSwitcher *sw, SwRunner *runner, volatile sig_at
     atomic_store(&u->cancel, 0);
     atomic_store(&u->done, 0);
     u->roll_ns = roll_time(u);
-    if (!u->ui) {
+    pthread_t thread;
+    int err = pthread_create(&thread, NULL, program_thread, u);
+    if (!err && !u->ui) {
+        /* Headless, the take still runs on its own, named program thread: one rule for both ways to record. */
+        pthread_join(thread, NULL);
+        report_pacing(u);
+        return u->run_ret;
+    }
+    if (err && !u->ui) {
+        ot_log(OT_LOG_WARNING, "record", "cannot start the program thread (%s): running the take on this thread",
+               ot_strerror(-err));
         int ret = run_program(u);
         report_pacing(u);
         return ret;
     }
-
-    pthread_t thread;
-    int err = pthread_create(&thread, NULL, program_thread, u);
     if (err) {
         ot_log(OT_LOG_WARNING, "record",
                "cannot start the program thread (%s): closing the multiview, recording "
@@ -359,7 +368,6 @@ int record_ui_run(RecordUi *u, SwSwitcher *sw, SwRunner *runner, volatile sig_at
         report_pacing(u);
         return ret;
     }
-    pthread_setname_np(thread, "ot-program");
     UiTake take = {
         .sw = sw,
         .runner = runner,

@@ -1,9 +1,9 @@
 /* onetake record: the multiview side of a take (record_ui.c): its options, the roll (countdown or wall-clock
  * time), real-time pacing, and the threads when the window is open.
  *
- * Threads: headless, the calling thread waits for the roll and runs the take (it is the program thread). With
- * the window, a new thread "ot-program" waits for the roll and runs the take, while the calling (main) thread
- * runs the window (SDL wants its video calls on the main thread). They share only RecordUi.cancel and
+ * Threads: a new thread "ot-program" (the program thread) waits for the roll and runs the take. Headless, the
+ * calling thread only waits for it; with the window, the calling (main) thread runs the window (SDL wants its
+ * video calls on the main thread). They share only RecordUi.cancel and
  * RecordUi.done (atomics) and what the switcher, the runner and capture's preview slots protect with their
  * own leaf locks. */
 #ifndef RECORD_UI_H
@@ -21,6 +21,7 @@
 
 /* record_ui_run's result when the take was cancelled before it rolled: nothing was recorded. */
 #define RECORD_UI_CANCELLED OT_ERROR_STOPPED
+#define RECORD_UI_PROGRAM_THREAD "ot-program" /* the program thread's name (/proc/PID/task/TID/comm) */
 
 typedef struct RecordUi {
     /* Options, filled by GOption (record_ui_entries). */

@@ -312,7 +312,7 @@ static int list_files(const char *root, const char *rel, GArray *entries)
         struct stat sb;
         if (lstat(path, &sb) < 0) {
             ret = -errno;
-            ot_log(OT_LOG_ERROR, "archive", "cannot stat \"%s\": %s", path, strerror(-ret));
+            ot_log(OT_LOG_ERROR, "archive", "cannot stat \"%s\": %s", path, ot_strerror(ret));
         } else if (S_ISDIR(sb.st_mode)) {
             ret = list_files(root, sub, entries);
         } else if (S_ISREG(sb.st_mode)) {
@@ -504,7 +504,7 @@ static int move_in(const char *dir, const char *data, int resume, GPtrArray *mov
                    from, to);
         } else if (rename(from, to) < 0) {
             ret = -errno;
-            ot_log(OT_LOG_ERROR, "archive", "cannot move \"%s\" to \"%s\": %s", from, to, strerror(-ret));
+            ot_log(OT_LOG_ERROR, "archive", "cannot move \"%s\" to \"%s\": %s", from, to, ot_strerror(ret));
         } else {
             g_ptr_array_add(moved, g_strdup(names->pdata[i]));
         }
@@ -526,7 +526,7 @@ static void move_back(const char *dir, const char *data, GPtrArray *moved)
         char *to = g_build_filename(dir, moved->pdata[i], NULL);
         if (rename(from, to) < 0)
             ot_log(OT_LOG_ERROR, "archive", "cannot move \"%s\" back to \"%s\": %s: move it by hand", from,
-                   to, strerror(errno));
+                   to, ot_strerror(-errno));
         g_free(from);
         g_free(to);
     }
@@ -607,7 +607,7 @@ static int write_tags(const ArchiveConfig *cfg, const char *bag, const char *man
         ret = proof_minisign_sign_file(cfg->key, tm, tmp, comment);
         if (!ret && rename(tmp, sig) < 0) {
             ret = -errno;
-            ot_log(OT_LOG_ERROR, "archive", "cannot rename \"%s\" to \"%s\": %s", tmp, sig, strerror(-ret));
+            ot_log(OT_LOG_ERROR, "archive", "cannot rename \"%s\" to \"%s\": %s", tmp, sig, ot_strerror(ret));
         }
         if (ret)
             unlink(tmp);
@@ -654,7 +654,7 @@ static int hash_entries(Hasher *h, const char *root, GArray *entries, int progre
         const char *what;
         ret = hash_file(h, path, NULL, &pr, e->hash, &e->size, &what);
         if (ret)
-            ot_log(OT_LOG_ERROR, "archive", "cannot %s \"%s\": %s", what, path, strerror(-ret));
+            ot_log(OT_LOG_ERROR, "archive", "cannot %s \"%s\": %s", what, path, ot_strerror(ret));
         g_free(path);
     }
     progress_end(&pr);
@@ -682,7 +682,7 @@ static int copy_entries(Hasher *h, const char *root, const char *data, GArray *e
             ot_log(OT_LOG_ERROR, "archive",
                    "cannot %s \"%s\" (copying \"%s\"): %s: check the disk of the --out "
                    "folder",
-                   what, !strcmp(what, "read") ? from : to, from, strerror(-ret));
+                   what, !strcmp(what, "read") ? from : to, from, ot_strerror(ret));
         g_free(parent);
         g_free(from);
         g_free(to);
@@ -700,7 +700,7 @@ static int copy_entries(Hasher *h, const char *root, const char *data, GArray *e
         const char *what;
         ret = hash_file(h, path, NULL, &pr, got, &size, &what);
         if (ret) {
-            ot_log(OT_LOG_ERROR, "archive", "cannot %s the copy \"%s\": %s", what, path, strerror(-ret));
+            ot_log(OT_LOG_ERROR, "archive", "cannot %s the copy \"%s\": %s", what, path, ot_strerror(ret));
         } else if (size != e->size || memcmp(got, e->hash, 32)) {
             ot_log(OT_LOG_ERROR, "archive",
                    "the copy \"%s\" does not read back as the original (%s): the disk of "
@@ -737,7 +737,7 @@ static int prepare_dest(const char *dir, const char *dest)
         if (g_mkdir_with_parents(dest, 0755) < 0) {
             int ret = -errno;
             ot_log(OT_LOG_ERROR, "archive",
-                   "cannot create \"%s\": %s: choose an --out folder you can write to", dest, strerror(-ret));
+                   "cannot create \"%s\": %s: choose an --out folder you can write to", dest, ot_strerror(ret));
             return ret;
         }
         return 0;
@@ -812,7 +812,7 @@ int archive_make(const ArchiveConfig *cfg)
         bag = g_strdup(cfg->dir);
         if (!resume && g_mkdir(data, 0755) < 0) {
             ret = -errno;
-            ot_log(OT_LOG_ERROR, "archive", "cannot create \"%s\": %s", data, strerror(-ret));
+            ot_log(OT_LOG_ERROR, "archive", "cannot create \"%s\": %s", data, ot_strerror(ret));
             goto out;
         }
         ret = move_in(cfg->dir, data, resume, moved);
@@ -860,7 +860,7 @@ fail_in_place:
     move_back(cfg->dir, data, moved);
     if (!resume && rmdir(data) < 0)
         ot_log(OT_LOG_WARNING, "archive", "cannot remove \"%s\": %s: check what is left in it", data,
-               strerror(errno));
+               ot_strerror(-errno));
 out:
     hasher_clear(&h);
     entries_free(entries);
@@ -1018,7 +1018,7 @@ static int verify_file(Hasher *h, const char *bag, const char *rel, const uint8_
     ret = hash_file(h, path, NULL, pr, got, size, &what);
     g_free(path);
     if (ret)
-        return check_fail(res, "%s cannot be read: %s", rel, strerror(-ret));
+        return check_fail(res, "%s cannot be read: %s", rel, ot_strerror(ret));
     if (memcmp(got, want, 32))
         return check_fail(res, "%s: SHA-256 differs from the manifest (the file changed after bagging)", rel);
     return 0;
@@ -1062,7 +1062,7 @@ static int check_signature(const char *bag, GHashTable *info, const ProofKey *pu
     const char *why = NULL;
     int v = proof_minisign_verify_file(key, tm, sig, NULL, &why);
     if (v < 0)
-        bad = check_fail(res, "%s cannot be read: %s", ARCHIVE_SIGNATURE_FILE, strerror(-v));
+        bad = check_fail(res, "%s cannot be read: %s", ARCHIVE_SIGNATURE_FILE, ot_strerror(v));
     else if (v == 0)
         bad = check_fail(res, "%s: the tag manifest's signature is not valid for key %s: %s",
                          ARCHIVE_SIGNATURE_FILE, proof_key_id_hex(key, kid), why ? why : "bad signature");

@@ -6,7 +6,7 @@
  * The runner pulls frames from the appsink on the program thread (lockstep: files). Live cameras are the same
  * pipelines with a queue, a clock and a supervisor of their own (cap_live.c); audio branches are cap_audio.c.
  * Frame-rate matching is not done here (no videorate): the runner picks, per program tick, the frame whose
- * take-clock time is latest at or before the tick, which is CONTRACT.md's rule (videorate picks the nearest frame,
+ * take-clock time is latest at or before the tick, which is docs/contract.md's rule (videorate picks the nearest frame,
  * which is not). */
 #include "capture.h"
 

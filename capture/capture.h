@@ -27,7 +27,7 @@ typedef struct CapCamera CapCamera;
 int cap_init(int *argc, char ***argv);
 void cap_deinit(void);
 
-/* Check a SOURCE string (CONTRACT.md: path, URI, test:PATTERN, pipe:FRAGMENT) without opening it. Returns 0 or a
+/* Check a SOURCE string (docs/contract.md: path, URI, test:PATTERN, pipe:FRAGMENT) without opening it. Returns 0 or a
  * negative error after logging what is wrong with it and how to fix it (e.g. a missing file). */
 int cap_source_check(const char *name, const char *source);
 

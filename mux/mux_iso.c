@@ -162,7 +162,7 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
     if (g_mkdir(iso->iso_dir, 0755) < 0) {
         int err = -errno;
         ot_log(
-            OT_LOG_ERROR, "iso", "cannot create the ISO folder \"%s\": %s: %s", iso->iso_dir, strerror(-err),
+            OT_LOG_ERROR, "iso", "cannot create the ISO folder \"%s\": %s: %s", iso->iso_dir, ot_strerror(err),
             err == -EEXIST ? "the take folder must be new or empty" : "check the disk and the --out folder");
         goto fail;
     }
@@ -300,7 +300,7 @@ static void free_cams(MuxIso *iso, int remove_files)
         mux_iso_copy_free(&c->copy);
         if (remove_files && c->created && unlink(c->path) < 0 && errno != ENOENT)
             ot_log(OT_LOG_WARNING, "iso", "cannot remove \"%s\": %s: remove it by hand", c->path,
-                   strerror(errno));
+                   ot_strerror(-errno));
         g_free(c->name);
         g_free(c->file);
         g_free(c->path);
@@ -318,7 +318,7 @@ void mux_iso_abort(MuxIso **piso)
     free_cams(iso, 1);
     if (iso->created_dir && rmdir(iso->iso_dir) < 0)
         ot_log(OT_LOG_WARNING, "iso", "cannot remove folder \"%s\": %s: remove it by hand", iso->iso_dir,
-               strerror(errno));
+               ot_strerror(-errno));
     iso->created_dir = 0;
     mux_iso_free(piso);
 }

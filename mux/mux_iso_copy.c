@@ -358,7 +358,7 @@ MuxIsoCopy *mux_iso_copy_alloc(const MuxOutputConfig *cfg, const char *camera, c
         goto fail;
     ret = pthread_create(&c->thread, NULL, copy_thread, c);
     if (ret) {
-        ot_log(OT_LOG_ERROR, "iso", "cannot start the thread of the copy ISO %s: %s", c->iso, strerror(ret));
+        ot_log(OT_LOG_ERROR, "iso", "cannot start the thread of the copy ISO %s: %s", c->iso, ot_strerror(-ret));
         /* The file is ours and nothing was recorded: leave nothing behind. */
         mux_output_free(&c->out);
         unlink(c->iso);

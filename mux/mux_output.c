@@ -169,7 +169,7 @@ static int proof_commit(MuxOutput *out, int64_t pts)
         return fail_av(out, "flushing for a commit", out->io_err);
     if (fdatasync(out->fd) < 0) {
         ret = -errno;
-        ot_log(OT_LOG_ERROR, "mux", "cannot sync \"%s\" to the disk: %s: %s", out->path, strerror(-ret),
+        ot_log(OT_LOG_ERROR, "mux", "cannot sync \"%s\" to the disk: %s: %s", out->path, ot_strerror(ret),
                io_fix(ret));
         out->err = ret;
         return ret;
@@ -234,7 +234,7 @@ static int io_write(void *opaque, MUX_IO_CONST uint8_t *buf, int size)
                 continue;
             out->io_err = -errno;
             ot_log(OT_LOG_ERROR, "mux", "cannot write \"%s\" at byte %" PRId64 ": %s: %s", out->path,
-                   out->file_offset + (int64_t)done, strerror(errno), io_fix(out->io_err));
+                   out->file_offset + (int64_t)done, ot_strerror(-errno), io_fix(out->io_err));
             break;
         }
         done += (size_t)n;
@@ -298,7 +298,7 @@ void mux_thread_nice(int nice)
     /* Linux: the niceness is the calling thread's (its tid), and threads it starts inherit it. Raising it needs
      * no privilege; failing is harmless (the thread keeps its priority). */
     if (nice > 0 && setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), getpriority(PRIO_PROCESS, 0) + nice) < 0)
-        ot_log(OT_LOG_VERBOSE, "mux", "cannot lower an encoder thread's priority: %s", strerror(errno));
+        ot_log(OT_LOG_VERBOSE, "mux", "cannot lower an encoder thread's priority: %s", ot_strerror(-errno));
 }
 
 static int open_encoder(MuxOutput *out, const MuxOutputConfig *cfg)
@@ -567,7 +567,7 @@ static MuxOutput *output_alloc(const MuxOutputConfig *cfg, const AVCodecParamete
     out->fd = open(cfg->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (out->fd < 0) {
         ret = -errno;
-        ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", cfg->path, strerror(-ret), io_fix(ret));
+        ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", cfg->path, ot_strerror(ret), io_fix(ret));
         goto fail;
     }
     ret = open_muxer(out, cfg, copy_par, copy_rate);
@@ -904,7 +904,7 @@ int mux_output_close(MuxOutput *out)
         /* The file is complete only once it is on the disk. */
         if (fdatasync(out->fd) < 0 && !err) {
             err = -errno;
-            ot_log(OT_LOG_ERROR, "mux", "cannot sync \"%s\" to the disk: %s: %s", out->path, strerror(-err),
+            ot_log(OT_LOG_ERROR, "mux", "cannot sync \"%s\" to the disk: %s: %s", out->path, ot_strerror(err),
                    io_fix(err));
         }
         /* Complete and on the disk: the stream's final FILE record (size, whole-file hash). */
@@ -918,7 +918,7 @@ int mux_output_close(MuxOutput *out)
         }
         if (close(out->fd) < 0 && !err) {
             err = -errno;
-            ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", out->path, strerror(-err),
+            ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", out->path, ot_strerror(err),
                    io_fix(err));
         }
         out->fd = -1;

@@ -4,10 +4,14 @@
  * sees the old version or the new one, never a mix. cuts.jsonl is append-only, one JSON object per line,
  * synced per event, so a crash keeps every executed cut up to the last line.
  *
- * Threads: create, close, abort and free on one thread (the app's); the event sink runs on the program
- * thread, which is the only one touching cuts_fd and event_err until the runner has returned. */
+ * Threads: create, close, abort and free on one thread (the app's). The event sink runs on the program thread,
+ * which does no I/O: it only stashes the event in a bounded queue (entries from a preallocated pool; a full pool
+ * drops the event and counts it). The cut log's thread ("ot-cuts", from create to close) formats each line,
+ * writes and syncs it, and is the only one touching cuts_fd until it is joined. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -24,6 +28,10 @@
 #include "proof_json.h"
 #include "sw_audio.h"
 #include "sw_cues.h"
+#include "sw_queue.h"
+
+/* Events the cut log holds while its thread writes: cuts are rare, so only a disk stalled for many cuts fills it. */
+#define MUX_TAKE_CUTS_QUEUE 256
 
 #define MUX_TAKE_FORMAT "onetake-take"
 #define MUX_TAKE_FORMAT_VERSION 1
@@ -51,9 +59,22 @@ struct MuxTake {
     int has_cues;
     const SwCueList *cues; /* borrowed (mux_take_set_cues) */
     int cuts_fd;
-    int event_err; /* first error of the event sink: later events return it */
+    atomic_int event_err; /* first error of the cut log's thread: later events return it */
     int closed;
+    /* The cut log's thread and its two queues of CutEntry: free (the pool) and cuts (to write). */
+    SwQueue *cuts_free;
+    SwQueue *cuts_todo;
+    struct CutEntry *cuts_pool;
+    pthread_t cuts_thread;
+    int cuts_thread_on;
+    atomic_llong cuts_dropped; /* events the full queue dropped: reported at close */
 };
+
+/* One executed event as the program thread stashed it. */
+typedef struct CutEntry {
+    SwEvent ev;
+    int64_t wall_ns; /* CLOCK_REALTIME when the program thread got it */
+} CutEntry;
 
 /* ---- files ---- */
 
@@ -124,7 +145,7 @@ static int write_atomic(const MuxTake *take, const char *name, const char *data,
 fail_unlink:
     unlink(tmp);
 fail:
-    ot_log(OT_LOG_ERROR, "mux", "cannot %s \"%s\": %s: %s", what, path, strerror(-ret), fix_for(ret));
+    ot_log(OT_LOG_ERROR, "mux", "cannot %s \"%s\": %s: %s", what, path, ot_strerror(ret), fix_for(ret));
     g_free(tmp);
     g_free(path);
     return ret;
@@ -410,7 +431,7 @@ static int check_dir(const char *dir, int *exists)
         int ret = -errno;
         if (ret == -ENOENT)
             return 0;
-        ot_log(OT_LOG_ERROR, "mux", "cannot use take folder \"%s\": %s: %s", dir, strerror(-ret),
+        ot_log(OT_LOG_ERROR, "mux", "cannot use take folder \"%s\": %s: %s", dir, ot_strerror(ret),
                fix_for(ret));
         return ret;
     }
@@ -456,6 +477,44 @@ static char *first_missing(const char *dir)
     }
 }
 
+static void *cuts_thread_main(void *opaque);
+
+/* The pool, the queues and the cut log's thread. */
+static int start_cuts_thread(MuxTake *take)
+{
+    take->cuts_free = sw_queue_alloc(MUX_TAKE_CUTS_QUEUE);
+    take->cuts_todo = sw_queue_alloc(MUX_TAKE_CUTS_QUEUE);
+    take->cuts_pool = calloc(MUX_TAKE_CUTS_QUEUE, sizeof(*take->cuts_pool));
+    if (!take->cuts_free || !take->cuts_todo || !take->cuts_pool) {
+        ot_log(OT_LOG_ERROR, "mux", "out of memory for the cut log's queue");
+        return -ENOMEM;
+    }
+    for (int i = 0; i < MUX_TAKE_CUTS_QUEUE; i++)
+        sw_queue_try_push(take->cuts_free, &take->cuts_pool[i]);
+    int err = pthread_create(&take->cuts_thread, NULL, cuts_thread_main, take);
+    if (err) {
+        ot_log(OT_LOG_ERROR, "mux", "cannot start the cut log's thread: %s", ot_strerror(-err));
+        return -err;
+    }
+    take->cuts_thread_on = 1;
+    return 0;
+}
+
+/* Let the cut log's thread write what is queued and end; then free the queues. 0 or its first error. */
+static int stop_cuts_thread(MuxTake *take)
+{
+    if (take->cuts_thread_on) {
+        sw_queue_close(take->cuts_todo);
+        pthread_join(take->cuts_thread, NULL);
+        take->cuts_thread_on = 0;
+    }
+    sw_queue_free(&take->cuts_todo);
+    sw_queue_free(&take->cuts_free);
+    free(take->cuts_pool);
+    take->cuts_pool = NULL;
+    return atomic_load(&take->event_err);
+}
+
 static int create_cuts_file(MuxTake *take)
 {
     char *path = g_build_filename(take->dir, MUX_TAKE_CUTS_FILE, NULL);
@@ -464,10 +523,10 @@ static int create_cuts_file(MuxTake *take)
     take->cuts_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
     if (take->cuts_fd < 0) {
         ret = -errno;
-        ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", path, strerror(-ret), fix_for(ret));
+        ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", path, ot_strerror(ret), fix_for(ret));
     }
     g_free(path);
-    return ret;
+    return ret ? ret : start_cuts_thread(take);
 }
 
 static int valid_config(const MuxTakeConfig *cfg)
@@ -533,7 +592,7 @@ MuxTake *mux_take_create(const MuxTakeConfig *cfg)
     take->has_cues = cfg->cues_path != NULL;
     ret = make_take_id(take->take_id);
     if (ret < 0) {
-        ot_log(OT_LOG_ERROR, "mux", "cannot draw a random take id (getrandom): %s", strerror(-ret));
+        ot_log(OT_LOG_ERROR, "mux", "cannot draw a random take id (getrandom): %s", ot_strerror(ret));
         goto fail;
     }
 
@@ -541,7 +600,7 @@ MuxTake *mux_take_create(const MuxTakeConfig *cfg)
         take->created_top = first_missing(take->dir);
         if (g_mkdir_with_parents(take->dir, 0755) < 0) {
             ret = -errno;
-            ot_log(OT_LOG_ERROR, "mux", "cannot create take folder \"%s\": %s: %s", cfg->dir, strerror(-ret),
+            ot_log(OT_LOG_ERROR, "mux", "cannot create take folder \"%s\": %s: %s", cfg->dir, ot_strerror(ret),
                    fix_for(ret));
             goto fail;
         }
@@ -599,28 +658,16 @@ static const char *cam_name(const MuxTake *take, int cam)
     return cam >= 0 && cam < take->ncams ? take->cams[cam] : NULL;
 }
 
-static int take_event(void *opaque, const SwEvent *ev)
+/* The line of one event (g_free it). Runs on the cut log's thread: the cue list is read-only during the take. */
+static char *cut_line(const MuxTake *take, const CutEntry *e, gsize *len)
 {
-    MuxTake *take = opaque;
+    const SwEvent *ev = &e->ev;
     const SwCue *cue = NULL;
-    struct timespec ts;
-    JsonBuilder *b;
     char tc[32];
-    char *text;
-    gsize len;
-    int ret;
 
-    if (!ev)
-        return -EINVAL;
-    if (take->event_err)
-        return take->event_err;
-    if (take->cuts_fd < 0)
-        return -EPIPE;
     if (take->cues && ev->cue_index >= 0)
         cue = sw_cues_get(take->cues, ev->cue_index);
-    clock_gettime(CLOCK_REALTIME, &ts);
-
-    b = json_builder_new();
+    JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
     proof_json_add_string(b, "type", ev->type == SW_EVENT_END ? "end" : "cut");
     add_int(b, "frame", ev->frame);
@@ -633,22 +680,65 @@ static int take_event(void *opaque, const SwEvent *ev)
     add_int_or_null(b, "cue_index", ev->cue_index, ev->cue_index < 0);
     add_int_or_null(b, "cue_line", cue ? cue->line : 0, !cue);
     proof_json_add_string(b, "label", cue ? cue->label : NULL);
-    add_int(b, "wall_ns", (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    add_int(b, "wall_ns", e->wall_ns);
     json_builder_end_object(b);
-    text = json_to_text(b, 0, &len);
+    return json_to_text(b, 0, len);
+}
 
-    /* One write per line (O_APPEND), synced: cuts are rare and each one must survive a crash. */
-    ret = ot_write_all(take->cuts_fd, text, len);
-    if (!ret && fdatasync(take->cuts_fd) < 0)
-        ret = -errno;
-    g_free(text);
-    if (ret) {
-        char *path = g_build_filename(take->dir, MUX_TAKE_CUTS_FILE, NULL);
-        ot_log(OT_LOG_ERROR, "mux", "cannot write \"%s\": %s: %s", path, strerror(-ret), fix_for(ret));
-        g_free(path);
-        take->event_err = ret;
+/* The cut log's thread: one write per line (O_APPEND), synced once nothing more is waiting (cuts are rare and
+ * each one must survive a crash). After the first error it only drains the queue. */
+static void *cuts_thread_main(void *opaque)
+{
+    MuxTake *take = opaque;
+    CutEntry *e;
+
+    pthread_setname_np(pthread_self(), "ot-cuts");
+    while ((e = sw_queue_pop(take->cuts_todo))) {
+        if (!atomic_load(&take->event_err)) {
+            gsize len;
+            char *text = cut_line(take, e, &len);
+            int ret = ot_write_all(take->cuts_fd, text, len);
+            if (!ret && sw_queue_size(take->cuts_todo) == 0 && fdatasync(take->cuts_fd) < 0)
+                ret = -errno;
+            g_free(text);
+            if (ret) {
+                char *path = g_build_filename(take->dir, MUX_TAKE_CUTS_FILE, NULL);
+                ot_log(OT_LOG_ERROR, "mux", "cannot write \"%s\": %s: %s", path, ot_strerror(ret), fix_for(ret));
+                g_free(path);
+                atomic_store(&take->event_err, ret);
+            }
+        }
+        sw_queue_try_push(take->cuts_free, e);
     }
-    return ret;
+    return NULL;
+}
+
+/* Program thread: no I/O, no GLib. Stash the event for the cut log's thread. */
+static int take_event(void *opaque, const SwEvent *ev)
+{
+    MuxTake *take = opaque;
+    struct timespec ts;
+
+    if (!ev)
+        return -EINVAL;
+    int err = atomic_load(&take->event_err);
+    if (err)
+        return err;
+    if (!take->cuts_thread_on)
+        return -EPIPE;
+    CutEntry *e = sw_queue_try_pop(take->cuts_free);
+    if (!e) {
+        atomic_fetch_add(&take->cuts_dropped, 1);
+        return 0;
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    e->ev = *ev;
+    e->wall_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (sw_queue_try_push(take->cuts_todo, e) < 0) {
+        sw_queue_try_push(take->cuts_free, e);
+        return -EPIPE;
+    }
+    return 0;
 }
 
 SwSink mux_take_event_sink(MuxTake *take)
@@ -661,23 +751,32 @@ SwSink mux_take_event_sink(MuxTake *take)
 
 /* ---- close, abort, free ---- */
 
+/* Join the cut log's thread (it writes what is queued), then sync and close. Each error is logged once. */
 static int close_cuts(MuxTake *take)
 {
+    int written = stop_cuts_thread(take); /* logged by the thread */
+    long long dropped = atomic_load(&take->cuts_dropped);
     int ret = 0;
 
     if (take->cuts_fd < 0)
-        return 0;
+        return written;
+    if (dropped > 0 && !written) {
+        ot_log(OT_LOG_ERROR, "mux", "%lld executed event%s not written to %s: the disk held the cut log back for "
+               "%d events: record to a faster disk", dropped, dropped == 1 ? "" : "s", MUX_TAKE_CUTS_FILE,
+               MUX_TAKE_CUTS_QUEUE);
+        written = -ENOBUFS;
+    }
     if (fdatasync(take->cuts_fd) < 0)
         ret = -errno;
     if (close(take->cuts_fd) < 0 && !ret)
         ret = -errno;
     take->cuts_fd = -1;
-    if (ret) {
+    if (ret && !written) {
         char *path = g_build_filename(take->dir, MUX_TAKE_CUTS_FILE, NULL);
-        ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", path, strerror(-ret), fix_for(ret));
+        ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", path, ot_strerror(ret), fix_for(ret));
         g_free(path);
     }
-    return ret;
+    return written ? written : ret;
 }
 
 int mux_take_close(MuxTake *take, const MuxTakeSummary *summary)
@@ -704,6 +803,7 @@ void mux_take_abort(MuxTake **ptake)
 
     if (!take)
         return;
+    stop_cuts_thread(take);
     if (take->cuts_fd >= 0) {
         close(take->cuts_fd);
         take->cuts_fd = -1;
@@ -713,7 +813,7 @@ void mux_take_abort(MuxTake **ptake)
         char *path = g_build_filename(take->dir, names[i], NULL);
         if (unlink(path) < 0 && errno != ENOENT)
             ot_log(OT_LOG_WARNING, "mux", "cannot remove \"%s\": %s: remove it by hand", path,
-                   strerror(errno));
+                   ot_strerror(-errno));
         g_free(path);
     }
     /* The folder and the parents that mux_take_create made for it, innermost first. */
@@ -723,7 +823,7 @@ void mux_take_abort(MuxTake **ptake)
             char *parent;
             if (rmdir(path) < 0) {
                 ot_log(OT_LOG_WARNING, "mux", "cannot remove folder \"%s\": %s: remove it by hand", path,
-                       strerror(errno));
+                       ot_strerror(-errno));
                 break;
             }
             if (!strcmp(path, take->created_top))
@@ -743,6 +843,7 @@ void mux_take_free(MuxTake **ptake)
 
     if (!take)
         return;
+    stop_cuts_thread(take);
     if (take->cuts_fd >= 0)
         close(take->cuts_fd);
     g_free(take->dir);

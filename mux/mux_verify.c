@@ -167,7 +167,7 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                                "%s is missing: the take log recorded it", file);
         else
             proof_verdict_fail(v, PROOF_IO_ERROR, "io", file, -1, "cannot read %s: %s", path,
-                               strerror(errno));
+                               ot_strerror(-errno));
         goto out;
     }
     rd.total = sb.st_size;

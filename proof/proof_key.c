@@ -228,7 +228,7 @@ int proof_keygen(const char *path)
     ret = write_new_file(path, text, 0600);
     if (ret) {
         ot_log(OT_LOG_ERROR, "proof", "cannot create \"%s\": %s: choose a folder you can write to", path,
-               strerror(-ret));
+               ot_strerror(ret));
         goto out;
     }
     ret = proof_key_write_public(key, pub_path);
@@ -258,7 +258,7 @@ int proof_key_write_public(const ProofKey *key, const char *path)
         g_strdup_printf("untrusted comment: minisign public key %s\n%s\n", proof_key_id_hex(key, kid), b64);
     int ret = write_new_file(path, text, 0644);
     if (ret)
-        ot_log(OT_LOG_ERROR, "proof", "cannot create \"%s\": %s", path, strerror(-ret));
+        ot_log(OT_LOG_ERROR, "proof", "cannot create \"%s\": %s", path, ot_strerror(ret));
     g_free(b64);
     g_free(text);
     return ret;
@@ -380,7 +380,7 @@ ProofKey *proof_key_load_default(int *created)
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
         if (g_mkdir_with_parents(dir, 0700) < 0) {
             ot_log(OT_LOG_ERROR, "proof", "cannot create \"%s\": %s: give a station key with --key", dir,
-                   strerror(errno));
+                   ot_strerror(-errno));
             goto out;
         }
         /* Made aside and linked in place: two recorders starting at once end up with the same key. */
@@ -390,7 +390,7 @@ ProofKey *proof_key_load_default(int *created)
         if (link(tmp, path) == 0) {
             char *tmp_pub = g_strconcat(tmp, ".pub", NULL), *pub = g_strconcat(path, ".pub", NULL);
             if (rename(tmp_pub, pub) < 0)
-                ot_log(OT_LOG_WARNING, "proof", "cannot rename \"%s\": %s", tmp_pub, strerror(errno));
+                ot_log(OT_LOG_WARNING, "proof", "cannot rename \"%s\": %s", tmp_pub, ot_strerror(-errno));
             g_free(tmp_pub);
             g_free(pub);
             *created = 1;
@@ -463,7 +463,7 @@ int proof_minisign_sign_file(const ProofKey *key, const char *path, const char *
         return -EINVAL;
     ret = blake2b512_file(path, digest);
     if (ret < 0) {
-        ot_log(OT_LOG_ERROR, "proof", "cannot read \"%s\" to sign it: %s", path, strerror(-ret));
+        ot_log(OT_LOG_ERROR, "proof", "cannot read \"%s\" to sign it: %s", path, ot_strerror(ret));
         return ret;
     }
     base = g_path_get_basename(path);
@@ -488,7 +488,7 @@ int proof_minisign_sign_file(const ProofKey *key, const char *path, const char *
         proof_key_id_hex(key, kid), b64, comment, gb64);
     ret = write_new_file(sig_path, text, 0644);
     if (ret)
-        ot_log(OT_LOG_ERROR, "proof", "cannot create signature \"%s\": %s", sig_path, strerror(-ret));
+        ot_log(OT_LOG_ERROR, "proof", "cannot create signature \"%s\": %s", sig_path, ot_strerror(ret));
 out:
     g_free(base);
     g_free(comment);

@@ -1,4 +1,4 @@
-/* onetake: cue list and action script parser (grammar in CONTRACT.md "The cue list").
+/* onetake: cue list and action script parser (grammar in docs/contract.md "The cue list").
  *
  * One parser serves both file kinds. It walks the text line by line and each line left to right, so the first
  * error reported is the first one a reader meets. Every string a list hands out lives in one arena owned by

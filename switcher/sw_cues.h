@@ -1,4 +1,4 @@
-/* onetake: the cue list (grammar in ../shared/CONTRACT.md). Parsed and validated once, then frozen: every timed cue
+/* onetake: the cue list (grammar in docs/contract.md). Parsed and validated once, then frozen: every timed cue
  * is an integer program frame index. */
 #ifndef SW_CUES_H
 #define SW_CUES_H

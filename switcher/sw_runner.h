@@ -1,5 +1,5 @@
 /* onetake: the take runner. The program thread's loop: for each tick it takes one frame per camera (the latest at or
- * before the tick's time: CONTRACT.md "Program timing"), asks the switcher, and hands the program frame and the
+ * before the tick's time: docs/contract.md "Program timing"), asks the switcher, and hands the program frame and the
  * executed events to the sinks. Offline (file sources) it pulls in lockstep, so a run is deterministic. Live (a
  * camera is live: SwRunnerConfig.live) it ticks on the clock and polls live cameras without ever waiting for them;
  * it declares what live cameras did (repeats, drops, overflows, losses: SwAnomaly) and hands the program audio on.

@@ -5,7 +5,7 @@
  *   1. Each camera clip is decoded by a GStreamer pipeline of its own, `uridecodebin ! <conform> ! appsink`,
  * where <conform> is cap_conform_description(): the recorder's own conform chain, so camera frames are
  * conformed the same way. Frames are stamped by running time minus the first frame's, and tick i takes the
- * frame whose time is the latest at or before i/fps (CONTRACT.md "Program timing", 1 ms tolerance for
+ * frame whose time is the latest at or before i/fps (docs/contract.md "Program timing", 1 ms tolerance for
  * container rounding), which handles cameras at another frame rate.
  *   2. The expected camera per program frame is simulated from the cue list and the action script (parsed by
  *      sw_cues_load / sw_actions_load only): first --cam before the first cut; a timed cue at frame f takes

@@ -2,7 +2,7 @@
 # Shared helpers of the shell-driven integration tests. Sourced, not run.
 # Every test writes into its own fresh folder; failing runs keep their outputs there.
 
-# The five sample cameras in CONTRACT order (the first is on program before the first cut).
+# The five sample cameras in docs/contract.md order (the first is on program before the first cut).
 cam_names=(wide close crane drone handheld)
 cam_files=(wide.mp4 close.mp4 crane.mkv drone.mkv handheld.webm)
 

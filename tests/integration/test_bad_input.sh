@@ -3,7 +3,7 @@
 #
 # Bad input must be refused: a non-zero exit, a clear message on stderr (checked by a key phrase; for cue lists the
 # file:line:col of the error) and nothing left behind: no program.mkv, no take.json that says closed, in fact no take
-# folder at all (CONTRACT.md for cue lists; docs/take-folder.md "Nothing half-made"). One CASE per CTest test.
+# folder at all (docs/contract.md for cue lists; docs/take-folder.md "Nothing half-made"). One CASE per CTest test.
 set -euo pipefail
 onetake=$1 samples=$2 cues=$3 out=$4 case=$5
 # shellcheck source=lib.sh
@@ -28,7 +28,7 @@ refuse() {
     no_take_left "$take"
 }
 
-# untouched: the refused record must not leave the take folder behind at all (CONTRACT.md for cue lists;
+# untouched: the refused record must not leave the take folder behind at all (docs/contract.md for cue lists;
 # docs/take-folder.md "Nothing half-made" for the rest: what was created before a camera failed is removed).
 untouched() {
     [ ! -e "$take" ] ||

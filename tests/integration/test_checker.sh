@@ -3,7 +3,7 @@
 #
 # Proves ot-check-program without the recorder: builds a "program" of song.cues + song.actions with ffmpeg alone
 # (trim/concat of the sample clips at hand-written cut frames; the 25 fps handheld mapped with fps=30:round=up, which
-# is CONTRACT.md's "latest frame at or before the tick"; pillarboxed with pad), then checks that the checker passes
+# is docs/contract.md's "latest frame at or before the tick"; pillarboxed with pad), then checks that the checker passes
 # the correct program and fails each deliberately wrong one for the right reason. One VARIANT per CTest test.
 set -euo pipefail
 checker=$1 samples=$2 cues=$3 out=$4 variant=$5

@@ -8,7 +8,7 @@
 #   "iso NAME", TIMECODE of the take's start); the handheld's repeats are written again and counted in take.json;
 # - cuts.edl and cuts.otio point at the ISOs and match the executed cuts (check_cutlists.py).
 # CASE camera:NAME: decoded ISO frame k is byte for byte the conformed camera frame of tick k (ot-check-program
-# with the ISO as the "program" of that one camera): for the 25 fps handheld, the frame CONTRACT.md's rule maps to
+# with the ISO as the "program" of that one camera): for the 25 fps handheld, the frame docs/contract.md's rule maps to
 # tick k.
 # CASE program: program frame i is byte for byte ISO frame i of the camera on program at i (ot-check-program with
 # the ISOs as the cameras), and the executed cut log matches the plan.

@@ -19,7 +19,7 @@
 #   last commit (a remux written only at the end would come after it);
 # - `onetake verify` says the take is uncut and lists every ISO's packets as checked.
 # CASE program: program frame i is byte for byte the frame of the copy ISO of the camera on program at i,
-# each ISO decoded and conformed as capture does and mapped to ticks by CONTRACT.md's rule (ot-check-program
+# each ISO decoded and conformed as capture does and mapped to ticks by docs/contract.md's rule (ot-check-program
 # with the ISOs as the cameras).
 set -euo pipefail
 onetake=$1 checker=$2 samples=$3 cues=$4 take=$5 out=$6 case=$7

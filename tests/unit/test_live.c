@@ -319,7 +319,7 @@ static void live_run(LiveTake *t)
     UT_EQ_INT(t->rec.nprog, t->ticks);
 }
 
-/* The frame of camera l for tick i by CONTRACT's rule: the latest captured at or before roll + i/fps. */
+/* The frame of camera l for tick i by docs/contract.md's rule: the latest captured at or before roll + i/fps. */
 static int64_t rule(const LiveTake *t, const Live *l, int64_t i)
 {
     int64_t at = t->cfg.roll_ns + i * NS / 30 + SW_RUNNER_TOLERANCE_NS;

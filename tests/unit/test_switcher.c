@@ -9,7 +9,7 @@
  *   rate N/D          program rate that cue times are read at (default 30/1)
  *   cams NAME...      the take's cameras (required)
  *   first NAME        camera on program at tick 0 (default: the first of cams)
- *   cues <<           an inline cue list (CONTRACT.md grammar, comments and all) up to a line `>>`
+ *   cues <<           an inline cue list (docs/contract.md grammar, comments and all) up to a line `>>`
  *
  * Commands (the switcher is made before the first one):
  *   cut CAM | go | end | preview CAM     stage a command: it must return 0
@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ot_common.h"
 #include "sw_switcher.h"
 #include "ut.h"
 
@@ -379,14 +380,14 @@ static int run_line(Scenario *s, char **toks, int n)
 
     if (!strcmp(c, "tick") && n >= 4 && !strcmp(toks[2], "expect") && parse_int(toks[1], &a) == 0) {
         ret = sw_switcher_tick(s->sw, a, &d);
-        EXPECT(s, ret == 0, "tick %lld returned %d (%s)", a, ret, strerror(-ret));
+        EXPECT(s, ret == 0, "tick %lld returned %d (%s)", a, ret, ot_strerror(ret));
         return ret == 0 ? check_decision(s, &d, a, toks + 3, n - 3) : 0;
     }
     if (!strcmp(c, "ticks") && n >= 4 && !strcmp(toks[2], "expect") &&
         sscanf(toks[1], "%lld-%lld", &a, &b) == 2) {
         for (long long t = a; t <= b; t++) {
             ret = sw_switcher_tick(s->sw, t, &d);
-            EXPECT(s, ret == 0, "tick %lld returned %d (%s)", t, ret, strerror(-ret));
+            EXPECT(s, ret == 0, "tick %lld returned %d (%s)", t, ret, ot_strerror(ret));
             if (ret < 0)
                 return 0;
             char *sub[MAX_TOKS];
@@ -407,7 +408,7 @@ static int run_line(Scenario *s, char **toks, int n)
         if (parse_origin(s, toks[2], &o) < 0)
             return -1;
         ret = sw_switcher_end_at(s->sw, a, o, &d);
-        EXPECT(s, ret == 0, "end-at %lld returned %d (%s)", a, ret, strerror(-ret));
+        EXPECT(s, ret == 0, "end-at %lld returned %d (%s)", a, ret, ot_strerror(ret));
         if (ret < 0)
             return 0;
         char *sub[MAX_TOKS];
@@ -425,7 +426,7 @@ static int run_line(Scenario *s, char **toks, int n)
         int err;
         if (parse_errno(s, toks[n - 1], &err) < 0 || run_plain(s, toks + 1, n - 2, &ret) < 0)
             return -1;
-        EXPECT(s, ret == -err, "%s returned %d (%s), expected -%s", toks[1], ret, ret ? strerror(-ret) : "ok",
+        EXPECT(s, ret == -err, "%s returned %d (%s), expected -%s", toks[1], ret, ret ? ot_strerror(ret) : "ok",
                toks[n - 1]);
         return 0;
     }
@@ -434,7 +435,7 @@ static int run_line(Scenario *s, char **toks, int n)
             if (run_plain(s, toks + 2, n - 2, &ret) < 0)
                 return -1;
             EXPECT(s, ret == 0, "repeat %lld/%lld: %s returned %d (%s)", i + 1, a, toks[2], ret,
-                   strerror(-ret));
+                   ot_strerror(ret));
             if (ret)
                 break;
         }
@@ -442,7 +443,7 @@ static int run_line(Scenario *s, char **toks, int n)
     }
     if (run_plain(s, toks, n, &ret) < 0)
         return -1;
-    EXPECT(s, ret == 0, "%s returned %d (%s)", c, ret, strerror(-ret));
+    EXPECT(s, ret == 0, "%s returned %d (%s)", c, ret, ot_strerror(ret));
     return 0;
 }
 
