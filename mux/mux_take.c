@@ -677,6 +677,8 @@ static char *cut_line(const MuxTake *take, const CutEntry *e, gsize *len)
     add_int(b, "cam", ev->cam);
     proof_json_add_string(b, "prev", cam_name(take, ev->prev_cam));
     proof_json_add_string(b, "origin", sw_origin_name(ev->origin));
+    if (ev->peer[0])
+        proof_json_add_string(b, "peer", ev->peer); /* who sent a remote command */
     add_int_or_null(b, "cue_index", ev->cue_index, ev->cue_index < 0);
     add_int_or_null(b, "cue_line", cue ? cue->line : 0, !cue);
     proof_json_add_string(b, "label", cue ? cue->label : NULL);

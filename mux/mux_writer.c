@@ -82,8 +82,8 @@ static int proof_events(ProofStream *ps, const SwEvent *ev, int n)
 {
     int ret = 0;
     for (int i = 0; i < n && !ret; i++)
-        ret = proof_stream_event(ps, ev[i].type == SW_EVENT_END ? "end" : "cut", ev[i].frame, ev[i].cam,
-                                 ev[i].prev_cam, sw_origin_name(ev[i].origin), ev[i].cue_index);
+        ret = proof_stream_event_peer(ps, ev[i].type == SW_EVENT_END ? "end" : "cut", ev[i].frame, ev[i].cam,
+                                      ev[i].prev_cam, sw_origin_name(ev[i].origin), ev[i].cue_index, ev[i].peer);
     return ret;
 }
 

@@ -192,9 +192,12 @@ enum {
 int proof_stream_raw(ProofStream *s, int64_t tick, int cam, int64_t seq, unsigned flags, int nplanes,
                      const uint8_t *const *data, const int *linesize, const int *width, const int *height);
 /* CUT/END: an executed event. type "cut" or "end"; origin "start", "cue", "go", "manual", "duration", "stop",
- * "sources"; cue_index -1 when not from a cue. */
+ * "sources", "remote"; cue_index -1 when not from a cue. */
 int proof_stream_event(ProofStream *s, const char *type, int64_t frame, int cam, int prev_cam,
                        const char *origin, int cue_index);
+/* The same for a command from the network (origin "remote"): the record also names the peer ("peer"). */
+int proof_stream_event_peer(ProofStream *s, const char *type, int64_t frame, int cam, int prev_cam,
+                            const char *origin, int cue_index, const char *peer);
 /* ANOMALY: a declared irregularity (kind "repeat", "lost", ...) at tick for camera cam (-1: none). */
 int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail);
 /* ANOMALY of `count` events over program frames [tick, tick + ticks): the compact form for what would otherwise be

@@ -761,7 +761,13 @@ int proof_stream_raw(ProofStream *s, int64_t tick, int cam, int64_t seq, unsigne
 int proof_stream_event(ProofStream *s, const char *type, int64_t frame, int cam, int prev_cam,
                        const char *origin, int cue_index)
 {
-    char rec[256], cue[24];
+    return proof_stream_event_peer(s, type, frame, cam, prev_cam, origin, cue_index, NULL);
+}
+
+int proof_stream_event_peer(ProofStream *s, const char *type, int64_t frame, int cam, int prev_cam,
+                            const char *origin, int cue_index, const char *peer)
+{
+    char rec[384], cue[24], who[96] = "";
     int len;
     if (!s || !type || !origin)
         return -EINVAL;
@@ -769,9 +775,19 @@ int proof_stream_event(ProofStream *s, const char *type, int64_t frame, int cam,
         snprintf(cue, sizeof(cue), "%d", cue_index);
     else
         g_strlcpy(cue, "null", sizeof(cue));
+    if (peer && *peer) {
+        /* A peer is an address ("osc:127.0.0.1:53211"): anything JSON would need escaped becomes '?'. */
+        int n = snprintf(who, sizeof(who), ",\"peer\":\"");
+        for (const char *p = peer; *p && n < (int)sizeof(who) - 3 && p - peer < 64; p++)
+            who[n++] = (*p < 0x20 || *p == '"' || *p == '\\' || (unsigned char)*p >= 0x7f) ? '?' : *p;
+        who[n++] = '"';
+        who[n] = 0;
+    }
     len = snprintf(rec, sizeof(rec),
-                   "{\"t\":\"%s\",\"frame\":%" PRId64 ",\"cam\":%d,\"prev\":%d,\"origin\":\"%s\",\"cue\":%s}",
-                   !strcmp(type, "end") ? "END" : "CUT", frame, cam, prev_cam, origin, cue);
+                   "{\"t\":\"%s\",\"frame\":%" PRId64 ",\"cam\":%d,\"prev\":%d,\"origin\":\"%s\",\"cue\":%s%s}",
+                   !strcmp(type, "end") ? "END" : "CUT", frame, cam, prev_cam, origin, cue, who);
+    if (len < 0 || len >= (int)sizeof(rec))
+        return -EOVERFLOW;
     hold(s, rec, len);
     return 0;
 }

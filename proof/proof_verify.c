@@ -531,7 +531,8 @@ static int check_cues(ProofTake *t, GArray *cuts, int64_t frames, ProofVerdict *
         /* No cue list: every cut must be the director's. */
         for (guint i = 0; i < cuts->len; i++) {
             PfCut *c = &g_array_index(cuts, PfCut, i);
-            if (!strcmp(c->origin, "cue") || !strcmp(c->origin, "go"))
+            if (!strcmp(c->origin, "cue") || !strcmp(c->origin, "go") ||
+                (!strcmp(c->origin, "remote") && c->cue >= 0))
                 return fail(v, "unplanned-cut", PROOF_LOG_FILE, c->frame,
                             "the %s at frame %" PRId64 " claims a cue, but the take had no cue list",
                             c->end ? "end" : "cut", c->frame);
@@ -572,12 +573,15 @@ static int check_cues(ProofTake *t, GArray *cuts, int64_t frames, ProofVerdict *
         PfCut *c = &g_array_index(cuts, PfCut, i);
         const SwCue *q = c->cue >= 0 ? sw_cues_get(cues, c->cue) : NULL;
         proof_verdict_timecode(v, c->frame, tc, sizeof(tc));
-        if (!strcmp(c->origin, "manual")) {
+        /* A remote command is the director's (from the network): a cut or an end like a key, a go naming the
+         * go cue it fired, held to the cue list like one. */
+        int remote = !strcmp(c->origin, "remote");
+        if (!strcmp(c->origin, "manual") || (remote && c->cue < 0)) {
             manual++;
             continue;
         }
-        if (!strcmp(c->origin, "cue") || !strcmp(c->origin, "go")) {
-            int is_go = !strcmp(c->origin, "go");
+        if (!strcmp(c->origin, "cue") || !strcmp(c->origin, "go") || remote) {
+            int is_go = !strcmp(c->origin, "go") || remote;
             if (!q) {
                 ret = fail(v, "unplanned-cut", PROOF_LOG_FILE, c->frame,
                            "the %s at frame %" PRId64

@@ -19,6 +19,7 @@ typedef enum SwCmdType {
 typedef struct SwCmd {
     SwCmdType type;
     int cam;
+    char peer[SW_PEER_MAX]; /* "" unless remote */
 } SwCmd;
 
 struct SwSwitcher {
@@ -139,16 +140,26 @@ int sw_switcher_ncams(const SwSwitcher *sw)
 }
 
 /* Stage one command. Called with the lock held. */
-static int stage(SwSwitcher *sw, SwCmdType type, int cam)
+static int stage(SwSwitcher *sw, SwCmdType type, int cam, const char *peer)
 {
     if (sw->ring_count == SW_CMD_RING)
         return -ENOSPC;
-    sw->ring[(sw->ring_head + sw->ring_count) % SW_CMD_RING] = (SwCmd){type, cam};
+    SwCmd *c = &sw->ring[(sw->ring_head + sw->ring_count) % SW_CMD_RING];
+    c->type = type;
+    c->cam = cam;
+    c->peer[0] = 0;
+    if (peer) {
+        size_t n = strnlen(peer, SW_PEER_MAX - 1);
+        memcpy(c->peer, peer, n);
+        c->peer[n] = 0;
+        if (!n) /* a remote command always names its peer */
+            memcpy(c->peer, "?", 2);
+    }
     sw->ring_count++;
     return 0;
 }
 
-static int stage_cam(SwSwitcher *sw, SwCmdType type, int cam)
+static int stage_cam(SwSwitcher *sw, SwCmdType type, int cam, const char *peer)
 {
     int ret;
     pthread_mutex_lock(&sw->lock);
@@ -157,22 +168,32 @@ static int stage_cam(SwSwitcher *sw, SwCmdType type, int cam)
     else if (cam < 0 || cam >= sw->ncams)
         ret = -EINVAL;
     else
-        ret = stage(sw, type, cam);
+        ret = stage(sw, type, cam, peer);
     pthread_mutex_unlock(&sw->lock);
     return ret;
 }
 
 int sw_switcher_cut(SwSwitcher *sw, int cam)
 {
-    return sw ? stage_cam(sw, SW_CMD_CUT, cam) : -EINVAL;
+    return sw ? stage_cam(sw, SW_CMD_CUT, cam, NULL) : -EINVAL;
 }
 
 int sw_switcher_preview(SwSwitcher *sw, int cam)
 {
-    return sw ? stage_cam(sw, SW_CMD_PREVIEW, cam) : -EINVAL;
+    return sw ? stage_cam(sw, SW_CMD_PREVIEW, cam, NULL) : -EINVAL;
 }
 
-int sw_switcher_go(SwSwitcher *sw)
+int sw_switcher_cut_from(SwSwitcher *sw, int cam, const char *peer)
+{
+    return sw ? stage_cam(sw, SW_CMD_CUT, cam, peer ? peer : "?") : -EINVAL;
+}
+
+int sw_switcher_preview_from(SwSwitcher *sw, int cam, const char *peer)
+{
+    return sw ? stage_cam(sw, SW_CMD_PREVIEW, cam, peer ? peer : "?") : -EINVAL;
+}
+
+static int stage_go(SwSwitcher *sw, const char *peer)
 {
     int ret;
     if (!sw)
@@ -182,36 +203,59 @@ int sw_switcher_go(SwSwitcher *sw)
         ret = -EPIPE;
     else if (sw->staged_gos >= sw->gos_left)
         ret = -ENOENT;
-    else if ((ret = stage(sw, SW_CMD_GO, -1)) == 0)
+    else if ((ret = stage(sw, SW_CMD_GO, -1, peer)) == 0)
         sw->staged_gos++;
+    pthread_mutex_unlock(&sw->lock);
+    return ret;
+}
+
+int sw_switcher_go(SwSwitcher *sw)
+{
+    return stage_go(sw, NULL);
+}
+
+int sw_switcher_go_from(SwSwitcher *sw, const char *peer)
+{
+    return stage_go(sw, peer ? peer : "?");
+}
+
+static int stage_end(SwSwitcher *sw, const char *peer)
+{
+    int ret;
+    if (!sw)
+        return -EINVAL;
+    pthread_mutex_lock(&sw->lock);
+    ret = sw->state.ended ? -EPIPE : stage(sw, SW_CMD_END, -1, peer);
     pthread_mutex_unlock(&sw->lock);
     return ret;
 }
 
 int sw_switcher_end(SwSwitcher *sw)
 {
-    int ret;
-    if (!sw)
-        return -EINVAL;
-    pthread_mutex_lock(&sw->lock);
-    ret = sw->state.ended ? -EPIPE : stage(sw, SW_CMD_END, -1);
-    pthread_mutex_unlock(&sw->lock);
-    return ret;
+    return stage_end(sw, NULL);
+}
+
+int sw_switcher_end_from(SwSwitcher *sw, const char *peer)
+{
+    return stage_end(sw, peer ? peer : "?");
 }
 
 /* ---- the tick ---- */
 
 static void add_event(SwDecision *out, SwEventType type, int64_t tick, int cam, int prev, SwOrigin origin,
-                      int cue_index)
+                      int cue_index, const char *peer)
 {
-    out->events[out->nevents++] = (SwEvent){
+    SwEvent *ev = &out->events[out->nevents++];
+    *ev = (SwEvent){
         .type = type,
         .frame = tick,
         .cam = cam,
         .prev_cam = prev,
-        .origin = origin,
+        .origin = peer && *peer ? SW_ORIGIN_REMOTE : origin,
         .cue_index = cue_index,
     };
+    if (peer && *peer)
+        memcpy(ev->peer, peer, strnlen(peer, SW_PEER_MAX - 1)); /* zeroed above: stays terminated */
     if (type == SW_EVENT_CUT)
         out->cut = 1;
     else
@@ -219,35 +263,36 @@ static void add_event(SwDecision *out, SwEventType type, int64_t tick, int cam, 
 }
 
 /* Put `cam` on program. At tick 0 the first cut has no previous camera. */
-static void do_cut(SwSwitcher *sw, SwDecision *out, int *started, int cam, SwOrigin origin, int cue_index)
+static void do_cut(SwSwitcher *sw, SwDecision *out, int *started, int cam, SwOrigin origin, int cue_index,
+                   const char *peer)
 {
     int prev = *started ? sw->state.program : -1;
     if (*started && cam == prev)
         return; /* already on program: not a cut */
-    add_event(out, SW_EVENT_CUT, out->tick, cam, prev, origin, cue_index);
+    add_event(out, SW_EVENT_CUT, out->tick, cam, prev, origin, cue_index, peer);
     sw->state.program = cam;
     *started = 1;
     if (sw->director_preview == cam)
         sw->director_preview = -1;
 }
 
-static void do_end(SwSwitcher *sw, SwDecision *out, SwOrigin origin, int cue_index)
+static void do_end(SwSwitcher *sw, SwDecision *out, SwOrigin origin, int cue_index, const char *peer)
 {
-    add_event(out, SW_EVENT_END, out->tick, sw->state.program, -1, origin, cue_index);
+    add_event(out, SW_EVENT_END, out->tick, sw->state.program, -1, origin, cue_index, peer);
     sw->state.ended = 1;
     sw->ring_count = 0; /* nothing staged applies after the end */
     sw->staged_gos = 0;
 }
 
-/* Fire cue i (timed or go). */
-static void fire(SwSwitcher *sw, SwDecision *out, int *started, int i, SwOrigin origin)
+/* Fire cue i (timed or go; peer: a go from the network, else NULL). */
+static void fire(SwSwitcher *sw, SwDecision *out, int *started, int i, SwOrigin origin, const char *peer)
 {
     const SwCue *c = sw_cues_get(sw->cues, i);
     sw->fired[i] = 1;
     if (c->action == SW_CUE_END)
-        do_end(sw, out, origin, i);
+        do_end(sw, out, origin, i, peer);
     else
-        do_cut(sw, out, started, c->cam, origin, i);
+        do_cut(sw, out, started, c->cam, origin, i, peer);
 }
 
 int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
@@ -271,21 +316,21 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
     if (sw->next_timed < sw->ncues) {
         const SwCue *c = sw_cues_get(sw->cues, sw->next_timed);
         if (c->frame == tick) {
-            fire(sw, out, &started, sw->next_timed, SW_ORIGIN_CUE);
+            fire(sw, out, &started, sw->next_timed, SW_ORIGIN_CUE, NULL);
             sw->next_timed = sw_cues_find_timed(sw->cues, tick + 1);
         }
     }
     if (!started && !sw->state.ended)
-        do_cut(sw, out, &started, sw->first_cam, SW_ORIGIN_START, -1);
+        do_cut(sw, out, &started, sw->first_cam, SW_ORIGIN_START, -1, NULL);
 
     /* 2. the director's commands in staging order; a full event list leaves the rest for the next tick */
     while (!sw->state.ended && sw->ring_count > 0 && out->nevents < SW_MAX_EVENTS) {
-        SwCmd cmd = sw->ring[sw->ring_head];
+        const SwCmd *cmd = &sw->ring[sw->ring_head];
         sw->ring_head = (sw->ring_head + 1) % SW_CMD_RING;
         sw->ring_count--;
-        switch (cmd.type) {
+        switch (cmd->type) {
         case SW_CMD_CUT:
-            do_cut(sw, out, &started, cmd.cam, SW_ORIGIN_MANUAL, -1);
+            do_cut(sw, out, &started, cmd->cam, SW_ORIGIN_MANUAL, -1, cmd->peer);
             break;
         case SW_CMD_GO:
             sw->staged_gos--;
@@ -293,14 +338,14 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
                 int i = sw->next_go;
                 sw->gos_left--;
                 sw->next_go = next_go_from(sw, i + 1);
-                fire(sw, out, &started, i, SW_ORIGIN_GO);
+                fire(sw, out, &started, i, SW_ORIGIN_GO, cmd->peer);
             }
             break;
         case SW_CMD_END:
-            do_end(sw, out, SW_ORIGIN_STOP, -1);
+            do_end(sw, out, SW_ORIGIN_STOP, -1, cmd->peer);
             break;
         case SW_CMD_PREVIEW:
-            sw->director_preview = cmd.cam;
+            sw->director_preview = cmd->cam;
             break;
         }
     }
@@ -326,7 +371,7 @@ int sw_switcher_end_at(SwSwitcher *sw, int64_t tick, SwOrigin origin, SwDecision
     } else {
         memset(out, 0, sizeof(*out));
         out->tick = tick;
-        do_end(sw, out, origin, -1);
+        do_end(sw, out, origin, -1, NULL);
         out->cam = sw->state.program;
         sw->state.tick = tick;
         sw->next_tick = tick + 1;
@@ -362,6 +407,8 @@ const char *sw_origin_name(SwOrigin origin)
         return "stop";
     case SW_ORIGIN_SOURCES:
         return "sources";
+    case SW_ORIGIN_REMOTE:
+        return "remote";
     }
     return "unknown";
 }

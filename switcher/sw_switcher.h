@@ -24,7 +24,10 @@ typedef enum SwOrigin {
     SW_ORIGIN_DURATION,  /* --duration reached (end only) */
     SW_ORIGIN_STOP,      /* the director or a signal stopped the take (end only) */
     SW_ORIGIN_SOURCES,   /* every source ended (end only) */
+    SW_ORIGIN_REMOTE,    /* a command from the network (control/: OSC, TCP), with its peer */
 } SwOrigin;
+
+#define SW_PEER_MAX 64 /* "osc:127.0.0.1:53211", "tcp:[::1]:40000": who sent a remote command */
 
 typedef enum SwEventType {
     SW_EVENT_CUT = 0, /* `cam` is on program from `frame` on */
@@ -37,7 +40,8 @@ typedef struct SwEvent {
     int cam;        /* camera on program from `frame` (for END: the camera that was on program) */
     int prev_cam;   /* camera before the cut, -1 at the start (and for END) */
     SwOrigin origin;
-    int cue_index;  /* index in the cue list, -1 when not from a cue */
+    int cue_index;  /* index in the cue list, -1 when not from a cue (a remote go: the go cue it fired) */
+    char peer[SW_PEER_MAX]; /* SW_ORIGIN_REMOTE: who sent the command; else "" */
 } SwEvent;
 
 typedef struct SwDecision {
@@ -73,6 +77,12 @@ int sw_switcher_cut(SwSwitcher *sw, int cam);
 int sw_switcher_go(SwSwitcher *sw);
 int sw_switcher_end(SwSwitcher *sw);
 int sw_switcher_preview(SwSwitcher *sw, int cam);
+/* The same commands from a peer on the network: the events they cause have origin SW_ORIGIN_REMOTE (a go too: its
+ * cue_index is the go cue it fired) and carry peer (truncated to SW_PEER_MAX - 1 bytes). Same returns. */
+int sw_switcher_cut_from(SwSwitcher *sw, int cam, const char *peer);
+int sw_switcher_go_from(SwSwitcher *sw, const char *peer);
+int sw_switcher_end_from(SwSwitcher *sw, const char *peer);
+int sw_switcher_preview_from(SwSwitcher *sw, int cam, const char *peer);
 
 /* Decide tick `tick` (ticks must be consecutive from 0). Order within a tick: the timed cue at this frame first,
  * then the director's staged commands in order (the director's last word wins). A cut to the camera already on
@@ -90,6 +100,7 @@ int sw_switcher_ncams(const SwSwitcher *sw);
 /* The cue list given to sw_switcher_alloc (may be NULL): frozen, so any thread may read it. */
 const SwCueList *sw_switcher_cues(const SwSwitcher *sw);
 
-const char *sw_origin_name(SwOrigin origin); /* "start", "cue", "go", "manual", "duration", "stop", "sources" */
+/* "start", "cue", "go", "manual", "duration", "stop", "sources", "remote" */
+const char *sw_origin_name(SwOrigin origin);
 
 #endif

@@ -112,6 +112,7 @@ typedef struct Options {
     const char *actions;
     const char *cuts;
     const char *end_origin;
+    const char *actions_origin; /* --actions-origin: manual (default) or remote */
     int width, height;
     int fps_num, fps_den;
     int64_t frames;
@@ -199,8 +200,12 @@ static void plan_cut(Plan *pl, int *prog, int64_t t, int cam, const char *origin
     plan_event(pl, t, cam, origin, line);
 }
 
-static int plan_build(Plan *pl, const SwCueList *cues, const SwActionList *acts, int64_t frames)
+/* act_origin: the origin the action script's cuts and gos have in the cut log ("manual"; "remote" for commands
+ * sent over the network, whose landing frames the script then gives). */
+static int plan_build(Plan *pl, const SwCueList *cues, const SwActionList *acts, int64_t frames,
+                      const char *act_origin)
 {
+    int remote = act_origin && strcmp(act_origin, "manual");
     int ncues = cues ? sw_cues_count(cues) : 0;
     int nacts = acts ? sw_actions_count(acts) : 0;
     gboolean *go_fired = g_new0(gboolean, ncues > 0 ? ncues : 1);
@@ -230,7 +235,7 @@ static int plan_build(Plan *pl, const SwCueList *cues, const SwActionList *acts,
                 continue;
             switch (a->type) {
             case SW_ACTION_CUT:
-                plan_cut(pl, &prog, t, a->cam, "manual", a->line);
+                plan_cut(pl, &prog, t, a->cam, act_origin ? act_origin : "manual", a->line);
                 break;
             case SW_ACTION_PREVIEW:
                 break;
@@ -254,7 +259,7 @@ static int plan_build(Plan *pl, const SwCueList *cues, const SwActionList *acts,
                     pl->end_frame = t;
                     pl->end_line = cue->line;
                 } else if (t < frames) {
-                    plan_cut(pl, &prog, t, cue->cam, "go", cue->line);
+                    plan_cut(pl, &prog, t, cue->cam, remote ? act_origin : "go", cue->line);
                 }
                 break;
             }
@@ -945,6 +950,7 @@ static void usage(FILE *out)
     fputs("usage: ot-check-program --program FILE --size WxH --fps N/D --frames N --mode exact|psnr\n"
           "                        --cam NAME=PATH [--cam ...] [--cues FILE] [--actions FILE]\n"
           "                        [--keyframes GOP] [--cuts cuts.jsonl] [--end-origin ORIGIN]\n"
+          "                        [--actions-origin manual|remote]\n"
           "                        [--min-psnr DB] [--tolerance-us US] [--verbose]\n"
           "       ot-check-program --print-conform --size WxH --fps N/D\n"
           "Checks a program against its cameras and its plan (cue list + director actions). Exit 0 pass, 1 "
@@ -1000,6 +1006,8 @@ static int parse_options(int argc, char **argv, Options *o)
             o->cuts = v;
         else if (!strcmp(a, "--end-origin"))
             o->end_origin = v;
+        else if (!strcmp(a, "--actions-origin"))
+            o->actions_origin = v;
         else if (!strcmp(a, "--size")) {
             if (sscanf(v, "%dx%d", &o->width, &o->height) != 2 || o->width <= 0 || o->height <= 0) {
                 fprintf(stderr, "ot-check-program: --size %s: give WxH\n", v);
@@ -1084,7 +1092,7 @@ static int load_plan(Checker *c)
         fprintf(stderr, "ot-check-program: %s\n", sw_cue_error_format(&err, o->actions, msg, sizeof(msg)));
         goto out;
     }
-    plan_build(&c->plan, cues, acts, o->frames);
+    plan_build(&c->plan, cues, acts, o->frames, o->actions_origin);
     ret = 0;
 out:
     sw_actions_free(&acts);
