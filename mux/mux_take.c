@@ -20,6 +20,7 @@
 #include <json-glib/json-glib.h>
 
 #include "mux.h"
+#include "mux_trans.h"
 #include "ot_common.h"
 #include "proof_json.h"
 #include "sw_audio.h"
@@ -633,6 +634,8 @@ static int take_event(void *opaque, const SwEvent *ev)
     add_int_or_null(b, "cue_index", ev->cue_index, ev->cue_index < 0);
     add_int_or_null(b, "cue_line", cue ? cue->line : 0, !cue);
     proof_json_add_string(b, "label", cue ? cue->label : NULL);
+    if (ev->type == SW_EVENT_CUT)
+        mux_trans_json_add(b, &ev->trans);
     add_int(b, "wall_ns", (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
     json_builder_end_object(b);
     text = json_to_text(b, 0, &len);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ot_common.h"
+
 /* out = (a*(256-w) + b*w + 128) >> 8 with one w for the row. */
 static void blend_row(uint8_t *restrict o, const uint8_t *restrict a, const uint8_t *restrict b, uint16_t w,
                       int n)
@@ -311,4 +313,93 @@ int sw_trans_pool_width(const SwTransPool *pool)
 int sw_trans_pool_height(const SwTransPool *pool)
 {
     return pool ? pool->height : 0;
+}
+
+/* ---- the mixer ---- */
+
+struct SwMixer {
+    int nslots;
+    SwTransPool *pool;
+    SwMixerStats st;
+    int warned;
+};
+
+SwMixer *sw_mixer_alloc(int nslots)
+{
+    if (nslots < 1 || nslots > 64)
+        return NULL;
+    SwMixer *m = calloc(1, sizeof(*m));
+    if (m)
+        m->nslots = nslots;
+    return m;
+}
+
+void sw_mixer_free(SwMixer **m)
+{
+    if (!m || !*m)
+        return;
+    sw_trans_pool_free(&(*m)->pool);
+    free(*m);
+    *m = NULL;
+}
+
+int sw_mixer_prepare(SwMixer *m, int width, int height)
+{
+    if (!m)
+        return -EINVAL;
+    if (m->pool && m->pool->width == width && m->pool->height == height)
+        return 0;
+    sw_trans_pool_free(&m->pool);
+    m->pool = sw_trans_pool_alloc(width, height, m->nslots);
+    if (!m->pool) {
+        ot_log(OT_LOG_ERROR, "mixer", "cannot allocate %d frames of %dx%d for transitions", m->nslots, width,
+               height);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int sw_mixer_make(SwMixer *m, const SwTransSpec *spec, int k, OtFrame *a, OtFrame *b, OtFrame **out)
+{
+    *out = NULL;
+    if (!m || !spec || !a || !b)
+        return -EINVAL;
+    if (!same_geometry(a, b)) {
+        if (!m->warned++)
+            ot_log(OT_LOG_WARNING, "mixer",
+                   "a transition between frames of %dx%d and %dx%d: shown as a cut (the cameras must have one "
+                   "size)",
+                   a->width, a->height, b->width, b->height);
+        m->st.unmixable++;
+        *out = ot_frame_ref(b);
+        return 0;
+    }
+    int ret = sw_mixer_prepare(m, b->width, b->height);
+    if (ret < 0)
+        return ret;
+    OtFrame *f = sw_trans_pool_get(m->pool);
+    if (!f) {
+        f = ot_frame_alloc_buffer(b->width, b->height, OT_PIX_I420);
+        if (!f)
+            return -ENOMEM;
+        m->st.pool_misses++;
+    }
+    ret = sw_trans_compose(spec, k, a, b, f);
+    if (ret < 0) {
+        ot_frame_unref(&f);
+        return ret;
+    }
+    f->source = -1;
+    f->seq = b->seq;
+    f->pts_ns = b->pts_ns;
+    f->arrival_ns = b->arrival_ns;
+    m->st.mixed++;
+    *out = f;
+    return 0;
+}
+
+void sw_mixer_get_stats(const SwMixer *m, SwMixerStats *st)
+{
+    if (m && st)
+        *st = m->st;
 }

@@ -86,4 +86,22 @@ OtFrame *sw_trans_pool_get(SwTransPool *pool);
 int sw_trans_pool_width(const SwTransPool *pool);
 int sw_trans_pool_height(const SwTransPool *pool);
 
+/* The program thread's mixer: the pool, the compositor, and what a frame that cannot come from the pool does. */
+typedef struct SwMixer SwMixer;
+typedef struct SwMixerStats {
+    int64_t mixed;       /* mixed frames made (new pictures: every other program frame is a reference) */
+    int64_t pool_misses; /* of those, frames allocated because every pool slot was still held downstream */
+    int64_t unmixable;   /* transition frames shown as the new camera's own: sizes or formats differ */
+} SwMixerStats;
+
+SwMixer *sw_mixer_alloc(int nslots);
+void sw_mixer_free(SwMixer **m);
+/* Preallocate the pool for width x height (before the take: this allocates). 0 or -ENOMEM. */
+int sw_mixer_prepare(SwMixer *m, int width, int height);
+/* Frame k of spec from a to b in *out (a new reference): from the pool (prepared on the first call if need be),
+ * or allocated when the pool is exhausted; a reference to b when they cannot be mixed (logged once). pts, seq
+ * and arrival are b's; source -1 (a picture of our own). 0 or -ENOMEM. */
+int sw_mixer_make(SwMixer *m, const SwTransSpec *spec, int k, OtFrame *a, OtFrame *b, OtFrame **out);
+void sw_mixer_get_stats(const SwMixer *m, SwMixerStats *st);
+
 #endif
