@@ -105,35 +105,45 @@ static uint16_t wipe_w(const WipeGeom *g, int64_t v)
     return (uint16_t)(d * 256 / g->S);
 }
 
-/* The weights of luma row y, every `step`-th sample from x = 0 (step 2: a chroma row's), n of them. */
+/* The weights of luma row y, every `step`-th sample from x = 0 (step 2: a chroma row's), n of them. Cheap tests
+ * first: only samples in the soft band need a division (and, for the circle, a square root). */
 static void wipe_row(const WipeGeom *g, int y, int step, uint16_t *w, int n)
 {
     int64_t W = g->W, H = g->H, dy = 2 * (int64_t)y + 1 - H;
-    for (int i = 0; i < n; i++) {
-        int64_t x = (int64_t)i * step, v, dx = 2 * x + 1 - W;
-        switch (g->pattern) {
-        case SW_WIPE_LEFT:
-            v = x;
-            break;
-        case SW_WIPE_RIGHT:
-            v = W - 1 - x;
-            break;
-        case SW_WIPE_DOWN:
-            v = y;
-            break;
-        case SW_WIPE_UP:
-            v = H - 1 - y;
-            break;
-        case SW_WIPE_BOX: {
-            int64_t hx = iabs64(dx) * H, hy = iabs64(dy) * W;
-            v = hx > hy ? hx : hy;
-            break;
+    /* v <= full: weight 256; v >= g->e: weight 0 (d <= 0) */
+    int64_t full = g->S > 0 ? g->e - g->S : g->e - 1;
+    switch (g->pattern) {
+    case SW_WIPE_LEFT:
+    case SW_WIPE_RIGHT:
+        for (int i = 0; i < n; i++) {
+            int64_t x = (int64_t)i * step;
+            w[i] = wipe_w(g, g->pattern == SW_WIPE_LEFT ? x : W - 1 - x);
         }
-        default:
-            v = isqrt64(dx * dx + dy * dy);
-            break;
+        return;
+    case SW_WIPE_DOWN:
+    case SW_WIPE_UP: {
+        uint16_t c = wipe_w(g, g->pattern == SW_WIPE_DOWN ? y : H - 1 - y);
+        for (int i = 0; i < n; i++)
+            w[i] = c;
+        return;
+    }
+    case SW_WIPE_BOX: {
+        int64_t hy = iabs64(dy) * W;
+        for (int i = 0; i < n; i++) {
+            int64_t hx = iabs64(2 * (int64_t)i * step + 1 - W) * H, v = hx > hy ? hx : hy;
+            w[i] = v >= g->e ? 0 : v <= full ? 256 : wipe_w(g, v);
         }
-        w[i] = wipe_w(g, v);
+        return;
+    }
+    default: {
+        /* v = isqrt(q) >= e  <=>  q >= e^2;  v <= full  <=>  q < (full+1)^2 */
+        int64_t zero_q = g->e * g->e, full_q = full >= 0 ? (full + 1) * (full + 1) : 0;
+        for (int i = 0; i < n; i++) {
+            int64_t dx = 2 * (int64_t)i * step + 1 - W, q = dx * dx + dy * dy;
+            w[i] = q >= zero_q ? 0 : q < full_q ? 256 : wipe_w(g, isqrt64(q));
+        }
+        return;
+    }
     }
 }
 
@@ -152,8 +162,10 @@ static int compose_wipe(const SwTransSpec *spec, int k, const OtFrame *a, const 
         return -EINVAL;
     for (int p = 0; p < 3; p++) {
         int pw = ot_frame_plane_width(a, p), ph = ot_frame_plane_height(a, p), step = p ? 2 : 1;
+        int same_rows = spec->pattern == SW_WIPE_LEFT || spec->pattern == SW_WIPE_RIGHT;
         for (int y = 0; y < ph; y++) {
-            wipe_row(&g, y * step, step, w, pw);
+            if (y == 0 || !same_rows) /* left and right: every row has the same weights */
+                wipe_row(&g, y * step, step, w, pw);
             blend_row_w(out->data[p] + (size_t)y * out->linesize[p], a->data[p] + (size_t)y * a->linesize[p],
                         b->data[p] + (size_t)y * b->linesize[p], w, pw);
         }
