@@ -62,9 +62,20 @@ int cmd_cues(int argc, char **argv)
                 sw_timecode_format(rate, df, c->frame, tc, sizeof(tc));
                 g_snprintf(fr, sizeof(fr), "%" G_GINT64_FORMAT, c->frame);
             }
-            printf("  line %-4d %-12s frame %-7s %-4s %-10s %s%s%s\n", c->line, tc, fr,
-                   c->action == SW_CUE_CUT ? "cut" : "end", c->camera ? c->camera : "", c->label ? "\"" : "",
-                   c->label ? c->label : "", c->label ? "\"" : "");
+            char trans[64] = "";
+            if (c->trans.kind != SW_TRANS_CUT) {
+                int tn = g_snprintf(trans, sizeof(trans), " %d frames", c->trans.frames);
+                if (c->trans.kind == SW_TRANS_DIP)
+                    g_snprintf(trans + tn, sizeof(trans) - (size_t)tn, " to #%02X%02X%02X", c->trans.rgb[0],
+                               c->trans.rgb[1], c->trans.rgb[2]);
+                else if (c->trans.kind == SW_TRANS_WIPE)
+                    g_snprintf(trans + tn, sizeof(trans) - (size_t)tn, " %s soft %d",
+                               sw_wipe_pattern_name(c->trans.pattern), c->trans.soft);
+            }
+            printf("  line %-4d %-12s frame %-7s %-4s %-10s%s %s%s%s\n", c->line, tc, fr,
+                   c->action == SW_CUE_CUT ? sw_trans_kind_name(c->trans.kind) : "end",
+                   c->camera ? c->camera : "", trans, c->label ? "\"" : "", c->label ? c->label : "",
+                   c->label ? "\"" : "");
         }
     }
     ret = APP_EXIT_OK;

@@ -320,6 +320,10 @@ static void print_summary(const Record *r, const SwRunnerStats *st, const MuxOut
     char *master = mux_take_path(r->t.take, MUX_TAKE_PROGRAM_FILE);
     printf("  program: %" G_GINT64_FORMAT " repeated frames, %" G_GINT64_FORMAT " program-path copies\n",
            st->program_repeats, ps->copies);
+    if (st->mixed_frames > 0 || st->mix_unmixable > 0)
+        printf("  transitions: %" G_GINT64_FORMAT " mixed frames (%" G_GINT64_FORMAT " outside the pool), %"
+               G_GINT64_FORMAT " shown unmixed\n",
+               st->mixed_frames, st->mix_pool_misses, st->mix_unmixable);
     printf("  master: %s (%s, %.1f MB, %" G_GINT64_FORMAT " packets)\n", master, mux_codec_name(r->codec),
            (double)ps->bytes / 1e6, ps->packets);
     g_free(master);

@@ -62,7 +62,7 @@ static void before_tick(void *opaque, int64_t tick)
         int ret;
         if (ev->frame > tick)
             break;
-        ret = ev->end ? sw_switcher_end(r->t.sw) : sw_switcher_cut(r->t.sw, ev->cam);
+        ret = ev->end ? sw_switcher_end(r->t.sw) : sw_switcher_transition(r->t.sw, ev->cam, &ev->trans);
         if (ret < 0)
             ot_log(OT_LOG_WARNING, "replay",
                    "the %s at frame %" PRId64 " (line %d of %s) could not be staged: %s",
@@ -215,6 +215,8 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
         .before_tick = before_tick,
         .before_tick_opaque = r,
     };
+    for (int i = 0; i < r->cuts->nevents; i++)
+        rc.transitions |= r->cuts->events[i].trans.kind != SW_TRANS_CUT; /* the mixer's pool before tick 0 */
     if ((ret = app_take_start_runner(t, &rc)) < 0)
         goto abort;
 

@@ -276,6 +276,7 @@ typedef struct MuxCutEvent {
     char *origin;   /* "start", "cue", "go", "manual", ... */
     int cue_line;   /* line in cues.txt, 0 when not from a cue */
     char *label;    /* the cue's label, or NULL */
+    SwTransSpec trans; /* the transition the cut starts ("kind", "length", ...; kind SW_TRANS_CUT: none) */
 } MuxCutEvent;
 
 typedef struct MuxCutLog {

@@ -31,6 +31,7 @@
 #include <json-glib/json-glib.h>
 
 #include "mux.h"
+#include "mux_trans.h"
 #include "ot_common.h"
 #include "proof_json.h"
 
@@ -80,6 +81,9 @@ static const char *parse_event(JsonParser *parser, const char *line, gssize len,
     camera = obj_string(o, "camera");
     if (camera && strcmp(camera, cams[cam]))
         return "\"camera\" does not name camera \"cam\" of the take";
+    const char *bad_trans = mux_trans_json_read(o, &ev->trans);
+    if (bad_trans)
+        return bad_trans;
     ev->end = !strcmp(type, "end");
     ev->frame = frame;
     ev->cam = (int)cam;

@@ -24,6 +24,7 @@
 #include <json-glib/json-glib.h>
 
 #include "mux.h"
+#include "mux_trans.h"
 #include "ot_common.h"
 #include "proof_json.h"
 #include "sw_audio.h"
@@ -682,6 +683,8 @@ static char *cut_line(const MuxTake *take, const CutEntry *e, gsize *len)
     add_int_or_null(b, "cue_index", ev->cue_index, ev->cue_index < 0);
     add_int_or_null(b, "cue_line", cue ? cue->line : 0, !cue);
     proof_json_add_string(b, "label", cue ? cue->label : NULL);
+    if (ev->type == SW_EVENT_CUT)
+        mux_trans_json_add(b, &ev->trans);
     add_int(b, "wall_ns", e->wall_ns);
     json_builder_end_object(b);
     return json_to_text(b, 0, len);

@@ -73,6 +73,9 @@ typedef struct Parser {
     int last_line;
     const char *last_text;
     int end_line; /* line of a timed end cue (cues) or of an end action (actions), 0 when none */
+    /* the last timed transition: the frame it has finished at (TIME + FRAMES), where its FRAMES is written */
+    int64_t trans_end;
+    int trans_line, trans_col, trans_frames;
 
     char cams_desc[256]; /* "wide, close, crane" for messages */
 } Parser;
@@ -95,6 +98,16 @@ static int set_error(SwCueError *err, SwCueErrorCode code, int line, int column,
     err->column = column;
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     return -1;
+}
+
+/* Error at a place given by line and column (a place on an earlier line). */
+__attribute__((format(printf, 5, 6))) static void set_error_at(SwCueError *err, SwCueErrorCode code, int line,
+                                                               int column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_error(err, code, line, column, fmt, ap);
+    va_end(ap);
 }
 
 /* Error at byte offset `off` of the current line. Always returns -1. */
@@ -503,6 +516,14 @@ static const char *describe_time(const char *text, int64_t frame, char *buf, siz
     return buf;
 }
 
+/* Is the action after time token t `end`? (for the message of a transition that runs into it) */
+static int next_is_end(Parser *p, const Token *t)
+{
+    size_t pos = t->end;
+    Token ta;
+    return next_token(p, &pos, &ta) == 1 && token_is(p, &ta, "end");
+}
+
 static int check_order(Parser *p, const Token *t, int64_t frame)
 {
     char shown[64], now[64], before[64];
@@ -516,6 +537,17 @@ static int check_order(Parser *p, const Token *t, int64_t frame)
                     p->end_line);
     if (frame < 0 || !p->have_timed)
         return 0; /* go cues are not on the timeline */
+    if (p->mode == MODE_CUES && p->trans_end > frame && frame > p->last_frame) {
+        int is_end = next_is_end(p, t);
+        set_error_at(p->err, is_end ? SW_CUE_ERR_PAST_END : SW_CUE_ERR_OVERLAP, p->trans_line, p->trans_col,
+                     is_end ? "the %d-frame transition runs to frame %lld, past the end at line %d (frame "
+                              "%lld): it must be complete by the end (shorten it or move the end)"
+                            : "the %d-frame transition runs to frame %lld, past the next cue at line %d (frame "
+                              "%lld): a transition must be complete before the next timed cue (shorten it "
+                              "or move that cue)",
+                     p->trans_frames, (long long)p->trans_end, p->lineno, (long long)frame);
+        return -1;
+    }
     if (frame > p->last_frame || (p->mode == MODE_ACTIONS && frame == p->last_frame))
         return 0;
     describe_time(SHOW(t), frame, now, sizeof(now));
@@ -545,12 +577,116 @@ static void remember_time(Parser *p, int64_t frame, const char *stored_text)
     p->last_text = stored_text;
 }
 
+
+/* Where a dip's colour may be, `#` and six letters or digits (then a blank or the end of the line) is the colour,
+ * not a comment (the tokenizer would take it for one). */
+static int colour_at(const Parser *p, size_t pos, Token *t)
+{
+    while (pos < p->line_len && is_blank(p->line[pos]))
+        pos++;
+    if (pos + 7 > p->line_len || p->line[pos] != '#' || (pos + 7 < p->line_len && !is_blank(p->line[pos + 7])))
+        return 0;
+    for (size_t i = pos + 1; i < pos + 7; i++) {
+        char c = p->line[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+            return 0;
+    }
+    *t = (Token){.start = pos, .end = pos + 7, .quoted = 0};
+    return 1;
+}
+
+/* After `mix|dip|wipe CAMERA`: FRAMES and the kind's options, from *pos. *label gets a quoted token read past
+ * the options (the label), *has_label 1 then. 0, -1 (error set) or -ENOMEM. */
+static int parse_transition_fields(Parser *p, size_t *pos, const Token *tc, SwCue *cue, Token *label,
+                                   int *has_label)
+{
+    Token tf, to, tn;
+    char shown[64];
+    int r;
+    const char *kind = sw_trans_kind_name(cue->trans.kind);
+    *has_label = 0;
+    if ((r = next_token(p, pos, &tf)) < 0)
+        return -1;
+    if (r == 0 || tf.quoted)
+        return fail(p, SW_CUE_ERR_LENGTH, r ? tf.start : after(tc),
+                    "%s needs its length after the camera: a number of frames (e.g. %s %s 30)", kind, kind, cue->camera);
+    size_t n = tf.end - tf.start;
+    const char *s = p->line + tf.start;
+    if (n > 1 && s[0] == '-' && all_digits(s + 1, n - 1))
+        return fail(p, SW_CUE_ERR_LENGTH, tf.start, "%s length %s: a transition lasts at least 1 frame", kind,
+                    SHOW(&tf));
+    if (!all_digits(s, n))
+        return fail(p, SW_CUE_ERR_LENGTH, tf.start,
+                    "bad %s length %s: expected a number of frames from 1 to %d", kind, SHOWQ(&tf),
+                    SW_TRANS_MAX_FRAMES);
+    int64_t frames = n > 9 ? (int64_t)SW_TRANS_MAX_FRAMES + 1 : 0;
+    for (size_t i = 0; i < n && n <= 9; i++)
+        frames = frames * 10 + (s[i] - '0');
+    if (frames <= 0)
+        return fail(p, SW_CUE_ERR_LENGTH, tf.start, "%s length %s: a transition lasts at least 1 frame", kind,
+                    SHOW(&tf));
+    if (frames > SW_TRANS_MAX_FRAMES)
+        return fail(p, SW_CUE_ERR_LENGTH, tf.start, "%s length %s: expected a number of frames from 1 to %d",
+                    kind, SHOW(&tf), SW_TRANS_MAX_FRAMES);
+    cue->trans.frames = (int)frames;
+    p->trans_col = utf8_column(p->line, tf.start);
+
+    if (cue->trans.kind == SW_TRANS_DIP) {
+        if (colour_at(p, *pos, &to)) {
+            *pos = to.end;
+        } else if ((r = next_token(p, pos, &to)) < 0) {
+            return -1;
+        } else if (r == 0 || to.quoted) {
+            *label = to;
+            *has_label = r == 1;
+            return 0; /* black by default */
+        }
+        if (sw_trans_parse_colour(p->line + to.start, (int)(to.end - to.start), cue->trans.rgb) < 0)
+            return fail(p, SW_CUE_ERR_COLOUR, to.start,
+                        "unknown dip colour %s: expected black, white or #RRGGBB (six hex digits)", SHOWQ(&to));
+        return 0;
+    }
+    if (cue->trans.kind == SW_TRANS_MIX)
+        return 0;
+    /* wipe PATTERN [soft N] */
+    if ((r = next_token(p, pos, &to)) < 0)
+        return -1;
+    if (r == 0 || to.quoted)
+        return fail(p, SW_CUE_ERR_PATTERN, r ? to.start : after(&tf),
+                    "wipe needs a pattern after its length: left, right, up, down, box or circle");
+    int pat = sw_wipe_pattern_from_name(p->line + to.start, (int)(to.end - to.start));
+    if (pat < 0)
+        return fail(p, SW_CUE_ERR_PATTERN, to.start,
+                    "unknown wipe pattern %s: expected left, right, up, down, box or circle", SHOWQ(&to));
+    cue->trans.pattern = (SwWipePattern)pat;
+    if ((r = next_token(p, pos, &to)) < 0)
+        return -1;
+    if (r == 0 || to.quoted) {
+        *label = to;
+        *has_label = r == 1;
+        return 0;
+    }
+    if (!token_is(p, &to, "soft"))
+        return fail(p, SW_CUE_ERR_EXTRA, to.start,
+                    "unexpected text %s after the wipe pattern: expected soft N, a \"label\" or a # comment",
+                    SHOWQ(&to));
+    if ((r = next_token(p, pos, &tn)) < 0)
+        return -1;
+    n = r ? tn.end - tn.start : 0;
+    if (r == 0 || tn.quoted || !all_digits(p->line + tn.start, n) || n > 4 ||
+        parse_num(p->line + tn.start, n) > SW_TRANS_MAX_SOFT)
+        return fail(p, SW_CUE_ERR_PATTERN, r ? tn.start : after(&to),
+                    "soft needs the edge's width: 0 to %d pixels (e.g. soft 8)", SW_TRANS_MAX_SOFT);
+    cue->trans.soft = parse_num(p->line + tn.start, n);
+    return 0;
+}
+
 static int parse_cue_line(Parser *p)
 {
     size_t pos = 0;
     Token tt, ta, tc, tl, tx;
     char shown[64], shown2[64];
-    int r;
+    int r, have_label = 0;
     int64_t frame;
 
     if ((r = next_token(p, &pos, &tt)) <= 0)
@@ -582,15 +718,31 @@ static int parse_cue_line(Parser *p)
             return r;
     } else if (token_is(p, &ta, "end")) {
         cue.action = SW_CUE_END;
+    } else if (!ta.quoted && sw_trans_kind_from_name(p->line + ta.start, (int)(ta.end - ta.start)) > 0) {
+        cue.action = SW_CUE_CUT;
+        cue.trans.kind = (SwTransKind)sw_trans_kind_from_name(p->line + ta.start, (int)(ta.end - ta.start));
+        const char *kind = sw_trans_kind_name(cue.trans.kind);
+        if ((r = next_token(p, &pos, &tc)) < 0)
+            return -1;
+        if (r == 0)
+            return fail(p, SW_CUE_ERR_MISSING_CAMERA, after(&ta), "%s needs a camera%s%s", kind,
+                        p->cams ? ": one of " : ": a name of letters, digits, '_' and '-'",
+                        p->cams ? p->cams_desc : "");
+        if ((r = parse_camera(p, &tc, kind, &cue.cam, &cue.camera)) < 0)
+            return r;
+        if ((r = parse_transition_fields(p, &pos, &tc, &cue, &tl, &have_label)) < 0)
+            return r;
     } else {
         return fail(p, SW_CUE_ERR_ACTION, ta.start,
-                    ta.quoted
-                        ? "%s where the action should be: expected cut CAMERA or end, then the \"label\""
-                        : "unknown action %s: expected cut CAMERA or end",
+                    ta.quoted ? "%s where the action should be: expected cut CAMERA, mix|dip|wipe CAMERA "
+                                "FRAMES ... or end, then the \"label\""
+                              : "unknown action %s: expected cut CAMERA or end, or a transition: mix CAMERA "
+                                "FRAMES, dip CAMERA FRAMES [COLOUR], wipe CAMERA FRAMES PATTERN [soft N]",
                     SHOWQ(&ta));
     }
 
-    if ((r = next_token(p, &pos, &tl)) < 0)
+    r = have_label; /* a transition's options may have read the label already */
+    if (!have_label && (r = next_token(p, &pos, &tl)) < 0)
         return -1;
     if (r == 1) {
         if (!tl.quoted) {
@@ -621,6 +773,11 @@ static int parse_cue_line(Parser *p)
     remember_time(p, frame, time_text);
     if (frame >= 0 && cue.action == SW_CUE_END)
         p->end_line = p->lineno;
+    if (frame >= 0 && cue.trans.kind != SW_TRANS_CUT) {
+        p->trans_end = frame + cue.trans.frames;
+        p->trans_line = p->lineno;
+        p->trans_frames = cue.trans.frames;
+    }
     return 0;
 }
 
@@ -973,6 +1130,14 @@ int sw_cues_next_shot(const SwCueList *list, int cam, int64_t frame, int64_t *in
     return -ENOENT;
 }
 
+int sw_cues_has_transitions(const SwCueList *list)
+{
+    for (int i = 0; list && i < list->count; i++)
+        if (list->cues[i].trans.kind != SW_TRANS_CUT)
+            return 1;
+    return 0;
+}
+
 int64_t sw_cues_end_frame(const SwCueList *list)
 {
     return list ? list->end_frame : -1;
@@ -1031,6 +1196,16 @@ const char *sw_cue_error_name(SwCueErrorCode code)
         return "after-end";
     case SW_CUE_ERR_TOO_BIG:
         return "too-big";
+    case SW_CUE_ERR_LENGTH:
+        return "length";
+    case SW_CUE_ERR_OVERLAP:
+        return "overlap";
+    case SW_CUE_ERR_PAST_END:
+        return "past-end";
+    case SW_CUE_ERR_PATTERN:
+        return "pattern";
+    case SW_CUE_ERR_COLOUR:
+        return "colour";
     }
     return "unknown";
 }

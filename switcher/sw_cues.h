@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "sw_timecode.h"
+#include "sw_transition.h"
 
 typedef enum SwCueAction {
     SW_CUE_CUT,
@@ -21,6 +22,7 @@ typedef struct SwCue {
     const char *label;  /* label without quotes, escapes resolved, or NULL */
     int line;       /* 1-based line in the file */
     const char *time_text; /* TIME as written */
+    SwTransSpec trans; /* a cut cue's transition: kind SW_TRANS_CUT for a plain cut (mix/dip/wipe lines) */
 } SwCue;
 
 typedef enum SwCueErrorCode {
@@ -40,6 +42,11 @@ typedef enum SwCueErrorCode {
     SW_CUE_ERR_ORDER,         /* a timed cue not after the previous timed cue */
     SW_CUE_ERR_AFTER_END,     /* a cue after a timed end cue */
     SW_CUE_ERR_TOO_BIG,       /* frame number or file too large */
+    SW_CUE_ERR_LENGTH,        /* a transition's FRAMES missing, not a number, <= 0 or too large */
+    SW_CUE_ERR_OVERLAP,       /* a transition that has not finished when the next timed cue comes */
+    SW_CUE_ERR_PAST_END,      /* a transition that runs past the timed end */
+    SW_CUE_ERR_PATTERN,       /* a wipe without a pattern, an unknown pattern, or a bad `soft N` */
+    SW_CUE_ERR_COLOUR,        /* a dip colour that is not black, white or #RRGGBB */
 } SwCueErrorCode;
 
 typedef struct SwCueError {
@@ -73,6 +80,8 @@ int sw_cues_find_timed(const SwCueList *list, int64_t frame);
  * as sw_cues_shot_end gives it (-1: open). 0, or -ENOENT when no timed cue cuts to cam after frame. */
 int64_t sw_cues_shot_end(const SwCueList *list, int cam, int64_t frame);
 int sw_cues_next_shot(const SwCueList *list, int cam, int64_t frame, int64_t *in, int64_t *out);
+/* 1 when some cue is a transition (mix, dip, wipe). */
+int sw_cues_has_transitions(const SwCueList *list);
 /* Frame of the timed `end` cue, or -1. */
 int64_t sw_cues_end_frame(const SwCueList *list);
 

@@ -64,6 +64,7 @@ struct SwRunner {
     int audio_cap; /* frames audio_buf holds */
     int64_t gap_first_tick, gap_frames, gap_ticks; /* the run of silence being counted, gap_ticks 0: none */
     int prev_program_cam; /* program camera of the previous tick (its audio with afv) */
+    SwMixer *mixer;       /* transitions' frames (sw_transition.h) */
 };
 
 const char *sw_anomaly_kind_name(SwAnomalyKind kind)
@@ -170,6 +171,7 @@ void sw_runner_free(SwRunner **r)
     release_frames(*r);
     pthread_mutex_destroy(&(*r)->stats_lock);
     free((*r)->audio_buf);
+    sw_mixer_free(&(*r)->mixer);
     free(*r);
     *r = NULL;
 }
@@ -618,6 +620,19 @@ static int make_slates(SwRunner *r)
     return 0;
 }
 
+/* The mixer's pool at the size of the first camera's first frame, before tick 0 (nothing allocated later). */
+static int prepare_mixer(SwRunner *r)
+{
+    const OtFrame *ref = NULL;
+    for (int i = 0; i < r->ncams && !ref; i++)
+        ref = r->cams[i].next ? r->cams[i].next : r->cams[i].cur;
+    if (!ref)
+        return 0;
+    if (!r->mixer && !(r->mixer = sw_mixer_alloc(r->cfg.mix_slots > 0 ? r->cfg.mix_slots : SW_RUNNER_MIX_SLOTS)))
+        return -ENOMEM;
+    return sw_mixer_prepare(r->mixer, ref->width, ref->height);
+}
+
 /* ---- real-time pacing ---- */
 
 /* Sleep until tick `tick` is due: start + tick/fps, from the exact integer frame time (no accumulated error), on
@@ -686,6 +701,24 @@ static int send_events(SwRunner *r, const SwDecision *d)
     return 0;
 }
 
+/* The mixed frame of a transition tick (a new reference), and its counters. */
+static int sw_runner_mix(SwRunner *r, const SwDecision *d, OtFrame **out)
+{
+    if (!r->mixer && !(r->mixer = sw_mixer_alloc(r->cfg.mix_slots > 0 ? r->cfg.mix_slots : SW_RUNNER_MIX_SLOTS)))
+        return -ENOMEM;
+    int ret = sw_mixer_make(r->mixer, &d->mix.spec, d->mix.k, r->cams[d->mix.from].cur, r->cams[d->cam].cur, out);
+    if (ret < 0)
+        return ret;
+    SwMixerStats ms;
+    sw_mixer_get_stats(r->mixer, &ms);
+    pthread_mutex_lock(&r->stats_lock);
+    r->stats.mixed_frames = ms.mixed;
+    r->stats.mix_pool_misses = ms.pool_misses;
+    r->stats.mix_unmixable = ms.unmixable;
+    pthread_mutex_unlock(&r->stats_lock);
+    return 0;
+}
+
 static int send_frames(SwRunner *r, const SwDecision *d, unsigned flags)
 {
     for (int i = 0; i < r->ncams; i++) {
@@ -697,14 +730,23 @@ static int send_frames(SwRunner *r, const SwDecision *d, unsigned flags)
                     return ret;
             }
     }
-    SwProgramFrame pf = {.tick = d->tick, .cam = d->cam, .frame = r->cams[d->cam].cur, .flags = flags};
-    for (int s = 0; s < r->nsinks; s++)
-        if (r->sinks[s].program_frame) {
-            int ret = r->sinks[s].program_frame(r->sinks[s].opaque, &pf);
-            if (ret < 0)
-                return ret;
-        }
-    return 0;
+    SwProgramFrame pf = {.tick = d->tick, .cam = d->cam, .mix_from = -1, .frame = r->cams[d->cam].cur,
+                         .flags = flags};
+    OtFrame *mixed = NULL;
+    if (d->mix.active) {
+        int ret = sw_runner_mix(r, d, &mixed);
+        if (ret < 0)
+            return ret;
+        pf.frame = mixed;
+        pf.flags |= SW_PF_MIX;
+        pf.mix_from = d->mix.from;
+    }
+    int ret = 0;
+    for (int s = 0; s < r->nsinks && !ret; s++)
+        if (r->sinks[s].program_frame)
+            ret = r->sinks[s].program_frame(r->sinks[s].opaque, &pf);
+    ot_frame_unref(&mixed);
+    return ret < 0 ? ret : 0;
 }
 
 /* A sink failed at `tick`: its frame is not (fully) recorded. Tell every sink the take ends there. */
@@ -798,11 +840,16 @@ int sw_runner_run(SwRunner *r)
     }
     for (int s = 0; s < r->nsinks; s++)
         program_only &= r->sinks[s].camera_frame == NULL;
+    int transitions = r->cfg.transitions || sw_cues_has_transitions(sw_switcher_cues(r->sw));
+    if (transitions)
+        program_only = 0; /* a transition shows two cameras at once */
     if (r->cfg.program_only && !program_only)
         ot_log(OT_LOG_VERBOSE, "runner",
                "decoding every camera: a source is live or cannot seek, a sink needs them all, or the program "
                "audio is a camera's");
     if ((ret = make_slates(r)) < 0)
+        goto fail;
+    if (transitions && (ret = prepare_mixer(r)) < 0)
         goto fail;
     for (int i = 0; i < r->ncams; i++) {
         RunCam *c = &r->cams[i];

@@ -71,6 +71,7 @@ enum {
     SW_PF_REPEAT = 1 << 1, /* the program camera had no new frame for this tick: its last one is shown again */
     SW_PF_LOST = 1 << 2,   /* the program camera has ended or failed: its last frame is held */
     SW_PF_SLATE = 1 << 3,  /* the program camera is lost (live) beyond the hold: its slate is shown */
+    SW_PF_MIX = 1 << 4,    /* a transition's mixed frame (a picture of the runner's own, SwDecision.mix) */
 };
 
 /* Irregularities the runner declares, for the take log. Compact: camera repeats, drops and overflows are reported
@@ -99,7 +100,8 @@ const char *sw_anomaly_kind_name(SwAnomalyKind kind);
 
 typedef struct SwProgramFrame {
     int64_t tick;   /* program frame index: pts in units of 1/fps */
-    int cam;        /* camera on program */
+    int cam;        /* camera on program (during a transition: the camera it goes to) */
+    int mix_from;   /* SW_PF_MIX: the camera the transition comes from, else -1 */
     OtFrame *frame; /* borrowed for the duration of the call: ot_frame_ref() it to keep it */
     unsigned flags; /* SW_PF_* */
 } SwProgramFrame;
@@ -173,6 +175,9 @@ typedef struct SwRunnerStats {
     int64_t audio_frames;     /* frames made (1/48000 s each) */
     int64_t audio_gap_frames; /* of those, silence because the source had nothing for them */
     float audio_peak[2], audio_rms[2]; /* levels of the last tick's audio, linear 0..1 */
+    /* Transitions: mixed program frames (the only program frames that are new pictures), of those the ones the
+     * pool could not give (allocated), and transition frames shown unmixed (camera sizes differ). */
+    int64_t mixed_frames, mix_pool_misses, mix_unmixable;
 } SwRunnerStats;
 
 typedef struct SwRunnerConfig {
@@ -217,7 +222,15 @@ typedef struct SwRunnerConfig {
     int64_t (*clock_now)(void *opaque);
     void (*clock_wait_until)(void *opaque, int64_t t_ns);
     void *clock_opaque;
+    /* Transitions: frames in the mixer's pool (0: SW_RUNNER_MIX_SLOTS). The pool is allocated before tick 0 when
+     * the cue list has a transition or `transitions` is 1 (manual ones may come), else at the first mixed frame.
+     * Either turns program_only off (a transition shows two cameras). */
+    int mix_slots;
+    int transitions;
 } SwRunnerConfig;
+
+/* The writer's queue (4) + frames an encoder may hold + the one being made. */
+#define SW_RUNNER_MIX_SLOTS 8
 
 typedef struct SwRunner SwRunner;
 

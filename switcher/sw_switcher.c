@@ -14,12 +14,14 @@ typedef enum SwCmdType {
     SW_CMD_GO,
     SW_CMD_END,
     SW_CMD_PREVIEW,
+    SW_CMD_AUTO,
 } SwCmdType;
 
 typedef struct SwCmd {
     SwCmdType type;
     int cam;
     char peer[SW_PEER_MAX]; /* "" unless remote */
+    SwTransSpec trans; /* CUT and AUTO */
 } SwCmd;
 
 struct SwSwitcher {
@@ -41,6 +43,10 @@ struct SwSwitcher {
     int director_preview; /* -1 when the director has not chosen one */
     int64_t next_tick;
     SwState state;
+    /* the transition in progress (trans_start < 0: none) */
+    int64_t trans_start;
+    int trans_from;
+    SwTransSpec trans;
 };
 
 static int next_go_from(const SwSwitcher *sw, int from)
@@ -110,6 +116,8 @@ SwSwitcher *sw_switcher_alloc(const SwCueList *cues, int ncams, int first_cam)
     sw->director_preview = -1;
     sw->state.tick = -1;
     sw->state.program = first_cam;
+    sw->state.mix_from = -1;
+    sw->trans_start = -1;
     publish(sw);
     return sw;
 
@@ -140,14 +148,14 @@ int sw_switcher_ncams(const SwSwitcher *sw)
 }
 
 /* Stage one command. Called with the lock held. */
-static int stage(SwSwitcher *sw, SwCmdType type, int cam, const char *peer)
+static int stage_trans(SwSwitcher *sw, SwCmdType type, int cam, const char *peer, const SwTransSpec *trans)
 {
     if (sw->ring_count == SW_CMD_RING)
         return -ENOSPC;
     SwCmd *c = &sw->ring[(sw->ring_head + sw->ring_count) % SW_CMD_RING];
-    c->type = type;
-    c->cam = cam;
-    c->peer[0] = 0;
+    *c = (SwCmd){.type = type, .cam = cam};
+    if (trans)
+        c->trans = *trans;
     if (peer) {
         size_t n = strnlen(peer, SW_PEER_MAX - 1);
         memcpy(c->peer, peer, n);
@@ -159,38 +167,73 @@ static int stage(SwSwitcher *sw, SwCmdType type, int cam, const char *peer)
     return 0;
 }
 
-static int stage_cam(SwSwitcher *sw, SwCmdType type, int cam, const char *peer)
+static int stage(SwSwitcher *sw, SwCmdType type, int cam, const char *peer)
+{
+    return stage_trans(sw, type, cam, peer, NULL);
+}
+
+static int valid_spec(const SwTransSpec *t)
+{
+    return !t || t->kind == SW_TRANS_CUT ||
+           (t->kind >= SW_TRANS_MIX && t->kind <= SW_TRANS_WIPE && t->frames >= 1 &&
+            t->frames <= SW_TRANS_MAX_FRAMES && t->pattern >= SW_WIPE_LEFT && t->pattern <= SW_WIPE_CIRCLE &&
+            t->soft >= 0 && t->soft <= SW_TRANS_MAX_SOFT);
+}
+
+static int stage_cam(SwSwitcher *sw, SwCmdType type, int cam, const char *peer, const SwTransSpec *trans)
 {
     int ret;
     pthread_mutex_lock(&sw->lock);
     if (sw->state.ended)
         ret = -EPIPE;
-    else if (cam < 0 || cam >= sw->ncams)
+    else if (cam < 0 || cam >= sw->ncams || !valid_spec(trans))
         ret = -EINVAL;
     else
-        ret = stage(sw, type, cam, peer);
+        ret = stage_trans(sw, type, cam, peer, trans);
     pthread_mutex_unlock(&sw->lock);
     return ret;
 }
 
 int sw_switcher_cut(SwSwitcher *sw, int cam)
 {
-    return sw ? stage_cam(sw, SW_CMD_CUT, cam, NULL) : -EINVAL;
+    return sw ? stage_cam(sw, SW_CMD_CUT, cam, NULL, NULL) : -EINVAL;
+}
+
+int sw_switcher_transition(SwSwitcher *sw, int cam, const SwTransSpec *spec)
+{
+    return sw ? stage_cam(sw, SW_CMD_CUT, cam, NULL, spec) : -EINVAL;
+}
+
+int sw_switcher_auto(SwSwitcher *sw, const SwTransSpec *spec)
+{
+    if (!sw || !spec || spec->kind == SW_TRANS_CUT || !valid_spec(spec))
+        return -EINVAL;
+    int ret;
+    pthread_mutex_lock(&sw->lock);
+    if (sw->state.ended)
+        ret = -EPIPE;
+    else if (sw->trans_start < 0 && (sw->state.preview < 0 || sw->state.preview == sw->state.program) &&
+             sw->ring_count == 0)
+        ret = -ENOENT; /* nothing to go to (a staged command may still change that: then it is decided later) */
+    else
+        ret = stage_trans(sw, SW_CMD_AUTO, -1, NULL, spec);
+    pthread_mutex_unlock(&sw->lock);
+    return ret;
 }
 
 int sw_switcher_preview(SwSwitcher *sw, int cam)
 {
-    return sw ? stage_cam(sw, SW_CMD_PREVIEW, cam, NULL) : -EINVAL;
+    return sw ? stage_cam(sw, SW_CMD_PREVIEW, cam, NULL, NULL) : -EINVAL;
 }
 
 int sw_switcher_cut_from(SwSwitcher *sw, int cam, const char *peer)
 {
-    return sw ? stage_cam(sw, SW_CMD_CUT, cam, peer ? peer : "?") : -EINVAL;
+    return sw ? stage_cam(sw, SW_CMD_CUT, cam, peer ? peer : "?", NULL) : -EINVAL;
 }
 
 int sw_switcher_preview_from(SwSwitcher *sw, int cam, const char *peer)
 {
-    return sw ? stage_cam(sw, SW_CMD_PREVIEW, cam, peer ? peer : "?") : -EINVAL;
+    return sw ? stage_cam(sw, SW_CMD_PREVIEW, cam, peer ? peer : "?", NULL) : -EINVAL;
 }
 
 static int stage_go(SwSwitcher *sw, const char *peer)
@@ -242,8 +285,8 @@ int sw_switcher_end_from(SwSwitcher *sw, const char *peer)
 
 /* ---- the tick ---- */
 
-static void add_event(SwDecision *out, SwEventType type, int64_t tick, int cam, int prev, SwOrigin origin,
-                      int cue_index, const char *peer)
+static SwEvent *add_event(SwDecision *out, SwEventType type, int64_t tick, int cam, int prev, SwOrigin origin,
+                          int cue_index, const char *peer)
 {
     SwEvent *ev = &out->events[out->nevents++];
     *ev = (SwEvent){
@@ -260,16 +303,25 @@ static void add_event(SwDecision *out, SwEventType type, int64_t tick, int cam, 
         out->cut = 1;
     else
         out->end = 1;
+    return ev;
 }
 
-/* Put `cam` on program. At tick 0 the first cut has no previous camera. */
+/* Put `cam` on program, with transition `trans` (NULL or kind CUT: a cut). At tick 0 the first cut has no previous
+ * camera (and no transition). A transition in progress is complete from this tick on. */
 static void do_cut(SwSwitcher *sw, SwDecision *out, int *started, int cam, SwOrigin origin, int cue_index,
-                   const char *peer)
+                   const char *peer, const SwTransSpec *trans)
 {
     int prev = *started ? sw->state.program : -1;
     if (*started && cam == prev)
         return; /* already on program: not a cut */
-    add_event(out, SW_EVENT_CUT, out->tick, cam, prev, origin, cue_index, peer);
+    SwEvent *ev = add_event(out, SW_EVENT_CUT, out->tick, cam, prev, origin, cue_index, peer);
+    sw->trans_start = -1;
+    if (trans && trans->kind != SW_TRANS_CUT && prev >= 0) {
+        ev->trans = *trans;
+        sw->trans = *trans;
+        sw->trans_start = out->tick;
+        sw->trans_from = prev;
+    }
     sw->state.program = cam;
     *started = 1;
     if (sw->director_preview == cam)
@@ -292,7 +344,7 @@ static void fire(SwSwitcher *sw, SwDecision *out, int *started, int i, SwOrigin 
     if (c->action == SW_CUE_END)
         do_end(sw, out, origin, i, peer);
     else
-        do_cut(sw, out, started, c->cam, origin, i, peer);
+        do_cut(sw, out, started, c->cam, origin, i, peer, &c->trans);
 }
 
 int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
@@ -311,6 +363,8 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
     memset(out, 0, sizeof(*out));
     out->tick = tick;
     int started = tick > 0;
+    if (sw->trans_start >= 0 && tick >= sw->trans_start + sw->trans.frames)
+        sw->trans_start = -1; /* the last transition is complete */
 
     /* 1. the timed cue at this frame */
     if (sw->next_timed < sw->ncues) {
@@ -321,7 +375,7 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
         }
     }
     if (!started && !sw->state.ended)
-        do_cut(sw, out, &started, sw->first_cam, SW_ORIGIN_START, -1, NULL);
+        do_cut(sw, out, &started, sw->first_cam, SW_ORIGIN_START, -1, NULL, NULL);
 
     /* 2. the director's commands in staging order; a full event list leaves the rest for the next tick */
     while (!sw->state.ended && sw->ring_count > 0 && out->nevents < SW_MAX_EVENTS) {
@@ -330,7 +384,16 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
         sw->ring_count--;
         switch (cmd->type) {
         case SW_CMD_CUT:
-            do_cut(sw, out, &started, cmd->cam, SW_ORIGIN_MANUAL, -1, cmd->peer);
+            do_cut(sw, out, &started, cmd->cam, SW_ORIGIN_MANUAL, -1, cmd->peer, &cmd->trans);
+            break;
+        case SW_CMD_AUTO:
+            if (sw->trans_start >= 0 && sw->trans_start < tick)
+                sw->trans_start = -1; /* complete the transition at once: the new camera alone from now */
+            else if (sw->trans_start < 0) {
+                publish(sw); /* the preview as the commands before this one left it */
+                if (sw->state.preview >= 0)
+                    do_cut(sw, out, &started, sw->state.preview, SW_ORIGIN_MANUAL, -1, NULL, &cmd->trans);
+            }
             break;
         case SW_CMD_GO:
             sw->staged_gos--;
@@ -351,6 +414,15 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
     }
 
     out->cam = sw->state.program;
+    if (sw->trans_start >= 0 && !sw->state.ended) {
+        out->mix = (SwMix){.active = 1, .from = sw->trans_from, .k = (int)(tick - sw->trans_start),
+                           .spec = sw->trans};
+    } else {
+        sw->trans_start = -1;
+    }
+    sw->state.mix_from = out->mix.active ? out->mix.from : -1;
+    sw->state.mix_k = out->mix.k;
+    sw->state.mix_frames = out->mix.active ? out->mix.spec.frames : 0;
     sw->state.tick = tick;
     sw->next_tick = tick + 1;
     publish(sw);

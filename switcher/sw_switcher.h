@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "sw_cues.h"
+#include "sw_transition.h"
 
 #define SW_MAX_CAMS 16
 #define SW_MAX_EVENTS 8 /* events one tick can produce; further staged commands wait for the next tick */
@@ -42,7 +43,16 @@ typedef struct SwEvent {
     SwOrigin origin;
     int cue_index;  /* index in the cue list, -1 when not from a cue (a remote go: the go cue it fired) */
     char peer[SW_PEER_MAX]; /* SW_ORIGIN_REMOTE: who sent the command; else "" */
+    SwTransSpec trans; /* CUT: the transition it starts at `frame` (kind SW_TRANS_CUT: a plain cut) */
 } SwEvent;
+
+/* A transition in progress at a tick: frame k (0..spec.frames-1) from camera `from` to the decision's camera. */
+typedef struct SwMix {
+    int active;
+    int from;
+    int k;
+    SwTransSpec spec;
+} SwMix;
 
 typedef struct SwDecision {
     int64_t tick;
@@ -51,6 +61,7 @@ typedef struct SwDecision {
     int end;        /* 1 when the take ends at this tick: no frame is recorded for it */
     int nevents;
     SwEvent events[SW_MAX_EVENTS]; /* what happened at this tick, in order */
+    SwMix mix;      /* the program frame of this tick is a transition's mixed frame when mix.active */
 } SwDecision;
 
 typedef struct SwState {
@@ -61,6 +72,8 @@ typedef struct SwState {
     int next_go;       /* index of the next go cue not yet fired, or -1 */
     int64_t end_frame; /* frame of the timed end cue, or -1 */
     int ended;
+    int mix_from;      /* during a transition: the camera it comes from (also on program's tally), else -1 */
+    int mix_k, mix_frames; /* its frame index at `tick` and length */
 } SwState;
 
 typedef struct SwSwitcher SwSwitcher;
@@ -83,6 +96,16 @@ int sw_switcher_cut_from(SwSwitcher *sw, int cam, const char *peer);
 int sw_switcher_go_from(SwSwitcher *sw, const char *peer);
 int sw_switcher_end_from(SwSwitcher *sw, const char *peer);
 int sw_switcher_preview_from(SwSwitcher *sw, int cam, const char *peer);
+/* A transition to cam (spec->kind SW_TRANS_CUT: a plain cut, as sw_switcher_cut). Transitions: a cut (cue or
+ * command) that changes the camera starts its transition at that tick; frame k of it is at tick start + k; from
+ * start + frames on the new camera is on program alone. A transition at tick 0 is a cut (nothing to come from).
+ * Any later cut, cue or transition while one is in progress completes it at once first. The decision's camera is
+ * the new one from the start tick (SwDecision.mix says which frames are mixed). */
+int sw_switcher_transition(SwSwitcher *sw, int cam, const SwTransSpec *spec);
+/* The director's auto (key T): when a transition is in progress, complete it at once (the new camera alone from
+ * this tick); else a transition with spec from program to preview (-ENOENT when there is no preview, or it is on
+ * program). The choice is made at the tick the command applies. */
+int sw_switcher_auto(SwSwitcher *sw, const SwTransSpec *spec);
 
 /* Decide tick `tick` (ticks must be consecutive from 0). Order within a tick: the timed cue at this frame first,
  * then the director's staged commands in order (the director's last word wins). A cut to the camera already on

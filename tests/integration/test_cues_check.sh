@@ -34,4 +34,22 @@ bad order.cues '00:00:00:00 cut wide\n00:00:02:00 cut close\n00:00:01:00 cut cra
 bad timecode.cues '# comment\n\n00:00:01:30 cut close\n' "3:1: "
 bad noaction.cues '00:00:01:00\n' "1:[0-9]+: "
 bad label.cues '00:00:01:00 cut close "unterminated\n' "1:[0-9]+: "
+# transitions (issue 21): a good list, then one bad list per rule, each at the token to fix
+good=$out/trans.cues
+printf '0 cut wide\n30 mix close 30\n60 dip crane 20 #FF8000\n80 wipe drone 15 circle soft 8 "c"\ngo mix wide 5\n200 end\n' >"$good"
+"$onetake" cues check "$good" --cams $cams >"$out/trans.log" 2>&1 || fail "cues check rejected $good: $(cat "$out/trans.log")"
+grep -qE "line 3 .* dip +crane +20 frames to #FF8000" "$out/trans.log" || fail "cues check does not show the dip"
+grep -qE "line 4 .* wipe +drone +15 frames circle soft 8" "$out/trans.log" || fail "cues check does not show the wipe"
+bad trans-zero.cues '0 cut wide\n30 mix close 0\n' "2:14: .*at least 1 frame"
+bad trans-negative.cues '0 cut wide\n30 dip close -3\n' "2:14: .*at least 1 frame"
+bad trans-overlap.cues '0 cut wide\n30 mix close 30\n50 cut crane\n' "2:14: .*past the next cue at line 3"
+bad trans-past-end.cues '0 cut wide\n30 wipe close 30 left\n40 end\n' "2:15: .*past the end at line 3"
+bad trans-pattern.cues '0 cut wide\n30 wipe close 10 zigzag\n' "2:18: .*unknown wipe pattern"
+bad trans-colour.cues '0 cut wide\n30 dip close 10 purple\n' "2:17: .*unknown dip colour"
+bad trans-hex.cues '0 cut wide\n30 dip close 10 #12345G\n' "2:17: .*unknown dip colour"
+for f in zero negative overlap past-end pattern colour hex; do
+    "$onetake" cues check "$out/trans-$f.cues" --cams $cams >/dev/null 2>&1 && fail "trans-$f accepted"
+    rc=$?
+    [ $rc -eq 1 ] || fail "cues check on trans-$f.cues exited $rc, expected 1"
+done
 echo "ok: cues check"

@@ -272,6 +272,21 @@ static const BadCase BAD[] = {
      7,
      NULL},                                                              /* BOM not counted */
     {"0 cut Wide", 0, {0, 0}, 0, SW_CUE_ERR_UNKNOWN_CAMERA, 1, 7, NULL}, /* names are exact */
+    /* transitions */
+    {"0 cut wide\n30 mix close 0\n", 0, {0, 0}, 0, SW_CUE_ERR_LENGTH, 2, 14, "at least 1 frame"},
+    {"0 cut wide\n30 mix close -5\n", 0, {0, 0}, 0, SW_CUE_ERR_LENGTH, 2, 14, "at least 1 frame"},
+    {"0 cut wide\n30 mix close\n", 0, {0, 0}, 0, SW_CUE_ERR_LENGTH, 2, 13, "needs its length"},
+    {"0 cut wide\n30 mix close ten\n", 0, {0, 0}, 0, SW_CUE_ERR_LENGTH, 2, 14, "\"ten\""},
+    {"0 cut wide\n30 mix close 30\n50 cut crane\n", 0, {0, 0}, 0, SW_CUE_ERR_OVERLAP, 2, 14,
+     "runs to frame 60, past the next cue at line 3 (frame 50)"},
+    {"0 cut wide\n30 wipe close 30 left\n40 end\n", 0, {0, 0}, 0, SW_CUE_ERR_PAST_END, 2, 15,
+     "past the end at line 3"},
+    {"0 cut wide\n30 wipe close 10 diagonal\n", 0, {0, 0}, 0, SW_CUE_ERR_PATTERN, 2, 18, "\"diagonal\""},
+    {"0 cut wide\n30 wipe close 10\n", 0, {0, 0}, 0, SW_CUE_ERR_PATTERN, 2, 17, "needs a pattern"},
+    {"0 cut wide\n30 wipe close 10 box soft\n", 0, {0, 0}, 0, SW_CUE_ERR_PATTERN, 2, 26, "soft needs"},
+    {"0 cut wide\n30 dip close 10 red\n", 0, {0, 0}, 0, SW_CUE_ERR_COLOUR, 2, 17, "\"red\""},
+    {"0 cut wide\n30 dip close 10 #12345G\n", 0, {0, 0}, 0, SW_CUE_ERR_COLOUR, 2, 17, NULL},
+    {"0 cut wide\n30 mix cam9 10\n", 0, {0, 0}, 0, SW_CUE_ERR_UNKNOWN_CAMERA, 2, 8, "\"cam9\""},
     /* order */
     {"0 cut wide\n100 cut close\n50 cut crane\n", 0, {0, 0}, 0, SW_CUE_ERR_ORDER, 3, 1, "line 2"},
     {"0 cut wide\n00:00:01:00 cut close\n30 cut crane\n",
@@ -524,6 +539,80 @@ static void test_actions(void)
     }
 }
 
+/* ---- transitions ---- */
+
+static void test_transitions(void)
+{
+    const char *text = "0 cut wide \"open\"\n"
+                       "30 mix close 30 # a mix\n"
+                       "60 dip crane 20\n"
+                       "80 dip wide 10 white \"w\"\n"
+                       "90 dip close 10 #FF8000 # orange\n"
+                       "100 wipe drone 15 circle soft 8 \"c\"\n"
+                       "go wipe wide 5 left\n"
+                       "200 cut close #comment\n"
+                       "300 end\n";
+    SwCueError err;
+    SwCueList *l = sw_cues_parse(text, strlen(text), R30, CAMS, NCAMS, &err);
+    UT_CHECKF(l != NULL, "transitions rejected: %d:%d %s", err.line, err.column, err.message);
+    if (!l)
+        return;
+    UT_EQ_INT(sw_cues_count(l), 9);
+    UT_EQ_INT(sw_cues_has_transitions(l), 1);
+    check_cue(l, 1, 30, SW_CUE_CUT, 1, "close", NULL, 2);
+    UT_EQ_INT(sw_cues_get(l, 0)->trans.kind, SW_TRANS_CUT);
+    UT_EQ_INT(sw_cues_get(l, 1)->trans.kind, SW_TRANS_MIX);
+    UT_EQ_INT(sw_cues_get(l, 1)->trans.frames, 30);
+    const SwCue *c = sw_cues_get(l, 2);
+    UT_EQ_INT(c->trans.kind, SW_TRANS_DIP);
+    UT_EQ_INT(c->trans.rgb[0] + c->trans.rgb[1] + c->trans.rgb[2], 0);
+    c = sw_cues_get(l, 3);
+    UT_EQ_INT(c->trans.rgb[0] & c->trans.rgb[1] & c->trans.rgb[2], 255);
+    check_cue(l, 3, 80, SW_CUE_CUT, 0, "wide", "w", 4);
+    c = sw_cues_get(l, 4);
+    UT_CHECKF(c->trans.rgb[0] == 0xFF && c->trans.rgb[1] == 0x80 && c->trans.rgb[2] == 0, "orange %x%x%x",
+              c->trans.rgb[0], c->trans.rgb[1], c->trans.rgb[2]);
+    c = sw_cues_get(l, 5);
+    UT_EQ_INT(c->trans.kind, SW_TRANS_WIPE);
+    UT_EQ_INT(c->trans.pattern, SW_WIPE_CIRCLE);
+    UT_EQ_INT(c->trans.soft, 8);
+    check_cue(l, 5, 100, SW_CUE_CUT, 3, "drone", "c", 6);
+    c = sw_cues_get(l, 6);
+    UT_EQ_INT(c->frame, -1);
+    UT_EQ_INT(c->trans.pattern, SW_WIPE_LEFT);
+    UT_EQ_INT(c->trans.frames, 5);
+    UT_EQ_INT(sw_cues_get(l, 7)->trans.kind, SW_TRANS_CUT);
+    sw_cues_free(&l);
+
+    /* a transition that ends exactly at the next cue or at the end is fine */
+    const char *edge = "0 cut wide\n30 mix close 30\n60 wipe wide 40 up\n100 end\n";
+    l = sw_cues_parse(edge, strlen(edge), R30, CAMS, NCAMS, &err);
+    UT_CHECKF(l != NULL, "edge rejected: %s", err.message);
+    sw_cues_free(&l);
+
+    /* the weights and the --auto-transition text */
+    UT_EQ_INT(sw_trans_mix_weight(0, 15), 16);
+    UT_EQ_INT(sw_trans_mix_weight(14, 15), 240);
+    SwTransSpec sp;
+    UT_EQ_INT(sw_trans_parse_spec("mix:15", &sp), 0);
+    UT_EQ_INT(sp.kind, SW_TRANS_MIX);
+    UT_EQ_INT(sp.frames, 15);
+    UT_EQ_INT(sw_trans_parse_spec("wipe:10:box:4", &sp), 0);
+    UT_EQ_INT(sp.pattern, SW_WIPE_BOX);
+    UT_EQ_INT(sp.soft, 4);
+    UT_EQ_INT(sw_trans_parse_spec("dip:8:#00FF00", &sp), 0);
+    UT_EQ_INT(sp.rgb[1], 255);
+    UT_EQ_INT(sw_trans_parse_spec("mix:0", &sp), -EINVAL);
+    UT_EQ_INT(sw_trans_parse_spec("mix", &sp), -EINVAL);
+    UT_EQ_INT(sw_trans_parse_spec("wipe:10:zigzag", &sp), -EINVAL);
+    UT_EQ_INT(sw_trans_parse_spec("fade:10", &sp), -EINVAL);
+    uint8_t yuv[3];
+    sw_trans_colour_yuv((const uint8_t[3]){0, 0, 0}, yuv);
+    UT_CHECKF(yuv[0] == 16 && yuv[1] == 128 && yuv[2] == 128, "black %d %d %d", yuv[0], yuv[1], yuv[2]);
+    sw_trans_colour_yuv((const uint8_t[3]){255, 255, 255}, yuv);
+    UT_CHECKF(yuv[0] == 235 && yuv[1] == 128 && yuv[2] == 128, "white %d %d %d", yuv[0], yuv[1], yuv[2]);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -534,5 +623,6 @@ int main(int argc, char **argv)
     test_bad_texts();
     test_files_and_format();
     test_actions();
+    test_transitions();
     return ut_finish("test_cues");
 }

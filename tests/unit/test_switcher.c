@@ -658,6 +658,48 @@ static void test_api(void)
     sw_switcher_free(&sw);
 }
 
+/* Transitions: a cue's mix runs frames start..start+N-1 with the new camera on program; a cut during it completes
+ * it; auto (T) goes to preview, and a second auto completes the transition at once. */
+static void test_transitions(void)
+{
+    const char *text = "0 cut wide\n10 mix close 4\n20 wipe crane 6 box\n";
+    static const char *const cams[] = {"wide", "close", "crane"};
+    SwCueError err;
+    SwCueList *l = sw_cues_parse(text, strlen(text), (SwRate){30, 1}, cams, 3, &err);
+    UT_CHECKF(l != NULL, "cues: %s", err.message);
+    SwSwitcher *sw = sw_switcher_alloc(l, 3, 0);
+    SwDecision d;
+    int mixed = 0;
+    for (int64_t t = 0; t < 40; t++) {
+        if (t == 23)
+            UT_EQ_INT(sw_switcher_cut(sw, 0), 0); /* a cut during the wipe completes it */
+        if (t == 30)
+            UT_EQ_INT(sw_switcher_preview(sw, 2), 0);
+        SwTransSpec mix = {.kind = SW_TRANS_MIX, .frames = 5};
+        if (t == 31 || t == 33)
+            UT_EQ_INT(sw_switcher_auto(sw, &mix), 0);
+        UT_EQ_INT(sw_switcher_tick(sw, t, &d), 0);
+        mixed += d.mix.active;
+        if (t >= 10 && t < 14) {
+            UT_CHECKF(d.mix.active && d.mix.from == 0 && d.cam == 1 && d.mix.k == t - 10, "tick %lld", (long long)t);
+        } else if (t >= 20 && t < 23) {
+            UT_CHECKF(d.mix.active && d.mix.from == 1 && d.cam == 2 && d.mix.spec.kind == SW_TRANS_WIPE,
+                      "tick %lld", (long long)t);
+        } else if (t == 31 || t == 32) {
+            UT_CHECKF(d.mix.active && d.mix.from == 0 && d.cam == 2, "auto tick %lld", (long long)t);
+        } else {
+            UT_CHECKF(!d.mix.active, "tick %lld is mixed", (long long)t);
+        }
+        if (t == 10 || t == 20 || t == 31) {
+            UT_EQ_INT(d.nevents, 1);
+            UT_CHECKF(d.events[0].trans.kind != SW_TRANS_CUT, "tick %lld: the event has no transition", (long long)t);
+        }
+    }
+    UT_EQ_INT(mixed, 4 + 3 + 2); /* the wipe cut short at 23 by a cut, the auto completed at 33 */
+    sw_switcher_free(&sw);
+    sw_cues_free(&l);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) {
@@ -666,5 +708,6 @@ int main(int argc, char **argv)
         return ut_finish(argv[1]);
     }
     test_api();
+    test_transitions();
     return ut_finish("test_switcher");
 }
