@@ -19,11 +19,15 @@
 #include "ot_common.h"
 
 #define VERIFY_IO_BUFFER (256 * 1024)
+/* An unclosed file: how far past its attested bytes the demuxer may read to finish its last attested packet.
+ */
+#define VERIFY_TAIL_SLACK (4 * 1024 * 1024)
 
 typedef struct VReader {
     int fd;
     int64_t pos;           /* of the next byte read from fd */
     int64_t total;         /* file size */
+    int64_t limit;         /* bytes that may be read (what the log attests), -1: all */
     ProofFileCheck *check; /* NULL: packets only */
     const char *file;
     MuxVerifyProgress progress;
@@ -43,6 +47,11 @@ static int v_read(void *opaque, uint8_t *buf, int size)
 {
     VReader *r = opaque;
     ssize_t n;
+    /* Never past what the take log recorded: a file grown (or a sparse giant) is not read to its end. */
+    if (r->limit >= 0 && r->pos >= r->limit)
+        return AVERROR_EOF;
+    if (r->limit >= 0 && (int64_t)size > r->limit - r->pos)
+        size = (int)(r->limit - r->pos);
     do {
         n = read(r->fd, buf, (size_t)size);
     } while (n < 0 && errno == EINTR);
@@ -138,12 +147,12 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
     const ProofStreamModel *m = proof_take_stream(take, index);
     char *path = NULL;
     const char *file;
-    VReader rd = {.fd = -1};
+    VReader rd = {.fd = -1, .limit = -1};
     AVFormatContext *fmt = NULL;
     AVIOContext *pb = NULL;
     AVPacket *pkt = NULL;
     GHashTable *hashes = NULL;
-    struct stat sb;
+    int64_t fsize = 0;
     int st_index = -1;
     ProofPayload form;
     const char *unit = "frame"; /* what a pts counts: program frames, or audio samples */
@@ -160,20 +169,26 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
     rd.progress = progress;
     rd.opaque = opaque;
     rd.last_progress_ns = now_ns();
-    rd.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (rd.fd < 0 || fstat(rd.fd, &sb) < 0) {
-        if (errno == ENOENT && !path_override)
+    rd.fd =
+        path_override ? proof_file_open_regular(path, &fsize) : proof_take_file_open(dir, m->file, &fsize);
+    if (rd.fd < 0) {
+        if (rd.fd == -ENOENT && !path_override)
             proof_verdict_fail(v, PROOF_INVALID, "file-missing", file, 0,
                                "%s is missing: the take log recorded it", file);
+        else if (proof_file_refused(rd.fd))
+            proof_verdict_fail(v, PROOF_INVALID, "file-type", file, -1, "%s cannot be part of a take: %s",
+                               file, proof_file_why(rd.fd));
         else
             proof_verdict_fail(v, PROOF_IO_ERROR, "io", file, -1, "cannot read %s: %s", path,
-                               strerror(errno));
+                               proof_file_why(rd.fd));
         goto out;
     }
-    rd.total = sb.st_size;
-    /* A stream that shares its file (the program audio in program.mkv) has its bytes checked with its owner. */
+    rd.total = fsize;
+    /* A stream that shares its file (the program audio in program.mkv) has its bytes checked with its owner.
+     */
     if (!path_override && m->owner < 0) {
         rd.check = proof_file_check_alloc(m);
+        rd.limit = m->closed ? m->size : m->size + VERIFY_TAIL_SLACK;
         if (!rd.check) {
             proof_verdict_fail(v, PROOF_IO_ERROR, "memory", file, -1, "out of memory");
             goto out;
@@ -227,8 +242,8 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
             goto out;
         }
         /* A shared file's extra track carries its role on the track (the file's is its owner's). */
-        const AVDictionaryEntry *role = av_dict_get(m->owner >= 0 ? fmt->streams[st_index]->metadata
-                                                                  : fmt->metadata, "ROLE", NULL, 0);
+        const AVDictionaryEntry *role =
+            av_dict_get(m->owner >= 0 ? fmt->streams[st_index]->metadata : fmt->metadata, "ROLE", NULL, 0);
         if (!path_override && m->role && (!role || strcmp(role->value, m->role))) {
             proof_verdict_fail(
                 v, PROOF_INVALID, "role-tag", file, 0,
@@ -346,27 +361,29 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                            "%s ends after %" PRId64 " of %" PRId64 " recorded packets: frames from %" PRId64
                            " (%s) "
                            "are missing (%" PRId64 " bytes, the take log recorded %" PRId64 "): truncated",
-                           file, k, m->npkts, f, tc, (int64_t)sb.st_size, m->size);
+                           file, k, m->npkts, f, tc, fsize, m->size);
         goto out;
     }
     if (rd.check) {
         v->bytes_checked += m->size;
-        if (m->closed && sb.st_size != m->size) {
+        if (m->closed && fsize != m->size) {
             proof_verdict_fail(v, PROOF_INVALID, "file-size", file, -1,
                                "%s is %" PRId64 " bytes, the take log closed it at %" PRId64 " bytes", file,
-                               (int64_t)sb.st_size, m->size);
+                               fsize, m->size);
             goto out;
         }
-        if (!m->closed && sb.st_size > m->size)
+        if (!m->closed && fsize > m->size)
             proof_verdict_note(v, "%s: %" PRId64 " bytes after the last commit are not attested", file,
-                               (int64_t)sb.st_size - m->size);
+                               fsize - m->size);
         proof_verdict_checked(v,
                               "%s: %" PRId64 " bytes in %" PRId64 " FILE ranges%s, %" PRId64 " packets "
                               "(normalised payload hash, pts, key flag), TAKE_ID and GENESIS tags",
                               file, m->size, m->nranges, m->closed ? " and its final size" : "", k);
     } else if (!path_override) {
-        proof_verdict_checked(v, "%s: %" PRId64 " packets of its %s track (payload hash, pts, key flag); its "
-                              "bytes are checked with the file", file, k, m->role ? m->role : "second");
+        proof_verdict_checked(v,
+                              "%s: %" PRId64 " packets of its %s track (payload hash, pts, key flag); its "
+                              "bytes are checked with the file",
+                              file, k, m->role ? m->role : "second");
     } else {
         proof_verdict_checked(v,
                               "%s: %" PRId64

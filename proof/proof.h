@@ -209,6 +209,23 @@ int proof_stream_release(ProofStream *s);
 /* Such a stream at the end: its last records released, the stream closed (no FILE record). */
 int proof_stream_close_shared(ProofStream *s);
 
+/* ---- reading a take folder made by somebody else (proof_file.c) ---- */
+
+/* Open DIR/REL for reading: REL relative, no "..", no symlink on the way or at the end (never followed), not
+ * blocking (a FIFO is refused, not waited on), a regular file only. The fd, *size its size; or negative: -ELOOP
+ * (a symlink), -EINVAL (FIFO, device, socket), -EISDIR, -EPERM (REL leaves the folder), -ENOENT, -errno. */
+int proof_take_file_open(const char *dir, const char *rel, int64_t *size);
+/* The whole of DIR/REL (as proof_take_file_open) when it is at most max bytes (-EFBIG otherwise), read up to its
+ * size and no further, NUL-terminated (g_free). */
+int proof_take_file_read(const char *dir, const char *rel, int64_t max, char **data, size_t *len);
+/* The same for a path given by the user (its last component is not followed either). */
+int proof_file_open_regular(const char *path, int64_t *size);
+int proof_file_read_regular(const char *path, int64_t max, char **data, size_t *len);
+/* Why such an open or read failed, for a message ("it is a symbolic link (...)"). */
+const char *proof_file_why(int err);
+/* 1 when err says the file is not one a take makes (symlink, FIFO, device, folder, too big, outside). */
+int proof_file_refused(int err);
+
 /* ---- the reading side ---- */
 
 typedef enum ProofStatus {
