@@ -270,6 +270,8 @@ int cmd_verify(int argc, char **argv)
         int is_program = owner && owner->role && !strcmp(owner->role, "program");
         mux_verify_stream(dir, take, i, is_program ? o.master : NULL, &v, on_progress, &o);
     }
+    if (take && v.status != PROOF_INVALID && v.status != PROOF_IO_ERROR)
+        mux_verify_derived(dir, take, &v);
     if (take)
         proof_take_finish(take, &v);
     if (!o.quiet && isatty(STDERR_FILENO))

@@ -320,6 +320,23 @@ const ProofStreamModel *proof_take_stream(const ProofTake *take, int index);
 const char *proof_take_id(const ProofTake *take);
 const char *proof_take_genesis_hex(const ProofTake *take);
 int proof_take_closed(const ProofTake *take); /* a CLOSE record is attested */
+/* What the attested records say, for checking the files derived from them (take.json, cuts.jsonl...). */
+typedef struct ProofCut {
+    int64_t frame;
+    int cam;
+    int end;            /* an END record (else a CUT) */
+    const char *origin; /* "start", "cue", "go", "manual", "duration"... */
+} ProofCut;
+int proof_take_closed_clean(const ProofTake *take); /* closed, and not with an error */
+int proof_take_ncuts(const ProofTake *take);
+const ProofCut *proof_take_cut(const ProofTake *take, int index);
+int proof_take_ncams(const ProofTake *take);
+const char *proof_take_cam(const ProofTake *take, int cam);
+int64_t proof_take_frames(const ProofTake *take); /* RAW records attested */
+void proof_take_rate(const ProofTake *take, int *num, int *den);
+const char *proof_take_config(const ProofTake *take, const char *key); /* GENESIS config "size", "codec"... */
+const char *proof_take_cues_file(const ProofTake *take);               /* NULL without a cue list */
+const ProofKey *proof_take_station(const ProofTake *take);
 /* Checking a file's bytes against a stream's FILE records as they are read, in file order (one pass). */
 typedef struct ProofFileCheck ProofFileCheck;
 ProofFileCheck *proof_file_check_alloc(const ProofStreamModel *m);

@@ -69,6 +69,8 @@ struct ProofTake {
     int64_t frames; /* program frames attested (RAW records) */
     int64_t program_pkts;
     GHashTable *anomalies; /* "kind camera" -> count */
+    ProofCut *cuts;        /* the attested CUT and END records (origins owned) */
+    int ncuts;
 };
 
 static const char *cam_name(const ProofTake *t, int cam)
@@ -122,6 +124,25 @@ static const char *str_member(JsonObject *o, const char *name)
     return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
                ? json_node_get_string(n)
                : NULL;
+}
+
+/* Members of the type asked for, or NULL (json-glib's own getters complain loudly about another type). */
+static JsonObject *object_member(JsonObject *o, const char *name)
+{
+    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+static JsonArray *array_member(JsonObject *o, const char *name)
+{
+    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+    return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+}
+
+static JsonObject *object_element(JsonArray *a, int i)
+{
+    JsonNode *n = a && i >= 0 && (guint)i < json_array_get_length(a) ? json_array_get_element(a, (guint)i) : NULL;
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
 }
 
 static int64_t int_member(JsonObject *o, const char *name, int64_t dflt)
@@ -321,7 +342,7 @@ static int read_genesis(ProofTake *t, const ProofKey *pinned, ProofVerdict *v)
     g_strlcpy(t->take_id, s, sizeof(t->take_id));
     v->take_id = g_strdup(t->take_id);
     {
-        JsonObject *cfg = json_object_get_object_member(g, "config");
+        JsonObject *cfg = object_member(g, "config");
         const char *fps = str_member(cfg, "fps");
         if (!fps || sscanf(fps, "%d/%d", &t->rate_num, &t->rate_den) != 2 || t->rate_num <= 0 ||
             t->rate_den <= 0)
@@ -332,19 +353,19 @@ static int read_genesis(ProofTake *t, const ProofKey *pinned, ProofVerdict *v)
     }
     t->live = (int)int_member(g, "live", 0);
     v->live = t->live;
-    arr = json_object_has_member(g, "cams") ? json_object_get_array_member(g, "cams") : NULL;
+    arr = array_member(g, "cams");
     t->ncams = arr ? (int)json_array_get_length(arr) : 0;
     t->cams = g_new0(char *, t->ncams + 1);
     for (int i = 0; i < t->ncams; i++)
-        t->cams[i] = g_strdup(str_member(json_array_get_object_element(arr, i), "name"));
-    arr = json_object_has_member(g, "streams") ? json_object_get_array_member(g, "streams") : NULL;
+        t->cams[i] = g_strdup(str_member(object_element(arr, i), "name"));
+    arr = array_member(g, "streams");
     t->nstreams = arr ? (int)json_array_get_length(arr) : 0;
     if (t->nstreams < 1)
         return fail(v, "log-genesis", PROOF_LOG_FILE, -1, "GENESIS lists no stream");
     t->streams = g_new0(ProofStreamModel, t->nstreams);
     t->program = -1;
     for (int i = 0; i < t->nstreams; i++) {
-        JsonObject *so = json_array_get_object_element(arr, i);
+        JsonObject *so = object_element(arr, i);
         ProofStreamModel *m = &t->streams[i];
         const char *tb = str_member(so, "time_base");
         m->role = g_strdup(str_member(so, "role"));
@@ -1002,6 +1023,14 @@ static int check_records(ProofTake *t, ProofVerdict *v)
     proof_verdict_checked(
         v, "every program frame (RAW record) is from the camera the executed cuts put on program");
     ret = build_models(&sc);
+    if (!ret) {
+        t->ncuts = (int)sc.cuts->len;
+        t->cuts = g_new0(ProofCut, t->ncuts + 1);
+        for (int i = 0; i < t->ncuts; i++) {
+            const PfCut *c = &g_array_index(sc.cuts, PfCut, i);
+            t->cuts[i] = (ProofCut){c->frame, c->cam, c->end, g_strdup(c->origin)};
+        }
+    }
 out:
     for (int s = 0; s < t->nstreams; s++) {
         if (sc.pkts[s])
@@ -1227,6 +1256,9 @@ void proof_take_free(ProofTake **pt)
         g_hash_table_unref(t->anomalies);
     if (t->map)
         g_mapped_file_unref(t->map);
+    for (int i = 0; i < t->ncuts; i++)
+        g_free((char *)t->cuts[i].origin);
+    g_free(t->cuts);
     g_free(t->recs);
     g_free(t->close_reason);
     g_free(t->dir);
@@ -1257,6 +1289,59 @@ const char *proof_take_genesis_hex(const ProofTake *t)
 int proof_take_closed(const ProofTake *t)
 {
     return t && t->closed;
+}
+
+int proof_take_closed_clean(const ProofTake *t)
+{
+    return t && t->closed && !t->close_error;
+}
+
+int proof_take_ncuts(const ProofTake *t)
+{
+    return t ? t->ncuts : 0;
+}
+
+const ProofCut *proof_take_cut(const ProofTake *t, int index)
+{
+    return t && index >= 0 && index < t->ncuts ? &t->cuts[index] : NULL;
+}
+
+int proof_take_ncams(const ProofTake *t)
+{
+    return t ? t->ncams : 0;
+}
+
+const char *proof_take_cam(const ProofTake *t, int cam)
+{
+    return t && cam >= 0 && cam < t->ncams ? t->cams[cam] : NULL;
+}
+
+int64_t proof_take_frames(const ProofTake *t)
+{
+    return t ? t->frames : 0;
+}
+
+void proof_take_rate(const ProofTake *t, int *num, int *den)
+{
+    *num = t ? t->rate_num : 0;
+    *den = t ? t->rate_den : 1;
+}
+
+const char *proof_take_config(const ProofTake *t, const char *key)
+{
+    JsonNode *n = t && t->genesis ? json_object_get_member(t->genesis, "config") : NULL;
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? str_member(json_node_get_object(n), key) : NULL;
+}
+
+const char *proof_take_cues_file(const ProofTake *t)
+{
+    const char *name = t ? str_member(t->genesis, "cues_file") : NULL;
+    return name && str_member(t->genesis, "cues_sha256") ? name : NULL;
+}
+
+const ProofKey *proof_take_station(const ProofTake *t)
+{
+    return t ? t->station : NULL;
 }
 
 void proof_take_finish(ProofTake *t, ProofVerdict *v)

@@ -225,6 +225,61 @@ json_utf8)
     verify "$bad"
     expect 0 UNCUT
     ;;
+cuts_jsonl_edited)
+    # The cut list editors and QA read, edited: the take is not UNCUT any more, and the file is named.
+    sed -i '2s/"frame":15/"frame":16/' "$take/cuts.jsonl"
+    grep -q '"frame":16' "$take/cuts.jsonl" || fail "the sed did not edit cuts.jsonl"
+    verify "$take"
+    expect 1 INVALID cuts-jsonl cuts.jsonl
+    [ "$(json_int "$json" frame)" = 15 ] || fail "$case: failing frame is not 15"
+    ;;
+take_json_edited)
+    sed -i 's/"fps" : "30\/1"/"fps" : "25\/1"/' "$take/take.json"
+    verify "$take"
+    expect 1 INVALID take-json take.json
+    ;;
+station_pub_other)
+    "$onetake" keygen --out "$out/other.key" >/dev/null
+    cp "$out/other.key.pub" "$take/station.pub"
+    verify "$take"
+    expect 1 INVALID station-pub station.pub
+    ;;
+extra_files)
+    # Files the recorder did not make are reported as not part of the take; a symlink among them is not followed.
+    echo notes >"$take/notes.txt"
+    ln -s /etc/passwd "$take/iso/passwd"
+    verify "$take"
+    expect 0 UNCUT
+    grep -q 'notes.txt is not part of the take' "$json" || fail "$case: notes.txt is not reported"
+    grep -q 'iso/passwd is not part of the take.*not followed' "$json" || fail "$case: the symlink is not reported"
+    ;;
+bag_paths)
+    # archive --check of a bag whose manifests name ../ or absolute paths: refused (exit 1), nothing read outside.
+    "$onetake" archive "$take" --out "$out/bag" --key "$key" -q >/dev/null || fail "archive failed"
+    for mf in manifest-sha256.txt tagmanifest-sha256.txt; do
+        for p in '../../etc/passwd' '/etc/passwd' 'data/../../x'; do
+            rm -rf "$out/b" && cp -r "$out/bag" "$out/b"
+            printf '%s  %s\n' "$(printf x | sha256sum | cut -d' ' -f1)" "$p" >>"$out/b/$mf"
+            bounded "$onetake" archive --check "$out/b" --pubkey "$key.pub" -q
+            [ $rc = 1 ] || fail "$case: archive --check of a $mf naming $p exited $rc, expected 1"
+        done
+    done
+    # A FIFO as a tag file: refused, not waited on.
+    rm -rf "$out/b" && cp -r "$out/bag" "$out/b" && rm "$out/b/bag-info.txt" && mkfifo "$out/b/bag-info.txt"
+    bounded "$onetake" archive --check "$out/b" --pubkey "$key.pub" -q
+    [ $rc = 1 ] || fail "$case: archive --check with a FIFO bag-info.txt exited $rc, expected 1"
+    echo "ok: $case: refused"
+    ;;
+replay_hostile)
+    # replay of a take whose cuts.jsonl is a 1 GB single line, or a FIFO: refused, within the memory bound.
+    truncate -s 1G "$take/cuts.jsonl"
+    bounded "$onetake" replay "$take" --out "$out/r1"
+    [ $rc = 2 ] || [ $rc = 1 ] || fail "$case: replay of a 1 GB cuts.jsonl exited $rc, expected a refusal"
+    rm "$take/cuts.jsonl" && mkfifo "$take/cuts.jsonl"
+    bounded "$onetake" replay "$take" --out "$out/r2"
+    [ $rc = 2 ] || [ $rc = 1 ] || fail "$case: replay of a FIFO cuts.jsonl exited $rc, expected a refusal"
+    echo "ok: $case: refused"
+    ;;
 *)
     fail "unknown case $case"
     ;;
