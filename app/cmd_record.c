@@ -157,8 +157,8 @@ static int check_options(const RecordOptions *o, Record *r)
         r->names[i] = g_strndup(o->cams[i], (gsize)(eq - o->cams[i]));
         r->sources[i] = g_strdup(eq + 1);
         if (!app_valid_cam_name(r->names[i])) {
-            ot_log(OT_LOG_ERROR, "record", "--cam %s: \"%s\" is not a camera name: use letters, digits, _ and -",
-                   o->cams[i], r->names[i]);
+            ot_log(OT_LOG_ERROR, "record", "--cam %s: \"%s\" is not a camera name: use letters, digits, _ and -, "
+                   "at most %d", o->cams[i], r->names[i], APP_CAM_NAME_MAX);
             return -EINVAL;
         }
         for (int j = 0; j < i; j++)

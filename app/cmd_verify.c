@@ -13,6 +13,7 @@
 #include "mux_verify.h"
 #include "ot_common.h"
 #include "proof.h"
+#include "proof_json.h"
 
 enum { VERIFY_EXIT_PARTIAL = 3 };
 
@@ -104,7 +105,7 @@ static void add_strv(JsonBuilder *b, const char *name, char **items)
     json_builder_set_member_name(b, name);
     json_builder_begin_array(b);
     for (char **s = items; s && *s; s++)
-        json_builder_add_string_value(b, *s);
+        proof_json_add_string(b, NULL, *s);
     json_builder_end_array(b);
 }
 
@@ -118,19 +119,19 @@ static void print_json(const ProofVerdict *v, const char *dir)
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "verdict");
-    json_builder_add_string_value(b, proof_status_name(v->status));
+    proof_json_add_string(b, NULL, proof_status_name(v->status));
     json_builder_set_member_name(b, "exit_code");
     json_builder_add_int_value(b, exit_code(v->status));
     json_builder_set_member_name(b, "dir");
-    json_builder_add_string_value(b, dir);
+    proof_json_add_string(b, NULL, dir);
     json_builder_set_member_name(b, "take_id");
     if (v->take_id)
-        json_builder_add_string_value(b, v->take_id);
+        proof_json_add_string(b, NULL, v->take_id);
     else
         json_builder_add_null_value(b);
     json_builder_set_member_name(b, "fps");
     g_snprintf(tc, sizeof(tc), "%d/%d", v->rate_num, v->rate_den);
-    json_builder_add_string_value(b, tc);
+    proof_json_add_string(b, NULL, tc);
     json_builder_set_member_name(b, "end_frame");
     if (v->status == PROOF_INVALID || v->status == PROOF_IO_ERROR || v->end_frame < 0) {
         json_builder_add_null_value(b);
@@ -139,18 +140,18 @@ static void print_json(const ProofVerdict *v, const char *dir)
     } else {
         json_builder_add_int_value(b, v->end_frame);
         json_builder_set_member_name(b, "end_timecode");
-        json_builder_add_string_value(b, proof_verdict_timecode(v, v->end_frame, tc, sizeof(tc)));
+        proof_json_add_string(b, NULL, proof_verdict_timecode(v, v->end_frame, tc, sizeof(tc)));
     }
     json_builder_set_member_name(b, "failure");
     if (v->status == PROOF_INVALID || v->status == PROOF_IO_ERROR) {
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "check");
-        json_builder_add_string_value(b, v->check);
+        proof_json_add_string(b, NULL, v->check);
         json_builder_set_member_name(b, "what");
-        json_builder_add_string_value(b, v->what);
+        proof_json_add_string(b, NULL, v->what);
         json_builder_set_member_name(b, "file");
         if (v->file)
-            json_builder_add_string_value(b, v->file);
+            proof_json_add_string(b, NULL, v->file);
         else
             json_builder_add_null_value(b);
         json_builder_set_member_name(b, "frame");
@@ -160,7 +161,7 @@ static void print_json(const ProofVerdict *v, const char *dir)
             json_builder_add_null_value(b);
         json_builder_set_member_name(b, "timecode");
         if (v->frame >= 0)
-            json_builder_add_string_value(b, proof_verdict_timecode(v, v->frame, tc, sizeof(tc)));
+            proof_json_add_string(b, NULL, proof_verdict_timecode(v, v->frame, tc, sizeof(tc)));
         else
             json_builder_add_null_value(b);
         json_builder_end_object(b);
@@ -169,7 +170,7 @@ static void print_json(const ProofVerdict *v, const char *dir)
     }
     json_builder_set_member_name(b, "station_key");
     if (v->station_keyid)
-        json_builder_add_string_value(b, v->station_keyid);
+        proof_json_add_string(b, NULL, v->station_keyid);
     else
         json_builder_add_null_value(b);
     json_builder_set_member_name(b, "station_key_pinned");
@@ -269,6 +270,8 @@ int cmd_verify(int argc, char **argv)
         int is_program = owner && owner->role && !strcmp(owner->role, "program");
         mux_verify_stream(dir, take, i, is_program ? o.master : NULL, &v, on_progress, &o);
     }
+    if (take && v.status != PROOF_INVALID && v.status != PROOF_IO_ERROR)
+        mux_verify_derived(dir, take, &v);
     if (take)
         proof_take_finish(take, &v);
     if (!o.quiet && isatty(STDERR_FILENO))

@@ -26,7 +26,8 @@ static void usage(FILE *out)
 
 int app_valid_cam_name(const char *name)
 {
-    if (!name || !*name)
+    /* Bounded: a name becomes a file name (iso/NAME.mkv) and goes into take log records. */
+    if (!name || !*name || strlen(name) > APP_CAM_NAME_MAX)
         return 0;
     for (const char *p = name; *p; p++)
         if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-')
@@ -81,8 +82,8 @@ char **app_parse_cam_list(const char *text)
     for (char **n = names; *n; n++) {
         g_strstrip(*n);
         if (!app_valid_cam_name(*n)) {
-            ot_log(OT_LOG_ERROR, "onetake", "--cams %s: \"%s\" is not a camera name: use letters, digits, _ and -",
-                   text, *n);
+            ot_log(OT_LOG_ERROR, "onetake", "--cams %s: \"%s\" is not a camera name: use letters, digits, _ and -, "
+                   "at most %d", text, *n, APP_CAM_NAME_MAX);
             g_strfreev(names);
             return NULL;
         }

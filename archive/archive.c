@@ -27,6 +27,8 @@
 #include "ot_common.h"
 
 #define ARCHIVE_BUF_SIZE (1 << 20)
+/* The largest tag file (manifest, bag-info.txt) or checkpoints.txt read whole. */
+#define ARCHIVE_TAG_MAX (64 * 1024 * 1024)
 #define ARCHIVE_BAGIT_TEXT "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 #define ARCHIVE_SOFTWARE "onetake 0.1.0"
 #define ARCHIVE_CKPT_ORIGIN                                                                                  \
@@ -199,8 +201,13 @@ static int hash_file(Hasher *h, const char *path, const char *copy_to, Progress 
     int ret = 0;
 
     *what = "read";
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &sb) < 0) {
+    /* Never a symlink, FIFO or device: a take folder or bag from outside holds its own regular files. */
+    fd = proof_file_open_regular(path, NULL);
+    if (fd < 0) {
+        ret = fd;
+        goto out;
+    }
+    if (fstat(fd, &sb) < 0) {
         ret = -errno;
         goto out;
     }
@@ -386,7 +393,7 @@ static int last_checkpoint(const char *take_root, const char *take_id, int64_t *
     char *text = NULL;
     int found = -ENOENT;
 
-    if (g_file_get_contents(path, &text, NULL, NULL)) {
+    if (proof_file_read_regular(path, ARCHIVE_TAG_MAX, &text, NULL) == 0) {
         char **lines = g_strsplit(text, "\n", -1);
         for (int i = 0; lines[i] && lines[i + 1] && lines[i + 2]; i++) {
             gsize len = 0;
@@ -1011,17 +1018,30 @@ static int verify_file(Hasher *h, const char *bag, const char *rel, const uint8_
     struct stat sb;
     int ret;
 
-    if (lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+    int fd = proof_take_file_open(bag, rel, NULL); /* no symlinked folder on the way either */
+    if (fd >= 0)
+        close(fd);
+    if (fd < 0 || lstat(path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
         g_free(path);
-        return check_fail(res, "%s is listed in the manifest but missing (or not a regular file)", rel);
+        if (fd == -ENOENT)
+            return check_fail(res, "%s is listed in the manifest but missing", rel);
+        return check_fail(res, "%s is listed in the manifest but cannot be checked: %s", rel,
+                          fd < 0 ? proof_file_why(fd) : "it is not a regular file");
     }
     ret = hash_file(h, path, NULL, pr, got, size, &what);
     g_free(path);
     if (ret)
-        return check_fail(res, "%s cannot be read: %s", rel, ot_strerror(ret));
+        return check_fail(res, "%s cannot be read: %s", rel, proof_file_why(ret));
     if (memcmp(got, want, 32))
         return check_fail(res, "%s: SHA-256 differs from the manifest (the file changed after bagging)", rel);
     return 0;
+}
+
+/* A tag file of a bag from outside: regular, not followed, bounded (a manifest line is about 100 bytes a
+ * file). */
+static int read_tag(const char *path, char **text)
+{
+    return proof_file_read_regular(path, ARCHIVE_TAG_MAX, text, NULL);
 }
 
 static const char *const check_tag_names[] = {ARCHIVE_TAGMANIFEST_FILE, ARCHIVE_SIGNATURE_FILE};
@@ -1092,7 +1112,7 @@ int archive_check(const char *bag, const ProofKey *pub, int progress, ArchiveChe
 
     /* bagit.txt */
     path = g_build_filename(bag, ARCHIVE_BAGIT_FILE, NULL);
-    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+    if (read_tag(path, &text) < 0) {
         res->valid = 0;
         res->failure = g_strdup_printf("%s is missing: not a bag", ARCHIVE_BAGIT_FILE);
         ret = -ENOENT;
@@ -1111,7 +1131,7 @@ int archive_check(const char *bag, const ProofKey *pub, int progress, ArchiveChe
     g_clear_pointer(&text, g_free);
     g_free(path);
     path = g_build_filename(bag, ARCHIVE_BAG_INFO_FILE, NULL);
-    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+    if (read_tag(path, &text) < 0) {
         check_fail(res, "%s is missing", ARCHIVE_BAG_INFO_FILE);
         goto out;
     }
@@ -1123,7 +1143,7 @@ int archive_check(const char *bag, const ProofKey *pub, int progress, ArchiveChe
     g_clear_pointer(&text, g_free);
     g_free(path);
     path = g_build_filename(bag, ARCHIVE_TAGMANIFEST_FILE, NULL);
-    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+    if (read_tag(path, &text) < 0) {
         check_fail(res, "%s is missing", ARCHIVE_TAGMANIFEST_FILE);
         goto out;
     }
@@ -1183,7 +1203,7 @@ int archive_check(const char *bag, const ProofKey *pub, int progress, ArchiveChe
     g_clear_pointer(&text, g_free);
     g_free(path);
     path = g_build_filename(bag, ARCHIVE_MANIFEST_FILE, NULL);
-    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+    if (read_tag(path, &text) < 0) {
         check_fail(res, "%s is missing", ARCHIVE_MANIFEST_FILE);
         goto out;
     }

@@ -117,6 +117,8 @@ void mux_writer_set_proof(MuxWriter *w, struct ProofStream *proof);
 
 /* The take folder (layout in docs/take-folder.md). Names of its files: */
 #define MUX_TAKE_JSON_FILE "take.json"      /* the take's record: config, then outcome */
+#define MUX_TAKE_JSON_MAX (16 * 1024 * 1024) /* the largest take.json read back (a record is a few KB) */
+#define MUX_CUTS_MAX (64 * 1024 * 1024)      /* the largest cuts.jsonl read back (about 150 bytes a cut) */
 #define MUX_TAKE_PROGRAM_FILE "program.mkv" /* the master */
 #define MUX_TAKE_CUES_FILE "cues.txt"       /* the cue list as loaded, byte for byte */
 #define MUX_TAKE_CUTS_FILE "cuts.jsonl"     /* executed events, one JSON object per line */

@@ -33,6 +33,7 @@
 #include "mux.h"
 #include "mux_trans.h"
 #include "ot_common.h"
+#include "proof.h"
 #include "proof_json.h"
 
 #define EDL_TITLE_MAX 70 /* CMX3600 title field */
@@ -65,8 +66,8 @@ static const char *parse_event(JsonParser *parser, const char *line, gssize len,
     const char *type, *camera;
     int64_t frame, cam, v;
 
-    if (!json_parser_load_from_data(parser, line, len, NULL))
-        return "not JSON";
+    if (proof_json_load(parser, line, (size_t)len) < 0)
+        return "not JSON (or nested deeper than a cut event is)";
     root = json_parser_get_root(parser);
     if (!root || !JSON_NODE_HOLDS_OBJECT(root))
         return "not a JSON object";
@@ -95,24 +96,26 @@ static const char *parse_event(JsonParser *parser, const char *line, gssize len,
 
 MuxCutLog *mux_cut_log_load(const char *path, const char *const *cams, int ncams)
 {
-    FILE *f = fopen(path, "re");
     MuxCutLog *log;
     JsonParser *parser;
-    char *line = NULL;
-    size_t cap = 0;
+    char *text = NULL, *line, *nl;
+    size_t size = 0;
     ssize_t len;
     int lineno = 0, nalloc = 0;
+    /* A cut list from outside: a regular file (no symlink, FIFO or device), at most MUX_CUTS_MAX bytes. */
+    int err = proof_file_read_regular(path, MUX_CUTS_MAX, &text, &size);
 
-    if (!f) {
-        ot_log(OT_LOG_ERROR, "cuts", "cannot read \"%s\": %s", path, g_strerror(errno));
+    if (err < 0) {
+        ot_log(OT_LOG_ERROR, "cuts", "cannot read \"%s\": %s", path, proof_file_why(err));
         return NULL;
     }
     log = g_new0(MuxCutLog, 1);
     parser = json_parser_new();
-    /* Line by line: only the events are kept, never the whole text. */
-    while (log && (len = getline(&line, &cap, f)) > 0) {
+    for (line = text; log && line < text + size; line += len) {
         MuxCutEvent ev = {0};
         const char *what;
+        nl = memchr(line, '\n', (size_t)(text + size - line));
+        len = nl ? nl - line + 1 : text + size - line;
         lineno++;
         if (line[len - 1] != '\n') { /* the last line, torn by a power loss */
             ot_log(OT_LOG_WARNING, "cuts", "\"%s\": the last line has no newline (a torn write): ignored",
@@ -140,17 +143,12 @@ MuxCutLog *mux_cut_log_load(const char *path, const char *const *cams, int ncams
         log->events[log->nevents++] = ev;
         log->ended = ev.end;
     }
-    if (log && ferror(f)) {
-        ot_log(OT_LOG_ERROR, "cuts", "cannot read \"%s\": %s", path, g_strerror(errno));
-        mux_cut_log_free(&log);
-    }
     if (log && log->nevents == 0) {
         ot_log(OT_LOG_ERROR, "cuts", "\"%s\" holds no event: the take never started", path);
         mux_cut_log_free(&log);
     }
     g_object_unref(parser);
-    free(line);
-    fclose(f);
+    g_free(text);
     return log;
 }
 

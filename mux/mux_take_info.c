@@ -9,6 +9,8 @@
 #include <json-glib/json-glib.h>
 
 #include "mux.h"
+#include "proof.h"
+#include "proof_json.h"
 #include "ot_common.h"
 
 static const char *get_string(JsonObject *o, const char *key)
@@ -51,19 +53,27 @@ MuxTakeInfo *mux_take_info_load(const char *dir)
 {
     char *path = g_build_filename(dir, MUX_TAKE_JSON_FILE, NULL);
     JsonParser *parser = json_parser_new();
-    GError *gerr = NULL;
     MuxTakeInfo *info = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    int err;
     const char *what = NULL;
     JsonNode *root;
     JsonObject *o;
     JsonArray *cams;
     int64_t v;
 
-    if (!json_parser_load_from_file(parser, path, &gerr)) {
+    /* A take folder from outside: no symlink, FIFO or giant followed, no nesting that would overflow the
+     * stack. */
+    err = proof_take_file_read(dir, MUX_TAKE_JSON_FILE, MUX_TAKE_JSON_MAX, &text, &len);
+    if (err < 0) {
         ot_log(OT_LOG_ERROR, "take", "cannot read \"%s\": %s: give a take folder made by onetake record",
-               path, gerr->message);
-        g_error_free(gerr);
+               path, proof_file_why(err));
         goto out;
+    }
+    if (proof_json_load(parser, text, len) < 0) {
+        what = "it is not JSON, or nests deeper than a take record does";
+        goto bad;
     }
     root = json_parser_get_root(parser);
     if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
@@ -160,6 +170,7 @@ bad:
     mux_take_info_free(&info);
 out:
     g_object_unref(parser);
+    g_free(text);
     g_free(path);
     return info;
 }

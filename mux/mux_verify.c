@@ -19,11 +19,15 @@
 #include "ot_common.h"
 
 #define VERIFY_IO_BUFFER (256 * 1024)
+/* An unclosed file: how far past its attested bytes the demuxer may read to finish its last attested packet.
+ */
+#define VERIFY_TAIL_SLACK (4 * 1024 * 1024)
 
 typedef struct VReader {
     int fd;
     int64_t pos;           /* of the next byte read from fd */
     int64_t total;         /* file size */
+    int64_t limit;         /* bytes that may be read (what the log attests), -1: all */
     ProofFileCheck *check; /* NULL: packets only */
     const char *file;
     MuxVerifyProgress progress;
@@ -43,6 +47,11 @@ static int v_read(void *opaque, uint8_t *buf, int size)
 {
     VReader *r = opaque;
     ssize_t n;
+    /* Never past what the take log recorded: a file grown (or a sparse giant) is not read to its end. */
+    if (r->limit >= 0 && r->pos >= r->limit)
+        return AVERROR_EOF;
+    if (r->limit >= 0 && (int64_t)size > r->limit - r->pos)
+        size = (int)(r->limit - r->pos);
     do {
         n = read(r->fd, buf, (size_t)size);
     } while (n < 0 && errno == EINTR);
@@ -138,12 +147,12 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
     const ProofStreamModel *m = proof_take_stream(take, index);
     char *path = NULL;
     const char *file;
-    VReader rd = {.fd = -1};
+    VReader rd = {.fd = -1, .limit = -1};
     AVFormatContext *fmt = NULL;
     AVIOContext *pb = NULL;
     AVPacket *pkt = NULL;
     GHashTable *hashes = NULL;
-    struct stat sb;
+    int64_t fsize = 0;
     int st_index = -1;
     ProofPayload form;
     const char *unit = "frame"; /* what a pts counts: program frames, or audio samples */
@@ -160,20 +169,26 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
     rd.progress = progress;
     rd.opaque = opaque;
     rd.last_progress_ns = now_ns();
-    rd.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (rd.fd < 0 || fstat(rd.fd, &sb) < 0) {
-        if (errno == ENOENT && !path_override)
+    rd.fd =
+        path_override ? proof_file_open_regular(path, &fsize) : proof_take_file_open(dir, m->file, &fsize);
+    if (rd.fd < 0) {
+        if (rd.fd == -ENOENT && !path_override)
             proof_verdict_fail(v, PROOF_INVALID, "file-missing", file, 0,
                                "%s is missing: the take log recorded it", file);
+        else if (proof_file_refused(rd.fd))
+            proof_verdict_fail(v, PROOF_INVALID, "file-type", file, -1, "%s cannot be part of a take: %s",
+                               file, proof_file_why(rd.fd));
         else
             proof_verdict_fail(v, PROOF_IO_ERROR, "io", file, -1, "cannot read %s: %s", path,
-                               ot_strerror(-errno));
+                               proof_file_why(rd.fd));
         goto out;
     }
-    rd.total = sb.st_size;
-    /* A stream that shares its file (the program audio in program.mkv) has its bytes checked with its owner. */
+    rd.total = fsize;
+    /* A stream that shares its file (the program audio in program.mkv) has its bytes checked with its owner.
+     */
     if (!path_override && m->owner < 0) {
         rd.check = proof_file_check_alloc(m);
+        rd.limit = m->closed ? m->size : m->size + VERIFY_TAIL_SLACK;
         if (!rd.check) {
             proof_verdict_fail(v, PROOF_IO_ERROR, "memory", file, -1, "out of memory");
             goto out;
@@ -227,8 +242,8 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
             goto out;
         }
         /* A shared file's extra track carries its role on the track (the file's is its owner's). */
-        const AVDictionaryEntry *role = av_dict_get(m->owner >= 0 ? fmt->streams[st_index]->metadata
-                                                                  : fmt->metadata, "ROLE", NULL, 0);
+        const AVDictionaryEntry *role =
+            av_dict_get(m->owner >= 0 ? fmt->streams[st_index]->metadata : fmt->metadata, "ROLE", NULL, 0);
         if (!path_override && m->role && (!role || strcmp(role->value, m->role))) {
             proof_verdict_fail(
                 v, PROOF_INVALID, "role-tag", file, 0,
@@ -346,27 +361,29 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                            "%s ends after %" PRId64 " of %" PRId64 " recorded packets: frames from %" PRId64
                            " (%s) "
                            "are missing (%" PRId64 " bytes, the take log recorded %" PRId64 "): truncated",
-                           file, k, m->npkts, f, tc, (int64_t)sb.st_size, m->size);
+                           file, k, m->npkts, f, tc, fsize, m->size);
         goto out;
     }
     if (rd.check) {
         v->bytes_checked += m->size;
-        if (m->closed && sb.st_size != m->size) {
+        if (m->closed && fsize != m->size) {
             proof_verdict_fail(v, PROOF_INVALID, "file-size", file, -1,
                                "%s is %" PRId64 " bytes, the take log closed it at %" PRId64 " bytes", file,
-                               (int64_t)sb.st_size, m->size);
+                               fsize, m->size);
             goto out;
         }
-        if (!m->closed && sb.st_size > m->size)
+        if (!m->closed && fsize > m->size)
             proof_verdict_note(v, "%s: %" PRId64 " bytes after the last commit are not attested", file,
-                               (int64_t)sb.st_size - m->size);
+                               fsize - m->size);
         proof_verdict_checked(v,
                               "%s: %" PRId64 " bytes in %" PRId64 " FILE ranges%s, %" PRId64 " packets "
                               "(normalised payload hash, pts, key flag), TAKE_ID and GENESIS tags",
                               file, m->size, m->nranges, m->closed ? " and its final size" : "", k);
     } else if (!path_override) {
-        proof_verdict_checked(v, "%s: %" PRId64 " packets of its %s track (payload hash, pts, key flag); its "
-                              "bytes are checked with the file", file, k, m->role ? m->role : "second");
+        proof_verdict_checked(v,
+                              "%s: %" PRId64 " packets of its %s track (payload hash, pts, key flag); its "
+                              "bytes are checked with the file",
+                              file, k, m->role ? m->role : "second");
     } else {
         proof_verdict_checked(v,
                               "%s: %" PRId64
@@ -392,4 +409,181 @@ out:
         close(rd.fd);
     g_free(path);
     return ret;
+}
+
+/* ---- the derived files: every file of the take folder accounted for ---- */
+
+static int derived_fail(ProofVerdict *v, const char *check, const char *file, int64_t frame, const char *what)
+{
+    return proof_verdict_fail(v, PROOF_INVALID, check, file, frame,
+                              "%s differs from the take log: %s (a derived file edited after the take)", file, what);
+}
+
+/* station.pub: a copy of the station key GENESIS names. */
+static int check_station_pub(const char *dir, const ProofTake *take, ProofVerdict *v)
+{
+    char *path = g_build_filename(dir, PROOF_STATION_PUB_FILE, NULL);
+    int64_t size;
+    int fd = proof_take_file_open(dir, PROOF_STATION_PUB_FILE, &size);
+    ProofKey *pub = NULL;
+    int ret = 0;
+
+    if (fd == -ENOENT) {
+        proof_verdict_note(v, "%s is missing (a copy of the station key; not needed to verify)",
+                           PROOF_STATION_PUB_FILE);
+    } else if (fd < 0) {
+        ret = proof_verdict_fail(v, PROOF_INVALID, "file-type", PROOF_STATION_PUB_FILE, -1,
+                                 "%s cannot be part of a take: %s", PROOF_STATION_PUB_FILE, proof_file_why(fd));
+    } else {
+        close(fd);
+        pub = proof_key_load_public(path);
+        if (!pub || memcmp(proof_key_public(pub), proof_key_public(proof_take_station(take)), PROOF_PK_LEN))
+            ret = derived_fail(v, "station-pub", PROOF_STATION_PUB_FILE, -1,
+                               "it is not the station key that GENESIS names");
+        else
+            proof_verdict_checked(v, "%s is the station key GENESIS names", PROOF_STATION_PUB_FILE);
+    }
+    proof_key_free(&pub);
+    g_free(path);
+    return ret;
+}
+
+/* take.json: its take, format and cameras are GENESIS's; once closed, its frames are the log's. */
+static int check_take_json(const char *dir, const ProofTake *take, ProofVerdict *v)
+{
+    MuxTakeInfo *info;
+    const char *what = NULL;
+    char fmt[64];
+    int num, den, fd = proof_take_file_open(dir, MUX_TAKE_JSON_FILE, NULL);
+
+    if (fd == -ENOENT) {
+        proof_verdict_note(v, "%s is missing (derived from the log; not needed to verify)", MUX_TAKE_JSON_FILE);
+        return 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    proof_take_rate(take, &num, &den);
+    info = mux_take_info_load(dir);
+    if (!info)
+        return derived_fail(v, "take-json", MUX_TAKE_JSON_FILE, -1, "it cannot be read as a take record");
+    if (strcmp(info->take_id, proof_take_id(take)))
+        what = "it names another take";
+    else if (info->rate.num != num || info->rate.den != den)
+        what = "its frame rate is not GENESIS's";
+    else if (snprintf(fmt, sizeof(fmt), "%dx%d", info->width, info->height) >= (int)sizeof(fmt) ||
+             g_strcmp0(fmt, proof_take_config(take, "size")))
+        what = "its size is not GENESIS's";
+    else if (g_strcmp0(mux_codec_name(info->codec), proof_take_config(take, "codec")))
+        what = "its codec is not GENESIS's";
+    else if (info->ncams != proof_take_ncams(take))
+        what = "its cameras are not GENESIS's";
+    for (int i = 0; !what && i < info->ncams; i++)
+        if (g_strcmp0(info->cams[i], proof_take_cam(take, i)))
+            what = "its cameras are not GENESIS's";
+    if (!what && proof_take_closed(take) && !strcmp(info->status, "closed") &&
+        info->frames != proof_take_frames(take))
+        what = "its frame count is not the one CLOSE attests";
+    mux_take_info_free(&info);
+    if (what)
+        return derived_fail(v, "take-json", MUX_TAKE_JSON_FILE, -1, what);
+    proof_verdict_checked(v, "%s: take, frame rate, size, codec, cameras%s as the log says", MUX_TAKE_JSON_FILE,
+                          proof_take_closed(take) ? " and frames" : "");
+    return 0;
+}
+
+/* cuts.jsonl: event for event the log's CUT and END records (a take not closed cleanly: those first, in order). */
+static int check_cuts_jsonl(const char *dir, const ProofTake *take, ProofVerdict *v)
+{
+    char *path = g_build_filename(dir, MUX_TAKE_CUTS_FILE, NULL);
+    int n = proof_take_ncams(take);
+    const char **cams = g_new0(const char *, n + 1);
+    MuxCutLog *log = NULL;
+    int ret = 0, fd = proof_take_file_open(dir, MUX_TAKE_CUTS_FILE, NULL);
+
+    if (fd == -ENOENT) {
+        proof_verdict_note(v, "%s is missing (derived from the log; not needed to verify)", MUX_TAKE_CUTS_FILE);
+        goto out;
+    }
+    if (fd >= 0)
+        close(fd);
+    for (int i = 0; i < n; i++)
+        cams[i] = proof_take_cam(take, i);
+    log = fd >= 0 ? mux_cut_log_load(path, cams, n) : NULL;
+    if (!log) {
+        ret = derived_fail(v, "cuts-jsonl", MUX_TAKE_CUTS_FILE, -1,
+                           fd < 0 ? proof_file_why(fd) : "it cannot be read as a cut log");
+        goto out;
+    }
+    /* A take closed with an error, or not closed, may have written events after its last commit. */
+    for (int i = 0; i < proof_take_ncuts(take) || (proof_take_closed_clean(take) && i < log->nevents); i++) {
+        const ProofCut *c = proof_take_cut(take, i);
+        const MuxCutEvent *e = i < log->nevents ? &log->events[i] : NULL;
+        if (!c || !e || c->frame != e->frame || c->cam != e->cam || c->end != e->end || strcmp(c->origin, e->origin)) {
+            char *what = g_strdup_printf("event %d (%s at frame %" PRId64 ") is not the log's (%s at frame %" PRId64
+                                         ")",
+                                         i + 1, e ? (e->end ? "end" : e->origin) : "none", e ? e->frame : -1,
+                                         c ? (c->end ? "end" : c->origin) : "none", c ? c->frame : -1);
+            ret = derived_fail(v, "cuts-jsonl", MUX_TAKE_CUTS_FILE, c ? c->frame : e->frame, what);
+            g_free(what);
+            goto out;
+        }
+    }
+    proof_verdict_checked(v, "%s: its %d events are the log's CUT and END records", MUX_TAKE_CUTS_FILE,
+                          proof_take_ncuts(take));
+out:
+    mux_cut_log_free(&log);
+    g_free(cams);
+    g_free(path);
+    return ret;
+}
+
+static int is_take_file(const ProofTake *take, const char *rel)
+{
+    static const char *const fixed[] = {PROOF_LOG_FILE,     PROOF_CHECKPOINTS_FILE, PROOF_FINAL_SIG_FILE,
+                                        PROOF_STATION_PUB_FILE, MUX_TAKE_JSON_FILE, MUX_TAKE_CUTS_FILE,
+                                        MUX_TAKE_EDL_FILE,  MUX_TAKE_OTIO_FILE};
+    for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
+        if (!strcmp(rel, fixed[i]))
+            return 1;
+    if (!g_strcmp0(rel, proof_take_cues_file(take)))
+        return 1;
+    for (int i = 0; i < proof_take_nstreams(take); i++)
+        if (!strcmp(rel, proof_take_stream(take, i)->file))
+            return 1;
+    return 0;
+}
+
+/* Everything else in the folder (and in iso/) is said to be no part of the take; nothing is followed. */
+static void note_extra_files(const char *dir, const ProofTake *take, ProofVerdict *v, const char *sub)
+{
+    char *path = sub ? g_build_filename(dir, sub, NULL) : g_strdup(dir);
+    GDir *d = g_dir_open(path, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *rel = sub ? g_build_filename(sub, name, NULL) : g_strdup(name);
+        char *full = g_build_filename(dir, rel, NULL);
+        struct stat sb;
+        int is_dir = lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode);
+        if (!sub && is_dir && !strcmp(name, MUX_TAKE_ISO_DIR))
+            note_extra_files(dir, take, v, MUX_TAKE_ISO_DIR);
+        else if (!is_take_file(take, rel))
+            proof_verdict_note(v, "%s is not part of the take (not made by the recorder, not checked%s)", rel,
+                               S_ISLNK(sb.st_mode) ? "; a symbolic link, not followed" : "");
+        g_free(full);
+        g_free(rel);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(path);
+}
+
+int mux_verify_derived(const char *dir, const ProofTake *take, ProofVerdict *v)
+{
+    if (check_station_pub(dir, take, v) < 0 || check_take_json(dir, take, v) < 0 ||
+        check_cuts_jsonl(dir, take, v) < 0)
+        return -1;
+    proof_verdict_note(v, "%s and %s are not compared with the log (made from %s for editors)", MUX_TAKE_EDL_FILE,
+                       MUX_TAKE_OTIO_FILE, MUX_TAKE_CUTS_FILE);
+    note_extra_files(dir, take, v, NULL);
+    return 0;
 }

@@ -19,4 +19,10 @@ typedef void (*MuxVerifyProgress)(void *opaque, const char *file, int64_t done, 
 int mux_verify_stream(const char *dir, const ProofTake *take, int index, const char *path_override,
                       ProofVerdict *v, MuxVerifyProgress progress, void *opaque);
 
+/* The files of the take folder that are made from the log, checked against it (docs/proof.md): station.pub is
+ * the station key of GENESIS, take.json's take, rate, size, codec, cameras and frames are GENESIS's and CLOSE's,
+ * cuts.jsonl's events are the CUT and END records; a file that differs is INVALID naming it. Any other file is
+ * noted as not part of the take. 0, or -1 after a failure (in v). */
+int mux_verify_derived(const char *dir, const ProofTake *take, ProofVerdict *v);
+
 #endif

@@ -212,6 +212,23 @@ int proof_stream_release(ProofStream *s);
 /* Such a stream at the end: its last records released, the stream closed (no FILE record). */
 int proof_stream_close_shared(ProofStream *s);
 
+/* ---- reading a take folder made by somebody else (proof_file.c) ---- */
+
+/* Open DIR/REL for reading: REL relative, no "..", no symlink on the way or at the end (never followed), not
+ * blocking (a FIFO is refused, not waited on), a regular file only. The fd, *size its size; or negative: -ELOOP
+ * (a symlink), -EINVAL (FIFO, device, socket), -EISDIR, -EPERM (REL leaves the folder), -ENOENT, -errno. */
+int proof_take_file_open(const char *dir, const char *rel, int64_t *size);
+/* The whole of DIR/REL (as proof_take_file_open) when it is at most max bytes (-EFBIG otherwise), read up to its
+ * size and no further, NUL-terminated (g_free). */
+int proof_take_file_read(const char *dir, const char *rel, int64_t max, char **data, size_t *len);
+/* The same for a path given by the user (its last component is not followed either). */
+int proof_file_open_regular(const char *path, int64_t *size);
+int proof_file_read_regular(const char *path, int64_t max, char **data, size_t *len);
+/* Why such an open or read failed, for a message ("it is a symbolic link (...)"). */
+const char *proof_file_why(int err);
+/* 1 when err says the file is not one a take makes (symlink, FIFO, device, folder, too big, outside). */
+int proof_file_refused(int err);
+
 /* ---- the reading side ---- */
 
 typedef enum ProofStatus {
@@ -306,6 +323,23 @@ const ProofStreamModel *proof_take_stream(const ProofTake *take, int index);
 const char *proof_take_id(const ProofTake *take);
 const char *proof_take_genesis_hex(const ProofTake *take);
 int proof_take_closed(const ProofTake *take); /* a CLOSE record is attested */
+/* What the attested records say, for checking the files derived from them (take.json, cuts.jsonl...). */
+typedef struct ProofCut {
+    int64_t frame;
+    int cam;
+    int end;            /* an END record (else a CUT) */
+    const char *origin; /* "start", "cue", "go", "manual", "duration"... */
+} ProofCut;
+int proof_take_closed_clean(const ProofTake *take); /* closed, and not with an error */
+int proof_take_ncuts(const ProofTake *take);
+const ProofCut *proof_take_cut(const ProofTake *take, int index);
+int proof_take_ncams(const ProofTake *take);
+const char *proof_take_cam(const ProofTake *take, int cam);
+int64_t proof_take_frames(const ProofTake *take); /* RAW records attested */
+void proof_take_rate(const ProofTake *take, int *num, int *den);
+const char *proof_take_config(const ProofTake *take, const char *key); /* GENESIS config "size", "codec"... */
+const char *proof_take_cues_file(const ProofTake *take);               /* NULL without a cue list */
+const ProofKey *proof_take_station(const ProofTake *take);
 /* Checking a file's bytes against a stream's FILE records as they are read, in file order (one pass). */
 typedef struct ProofFileCheck ProofFileCheck;
 ProofFileCheck *proof_file_check_alloc(const ProofStreamModel *m);

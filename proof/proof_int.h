@@ -13,6 +13,15 @@
 /* The frame of one record in take.log: u32le length | record | u32le CRC-32 of (length bytes || record). */
 #define PF_FRAME_OVERHEAD 8
 #define PF_MAX_RECORD (16 * 1024 * 1024)
+/* What the verifier reads at most: a cue list (typed by hand), a checkpoint (a few hundred bytes written), the
+ * checkpoints beyond the log's records that a log cut short may leave, a .minisig and a public key file. */
+#define PF_MAX_CUES_FILE (16 * 1024 * 1024)
+#define PF_MAX_NOTE 2048
+#define PF_MAX_NOTES_SLACK 4096
+#define PF_MAX_SIG_FILE (16 * 1024)
+#define PF_MAX_KEY_FILE (16 * 1024)
+/* The longest stream file name a take log names ("iso/" + a 64-character camera name + ".mkv" fits). */
+#define PF_MAX_FILE_NAME 128
 
 /* The checkpoint's origin line: "onetake.take/<take id>". */
 #define PF_ORIGIN_PREFIX "onetake.take/"
@@ -28,6 +37,8 @@ int pf_sha256(const void *const *parts, const size_t *lens, int nparts, uint8_t 
 int pf_packet_hash_ctx(EVP_MD_CTX *ctx, ProofPayload form, const uint8_t *data, size_t size,
                        uint8_t hash[PROOF_HASH_LEN], int64_t *norm_size);
 void pf_strv_add(char ***strv, char *s);
+/* Decode s (slen chars) only when it is exactly the canonical padded base64 of `want` bytes. 0 or -EINVAL. */
+int pf_base64_strict(const char *s, size_t slen, uint8_t *out, size_t want);
 
 /* A new in-memory Ed25519 key (the session key). */
 ProofKey *pf_key_generate(void);

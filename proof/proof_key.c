@@ -159,23 +159,36 @@ static int write_new_file(const char *path, const char *text, mode_t mode)
 }
 
 /* The base64 payload line of a minisign file: the line after "untrusted comment:", or the first line. */
-static uint8_t *read_b64_line(const char *text, size_t *out_len)
+/* The length of line without the "\r" and "\n" that end it (what minisign's trim() removes, and nothing
+ * more). */
+static size_t trimmed_len(const char *line)
+{
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n'))
+        n--;
+    return n;
+}
+
+/* The key line of a minisign key file (after an optional "untrusted comment:" line), decoded only when it is
+ * exactly the base64 of `want` bytes, as minisign reads it. g_free; NULL when it is not. */
+static uint8_t *read_b64_line(const char *text, size_t want)
 {
     char **lines = g_strsplit(text, "\n", 4);
     const char *line = NULL;
     uint8_t *raw = NULL;
 
     for (int i = 0; lines[i]; i++) {
-        g_strstrip(lines[i]);
-        if (!lines[i][0] || g_str_has_prefix(lines[i], "untrusted comment:"))
+        if (!trimmed_len(lines[i]) || (i == 0 && g_str_has_prefix(lines[i], "untrusted comment:")))
             continue;
         line = lines[i];
         break;
     }
-    if (line && *line) {
-        gsize len = 0;
-        raw = g_base64_decode(line, &len);
-        *out_len = len;
+    if (line) {
+        raw = g_malloc(want);
+        if (pf_base64_strict(line, trimmed_len(line), raw, want) < 0) {
+            g_free(raw);
+            raw = NULL;
+        }
     }
     g_strfreev(lines);
     return raw;
@@ -267,23 +280,22 @@ int proof_key_write_public(const ProofKey *key, const char *path)
 ProofKey *proof_key_load(const char *path)
 {
     char *text = NULL;
-    gsize text_len = 0;
+    size_t text_len = 0;
     uint8_t *raw = NULL;
-    size_t len = 0;
+    size_t len = MS_SECKEY_LEN;
     uint8_t chk[32];
     EVP_PKEY *pkey;
     ProofKey *key = NULL;
-    GError *gerr = NULL;
     const char *why = NULL;
+    int err = proof_file_read_regular(path, PF_MAX_KEY_FILE, &text, &text_len);
 
-    if (!g_file_get_contents(path, &text, &text_len, &gerr)) {
+    if (err < 0) {
         ot_log(OT_LOG_ERROR, "proof", "cannot read station key \"%s\": %s: give a key made by onetake keygen",
-               path, gerr->message);
-        g_error_free(gerr);
+               path, proof_file_why(err));
         return NULL;
     }
-    raw = read_b64_line(text, &len);
-    if (!raw || len != MS_SECKEY_LEN || memcmp(raw, "Ed", 2) || memcmp(raw + 4, "B2", 2)) {
+    raw = read_b64_line(text, MS_SECKEY_LEN);
+    if (!raw || memcmp(raw, "Ed", 2) || memcmp(raw + 4, "B2", 2)) {
         why = "not a minisign secret key";
         goto fail;
     }
@@ -322,36 +334,30 @@ fail:
 
 ProofKey *proof_key_from_base64(const char *b64)
 {
-    gsize len = 0;
-    char *line = g_strstrip(g_strdup(b64));
-    uint8_t *raw = g_base64_decode(line, &len);
+    uint8_t raw[MS_PUBKEY_LEN];
     ProofKey *key = NULL;
 
-    if (raw && len == MS_PUBKEY_LEN && !memcmp(raw, "Ed", 2)) {
+    if (b64 && pf_base64_strict(b64, strlen(b64), raw, sizeof(raw)) == 0 && !memcmp(raw, "Ed", 2)) {
         key = pf_key_from_raw_public(raw + 10);
         if (key)
             memcpy(key->keyid, raw + 2, PROOF_KEYID_LEN);
     }
-    g_free(raw);
-    g_free(line);
     return key;
 }
 
 ProofKey *proof_key_load_public(const char *path)
 {
     char *text = NULL;
-    GError *gerr = NULL;
     uint8_t *raw;
-    size_t len = 0;
     ProofKey *key = NULL;
+    int err = proof_file_read_regular(path, PF_MAX_KEY_FILE, &text, NULL);
 
-    if (!g_file_get_contents(path, &text, NULL, &gerr)) {
-        ot_log(OT_LOG_ERROR, "proof", "cannot read public key \"%s\": %s", path, gerr->message);
-        g_error_free(gerr);
+    if (err < 0) {
+        ot_log(OT_LOG_ERROR, "proof", "cannot read public key \"%s\": %s", path, proof_file_why(err));
         return NULL;
     }
-    raw = read_b64_line(text, &len);
-    if (raw && len == MS_PUBKEY_LEN && !memcmp(raw, "Ed", 2)) {
+    raw = read_b64_line(text, MS_PUBKEY_LEN);
+    if (raw && !memcmp(raw, "Ed", 2)) {
         key = pf_key_from_raw_public(raw + 10);
         if (key)
             memcpy(key->keyid, raw + 2, PROOF_KEYID_LEN);
@@ -416,11 +422,11 @@ static int blake2b512_file(const char *path, uint8_t out[64])
     EVP_MD *md = EVP_MD_fetch(NULL, "BLAKE2B-512", NULL);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     uint8_t *buf = g_malloc(1 << 16);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = proof_file_open_regular(path, NULL);
     int ret = 0;
 
     if (fd < 0) {
-        ret = -errno;
+        ret = fd;
         goto out;
     }
     if (!md || !ctx || !EVP_DigestInit_ex(ctx, md, NULL)) {
@@ -504,10 +510,9 @@ int proof_minisign_verify_file(const ProofKey *key, const char *path, const char
 {
     char *text = NULL;
     char **lines = NULL;
-    uint8_t *sig = NULL, *global = NULL;
-    gsize siglen = 0, glen = 0;
+    uint8_t sig[MS_SIG_LEN], global[PROOF_SIG_LEN];
     uint8_t digest[64];
-    const char *comment;
+    char *comment;
     char *msg = NULL;
     int ret = 0;
     const char *dummy;
@@ -517,17 +522,23 @@ int proof_minisign_verify_file(const ProofKey *key, const char *path, const char
     *why = NULL;
     if (trusted_comment)
         *trusted_comment = NULL;
-    if (!g_file_get_contents(sig_path, &text, NULL, NULL))
-        return -ENOENT;
-    lines = g_strsplit(text, "\n", 6);
-    if (g_strv_length(lines) < 4 || !g_str_has_prefix(lines[2], "trusted comment: ")) {
+    ret = proof_file_read_regular(sig_path, PF_MAX_SIG_FILE, &text, NULL);
+    if (ret < 0)
+        return ret;
+    /* As minisign -V reads it: four lines, each without its line end; the two signatures exactly base64. */
+    lines = g_strsplit(text, "\n", 5);
+    if (g_strv_length(lines) < 4 || !g_str_has_prefix(lines[0], "untrusted comment: ") ||
+        !g_str_has_prefix(lines[2], "trusted comment: ")) {
         *why = "not a minisign signature file";
         goto out;
     }
-    sig = g_base64_decode(g_strstrip(lines[1]), &siglen);
-    global = g_base64_decode(g_strstrip(lines[3]), &glen);
-    if (siglen != MS_SIG_LEN || glen != PROOF_SIG_LEN || (memcmp(sig, "ED", 2) && memcmp(sig, "Ed", 2))) {
-        *why = "not a minisign signature file";
+    for (int i = 0; i < 4; i++)
+        lines[i][trimmed_len(lines[i])] = 0;
+    if (pf_base64_strict(lines[1], strlen(lines[1]), sig, sizeof(sig)) < 0 ||
+        pf_base64_strict(lines[3], strlen(lines[3]), global, sizeof(global)) < 0 ||
+        (memcmp(sig, "ED", 2) && memcmp(sig, "Ed", 2))) {
+        *why = "not a minisign signature file (its base64 is not exactly a signature's, as minisign -V "
+               "requires)";
         goto out;
     }
     if (memcmp(sig + 2, key->keyid, PROOF_KEYID_LEN)) {
@@ -549,11 +560,11 @@ int proof_minisign_verify_file(const ProofKey *key, const char *path, const char
         ret = proof_key_verify(key, digest, sizeof(digest), sig + 10);
     } else {
         char *data = NULL;
-        gsize dlen = 0;
-        if (!g_file_get_contents(path, &data, &dlen, NULL)) {
-            ret = -EIO;
+        size_t dlen = 0;
+        /* The legacy form signs the bytes themselves: only for small files (minisign's own limit is 1 GB). */
+        ret = proof_file_read_regular(path, (int64_t)1 << 30, &data, &dlen);
+        if (ret < 0)
             goto out;
-        }
         ret = proof_key_verify(key, data, dlen, sig + 10);
         g_free(data);
     }
@@ -563,8 +574,6 @@ int proof_minisign_verify_file(const ProofKey *key, const char *path, const char
         *trusted_comment = g_strdup(comment);
 out:
     g_free(msg);
-    g_free(sig);
-    g_free(global);
     g_strfreev(lines);
     g_free(text);
     return ret;

@@ -36,12 +36,12 @@ struct ProofStream {
     int64_t interval; /* commit interval in time base units */
     int64_t last_commit_pts;
     EVP_MD_CTX *pkt_ctx, *raw_ctx, *file_ctx, *range_ctx;
-    GByteArray *pending; /* framed records held until the bytes are durable */
-    int64_t seq;         /* PKT records so far */
+    GByteArray *pending;   /* framed records held until the bytes are durable */
+    int64_t seq;           /* PKT records so far */
     int64_t pending_pkts;  /* of those, held in `pending` */
     int64_t released_pkts; /* of those, released to the log (durable) */
-    int64_t written;     /* bytes written to the file */
-    int64_t durable;     /* bytes covered by FILE records */
+    int64_t written;       /* bytes written to the file */
+    int64_t durable;       /* bytes covered by FILE records */
     int closed;
     uint8_t sha256[PROOF_HASH_LEN];
     char *file;
@@ -242,7 +242,7 @@ static char *genesis_record(ProofLog *log, const ProofLogConfig *cfg, gsize *len
     proof_json_add_string(b, "session_cert", cert_b64);
     json_builder_set_member_name(b, "config");
     json_builder_begin_object(b);
-    char buf[64];
+    char buf[64]; /* two ints and a separator: at most 23 bytes, never truncated */
     snprintf(buf, sizeof(buf), "%d/%d", cfg->rate_num, cfg->rate_den);
     proof_json_add_string(b, "fps", buf);
     snprintf(buf, sizeof(buf), "%dx%d", cfg->width, cfg->height);
@@ -318,7 +318,7 @@ static int io_fail(ProofLog *log, const char *what, const char *name, int err)
 static int commit_locked(ProofLog *log, int64_t media_frames, int final)
 {
     uint8_t root[PROOF_HASH_LEN];
-    char *root_b64, *body, *sig1, *sig2 = NULL, *note;
+    char *root_b64, *body, *sig1 = NULL, *sig2 = NULL, *note;
     char name[96], kid[17];
     int ret;
 
@@ -338,12 +338,12 @@ static int commit_locked(ProofLog *log, int64_t media_frames, int final)
     body = g_strdup_printf("%s%s\n%" PRId64 "\n%s\nmedia %" PRId64 " %d/%d\nclock %" PRId64 "\n%s",
                            PF_ORIGIN_PREFIX, log->take_id, log->tree.size, root_b64, media_frames,
                            log->rate_num, log->rate_den, mono_ns() - log->start_ns, final ? "final\n" : "");
-    snprintf(name, sizeof(name), "%s%s", PF_SESSION_NAME_PREFIX, log->take_id);
-    sig1 = pf_note_sign_line(log->session, name, body, strlen(body));
-    if (final) {
-        snprintf(name, sizeof(name), "%s%s", PF_STATION_NAME_PREFIX, proof_key_id_hex(log->station, kid));
+    /* The key names: a prefix and 32 or 16 hex digits, always within name[96]; checked all the same. */
+    if (snprintf(name, sizeof(name), "%s%s", PF_SESSION_NAME_PREFIX, log->take_id) < (int)sizeof(name))
+        sig1 = pf_note_sign_line(log->session, name, body, strlen(body));
+    if (final && snprintf(name, sizeof(name), "%s%s", PF_STATION_NAME_PREFIX,
+                          proof_key_id_hex(log->station, kid)) < (int)sizeof(name))
         sig2 = pf_note_sign_line(log->station, name, body, strlen(body));
-    }
     if (!sig1 || (final && !sig2)) {
         ret = log->err = -EIO;
         goto out;
@@ -426,6 +426,18 @@ static void stream_clear(ProofStream *s)
     g_free(s->file);
 }
 
+/* A stream's file name goes into its FILE records as it is (they are built with snprintf, not a JSON writer):
+ * short, relative, and nothing JSON would escape. */
+static int file_name_ok(const char *file)
+{
+    if (!file || !*file || strlen(file) > PF_MAX_FILE_NAME || file[0] == '/' || strstr(file, ".."))
+        return 0;
+    for (const char *p = file; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\' || (unsigned char)*p >= 0x7f)
+            return 0;
+    return 1;
+}
+
 ProofLog *proof_log_alloc(const ProofLogConfig *cfg)
 {
     ProofLog *log;
@@ -439,6 +451,16 @@ ProofLog *proof_log_alloc(const ProofLogConfig *cfg)
         ot_log(OT_LOG_ERROR, "proof", "bad take log configuration (a bug)");
         return NULL;
     }
+    for (int i = 0; i < cfg->nstreams; i++)
+        if (!file_name_ok(cfg->streams[i].file)) {
+            ot_log(
+                OT_LOG_ERROR, "proof",
+                "stream file \"%s\" cannot be named in the take log: at most %d characters of letters, "
+                "digits "
+                "and punctuation other than \" and \\, relative to the take folder: shorten the camera name",
+                cfg->streams[i].file ? cfg->streams[i].file : "(none)", PF_MAX_FILE_NAME);
+            return NULL;
+        }
     log = g_new0(ProofLog, 1);
     pthread_mutex_init(&log->lock, NULL);
     log->log_fd = log->ckpt_fd = -1;
@@ -519,8 +541,8 @@ int proof_log_close(ProofLog *log, const ProofCloseInfo *info)
         return -EINVAL;
     if (log->closed)
         return -EPIPE;
-    /* A take that failed (a full disk...) holds only what its last commit made durable: that is what CLOSE and the
-     * final checkpoint attest; the frames made after it are said, not attested. */
+    /* A take that failed (a full disk...) holds only what its last commit made durable: that is what CLOSE
+     * and the final checkpoint attest; the frames made after it are said, not attested. */
     int64_t frames = info->frames;
     if (info->error && log->program >= 0 && log->streams[log->program].released_pkts < frames)
         frames = log->streams[log->program].released_pkts;
@@ -546,7 +568,8 @@ int proof_log_close(ProofLog *log, const ProofCloseInfo *info)
         json_builder_set_member_name(b, "closed");
         json_builder_add_boolean_value(b, s->closed);
         add_int(b, "size", s->durable);
-        /* Released only: after a failure the held records never reach the log (their bytes are not durable). */
+        /* Released only: after a failure the held records never reach the log (their bytes are not durable).
+         */
         add_int(b, "packets", s->released_pkts);
         if (s->closed) {
             proof_hex(s->sha256, PROOF_HASH_LEN, hex);
@@ -616,10 +639,18 @@ void proof_log_free(ProofLog **plog)
 
 /* ---- streams ---- */
 
-static void hold(ProofStream *s, const char *rec, int len)
+/* Hold a record built with snprintf into a buffer of cap bytes; a record that did not fit is refused, never
+ * framed truncated (its bytes would be hashed and signed as they are). 0 or -ENAMETOOLONG. */
+static int hold(ProofStream *s, const char *kind, const char *rec, int len, size_t cap)
 {
-    if (len > 0)
-        frame_record(s->pending, rec, (size_t)len);
+    if (len < 0 || (size_t)len >= cap) {
+        ot_log(OT_LOG_ERROR, "proof",
+               "the %s record of \"%s\" does not fit in %zu bytes (a bug: a value too long)", kind, s->file,
+               cap);
+        return -ENAMETOOLONG;
+    }
+    frame_record(s->pending, rec, (size_t)len);
+    return 0;
 }
 
 int proof_stream_packet(ProofStream *s, int64_t pts, int64_t dts, int64_t duration, int key,
@@ -642,7 +673,9 @@ int proof_stream_packet(ProofStream *s, int64_t pts, int64_t dts, int64_t durati
                    "{\"t\":\"PKT\",\"s\":%d,\"n\":%" PRId64 ",\"pts\":%" PRId64 ",\"dts\":%" PRId64
                    ",\"dur\":%" PRId64 ",\"key\":%d,\"size\":%" PRId64 ",\"h\":\"%s\"}",
                    s->index, s->seq, pts, dts, duration, key ? 1 : 0, norm, hex);
-    hold(s, rec, len);
+    ret = hold(s, "PKT", rec, len, sizeof(rec));
+    if (ret < 0)
+        return ret;
     s->seq++;
     s->pending_pkts++;
     return 0;
@@ -689,7 +722,8 @@ static int file_record(ProofStream *s, int final)
                  "{\"t\":\"FILE\",\"s\":%d,\"file\":\"%s\",\"off\":%" PRId64 ",\"len\":%" PRId64
                  ",\"h\":\"%s\",\"run\":\"%s\",\"final\":%s}",
                  s->index, s->file, s->durable, s->written - s->durable, rh, runh, final ? "true" : "false");
-    hold(s, rec, len);
+    if (hold(s, "FILE", rec, len, sizeof(rec)) < 0)
+        return -ENAMETOOLONG;
     s->durable = s->written;
     if (final)
         memcpy(s->sha256, running, PROOF_HASH_LEN);
@@ -754,8 +788,7 @@ int proof_stream_raw(ProofStream *s, int64_t tick, int cam, int64_t seq, unsigne
                    ",\"cut\":%d,\"repeat\":%d,\"lost\":%d,%s\"h\":\"%s\"}",
                    s->index, tick, cam, seq, !!(flags & PROOF_RAW_CUT), !!(flags & PROOF_RAW_REPEAT),
                    !!(flags & PROOF_RAW_LOST), flags & PROOF_RAW_SLATE ? "\"slate\":1," : "", hex);
-    hold(s, rec, len);
-    return 0;
+    return hold(s, "RAW", rec, len, sizeof(rec));
 }
 
 int proof_stream_event(ProofStream *s, const char *type, int64_t frame, int cam, int prev_cam,
@@ -771,8 +804,11 @@ int proof_stream_event_peer(ProofStream *s, const char *type, int64_t frame, int
     int len;
     if (!s || !type || !origin)
         return -EINVAL;
+    /* origin is one of a few fixed words (proof.h); a word JSON would escape is a caller's bug. */
+    if (strlen(origin) > 32 || strpbrk(origin, "\"\\"))
+        return -EINVAL;
     if (cue_index >= 0)
-        snprintf(cue, sizeof(cue), "%d", cue_index);
+        snprintf(cue, sizeof(cue), "%d", cue_index); /* an int always fits 24 bytes */
     else
         g_strlcpy(cue, "null", sizeof(cue));
     if (peer && *peer) {
@@ -786,10 +822,7 @@ int proof_stream_event_peer(ProofStream *s, const char *type, int64_t frame, int
     len = snprintf(rec, sizeof(rec),
                    "{\"t\":\"%s\",\"frame\":%" PRId64 ",\"cam\":%d,\"prev\":%d,\"origin\":\"%s\",\"cue\":%s%s}",
                    !strcmp(type, "end") ? "END" : "CUT", frame, cam, prev_cam, origin, cue, who);
-    if (len < 0 || len >= (int)sizeof(rec))
-        return -EOVERFLOW;
-    hold(s, rec, len);
-    return 0;
+    return hold(s, !strcmp(type, "end") ? "END" : "CUT", rec, len, sizeof(rec));
 }
 
 /* One ANOMALY record; with_count adds the span (ticks) and count (n) of a summarised anomaly. */
@@ -815,9 +848,10 @@ static int anomaly_record(ProofStream *s, const char *kind, int64_t tick, int ca
     json_builder_end_object(b);
     rec = json_text(b, &len);
     g_object_unref(b);
-    hold(s, rec, (int)len);
+    if (len < PF_MAX_RECORD)
+        frame_record(s->pending, rec, len);
     g_free(rec);
-    return 0;
+    return len < PF_MAX_RECORD ? 0 : -ENAMETOOLONG;
 }
 
 int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail)

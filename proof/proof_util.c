@@ -59,6 +59,40 @@ void proof_json_add_string(JsonBuilder *b, const char *key, const char *value)
 
 /* ---- CRC-32 (IEEE, as zlib and Python's binascii.crc32) ---- */
 
+int pf_base64_strict(const char *s, size_t slen, uint8_t *out, size_t want)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t pad = want % 3 ? 3 - want % 3 : 0;
+    uint8_t *bytes;
+    gsize n = 0;
+    char *again;
+    int ok;
+
+    /* Exactly the canonical padded form of want bytes: no junk, no whitespace, no trailing bytes, no missing
+     * or extra padding (what stock minisign and the C2SP note readers accept, and nothing more). */
+    if (!s || slen != 4 * ((want + 2) / 3))
+        return -EINVAL;
+    for (size_t i = 0; i < slen; i++)
+        if (i >= slen - pad ? s[i] != '=' : !memchr(alphabet, s[i], sizeof(alphabet) - 1))
+            return -EINVAL;
+    {
+        char *copy = g_strndup(s, slen);
+        bytes = g_base64_decode(copy, &n);
+        g_free(copy);
+    }
+    if (n != want) {
+        g_free(bytes);
+        return -EINVAL;
+    }
+    again = g_base64_encode(bytes, n);
+    ok = strlen(again) == slen && !memcmp(again, s, slen);
+    if (ok)
+        memcpy(out, bytes, want);
+    g_free(again);
+    g_free(bytes);
+    return ok ? 0 : -EINVAL;
+}
+
 uint32_t pf_crc32(uint32_t crc, const uint8_t *buf, size_t len)
 {
     static uint32_t table[256];
@@ -217,7 +251,8 @@ int pf_sha256(const void *const *parts, const size_t *lens, int nparts, uint8_t 
 
 int proof_codec_is_audio(const char *codec)
 {
-    static const char *const audio[] = {"flac", "pcm_s16le", "pcm_f32le", "opus", "aac", "vorbis", "mp3", NULL};
+    static const char *const audio[] = {"flac", "pcm_s16le", "pcm_f32le", "opus",
+                                        "aac",  "vorbis",    "mp3",       NULL};
     for (int i = 0; codec && audio[i]; i++)
         if (!strcmp(codec, audio[i]))
             return 1;

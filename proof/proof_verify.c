@@ -3,6 +3,7 @@
  * continuity, media time against the clock), and builds the per-stream model that mux/ checks the files
  * against. Checks run in a fixed order and the first failure is the one reported (docs/proof.md). */
 #include <errno.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "ot_common.h"
 #include "proof.h"
 #include "proof_int.h"
+#include "proof_json.h"
 #include "sw_cues.h"
 
 typedef struct PfRecord {
@@ -67,6 +69,8 @@ struct ProofTake {
     int64_t frames; /* program frames attested (RAW records) */
     int64_t program_pkts;
     GHashTable *anomalies; /* "kind camera" -> count */
+    ProofCut *cuts;        /* the attested CUT and END records (origins owned) */
+    int ncuts;
 };
 
 static const char *cam_name(const ProofTake *t, int cam)
@@ -88,12 +92,24 @@ static int fail(ProofVerdict *v, const char *check, const char *file, int64_t fr
     return -1;
 }
 
+/* A file the take folder must hold could not be opened or read: INVALID when it is not what a take makes (a
+ * symlink, FIFO, device, too big), an I/O error otherwise. */
+static void file_fail(ProofVerdict *v, const char *dir, const char *name, int err)
+{
+    if (proof_file_refused(err))
+        proof_verdict_fail(v, PROOF_INVALID, "file-type", name, -1, "%s cannot be part of a take: %s", name,
+                           proof_file_why(err));
+    else
+        proof_verdict_fail(v, PROOF_IO_ERROR, "io", name, -1, "cannot read %s/%s: %s", dir, name,
+                           proof_file_why(err));
+}
+
 static JsonObject *parse_record(ProofTake *t, int64_t i, JsonNode **node)
 {
     const PfRecord *r = &t->recs[i];
     JsonNode *root;
     *node = NULL;
-    if (!json_parser_load_from_data(t->parser, (const char *)t->data + r->offset, r->len, NULL))
+    if (proof_json_load(t->parser, (const char *)t->data + r->offset, r->len) < 0)
         return NULL;
     root = json_parser_get_root(t->parser);
     if (!root || !JSON_NODE_HOLDS_OBJECT(root))
@@ -108,6 +124,25 @@ static const char *str_member(JsonObject *o, const char *name)
     return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
                ? json_node_get_string(n)
                : NULL;
+}
+
+/* Members of the type asked for, or NULL (json-glib's own getters complain loudly about another type). */
+static JsonObject *object_member(JsonObject *o, const char *name)
+{
+    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+static JsonArray *array_member(JsonObject *o, const char *name)
+{
+    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+    return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+}
+
+static JsonObject *object_element(JsonArray *a, int i)
+{
+    JsonNode *n = a && i >= 0 && (guint)i < json_array_get_length(a) ? json_array_get_element(a, (guint)i) : NULL;
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
 }
 
 static int64_t int_member(JsonObject *o, const char *name, int64_t dflt)
@@ -178,8 +213,6 @@ static int parse_note(const char *body, const char *sigs, PfNote *n)
 {
     char **lines = g_strsplit(body, "\n", -1);
     char **sl = g_strsplit(sigs, "\n", -1);
-    uint8_t *root = NULL;
-    gsize rlen = 0;
     int nl = (int)g_strv_length(lines);
     int ret = -1;
     char *end;
@@ -194,10 +227,8 @@ static int parse_note(const char *body, const char *sigs, PfNote *n)
     n->size = g_ascii_strtoll(lines[1], &end, 10);
     if (end == lines[1] || *end || n->size < 0)
         goto out;
-    root = g_base64_decode(lines[2], &rlen);
-    if (rlen != PROOF_HASH_LEN)
+    if (pf_base64_strict(lines[2], strlen(lines[2]), n->root, PROOF_HASH_LEN) < 0)
         goto out;
-    memcpy(n->root, root, PROOF_HASH_LEN);
     for (int i = 3; i < nl; i++) {
         if (g_str_has_prefix(lines[i], "media "))
             n->media = g_ascii_strtoll(lines[i] + 6, NULL, 10);
@@ -217,7 +248,6 @@ static int parse_note(const char *body, const char *sigs, PfNote *n)
         goto out;
     ret = 0;
 out:
-    g_free(root);
     g_strfreev(lines);
     g_strfreev(sl);
     return ret;
@@ -230,7 +260,8 @@ static void read_notes(ProofTake *t, const char *text)
     int complete = g_str_has_suffix(text, "\n\n");
 
     for (int i = 0; i + 1 < n; i += 2) {
-        PfNote note;
+        /* Fresh each time: a torn last note is never parsed, so it must not clear the note before it. */
+        PfNote note = {0};
         /* The last note is complete only when the file ends with its blank line. */
         int last = i + 3 >= n;
         if ((last && !complete) || parse_note(parts[i], parts[i + 1], &note) < 0) {
@@ -259,16 +290,13 @@ static int note_signed_by(const PfNote *n, const ProofKey *key, const char *name
     pf_note_key_hash(name, proof_key_public(key), kh);
     for (int i = 0; n->sigs && n->sigs[i]; i++) {
         const char *sp = strchr(n->sigs[i], ' ');
-        uint8_t *blob;
-        gsize len = 0;
-        int ok = 0;
+        uint8_t blob[4 + PROOF_SIG_LEN];
         if (!sp || (size_t)(sp - n->sigs[i]) != strlen(name) || strncmp(n->sigs[i], name, strlen(name)))
             continue;
-        blob = g_base64_decode(sp + 1, &len);
-        if (len == 4 + PROOF_SIG_LEN && !memcmp(blob, kh, 4))
-            ok = proof_key_verify(key, n->body, strlen(n->body), blob + 4);
-        g_free(blob);
-        if (ok)
+        /* "— NAME BASE64" and nothing else on the line. */
+        if (pf_base64_strict(sp + 1, strlen(sp + 1), blob, sizeof(blob)) < 0 || memcmp(blob, kh, 4))
+            continue;
+        if (proof_key_verify(key, n->body, strlen(n->body), blob + 4))
             return 1;
     }
     return 0;
@@ -281,8 +309,7 @@ static int read_genesis(ProofTake *t, const ProofKey *pinned, ProofVerdict *v)
     JsonObject *g;
     const char *s;
     char *cert_msg;
-    uint8_t *cert = NULL, *spk = NULL;
-    gsize cert_len = 0, spk_len = 0;
+    uint8_t cert[PROOF_SIG_LEN], spk[PROOF_PK_LEN];
     JsonArray *arr;
     char kid[17], pkid[17];
     static const uint8_t zero = 0;
@@ -315,7 +342,7 @@ static int read_genesis(ProofTake *t, const ProofKey *pinned, ProofVerdict *v)
     g_strlcpy(t->take_id, s, sizeof(t->take_id));
     v->take_id = g_strdup(t->take_id);
     {
-        JsonObject *cfg = json_object_get_object_member(g, "config");
+        JsonObject *cfg = object_member(g, "config");
         const char *fps = str_member(cfg, "fps");
         if (!fps || sscanf(fps, "%d/%d", &t->rate_num, &t->rate_den) != 2 || t->rate_num <= 0 ||
             t->rate_den <= 0)
@@ -326,19 +353,19 @@ static int read_genesis(ProofTake *t, const ProofKey *pinned, ProofVerdict *v)
     }
     t->live = (int)int_member(g, "live", 0);
     v->live = t->live;
-    arr = json_object_has_member(g, "cams") ? json_object_get_array_member(g, "cams") : NULL;
+    arr = array_member(g, "cams");
     t->ncams = arr ? (int)json_array_get_length(arr) : 0;
     t->cams = g_new0(char *, t->ncams + 1);
     for (int i = 0; i < t->ncams; i++)
-        t->cams[i] = g_strdup(str_member(json_array_get_object_element(arr, i), "name"));
-    arr = json_object_has_member(g, "streams") ? json_object_get_array_member(g, "streams") : NULL;
+        t->cams[i] = g_strdup(str_member(object_element(arr, i), "name"));
+    arr = array_member(g, "streams");
     t->nstreams = arr ? (int)json_array_get_length(arr) : 0;
     if (t->nstreams < 1)
         return fail(v, "log-genesis", PROOF_LOG_FILE, -1, "GENESIS lists no stream");
     t->streams = g_new0(ProofStreamModel, t->nstreams);
     t->program = -1;
     for (int i = 0; i < t->nstreams; i++) {
-        JsonObject *so = json_array_get_object_element(arr, i);
+        JsonObject *so = object_element(arr, i);
         ProofStreamModel *m = &t->streams[i];
         const char *tb = str_member(so, "time_base");
         m->role = g_strdup(str_member(so, "role"));
@@ -380,17 +407,13 @@ static int read_genesis(ProofTake *t, const ProofKey *pinned, ProofVerdict *v)
     }
     /* The session key and its certificate. */
     s = str_member(g, "session_pk");
-    spk = s ? g_base64_decode(s, &spk_len) : NULL;
-    if (spk_len != PROOF_PK_LEN || !(t->session = pf_key_from_raw_public(spk))) {
-        g_free(spk);
+    if (!s || pf_base64_strict(s, strlen(s), spk, sizeof(spk)) < 0 ||
+        !(t->session = pf_key_from_raw_public(spk)))
         return fail(v, "session-certificate", PROOF_LOG_FILE, -1, "GENESIS has no valid session public key");
-    }
-    g_free(spk);
     s = str_member(g, "session_cert");
-    cert = s ? g_base64_decode(s, &cert_len) : NULL;
     cert_msg = pf_cert_message(t->take_id, str_member(g, "session_pk"));
-    ok = cert_len == PROOF_SIG_LEN && proof_key_verify(t->station, cert_msg, strlen(cert_msg), cert);
-    g_free(cert);
+    ok = s && pf_base64_strict(s, strlen(s), cert, sizeof(cert)) == 0 &&
+         proof_key_verify(t->station, cert_msg, strlen(cert_msg), cert);
     g_free(cert_msg);
     if (!ok)
         return fail(
@@ -518,8 +541,9 @@ static int check_cues(ProofTake *t, GArray *cuts, int64_t frames, ProofVerdict *
 {
     const char *want = str_member(t->genesis, "cues_sha256");
     const char *name = str_member(t->genesis, "cues_file");
-    char *path, *text = NULL;
-    gsize len = 0;
+    char *text = NULL;
+    size_t len = 0;
+    int err;
     uint8_t h[PROOF_HASH_LEN];
     char hex[2 * PROOF_HASH_LEN + 1], tc[32];
     SwCueList *cues = NULL;
@@ -542,12 +566,10 @@ static int check_cues(ProofTake *t, GArray *cuts, int64_t frames, ProofVerdict *
     }
     if (!name || strchr(name, '/'))
         name = "cues.txt";
-    path = g_build_filename(t->dir, name, NULL);
-    if (!g_file_get_contents(path, &text, &len, NULL)) {
-        g_free(path);
-        return fail(v, "cue-list", name, -1, "%s (the cue list as loaded) is missing", name);
-    }
-    g_free(path);
+    err = proof_take_file_read(t->dir, name, PF_MAX_CUES_FILE, &text, &len);
+    if (err < 0)
+        return fail(v, "cue-list", name, -1, "%s (the cue list as loaded) cannot be used: %s", name,
+                    proof_file_why(err));
     {
         const void *parts[] = {text};
         const size_t lens[] = {len};
@@ -654,158 +676,336 @@ static int check_cues(ProofTake *t, GArray *cuts, int64_t frames, ProofVerdict *
     return ret;
 }
 
-static int check_records(ProofTake *t, ProofVerdict *v)
-{
-    GArray *cuts = g_array_new(FALSE, FALSE, sizeof(PfCut));
-    GPtrArray *nodes = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
-    GArray **pkts = g_new0(GArray *, t->nstreams);
-    GArray **ranges = g_new0(GArray *, t->nstreams);
-    int64_t *pkt_at_note = NULL;
-    int note = 0;
-    int64_t program_pkts = 0;
-    int on_program = -1;
-    int ended = 0;
-    int64_t end_frame = -1;
-    char tc[32];
-    int ret = 0;
-    JsonObject *close = NULL;
+/* The walk over the attested records: one handler per record kind, each checking its record against what the
+ * records before it said. A handler returns 0, 1 to keep the record's JSON (its strings are used later), or
+ * -1 after a failure. */
+typedef struct PfScan {
+    ProofTake *t;
+    ProofVerdict *v;
+    int64_t r; /* the record being read */
+    GArray *cuts;
+    GPtrArray *nodes; /* records whose strings are kept (CUT, END, CLOSE) */
+    GArray **pkts;    /* per stream: ProofPkt */
+    GArray **ranges;  /* per stream: ProofRange */
+    int64_t program_pkts;
+    int on_program;
+    int ended;
+    int64_t end_frame;
+    JsonObject *close;
+} PfScan;
 
-    for (int s = 0; s < t->nstreams; s++) {
-        pkts[s] = g_array_new(FALSE, FALSE, sizeof(ProofPkt));
-        ranges[s] = g_array_new(FALSE, FALSE, sizeof(ProofRange));
+static int on_pkt(PfScan *sc, JsonObject *o)
+{
+    ProofTake *t = sc->t;
+    int s = (int)int_member(o, "s", -1);
+    ProofPkt p = {0};
+    if (s < 0 || s >= t->nstreams || int_member(o, "n", -1) != (int64_t)sc->pkts[s]->len ||
+        hash_member(o, "h", p.hash) < 0)
+        return fail(sc->v, "log-record", PROOF_LOG_FILE, -1,
+                    "PKT record %" PRId64 " is out of sequence for stream %d (expected packet %u)", sc->r, s,
+                    s >= 0 && s < t->nstreams ? sc->pkts[s]->len : 0);
+    p.pts = int_member(o, "pts", 0);
+    p.dts = int_member(o, "dts", 0);
+    p.duration = int_member(o, "dur", 0);
+    p.key = (int)int_member(o, "key", 0);
+    p.size = int_member(o, "size", 0);
+    g_array_append_val(sc->pkts[s], p);
+    if (s == t->program)
+        sc->program_pkts++;
+    return 0;
+}
+
+static int on_file(PfScan *sc, JsonObject *o)
+{
+    ProofTake *t = sc->t;
+    int s = (int)int_member(o, "s", -1);
+    ProofRange g = {0};
+    int64_t end = 0;
+    if (s >= 0 && s < t->nstreams && sc->ranges[s]->len > 0) {
+        ProofRange *last = &g_array_index(sc->ranges[s], ProofRange, sc->ranges[s]->len - 1);
+        end = last->offset + last->length;
     }
-    pkt_at_note = g_new0(int64_t, t->nnotes);
+    g.offset = int_member(o, "off", -1);
+    g.length = int_member(o, "len", -1);
+    if (s < 0 || s >= t->nstreams || g.offset != end || g.length < 0 || g.length > INT64_MAX - g.offset ||
+        hash_member(o, "h", g.hash) < 0 || hash_member(o, "run", g.running) < 0 || t->streams[s].closed)
+        return fail(sc->v, "log-record", PROOF_LOG_FILE, -1,
+                    "FILE record %" PRId64 " does not continue stream %d's byte ranges", sc->r, s);
+    g_array_append_val(sc->ranges[s], g);
+    t->streams[s].size = g.offset + g.length;
+    if (int_member(o, "final", 0)) {
+        t->streams[s].closed = 1;
+        memcpy(t->streams[s].sha256, g.running, PROOF_HASH_LEN);
+    }
+    return 0;
+}
+
+static int on_raw(PfScan *sc, JsonObject *o)
+{
+    ProofTake *t = sc->t;
+    int64_t tick = int_member(o, "tick", -1);
+    int cam = (int)int_member(o, "cam", -1);
+    char tc[32];
+    if (tick != t->frames)
+        return fail(sc->v, "raw-continuity", PROOF_LOG_FILE, t->frames,
+                    "RAW record %" PRId64 " is for program frame %" PRId64 ", expected frame %" PRId64
+                    ": program frames are not one each, in order",
+                    sc->r, tick, t->frames);
+    if (sc->ended)
+        return fail(sc->v, "raw-continuity", PROOF_LOG_FILE, tick,
+                    "program frame %" PRId64 " was recorded after the take ended at frame %" PRId64, tick,
+                    sc->end_frame);
+    if (cam != sc->on_program) {
+        proof_verdict_timecode(sc->v, tick, tc, sizeof(tc));
+        return fail(sc->v, "program-camera", PROOF_LOG_FILE, tick,
+                    "program frame %" PRId64 " (%s) is from camera %s, but the executed cuts put camera %s "
+                    "on program: a frame that is not the selected camera's",
+                    tick, tc, cam_name(t, cam), cam_name(t, sc->on_program));
+    }
+    t->frames++;
+    return 0;
+}
+
+/* CUT and END: an event takes effect at its frame, before that frame's RAW record. */
+static int on_cut(PfScan *sc, JsonObject *o)
+{
+    ProofTake *t = sc->t;
+    const char *kind = str_member(o, "t");
+    PfCut c;
+    c.frame = int_member(o, "frame", -1);
+    c.cam = (int)int_member(o, "cam", -1);
+    c.end = !strcmp(kind, "END");
+    c.origin = str_member(o, "origin") ? str_member(o, "origin") : "?";
+    c.cue = (int)int_member(o, "cue", -1);
+    if (c.frame != t->frames || c.cam < 0 || c.cam >= t->ncams || sc->ended ||
+        (sc->cuts->len == 0 && c.frame != 0))
+        return fail(sc->v, "cut-order", PROOF_LOG_FILE, c.frame,
+                    "%s record %" PRId64 " at frame %" PRId64 " is out of place (next program frame %" PRId64
+                    ")",
+                    kind, sc->r, c.frame, t->frames);
+    g_array_append_val(sc->cuts, c);
+    if (c.end) {
+        sc->ended = 1;
+        sc->end_frame = c.frame;
+    } else {
+        sc->on_program = c.cam;
+    }
+    return 1; /* c.origin points into the record */
+}
+
+static int on_anomaly(PfScan *sc, JsonObject *o)
+{
+    ProofTake *t = sc->t;
+    const char *k = str_member(o, "kind");
+    int cam = (int)int_member(o, "cam", -1);
+    /* A compact record counts n events (camera repeats in a second, a run of audio silence). */
+    int64_t count = int_member(o, "n", 1);
+    char *key =
+        g_strdup_printf("%s%s%s", k ? k : "?", cam >= 0 ? ": camera " : "", cam >= 0 ? cam_name(t, cam) : "");
+    gpointer n = g_hash_table_lookup(t->anomalies, key);
+    g_hash_table_replace(t->anomalies, key,
+                         GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + (gsize)(count > 0 ? count : 1)));
+    return 0;
+}
+
+static int on_close(PfScan *sc, JsonObject *o)
+{
+    sc->close = o;
+    return 1; /* checked once every record is read */
+}
+
+static const struct {
+    const char *kind;
+    int (*handle)(PfScan *sc, JsonObject *o);
+} record_handlers[] = {
+    {"PKT", on_pkt}, {"FILE", on_file},       {"RAW", on_raw},     {"CUT", on_cut},
+    {"END", on_cut}, {"ANOMALY", on_anomaly}, {"CLOSE", on_close},
+};
+
+/* Records 1..attested-1, each through its kind's handler; pkt_at_note[i]: program packets at checkpoint i. */
+static int scan_records(PfScan *sc, int64_t *pkt_at_note)
+{
+    ProofTake *t = sc->t;
+    int note = 0;
     while (note < t->nnotes && t->notes[note].size <= 1)
         note++; /* the first checkpoint covers GENESIS alone */
-
-    for (int64_t r = 1; r < t->attested && !ret; r++) {
+    for (sc->r = 1; sc->r < t->attested; sc->r++) {
         JsonNode *node;
-        JsonObject *o = parse_record(t, r, &node);
+        JsonObject *o = parse_record(t, sc->r, &node);
         const char *kind = str_member(o, "t");
-        int s = (int)int_member(o, "s", -1);
-        if (node)
-            g_ptr_array_add(nodes, node);
-        if (!kind) {
-            ret = fail(v, "log-record", PROOF_LOG_FILE, -1,
-                       "record %" PRId64 " of take.log is not a take log record", r);
-            break;
-        }
-        if (close) {
-            ret = fail(v, "log-record", PROOF_LOG_FILE, -1, "record %" PRId64 " follows the CLOSE record", r);
-            break;
-        }
-        if (!strcmp(kind, "PKT")) {
-            ProofPkt p = {0};
-            if (s < 0 || s >= t->nstreams || int_member(o, "n", -1) != (int64_t)pkts[s]->len ||
-                hash_member(o, "h", p.hash) < 0) {
-                ret = fail(v, "log-record", PROOF_LOG_FILE, -1,
-                           "PKT record %" PRId64 " is out of sequence for stream %d (expected packet %u)", r,
-                           s, s >= 0 && s < t->nstreams ? pkts[s]->len : 0);
-                break;
-            }
-            p.pts = int_member(o, "pts", 0);
-            p.dts = int_member(o, "dts", 0);
-            p.duration = int_member(o, "dur", 0);
-            p.key = (int)int_member(o, "key", 0);
-            p.size = int_member(o, "size", 0);
-            g_array_append_val(pkts[s], p);
-            if (s == t->program)
-                program_pkts++;
-        } else if (!strcmp(kind, "FILE")) {
-            ProofRange g = {0};
-            int64_t end = 0;
-            if (s >= 0 && s < t->nstreams && ranges[s]->len > 0) {
-                ProofRange *last = &g_array_index(ranges[s], ProofRange, ranges[s]->len - 1);
-                end = last->offset + last->length;
-            }
-            g.offset = int_member(o, "off", -1);
-            g.length = int_member(o, "len", -1);
-            if (s < 0 || s >= t->nstreams || g.offset != end || g.length < 0 ||
-                hash_member(o, "h", g.hash) < 0 || hash_member(o, "run", g.running) < 0 ||
-                t->streams[s].closed) {
-                ret = fail(v, "log-record", PROOF_LOG_FILE, -1,
-                           "FILE record %" PRId64 " does not continue stream %d's byte ranges", r, s);
-                break;
-            }
-            g_array_append_val(ranges[s], g);
-            t->streams[s].size = g.offset + g.length;
-            if (int_member(o, "final", 0)) {
-                t->streams[s].closed = 1;
-                memcpy(t->streams[s].sha256, g.running, PROOF_HASH_LEN);
-            }
-        } else if (!strcmp(kind, "RAW")) {
-            int64_t tick = int_member(o, "tick", -1);
-            int cam = (int)int_member(o, "cam", -1);
-            if (tick != t->frames) {
-                ret = fail(v, "raw-continuity", PROOF_LOG_FILE, t->frames,
-                           "RAW record %" PRId64 " is for program frame %" PRId64 ", expected frame %" PRId64
-                           ": program frames are not one each, in order",
-                           r, tick, t->frames);
-                break;
-            }
-            if (ended) {
-                ret = fail(v, "raw-continuity", PROOF_LOG_FILE, tick,
-                           "program frame %" PRId64 " was recorded after the take ended at frame %" PRId64,
-                           tick, end_frame);
-                break;
-            }
-            if (cam != on_program) {
-                proof_verdict_timecode(v, tick, tc, sizeof(tc));
-                ret = fail(v, "program-camera", PROOF_LOG_FILE, tick,
-                           "program frame %" PRId64
-                           " (%s) is from camera %s, but the executed cuts put camera %s "
-                           "on program: a frame that is not the selected camera's",
-                           tick, tc, cam_name(t, cam), cam_name(t, on_program));
-                break;
-            }
-            t->frames++;
-        } else if (!strcmp(kind, "CUT") || !strcmp(kind, "END")) {
-            PfCut c;
-            c.frame = int_member(o, "frame", -1);
-            c.cam = (int)int_member(o, "cam", -1);
-            c.end = !strcmp(kind, "END");
-            c.origin = str_member(o, "origin") ? str_member(o, "origin") : "?";
-            c.cue = (int)int_member(o, "cue", -1);
-            /* An event takes effect at its frame, before that frame's RAW record. */
-            if (c.frame != t->frames || c.cam < 0 || c.cam >= t->ncams || ended ||
-                (cuts->len == 0 && c.frame != 0)) {
-                ret = fail(v, "cut-order", PROOF_LOG_FILE, c.frame,
-                           "%s record %" PRId64 " at frame %" PRId64
-                           " is out of place (next program frame %" PRId64 ")",
-                           kind, r, c.frame, t->frames);
-                break;
-            }
-            g_array_append_val(cuts, c);
-            if (c.end) {
-                ended = 1;
-                end_frame = c.frame;
-            } else {
-                on_program = c.cam;
-            }
-        } else if (!strcmp(kind, "ANOMALY")) {
-            const char *k = str_member(o, "kind");
-            int cam = (int)int_member(o, "cam", -1);
-            /* A compact record counts n events (camera repeats in a second, a run of audio silence). */
-            int64_t count = int_member(o, "n", 1);
-            char *key = g_strdup_printf("%s%s%s", k ? k : "?", cam >= 0 ? ": camera " : "",
-                                        cam >= 0 ? cam_name(t, cam) : "");
-            gpointer n = g_hash_table_lookup(t->anomalies, key);
-            g_hash_table_replace(t->anomalies, key,
-                                 GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + (gsize)(count > 0 ? count : 1)));
-        } else if (!strcmp(kind, "CLOSE")) {
-            close = o;
-        } else {
-            ret = fail(v, "log-record", PROOF_LOG_FILE, -1, "record %" PRId64 " has an unknown kind \"%s\"",
-                       r, kind);
-            break;
-        }
-        while (note < t->nnotes && t->notes[note].size == r + 1)
-            pkt_at_note[note++] = program_pkts;
+        int ret = -2;
+        if (!kind)
+            ret = fail(sc->v, "log-record", PROOF_LOG_FILE, -1,
+                       "record %" PRId64 " of take.log is not a take log record", sc->r);
+        else if (sc->close)
+            ret = fail(sc->v, "log-record", PROOF_LOG_FILE, -1, "record %" PRId64 " follows the CLOSE record",
+                       sc->r);
+        for (size_t i = 0; ret == -2 && i < G_N_ELEMENTS(record_handlers); i++)
+            if (!strcmp(kind, record_handlers[i].kind))
+                ret = record_handlers[i].handle(sc, o);
+        if (ret == -2)
+            ret = fail(sc->v, "log-record", PROOF_LOG_FILE, -1,
+                       "record %" PRId64 " has an unknown kind \"%s\"", sc->r, kind);
+        if (ret == 1)
+            g_ptr_array_add(sc->nodes, node);
+        else if (node)
+            json_node_unref(node); /* the record's values are copied: its JSON is not kept (memory) */
+        if (ret < 0)
+            return -1;
+        while (note < t->nnotes && t->notes[note].size == sc->r + 1)
+            pkt_at_note[note++] = sc->program_pkts;
     }
+    return 0;
+}
+
+/* Exact pts continuity: the attested program packets are frames 0..n-1, once each. */
+static int check_program_pts(PfScan *sc)
+{
+    ProofTake *t = sc->t;
+    GArray *pp = sc->pkts[t->program];
+    uint8_t *seen = g_malloc0((gsize)pp->len + 1);
+    char tc[32];
+    int ret = 0;
+    for (guint i = 0; i < pp->len && !ret; i++) {
+        ProofPkt *p = &g_array_index(pp, ProofPkt, i);
+        if (p->pts < 0 || p->pts >= (int64_t)pp->len || seen[p->pts]) {
+            proof_verdict_timecode(sc->v, p->pts, tc, sizeof(tc));
+            ret =
+                fail(sc->v, "pts-continuity", PROOF_LOG_FILE, p->pts,
+                     "program packet %u has pts %" PRId64 " (%s): the packets are not frames 0..%u once each",
+                     i, p->pts, tc, pp->len - 1);
+        } else {
+            seen[p->pts] = 1;
+        }
+    }
+    g_free(seen);
+    if (ret)
+        return ret;
+    if (t->frames < (int64_t)pp->len)
+        return fail(sc->v, "raw-continuity", PROOF_LOG_FILE, t->frames,
+                    "%u program packets but only %" PRId64 " RAW records", pp->len, t->frames);
+    proof_verdict_checked(
+        sc->v, "program packets are frames 0..%u exactly once (pts = frame index, time base %d/%d)",
+        pp->len ? pp->len - 1 : 0, t->rate_den, t->rate_num);
+    return 0;
+}
+
+/* The CLOSE record against the records before it. */
+static int check_close(PfScan *sc)
+{
+    ProofTake *t = sc->t;
+    JsonObject *close = sc->close;
+    JsonNode *sn = json_object_get_member(close, "streams");
+    JsonArray *sa = sn && JSON_NODE_HOLDS_ARRAY(sn) ? json_node_get_array(sn) : NULL;
+    t->closed = 1;
+    t->close_error = (int)int_member(close, "error", 0);
+    t->close_reason = g_strdup(str_member(close, "reason"));
+    /* A take closed with an error attests its program packets up to its last commit (RAW records of the
+     * frames being encoded then may be ahead of them); a clean close, every frame. */
+    if (int_member(close, "frames", -1) != sc->program_pkts ||
+        (!t->close_error && t->frames != sc->program_pkts))
+        return fail(sc->v, "close", PROOF_LOG_FILE, t->frames,
+                    "CLOSE says %" PRId64 " frames, the log holds %" PRId64 " RAW records and %" PRId64
+                    " program packets",
+                    int_member(close, "frames", -1), t->frames, sc->program_pkts);
+    for (int s = 0; s < t->nstreams && sa; s++) {
+        JsonNode *en = (guint)s < json_array_get_length(sa) ? json_array_get_element(sa, (guint)s) : NULL;
+        JsonObject *so = en && JSON_NODE_HOLDS_OBJECT(en) ? json_node_get_object(en) : NULL;
+        if (!so || int_member(so, "size", -1) != t->streams[s].size ||
+            int_member(so, "packets", -1) != (int64_t)sc->pkts[s]->len)
+            return fail(sc->v, "close", t->streams[s].file, -1, "CLOSE disagrees with the records of %s",
+                        t->streams[s].file);
+    }
+    if (!t->close_error && !sc->ended)
+        return fail(sc->v, "close", PROOF_LOG_FILE, t->frames, "the take closed without an END record");
+    if (sc->ended && sc->end_frame != t->frames)
+        return fail(sc->v, "close", PROOF_LOG_FILE, sc->end_frame,
+                    "the take ended at frame %" PRId64 " but holds %" PRId64 " frames", sc->end_frame,
+                    t->frames);
+    return 0;
+}
+
+/* Program audio: one continuous track, each packet starting where the one before ended, from sample 0; a take
+ * that closed has as much audio as video (frames x rate / fps, to the sample). */
+static int check_audio(PfScan *sc)
+{
+    ProofTake *t = sc->t;
+    char tc[32];
+    for (int s = 0; s < t->nstreams; s++) {
+        const ProofStreamModel *m = &t->streams[s];
+        GArray *ap = sc->pkts[s];
+        int64_t next = 0;
+        if (!m->audio)
+            continue;
+        for (guint i = 0; i < ap->len; i++) {
+            const ProofPkt *p = &g_array_index(ap, ProofPkt, i);
+            if (p->pts != next || p->duration <= 0 || p->duration > INT64_MAX - p->pts) {
+                int64_t f =
+                    (int64_t)((double)next * m->tb_num * t->rate_num / ((double)m->tb_den * t->rate_den));
+                proof_verdict_timecode(sc->v, f, tc, sizeof(tc));
+                return fail(sc->v, "audio-continuity", m->file, f,
+                            "%s packet %u of %s starts at %" PRId64 " where the track had reached %" PRId64
+                            " (%d/%d s units, program frame %" PRId64 ", %s): a gap or a splice in the audio",
+                            m->role ? m->role : "audio", i, m->file, p->pts, next, m->tb_num, m->tb_den, f,
+                            tc);
+            }
+            next = p->pts + p->duration;
+        }
+        if (t->closed && !t->close_error) {
+            int64_t want =
+                (int64_t)((double)t->frames * m->tb_den * t->rate_den / ((double)m->tb_num * t->rate_num));
+            if (next != want)
+                return fail(sc->v, "audio-continuity", m->file, t->frames,
+                            "the %s track holds %" PRId64 " samples, the %" PRId64
+                            " program frames need %" PRId64 ": the audio is not the take's length",
+                            m->role ? m->role : "audio", next, t->frames, want);
+        }
+        proof_verdict_checked(sc->v,
+                              "%s: the %s track is continuous, %u packets, samples 0..%" PRId64
+                              " (%.3f s) with no gap, overlap or reorder",
+                              m->file, m->role ? m->role : "audio", ap->len, next,
+                              (double)next * m->tb_num / m->tb_den);
+    }
+    return 0;
+}
+
+/* The per-stream model that mux/ checks the files against. */
+static int build_models(PfScan *sc)
+{
+    ProofTake *t = sc->t;
+    for (int s = 0; s < t->nstreams; s++) {
+        ProofStreamModel *m = &t->streams[s];
+        m->npkts = sc->pkts[s]->len;
+        m->pkts = (ProofPkt *)(void *)g_array_free(sc->pkts[s], FALSE);
+        m->nranges = sc->ranges[s]->len;
+        m->ranges = (ProofRange *)(void *)g_array_free(sc->ranges[s], FALSE);
+        sc->pkts[s] = sc->ranges[s] = NULL;
+        if (m->owner >= 0)
+            m->closed = t->streams[m->owner].closed; /* its bytes are its owner's: closed with them */
+        if (t->closed && !t->close_error && !m->closed)
+            return fail(sc->v, "close", m->file, -1, "%s was never closed, but the take was", m->file);
+    }
+    return 0;
+}
+
+static int check_records(ProofTake *t, ProofVerdict *v)
+{
+    PfScan sc = {.t = t, .v = v, .on_program = -1, .end_frame = -1};
+    int64_t *pkt_at_note = g_new0(int64_t, t->nnotes);
+    int ret;
+
+    sc.cuts = g_array_new(FALSE, FALSE, sizeof(PfCut));
+    sc.nodes = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+    sc.pkts = g_new0(GArray *, t->nstreams);
+    sc.ranges = g_new0(GArray *, t->nstreams);
+    for (int s = 0; s < t->nstreams; s++) {
+        sc.pkts[s] = g_array_new(FALSE, FALSE, sizeof(ProofPkt));
+        sc.ranges[s] = g_array_new(FALSE, FALSE, sizeof(ProofRange));
+    }
+    ret = scan_records(&sc, pkt_at_note);
     if (ret)
         goto out;
-    t->program_pkts = program_pkts;
-
+    t->program_pkts = sc.program_pkts;
     /* Each checkpoint's media line is the program frames durable at it. */
     for (int i = 1; i < t->nnotes; i++)
         if (t->notes[i].media != pkt_at_note[i]) {
@@ -815,148 +1015,43 @@ static int check_records(ProofTake *t, ProofVerdict *v)
                        i + 1, t->notes[i].media, pkt_at_note[i]);
             goto out;
         }
-
-    /* Exact pts continuity: the attested program packets are frames 0..n-1, once each. */
-    {
-        GArray *pp = pkts[t->program];
-        uint8_t *seen = g_malloc0((gsize)pp->len + 1);
-        for (guint i = 0; i < pp->len && !ret; i++) {
-            ProofPkt *p = &g_array_index(pp, ProofPkt, i);
-            if (p->pts < 0 || p->pts >= (int64_t)pp->len || seen[p->pts]) {
-                proof_verdict_timecode(v, p->pts, tc, sizeof(tc));
-                ret = fail(v, "pts-continuity", PROOF_LOG_FILE, p->pts,
-                           "program packet %u has pts %" PRId64
-                           " (%s): the packets are not frames 0..%u once each",
-                           i, p->pts, tc, pp->len - 1);
-            } else {
-                seen[p->pts] = 1;
-            }
-        }
-        g_free(seen);
-        if (ret)
-            goto out;
-        if (t->frames < (int64_t)pp->len) {
-            ret = fail(v, "raw-continuity", PROOF_LOG_FILE, t->frames,
-                       "%u program packets but only %" PRId64 " RAW records", pp->len, t->frames);
-            goto out;
-        }
-        proof_verdict_checked(
-            v, "program packets are frames 0..%u exactly once (pts = frame index, time base %d/%d)",
-            pp->len ? pp->len - 1 : 0, t->rate_den, t->rate_num);
-    }
-
-    if (close) {
-        JsonArray *sa =
-            json_object_has_member(close, "streams") ? json_object_get_array_member(close, "streams") : NULL;
-        t->closed = 1;
-        t->close_error = (int)int_member(close, "error", 0);
-        t->close_reason = g_strdup(str_member(close, "reason"));
-        /* A take closed with an error attests its program packets up to its last commit (RAW records of the
-         * frames being encoded then may be ahead of them); a clean close, every frame. */
-        if (int_member(close, "frames", -1) != program_pkts || (!t->close_error && t->frames != program_pkts)) {
-            ret = fail(v, "close", PROOF_LOG_FILE, t->frames,
-                       "CLOSE says %" PRId64 " frames, the log holds %" PRId64 " RAW records and %" PRId64
-                       " program packets",
-                       int_member(close, "frames", -1), t->frames, program_pkts);
-            goto out;
-        }
-        for (int s = 0; s < t->nstreams && sa; s++) {
-            JsonObject *so =
-                (guint)s < json_array_get_length(sa) ? json_array_get_object_element(sa, (guint)s) : NULL;
-            if (!so || int_member(so, "size", -1) != t->streams[s].size ||
-                int_member(so, "packets", -1) != (int64_t)pkts[s]->len) {
-                ret = fail(v, "close", t->streams[s].file, -1, "CLOSE disagrees with the records of %s",
-                           t->streams[s].file);
-                goto out;
-            }
-        }
-        if (!t->close_error && !ended) {
-            ret = fail(v, "close", PROOF_LOG_FILE, t->frames, "the take closed without an END record");
-            goto out;
-        }
-        if (ended && end_frame != t->frames) {
-            ret = fail(v, "close", PROOF_LOG_FILE, end_frame,
-                       "the take ended at frame %" PRId64 " but holds %" PRId64 " frames", end_frame,
-                       t->frames);
-            goto out;
-        }
-    }
-
-    /* Program audio: one continuous track, each packet starting where the one before ended, from sample 0; a take
-     * that closed has as much audio as video (frames x rate / fps, to the sample). */
-    for (int s = 0; s < t->nstreams; s++) {
-        const ProofStreamModel *m = &t->streams[s];
-        GArray *ap = pkts[s];
-        int64_t next = 0;
-        if (!m->audio)
-            continue;
-        for (guint i = 0; i < ap->len; i++) {
-            const ProofPkt *p = &g_array_index(ap, ProofPkt, i);
-            if (p->pts != next || p->duration <= 0) {
-                int64_t f = (int64_t)((double)next * m->tb_num * t->rate_num / ((double)m->tb_den * t->rate_den));
-                proof_verdict_timecode(v, f, tc, sizeof(tc));
-                ret = fail(v, "audio-continuity", m->file, f,
-                           "%s packet %u of %s starts at %" PRId64 " where the track had reached %" PRId64
-                           " (%d/%d s units, program frame %" PRId64 ", %s): a gap or a splice in the audio",
-                           m->role ? m->role : "audio", i, m->file, p->pts, next, m->tb_num, m->tb_den, f, tc);
-                goto out;
-            }
-            next = p->pts + p->duration;
-        }
-        if (t->closed && !t->close_error) {
-            int64_t want = (int64_t)((double)t->frames * m->tb_den * t->rate_den / ((double)m->tb_num * t->rate_num));
-            if (next != want) {
-                ret = fail(v, "audio-continuity", m->file, t->frames,
-                           "the %s track holds %" PRId64 " samples, the %" PRId64 " program frames need %" PRId64
-                           ": the audio is not the take's length",
-                           m->role ? m->role : "audio", next, t->frames, want);
-                goto out;
-            }
-        }
-        proof_verdict_checked(v,
-                              "%s: the %s track is continuous, %u packets, samples 0..%" PRId64
-                              " (%.3f s) with no gap, overlap or reorder",
-                              m->file, m->role ? m->role : "audio", ap->len, next,
-                              (double)next * m->tb_num / m->tb_den);
-    }
-
-    ret = check_cues(t, cuts, t->closed && !t->close_error ? t->frames : program_pkts, v);
+    ret = check_program_pts(&sc);
+    if (!ret && sc.close)
+        ret = check_close(&sc);
+    if (!ret)
+        ret = check_audio(&sc);
+    if (!ret)
+        ret = check_cues(t, sc.cuts, t->closed && !t->close_error ? t->frames : sc.program_pkts, v);
     if (ret)
         goto out;
     proof_verdict_checked(
         v, "every program frame (RAW record) is from the camera the executed cuts put on program");
-
-    for (int s = 0; s < t->nstreams; s++) {
-        ProofStreamModel *m = &t->streams[s];
-        m->npkts = pkts[s]->len;
-        m->pkts = (ProofPkt *)(void *)g_array_free(pkts[s], FALSE);
-        m->nranges = ranges[s]->len;
-        m->ranges = (ProofRange *)(void *)g_array_free(ranges[s], FALSE);
-        pkts[s] = ranges[s] = NULL;
-        if (m->owner >= 0)
-            m->closed = t->streams[m->owner].closed; /* its bytes are its owner's: closed with them */
-        if (t->closed && !t->close_error && !m->closed) {
-            ret = fail(v, "close", m->file, -1, "%s was never closed, but the take was", m->file);
-            goto out;
+    ret = build_models(&sc);
+    if (!ret) {
+        t->ncuts = (int)sc.cuts->len;
+        t->cuts = g_new0(ProofCut, t->ncuts + 1);
+        for (int i = 0; i < t->ncuts; i++) {
+            const PfCut *c = &g_array_index(sc.cuts, PfCut, i);
+            t->cuts[i] = (ProofCut){c->frame, c->cam, c->end, g_strdup(c->origin)};
         }
     }
 out:
     for (int s = 0; s < t->nstreams; s++) {
-        if (pkts[s])
-            g_array_free(pkts[s], TRUE);
-        if (ranges[s])
-            g_array_free(ranges[s], TRUE);
+        if (sc.pkts[s])
+            g_array_free(sc.pkts[s], TRUE);
+        if (sc.ranges[s])
+            g_array_free(sc.ranges[s], TRUE);
     }
-    g_free(pkts);
-    g_free(ranges);
+    g_free(sc.pkts);
+    g_free(sc.ranges);
     g_free(pkt_at_note);
-    g_array_free(cuts, TRUE);
-    g_ptr_array_free(nodes, TRUE);
+    g_array_free(sc.cuts, TRUE);
+    g_ptr_array_free(sc.nodes, TRUE);
     return ret;
 }
 
-/* Seconds of media an encoder may hold back (x264's lookahead, B-frames and frame threads: 2 s covers the slowest
- * presets at 30 fps), released at once by the flush before the final checkpoint. */
+/* Seconds of media an encoder may hold back (x264's lookahead, B-frames and frame threads: 2 s covers the
+ * slowest presets at 30 fps), released at once by the flush before the final checkpoint. */
 #define PF_FLUSH_SLACK_S 2.5
 /* How far a live take may stay behind the clock: its latency, and a stall it has not caught up yet. */
 #define PF_PAUSE_S 3.0
@@ -964,8 +1059,9 @@ out:
 /* Seconds of media and of clock from checkpoint a to checkpoint b. */
 static void note_span(const ProofTake *t, const PfNote *a, const PfNote *b, double *media_s, double *clock_s)
 {
-    *media_s = (double)(b->media - a->media) * t->rate_den / t->rate_num;
-    *clock_s = (double)(b->clock_ns - a->clock_ns) / 1e9;
+    /* In doubles: the lines are signed, not sane (a log made by a hostile station must not overflow). */
+    *media_s = ((double)b->media - (double)a->media) * t->rate_den / t->rate_num;
+    *clock_s = ((double)b->clock_ns - (double)a->clock_ns) / 1e9;
 }
 
 static int check_clock(ProofTake *t, ProofVerdict *v)
@@ -985,13 +1081,13 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
             v->speed, str_member(t->genesis, "pacing") ? str_member(t->genesis, "pacing") : "lockstep");
         return 0;
     }
-    /* The lag of the media behind the clock (since GENESIS: the countdown, the start, the latency) is set once
-     * the take has made media: the first checkpoint with media is the reference. A live take cannot get ahead
-     * of it (slack: encoder latency and one commit; 2.5 s at the final checkpoint, which follows the encoder's
-     * flush of its lookahead; 2% of clock drift). A take that fell behind (a stall, declared as late ticks)
-     * catches up by making its late frames at once, which is faster than the clock between two checkpoints but
-     * never ahead of the reference. And it cannot stay behind it for good: a pause in production is never
-     * caught up; it is where the lag last went past PF_PAUSE_S. */
+    /* The lag of the media behind the clock (since GENESIS: the countdown, the start, the latency) is set
+     * once the take has made media: the first checkpoint with media is the reference. A live take cannot get
+     * ahead of it (slack: encoder latency and one commit; 2.5 s at the final checkpoint, which follows the
+     * encoder's flush of its lookahead; 2% of clock drift). A take that fell behind (a stall, declared as
+     * late ticks) catches up by making its late frames at once, which is faster than the clock between two
+     * checkpoints but never ahead of the reference. And it cannot stay behind it for good: a pause in
+     * production is never caught up; it is where the lag last went past PF_PAUSE_S. */
     int ref = 0;
     while (ref < t->last_note && t->notes[ref].media <= 0)
         ref++;
@@ -1001,15 +1097,17 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
     for (int i = ref + 1; i <= t->last_note; i++) {
         const PfNote *a = &t->notes[i - 1], *b = &t->notes[i];
         double lag = b->clock_ns / 1e9 - (double)b->media * t->rate_den / t->rate_num;
-        double slack = (b->final ? PF_FLUSH_SLACK_S : 0.5) + 0.02 * (double)(b->clock_ns - r0->clock_ns) / 1e9;
+        double slack =
+            (b->final ? PF_FLUSH_SLACK_S : 0.5) + 0.02 * ((double)b->clock_ns - (double)r0->clock_ns) / 1e9;
         if (lag < lag0 - slack) {
             double dm, dc;
             note_span(t, a, b, &dm, &dc);
             proof_verdict_timecode(v, a->media, tc, sizeof(tc));
-            return fail(v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
-                        "by checkpoint %d the take was %.3f s ahead of the clock (%.3f s of media in the last "
-                        "%.3f s): faster than real time for a live take (from frame %" PRId64 ", %s)",
-                        i + 1, lag0 - lag, dm, dc, a->media, tc);
+            return fail(
+                v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
+                "by checkpoint %d the take was %.3f s ahead of the clock (%.3f s of media in the last "
+                "%.3f s): faster than real time for a live take (from frame %" PRId64 ", %s)",
+                i + 1, lag0 - lag, dm, dc, a->media, tc);
         }
         if (lag <= lag0 + PF_PAUSE_S)
             from = -1;
@@ -1021,15 +1119,17 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
         double dm, dc;
         note_span(t, a, b, &dm, &dc);
         proof_verdict_timecode(v, a->media, tc, sizeof(tc));
-        return fail(v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
-                    "between checkpoints %d and %d the clock ran %.3f s for %.3f s of media, and the take never "
-                    "caught up: production paused after frame %" PRId64 " (%s)",
-                    from, from + 1, dc, dm, a->media, tc);
+        return fail(
+            v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
+            "between checkpoints %d and %d the clock ran %.3f s for %.3f s of media, and the take never "
+            "caught up: production paused after frame %" PRId64 " (%s)",
+            from, from + 1, dc, dm, a->media, tc);
     }
-    proof_verdict_checked(v,
-                          "live take: media time kept pace with the monotonic clock at every checkpoint, never "
-                          "ahead of it and never behind it for good (%.3fx overall)",
-                          v->speed);
+    proof_verdict_checked(
+        v,
+        "live take: media time kept pace with the monotonic clock at every checkpoint, never "
+        "ahead of it and never behind it for good (%.3fx overall)",
+        v->speed);
     return 0;
 }
 
@@ -1040,14 +1140,24 @@ static int check_final_sig(ProofTake *t, ProofVerdict *v)
     const char *why = NULL;
     int ret = 0, ok;
 
-    if (!g_file_test(sig_path, G_FILE_TEST_EXISTS)) {
+    int64_t size;
+    int fd = proof_take_file_open(t->dir, PROOF_FINAL_SIG_FILE, &size);
+
+    if (fd >= 0)
+        close(fd);
+    if (fd == -ENOENT) {
         proof_verdict_note(v, "%s is missing (the final checkpoint carries the station's signature)",
                            PROOF_FINAL_SIG_FILE);
+    } else if (fd < 0) {
+        file_fail(v, t->dir, PROOF_FINAL_SIG_FILE, fd);
+        ret = -1;
     } else {
         ok = proof_minisign_verify_file(t->station, log_path, sig_path, NULL, &why);
+        if (ok < 0 && proof_file_refused(ok))
+            file_fail(v, t->dir, PROOF_FINAL_SIG_FILE, ok);
         if (ok <= 0)
             ret = fail(v, "final-signature", PROOF_FINAL_SIG_FILE, -1, "%s does not verify take.log: %s",
-                       PROOF_FINAL_SIG_FILE, why ? why : "cannot read it");
+                       PROOF_FINAL_SIG_FILE, why ? why : proof_file_why(ok));
         else
             proof_verdict_checked(v, "%s: minisign signature of take.log by the station key",
                                   PROOF_FINAL_SIG_FILE);
@@ -1057,34 +1167,54 @@ static int check_final_sig(ProofTake *t, ProofVerdict *v)
     return ret;
 }
 
+/* The log mapped (never read into memory), the checkpoints read up to what that log can have. */
+static int read_files(ProofTake *t, ProofVerdict *v, char **ckpt)
+{
+    int64_t size = 0;
+    GError *gerr = NULL;
+    int fd = proof_take_file_open(t->dir, PROOF_LOG_FILE, &size);
+    int err;
+
+    if (fd < 0) {
+        file_fail(v, t->dir, PROOF_LOG_FILE, fd);
+        return -1;
+    }
+    if (size > 0) {
+        t->map = g_mapped_file_new_from_fd(fd, FALSE, &gerr);
+        if (!t->map) {
+            proof_verdict_fail(v, PROOF_IO_ERROR, "io", PROOF_LOG_FILE, -1, "cannot map %s/%s: %s", t->dir,
+                               PROOF_LOG_FILE, gerr->message);
+            g_error_free(gerr);
+            close(fd);
+            return -1;
+        }
+        t->data = (const uint8_t *)g_mapped_file_get_contents(t->map);
+        t->size = g_mapped_file_get_length(t->map);
+    }
+    close(fd);
+    read_frames(t);
+    /* Every checkpoint signs a larger tree than the one before: at most one per record, each a few hundred
+     * bytes (PF_MAX_NOTE), and the first ones of a log that was cut short. */
+    err = proof_take_file_read(t->dir, PROOF_CHECKPOINTS_FILE,
+                               (int64_t)PF_MAX_NOTE * (t->nrecs + PF_MAX_NOTES_SLACK), ckpt, NULL);
+    if (err < 0) {
+        file_fail(v, t->dir, PROOF_CHECKPOINTS_FILE, err);
+        return -1;
+    }
+    return 0;
+}
+
 ProofTake *proof_take_open(const char *dir, const ProofKey *pinned, ProofVerdict *v)
 {
     ProofTake *t = g_new0(ProofTake, 1);
-    char *path = g_build_filename(dir, PROOF_LOG_FILE, NULL);
+    char *path = NULL;
     char *ckpt = NULL;
-    GError *gerr = NULL;
 
     t->dir = g_strdup(dir);
     t->parser = json_parser_new_immutable();
     t->anomalies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    t->map = g_mapped_file_new(path, FALSE, &gerr);
-    if (!t->map) {
-        proof_verdict_fail(v, PROOF_IO_ERROR, "io", PROOF_LOG_FILE, -1, "cannot read %s: %s", path,
-                           gerr->message);
-        g_error_free(gerr);
+    if (read_files(t, v, &ckpt) < 0)
         goto fail;
-    }
-    t->data = (const uint8_t *)g_mapped_file_get_contents(t->map);
-    t->size = g_mapped_file_get_length(t->map);
-    g_free(path);
-    path = g_build_filename(dir, PROOF_CHECKPOINTS_FILE, NULL);
-    if (!g_file_get_contents(path, &ckpt, NULL, &gerr)) {
-        proof_verdict_fail(v, PROOF_IO_ERROR, "io", PROOF_CHECKPOINTS_FILE, -1, "cannot read %s: %s", path,
-                           gerr->message);
-        g_error_free(gerr);
-        goto fail;
-    }
-    read_frames(t);
     read_notes(t, ckpt);
     g_free(ckpt);
     ckpt = NULL;
@@ -1130,6 +1260,9 @@ void proof_take_free(ProofTake **pt)
         g_hash_table_unref(t->anomalies);
     if (t->map)
         g_mapped_file_unref(t->map);
+    for (int i = 0; i < t->ncuts; i++)
+        g_free((char *)t->cuts[i].origin);
+    g_free(t->cuts);
     g_free(t->recs);
     g_free(t->close_reason);
     g_free(t->dir);
@@ -1162,6 +1295,59 @@ int proof_take_closed(const ProofTake *t)
     return t && t->closed;
 }
 
+int proof_take_closed_clean(const ProofTake *t)
+{
+    return t && t->closed && !t->close_error;
+}
+
+int proof_take_ncuts(const ProofTake *t)
+{
+    return t ? t->ncuts : 0;
+}
+
+const ProofCut *proof_take_cut(const ProofTake *t, int index)
+{
+    return t && index >= 0 && index < t->ncuts ? &t->cuts[index] : NULL;
+}
+
+int proof_take_ncams(const ProofTake *t)
+{
+    return t ? t->ncams : 0;
+}
+
+const char *proof_take_cam(const ProofTake *t, int cam)
+{
+    return t && cam >= 0 && cam < t->ncams ? t->cams[cam] : NULL;
+}
+
+int64_t proof_take_frames(const ProofTake *t)
+{
+    return t ? t->frames : 0;
+}
+
+void proof_take_rate(const ProofTake *t, int *num, int *den)
+{
+    *num = t ? t->rate_num : 0;
+    *den = t ? t->rate_den : 1;
+}
+
+const char *proof_take_config(const ProofTake *t, const char *key)
+{
+    JsonNode *n = t && t->genesis ? json_object_get_member(t->genesis, "config") : NULL;
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? str_member(json_node_get_object(n), key) : NULL;
+}
+
+const char *proof_take_cues_file(const ProofTake *t)
+{
+    const char *name = t ? str_member(t->genesis, "cues_file") : NULL;
+    return name && str_member(t->genesis, "cues_sha256") ? name : NULL;
+}
+
+const ProofKey *proof_take_station(const ProofTake *t)
+{
+    return t ? t->station : NULL;
+}
+
 void proof_take_finish(ProofTake *t, ProofVerdict *v)
 {
     GHashTableIter it;
@@ -1172,10 +1358,9 @@ void proof_take_finish(ProofTake *t, ProofVerdict *v)
         return;
     g_hash_table_iter_init(&it, t->anomalies);
     while (g_hash_table_iter_next(&it, &key, &val))
-        pf_strv_add(&v->anomalies,
-                    g_strdup_printf("%s (%zu %s%s)", (const char *)key, GPOINTER_TO_SIZE(val),
-                                    g_str_has_prefix(key, "audio") ? "sample" : "frame",
-                                    GPOINTER_TO_SIZE(val) == 1 ? "" : "s"));
+        pf_strv_add(&v->anomalies, g_strdup_printf("%s (%zu %s%s)", (const char *)key, GPOINTER_TO_SIZE(val),
+                                                   g_str_has_prefix(key, "audio") ? "sample" : "frame",
+                                                   GPOINTER_TO_SIZE(val) == 1 ? "" : "s"));
     if (!t->closed || t->close_error) {
         v->status = PROOF_PARTIAL_AUTHENTIC;
         v->end_frame = t->program_pkts;
