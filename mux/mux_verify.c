@@ -32,12 +32,6 @@ typedef struct VReader {
     int progressed; /* a progress line was shown */
 } VReader;
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int v_read(void *opaque, uint8_t *buf, int size)
 {
@@ -54,7 +48,7 @@ static int v_read(void *opaque, uint8_t *buf, int size)
         proof_file_check_bytes(r->check, buf, (size_t)n);
     r->pos += n;
     if (r->progress) {
-        int64_t t = now_ns();
+        int64_t t = ot_mono_ns();
         if (t - r->last_progress_ns > 1000000000) {
             r->last_progress_ns = t;
             r->progressed = 1;
@@ -159,7 +153,7 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
     rd.file = file;
     rd.progress = progress;
     rd.opaque = opaque;
-    rd.last_progress_ns = now_ns();
+    rd.last_progress_ns = ot_mono_ns();
     rd.fd = open(path, O_RDONLY | O_CLOEXEC);
     if (rd.fd < 0 || fstat(rd.fd, &sb) < 0) {
         if (errno == ENOENT && !path_override)

@@ -10,6 +10,9 @@ typedef struct SwRate {
     int num, den; /* frames per second = num / den, e.g. 30000/1001 */
 } SwRate;
 
+/* Parse "N/D" or "N" (D = 1), each 1 to 1000000, nothing else around them: 0, or -EINVAL (nothing said: the caller
+ * knows which option or field it was and what it accepts). */
+int sw_rate_parse(const char *text, SwRate *rate);
 /* Frames per timecode second: round(num/den), e.g. 30 for 30000/1001. */
 int sw_rate_nominal(SwRate rate);
 /* Drop-frame timecode exists at this rate (30000/1001 and 60000/1001 only). */
