@@ -1,6 +1,6 @@
 /* onetake: SMPTE timecode <-> program frame index, non-drop and drop-frame. Pure integer arithmetic.
- * (The switcher may not include GStreamer or FFmpeg, so GstVideoTimeCode / AVTimecode cannot be used here; the mux
- * and capture layers use those and the tests check they agree.) */
+ * (The switcher may not include GStreamer or FFmpeg, so GstVideoTimeCode / AVTimecode cannot be used here;
+ * tests/unit/test_timecode_xcheck.c checks that all three agree at 24, 25, 29.97 DF, 30, 50 and 59.94 DF.) */
 #ifndef SW_TIMECODE_H
 #define SW_TIMECODE_H
 
