@@ -24,8 +24,5 @@ int app_parse_rate(const char *option, const char *text, SwRate *rate);
 int app_parse_size(const char *option, const char *text, int *width, int *height);
 /* Split "a,b,c" into a NULL-terminated vector (g_strfreev) after checking each is a valid camera name. */
 char **app_parse_cam_list(const char *text);
-/* [A-Za-z0-9_-]+, at most APP_CAM_NAME_MAX characters (CONTRACT.md's NAME). */
-#define APP_CAM_NAME_MAX 64
-int app_valid_cam_name(const char *name);
 
 #endif

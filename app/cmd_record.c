@@ -156,9 +156,9 @@ static int check_options(const RecordOptions *o, Record *r)
         }
         r->names[i] = g_strndup(o->cams[i], (gsize)(eq - o->cams[i]));
         r->sources[i] = g_strdup(eq + 1);
-        if (!app_valid_cam_name(r->names[i])) {
+        if (!sw_cam_name_valid(r->names[i], strlen(r->names[i]))) {
             ot_log(OT_LOG_ERROR, "record", "--cam %s: \"%s\" is not a camera name: use letters, digits, _ and -, "
-                   "at most %d", o->cams[i], r->names[i], APP_CAM_NAME_MAX);
+                   "at most %d", o->cams[i], r->names[i], SW_CAM_NAME_MAX);
             return -EINVAL;
         }
         for (int j = 0; j < i; j++)
@@ -386,7 +386,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     pt.audio_channels = audio_channels;
     pt.pacing = "lockstep: every source pulled as fast as the program is made";
     for (int i = 0; i < r->ncams; i++)
-        pt.live |= app_source_is_live(r->sources[i]);
+        pt.live |= cap_source_is_live(r->sources[i]);
     if (pt.live)
         pt.pacing = "live: sources deliver in real time";
     if (r->live.live) {

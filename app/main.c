@@ -7,6 +7,9 @@
 
 #include "app.h"
 #include "ot_common.h"
+#include "ot_frame.h"
+#include "sw_cues.h"
+#include "sw_timecode.h"
 
 static void usage(FILE *out)
 {
@@ -24,55 +27,28 @@ static void usage(FILE *out)
           out);
 }
 
-int app_valid_cam_name(const char *name)
-{
-    /* Bounded: a name becomes a file name (iso/NAME.mkv) and goes into take log records. */
-    if (!name || !*name || strlen(name) > APP_CAM_NAME_MAX)
-        return 0;
-    for (const char *p = name; *p; p++)
-        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-')
-            return 0;
-    return 1;
-}
-
 int app_parse_rate(const char *option, const char *text, SwRate *rate)
 {
-    char *end = NULL;
-    gint64 num = g_ascii_strtoll(text, &end, 10), den = 1;
-    if (end != text && *end == '/') {
-        const char *d = end + 1;
-        den = g_ascii_strtoll(d, &end, 10);
-        if (end == d)
-            den = 0;
-    }
-    if (end == text || *end || num <= 0 || den <= 0 || num > 1000000 || den > 1000000 ||
-        (double)num / (double)den > 240.0) {
+    SwRate r;
+    if (sw_rate_parse(text, &r) < 0 || (double)r.num / (double)r.den > 240.0) {
         ot_log(OT_LOG_ERROR, "onetake", "%s %s: give a frame rate as N/D or N, e.g. 30/1, 25, 30000/1001 (at most "
                "240 fps)", option, text);
         return -EINVAL;
     }
-    rate->num = (int)num;
-    rate->den = (int)den;
+    *rate = r;
     return 0;
 }
 
 int app_parse_size(const char *option, const char *text, int *width, int *height)
 {
-    char *end = NULL;
-    gint64 w = g_ascii_strtoll(text, &end, 10), h = 0;
-    if (end != text && (*end == 'x' || *end == 'X')) {
-        const char *p = end + 1;
-        h = g_ascii_strtoll(p, &end, 10);
-        if (end == p)
-            h = 0;
-    }
-    if (*end || w <= 0 || h <= 0 || w > 8192 || h > 8192 || (w % 2) || (h % 2)) {
+    int w, h;
+    if (ot_frame_parse_size(text, &w, &h) < 0 || w > 8192 || h > 8192 || (w % 2) || (h % 2)) {
         ot_log(OT_LOG_ERROR, "onetake", "%s %s: give the program size as WxH, both even and between 2 and 8192, "
                "e.g. 1280x720", option, text);
         return -EINVAL;
     }
-    *width = (int)w;
-    *height = (int)h;
+    *width = w;
+    *height = h;
     return 0;
 }
 
@@ -81,9 +57,9 @@ char **app_parse_cam_list(const char *text)
     char **names = g_strsplit(text, ",", -1);
     for (char **n = names; *n; n++) {
         g_strstrip(*n);
-        if (!app_valid_cam_name(*n)) {
+        if (!sw_cam_name_valid(*n, strlen(*n))) {
             ot_log(OT_LOG_ERROR, "onetake", "--cams %s: \"%s\" is not a camera name: use letters, digits, _ and -, "
-                   "at most %d", text, *n, APP_CAM_NAME_MAX);
+                   "at most %d", text, *n, SW_CAM_NAME_MAX);
             g_strfreev(names);
             return NULL;
         }

@@ -53,6 +53,13 @@ static int parse_ms(const char *option, const char *text, int64_t min, int64_t *
     return 0;
 }
 
+/* test: and pipe: cameras are video only. */
+static int can_have_audio(const char *source)
+{
+    CapSourceKind kind = cap_source_kind(source);
+    return kind != CAP_SOURCE_TEST && kind != CAP_SOURCE_PIPE;
+}
+
 int record_live_check(RecordLive *l, const char *audio_name, char **names, char **sources, int ncams,
                       SwRate rate)
 {
@@ -81,7 +88,7 @@ int record_live_check(RecordLive *l, const char *audio_name, char **names, char 
             return -EINVAL;
         }
         const char *src = sources[l->audio_cam];
-        if (g_str_has_prefix(src, "test:") || g_str_has_prefix(src, "pipe:")) {
+        if (!can_have_audio(src)) {
             ot_log(OT_LOG_ERROR, "record",
                    "--audio %s: camera %s is %s, which carries no audio (test: and pipe: cameras are video "
                    "only): "
@@ -140,10 +147,6 @@ void record_live_prepare(RecordLive *l, char **sources, int ncams, CapFormat *fm
         ot_log(OT_LOG_WARNING, "record", "--latency is for live cameras: no camera of this take is live");
 }
 
-static int can_have_audio(const char *source)
-{
-    return !g_str_has_prefix(source, "test:") && !g_str_has_prefix(source, "pipe:");
-}
 
 int record_live_add_camera(RecordLive *l, int i, const char *source, CapCamera *cam)
 {

@@ -17,12 +17,6 @@
 #define RECORD_UI_WAIT_SLICE_NS 50000000LL /* how often the wait for the roll looks at cancel and signals */
 #define RECORD_UI_LINGER_MS 1500           /* ENDED stays in sight this long after the take's summary */
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 const GOptionEntry *record_ui_entries(RecordUi *u)
 {
@@ -213,7 +207,7 @@ int record_ui_wants_realtime(const RecordUi *u)
  * cameras started: then now). */
 static int64_t roll_time(const RecordUi *u)
 {
-    int64_t now = mono_ns();
+    int64_t now = ot_mono_ns();
     if (u->countdown_ns >= 0)
         return now + u->countdown_ns;
     if (!u->roll_at)
@@ -252,7 +246,7 @@ static int wait_for_roll(RecordUi *u)
             ot_log(OT_LOG_WARNING, "record", "interrupted before the roll");
             return RECORD_UI_CANCELLED;
         }
-        int64_t now = mono_ns();
+        int64_t now = ot_mono_ns();
         int64_t left = u->roll_ns - now;
         if (left <= 0)
             return 0;

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "capture.h"
 #include "ot_common.h"
 
 int app_iso_codec(const char *name, MuxCodec *codec)
@@ -34,29 +35,20 @@ int app_iso_copy_check(char **names, char **sources, int ncams)
         const char *s = sources[i];
         /* Files only: their packets are in the file. A network stream's or a device's would need a compressed
          * branch from capture; test: and pipe: sources make raw frames, there is nothing to copy. */
-        if (g_str_has_prefix(s, "file://") ||
-            (!strstr(s, "://") && !g_str_has_prefix(s, "test:") && !g_str_has_prefix(s, "pipe:")))
+        CapSourceKind kind = cap_source_kind(s);
+        if (cap_source_is_file(s))
             continue;
         ot_log(OT_LOG_ERROR, "record",
                "--iso-codec copy: camera \"%s\" (%s) is not a file: a copy ISO remuxes the camera's own "
                "file (a local path or a file:// URI), and %s; record this take with --iso-codec ffv1 "
                "(lossless, the default) or h264",
                names[i], s,
-               g_str_has_prefix(s, "test:") || g_str_has_prefix(s, "pipe:")
+               kind == CAP_SOURCE_TEST || kind == CAP_SOURCE_PIPE
                    ? "this source makes raw frames: there is nothing to copy"
                    : "copying a live source's packets is not available yet");
         return -ENOTSUP;
     }
     return 0;
-}
-
-int app_source_is_live(const char *source)
-{
-    if (g_str_has_prefix(source, "test:") || g_str_has_prefix(source, "file://"))
-        return 0;
-    if (g_str_has_prefix(source, "pipe:") || strstr(source, "://"))
-        return 1;
-    return 0; /* a local file */
 }
 
 char **app_cutlist_media(char **names, char **sources, int ncams, int iso)
@@ -67,9 +59,9 @@ char **app_cutlist_media(char **names, char **sources, int ncams, int iso)
         const char *s = sources ? sources[i] : NULL;
         if (iso)
             media[i] = g_strdup_printf("%s/%s.mkv", MUX_TAKE_ISO_DIR, names[i]);
-        else if (!s || g_str_has_prefix(s, "test:") || g_str_has_prefix(s, "pipe:"))
+        else if (!s || cap_source_kind(s) == CAP_SOURCE_TEST || cap_source_kind(s) == CAP_SOURCE_PIPE)
             media[i] = NULL; /* generated or a pipeline: nothing an editor could open */
-        else if (strstr(s, "://"))
+        else if (cap_source_kind(s) != CAP_SOURCE_PATH)
             media[i] = g_strdup(s);
         else
             media[i] = g_canonicalize_filename(s, NULL); /* the list outlives the working directory */
@@ -160,7 +152,7 @@ MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char *
 {
     int realtime = 0;
     for (int i = 0; i < ncams; i++)
-        realtime |= app_source_is_live(sources[i]);
+        realtime |= cap_source_is_live(sources[i]);
     MuxIsoConfig ic = {
         .dir = dir,
         .cams = (const char *const *)names,

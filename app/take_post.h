@@ -16,10 +16,6 @@ int app_iso_codec(const char *name, MuxCodec *codec);
  * why, and to use ffv1 or h264) for the first that cannot, else 0. Before anything is created. */
 int app_iso_copy_check(char **names, char **sources, int ncams);
 
-/* 1 when the source delivers in real time whatever the program does (a device, a network stream, a pipe:
- * fragment), 0 for a file, a file:// URI and test: (pulled in lockstep). Decides whether a late ISO may block
- * (lockstep) or must drop (real time). */
-int app_source_is_live(const char *source);
 
 /* What the cut lists point at for each camera: "iso/NAME.mkv" with ISOs; else a file source's absolute path,
  * a URI as given, NULL for test:/pipe: sources (nothing to link). g_strfreev the result (ncams entries +

@@ -358,15 +358,11 @@ static GArray *list_payload(const char *root, int *err)
 static int write_tag(const char *bag, const char *name, const char *text)
 {
     char *path = g_build_filename(bag, name, NULL);
-    GError *gerr = NULL;
-    int ret = 0;
+    const char *what = "create";
+    int ret = ot_file_replace(path, text, strlen(text), &what);
 
-    if (!g_file_set_contents_full(
-            path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0644, &gerr)) {
-        ot_log(OT_LOG_ERROR, "archive", "cannot write \"%s\": %s: check the disk", path, gerr->message);
-        g_error_free(gerr);
-        ret = -EIO;
-    }
+    if (ret)
+        ot_log(OT_LOG_ERROR, "archive", "cannot %s \"%s\": %s: check the disk", what, path, ot_strerror(ret));
     g_free(path);
     return ret;
 }

@@ -80,7 +80,7 @@ static GstFlowReturn on_audio_sample(GstAppSink *appsink, gpointer user_data)
     int64_t pos;
     int block = cam->live == NULL;
     if (cam->live) {
-        int64_t arrival = cap_mono_ns();
+        int64_t arrival = ot_mono_ns();
         pos = sw_audio_pos_from_ns(cap_live_capture_time(cam, cap_running_time(sample), arrival));
         cap_live_arrived(cam, arrival);
     } else {
@@ -161,7 +161,7 @@ int cap_audio_link_pad(CapCamera *cam, GstPad *pad)
 int cap_audio_wait_first(CapCamera *cam, int timeout_ms)
 {
     CapAudio *a = cam->audio;
-    int64_t until = cap_mono_ns() + (int64_t)timeout_ms * 1000000;
+    int64_t until = ot_mono_ns() + (int64_t)timeout_ms * 1000000;
     while (sw_audio_ring_written_end(a->ring) == INT64_MIN) {
         int ret = cap_check_bus(cam);
         if (ret < 0)
@@ -174,7 +174,7 @@ int cap_audio_wait_first(CapCamera *cam, int timeout_ms)
                    cam->name, cam->source, cam->other_streams ? cam->other_streams : "nothing");
             return OT_ERROR_SOURCE;
         }
-        if (cap_mono_ns() > until) {
+        if (ot_mono_ns() > until) {
             ot_log(OT_LOG_ERROR, "capture", "audio source \"%s\" (%s): no audio in %d ms", cam->name,
                    cam->source, timeout_ms);
             return OT_ERROR_SOURCE;

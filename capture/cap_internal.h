@@ -75,8 +75,6 @@ int cap_wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out);
 OtFrame *cap_frame_from_buffer(GstBuffer *buf, const GstVideoInfo *info);
 /* Running time of a buffer in its segment, GST_CLOCK_TIME_NONE when it has none. */
 GstClockTime cap_running_time(GstSample *sample);
-/* CLOCK_MONOTONIC now, in ns. */
-int64_t cap_mono_ns(void);
 
 /* ---- cap_live.c ---- */
 /* Make cam live: queue, clock, slate (after the pipeline is built, before start). 0 or negative (logged). */

@@ -141,7 +141,7 @@ static GstFlowReturn on_live_sample(GstAppSink *appsink, gpointer user_data)
     GstSample *sample = gst_app_sink_try_pull_sample(appsink, 0);
     if (!sample)
         return GST_FLOW_OK;
-    int64_t arrival = cap_mono_ns();
+    int64_t arrival = ot_mono_ns();
     GstClockTime rt = cap_running_time(sample);
     OtFrame *f = NULL;
     if (cap_wrap_sample(cam, sample, &f) < 0) {
@@ -332,7 +332,7 @@ static void restart(CapCamera *cam)
     cap_audio_discont(cam);
     pthread_mutex_lock(&lv->lock);
     lv->map_ok = 0; /* a new connection: a new offset */
-    lv->run_start = cap_mono_ns();
+    lv->run_start = ot_mono_ns();
     lv->restarts++;
     pthread_mutex_unlock(&lv->lock);
     cap_live_use_take_clock(cam->pipeline);
@@ -353,7 +353,7 @@ static gpointer supervise(gpointer data)
             read_message(cam, msg, why, sizeof(why));
             gst_message_unref(msg);
         }
-        int64_t now = cap_mono_ns();
+        int64_t now = ot_mono_ns();
         pthread_mutex_lock(&lv->lock);
         int64_t since = lv->last_arrival > lv->run_start ? lv->last_arrival : lv->run_start;
         if (!why[0] && !lv->lost && now - since > lv->lost_after_ns)
@@ -376,7 +376,7 @@ static gpointer supervise(gpointer data)
             if (atomic_load(&lv->stop))
                 break;
             restart(cam);
-            retry_at = cap_mono_ns() + backoff;
+            retry_at = ot_mono_ns() + backoff;
             backoff = backoff * 2 > CAP_LIVE_BACKOFF_MAX_NS ? CAP_LIVE_BACKOFF_MAX_NS : backoff * 2;
         }
     }
@@ -398,15 +398,15 @@ int cap_live_start(CapCamera *cam, int timeout_ms)
     char why[96] = "";
     cap_live_use_take_clock(cam->pipeline);
     pthread_mutex_lock(&lv->lock);
-    lv->run_start = cap_mono_ns();
+    lv->run_start = ot_mono_ns();
     pthread_mutex_unlock(&lv->lock);
     if (gst_element_set_state(cam->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
         g_strlcpy(why, "the pipeline does not start", sizeof(why));
     cam->started = TRUE;
     int64_t wait_ns =
         (int64_t)(timeout_ms < CAP_LIVE_FIRST_FRAME_MS ? timeout_ms : CAP_LIVE_FIRST_FRAME_MS) * 1000000;
-    int64_t until = cap_mono_ns() + wait_ns;
-    while (!why[0] && !has_signal(cam) && cap_mono_ns() < until) {
+    int64_t until = ot_mono_ns() + wait_ns;
+    while (!why[0] && !has_signal(cam) && ot_mono_ns() < until) {
         GstMessage *msg = gst_bus_timed_pop_filtered(
             cam->bus, CAP_LIVE_POLL_NS, GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING);
         if (msg) {

@@ -89,6 +89,23 @@ static gboolean is_uri(const char *source)
     return gst_uri_is_valid(source) && strstr(source, "://") != NULL;
 }
 
+CapSourceKind cap_source_kind(const char *source)
+{
+    if (g_str_has_prefix(source, "test:"))
+        return CAP_SOURCE_TEST;
+    if (g_str_has_prefix(source, "pipe:"))
+        return CAP_SOURCE_PIPE;
+    if (is_uri(source))
+        return g_str_has_prefix(source, "file://") ? CAP_SOURCE_FILE_URI : CAP_SOURCE_URI;
+    return CAP_SOURCE_PATH;
+}
+
+int cap_source_is_file(const char *source)
+{
+    CapSourceKind k = cap_source_kind(source);
+    return k == CAP_SOURCE_PATH || k == CAP_SOURCE_FILE_URI;
+}
+
 int cap_source_check(const char *name, const char *source)
 {
     if (!source || !*source) {
@@ -302,9 +319,10 @@ int cap_source_is_live(const char *source)
 {
     if (!source)
         return 0;
-    if (g_str_has_prefix(source, "pipe:"))
+    CapSourceKind kind = cap_source_kind(source);
+    if (kind == CAP_SOURCE_PIPE)
         return fragment_is_live(source + 5);
-    if (g_str_has_prefix(source, "test:") || !is_uri(source))
+    if (kind != CAP_SOURCE_URI)
         return 0;
     char *scheme = g_uri_parse_scheme(source);
     int live = 0;
@@ -541,12 +559,6 @@ static void release_frame(void *opaque)
     g_free(ref);
 }
 
-int64_t cap_mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 GstClockTime cap_running_time(GstSample *sample)
 {

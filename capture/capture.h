@@ -31,6 +31,18 @@ void cap_deinit(void);
  * negative error after logging what is wrong with it and how to fix it (e.g. a missing file). */
 int cap_source_check(const char *name, const char *source);
 
+/* What a SOURCE string names (the one reading of the SOURCE grammar; cap_source_check says whether it is usable). */
+typedef enum CapSourceKind {
+    CAP_SOURCE_PATH,     /* a local file's path */
+    CAP_SOURCE_FILE_URI, /* file:// */
+    CAP_SOURCE_URI,      /* any other URI: a device or a network stream */
+    CAP_SOURCE_TEST,     /* test:PATTERN (generated) */
+    CAP_SOURCE_PIPE,     /* pipe:FRAGMENT (a gst-launch fragment) */
+} CapSourceKind;
+CapSourceKind cap_source_kind(const char *source);
+/* A local file, as a path or a file:// URI: what can be sought, remuxed or opened by an editor. */
+int cap_source_is_file(const char *source);
+
 /* 1 when SOURCE delivers in real time whether we take its frames or not: a device or network URI (v4l2://,
  * srt://, rtsp://, udp://, rtp://, rtmp://...) or a pipe: fragment whose source element is live (needs
  * cap_init). test:PATTERN is live only inside a live take (CapFormat.live). */

@@ -79,19 +79,6 @@ typedef struct CutEntry {
 
 /* ---- files ---- */
 
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int ret = 0;
-
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        ret = -errno;
-    close(fd);
-    return ret;
-}
-
 static const char *fix_for(int err)
 {
     switch (err) {
@@ -107,47 +94,15 @@ static const char *fix_for(int err)
     }
 }
 
-/* Write name in the take folder atomically: name.tmp, fsync, rename, fsync the folder. Logged on failure. */
+/* Write name in the take folder atomically (ot_file_replace). Logged on failure. */
 static int write_atomic(const MuxTake *take, const char *name, const char *data, size_t len)
 {
     char *path = g_build_filename(take->dir, name, NULL);
-    char *tmp = g_strconcat(path, ".tmp", NULL);
     const char *what = "create";
-    int fd;
-    int ret;
+    int ret = ot_file_replace(path, data, len, &what);
 
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        ret = -errno;
-        goto fail;
-    }
-    what = "write";
-    ret = ot_write_all(fd, data, len);
-    if (!ret && fsync(fd) < 0)
-        ret = -errno;
-    if (close(fd) < 0 && !ret)
-        ret = -errno;
     if (ret)
-        goto fail_unlink;
-    what = "rename to";
-    if (rename(tmp, path) < 0) {
-        ret = -errno;
-        goto fail_unlink;
-    }
-    ret = fsync_dir(take->dir);
-    if (ret) {
-        what = "sync the folder of";
-        goto fail;
-    }
-    g_free(tmp);
-    g_free(path);
-    return 0;
-
-fail_unlink:
-    unlink(tmp);
-fail:
-    ot_log(OT_LOG_ERROR, "mux", "cannot %s \"%s\": %s: %s", what, path, ot_strerror(ret), fix_for(ret));
-    g_free(tmp);
+        ot_log(OT_LOG_ERROR, "mux", "cannot %s \"%s\": %s: %s", what, path, ot_strerror(ret), fix_for(ret));
     g_free(path);
     return ret;
 }

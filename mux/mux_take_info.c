@@ -12,6 +12,8 @@
 #include "proof.h"
 #include "proof_json.h"
 #include "ot_common.h"
+#include "ot_frame.h"
+#include "sw_timecode.h"
 
 static const char *get_string(JsonObject *o, const char *key)
 {
@@ -27,25 +29,6 @@ static int get_int(JsonObject *o, const char *key, int64_t *value)
     if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
         return -ENOENT;
     *value = json_node_get_int(n);
-    return 0;
-}
-
-static int parse_rate(const char *text, SwRate *rate)
-{
-    int num = 0, den = 0;
-    char tail;
-    if (!text || sscanf(text, "%d/%d%c", &num, &den, &tail) != 2 || num <= 0 || den <= 0)
-        return -EINVAL;
-    rate->num = num;
-    rate->den = den;
-    return 0;
-}
-
-static int parse_size(const char *text, int *w, int *h)
-{
-    char tail;
-    if (!text || sscanf(text, "%dx%d%c", w, h, &tail) != 2 || *w <= 0 || *h <= 0)
-        return -EINVAL;
     return 0;
 }
 
@@ -95,12 +78,12 @@ MuxTakeInfo *mux_take_info_load(const char *dir)
         what = "\"take_id\" or \"status\" is missing";
         goto bad;
     }
-    if (parse_rate(get_string(o, "fps"), &info->rate) < 0) {
+    if (sw_rate_parse(get_string(o, "fps"), &info->rate) < 0) {
         what = "\"fps\" is not N/D";
         goto bad;
     }
     info->drop_frame = sw_rate_allows_drop_frame(info->rate);
-    if (parse_size(get_string(o, "size"), &info->width, &info->height) < 0) {
+    if (ot_frame_parse_size(get_string(o, "size"), &info->width, &info->height) < 0) {
         what = "\"size\" is not WxH";
         goto bad;
     }

@@ -36,12 +36,6 @@ typedef struct VReader {
     int progressed; /* a progress line was shown */
 } VReader;
 
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int v_read(void *opaque, uint8_t *buf, int size)
 {
@@ -63,7 +57,7 @@ static int v_read(void *opaque, uint8_t *buf, int size)
         proof_file_check_bytes(r->check, buf, (size_t)n);
     r->pos += n;
     if (r->progress) {
-        int64_t t = now_ns();
+        int64_t t = ot_mono_ns();
         if (t - r->last_progress_ns > 1000000000) {
             r->last_progress_ns = t;
             r->progressed = 1;
@@ -168,7 +162,7 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
     rd.file = file;
     rd.progress = progress;
     rd.opaque = opaque;
-    rd.last_progress_ns = now_ns();
+    rd.last_progress_ns = ot_mono_ns();
     rd.fd =
         path_override ? proof_file_open_regular(path, &fsize) : proof_take_file_open(dir, m->file, &fsize);
     if (rd.fd < 0) {

@@ -69,12 +69,6 @@ struct ProofLog {
     int closed;
 };
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* ---- Merkle tree ---- */
 
@@ -337,7 +331,7 @@ static int commit_locked(ProofLog *log, int64_t media_frames, int final)
     root_b64 = g_base64_encode(root, sizeof(root));
     body = g_strdup_printf("%s%s\n%" PRId64 "\n%s\nmedia %" PRId64 " %d/%d\nclock %" PRId64 "\n%s",
                            PF_ORIGIN_PREFIX, log->take_id, log->tree.size, root_b64, media_frames,
-                           log->rate_num, log->rate_den, mono_ns() - log->start_ns, final ? "final\n" : "");
+                           log->rate_num, log->rate_den, ot_mono_ns() - log->start_ns, final ? "final\n" : "");
     /* The key names: a prefix and 32 or 16 hex digits, always within name[96]; checked all the same. */
     if (snprintf(name, sizeof(name), "%s%s", PF_SESSION_NAME_PREFIX, log->take_id) < (int)sizeof(name))
         sig1 = pf_note_sign_line(log->session, name, body, strlen(body));
@@ -469,7 +463,7 @@ ProofLog *proof_log_alloc(const ProofLogConfig *cfg)
     log->rate_num = cfg->rate_num;
     log->rate_den = cfg->rate_den;
     log->station = cfg->station;
-    log->start_ns = mono_ns();
+    log->start_ns = ot_mono_ns();
     log->buf = g_byte_array_new();
     if (pf_merkle_init(&log->tree) < 0)
         goto fail;

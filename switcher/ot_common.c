@@ -1,11 +1,13 @@
 /* onetake: error strings and the process-wide log. */
 #include "ot_common.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *ot_strerror(int err)
@@ -37,6 +39,71 @@ const char *ot_strerror(int err)
             return s;
     }
     return "unknown error";
+}
+
+int64_t ot_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* fsync the folder that holds path (a rename is durable only once its folder is). */
+static int fsync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!dir)
+        return -ENOMEM;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int ret = 0;
+    free(dir);
+    if (fd < 0)
+        return -errno;
+    if (fsync(fd) < 0)
+        ret = -errno;
+    close(fd);
+    return ret;
+}
+
+int ot_file_replace(const char *path, const void *data, size_t len, const char **what)
+{
+    const char *step = "create";
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 5);
+    int ret = 0;
+
+    if (!tmp)
+        return -ENOMEM;
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp", 5);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        ret = -errno;
+        goto out;
+    }
+    step = "write";
+    ret = ot_write_all(fd, data, len);
+    if (!ret && fsync(fd) < 0)
+        ret = -errno;
+    if (close(fd) < 0 && !ret)
+        ret = -errno;
+    if (!ret) {
+        step = "rename to";
+        if (rename(tmp, path) < 0)
+            ret = -errno;
+    }
+    if (ret) {
+        unlink(tmp);
+        goto out;
+    }
+    step = "sync the folder of";
+    ret = fsync_parent(path);
+out:
+    free(tmp);
+    if (what)
+        *what = step;
+    return ret;
 }
 
 /* Protects the sink (callback + opaque) and serialises writes so lines never interleave. */

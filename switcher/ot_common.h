@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define OT_ERROR_EOF (-10001)     /* a stream ended: not a failure by itself */
 #define OT_ERROR_CUES (-10002)    /* a cue list is invalid (details in SwCueError) */
@@ -18,8 +19,18 @@
 /* A short static description of an error code (ours or -errno). */
 const char *ot_strerror(int err);
 
+/* CLOCK_MONOTONIC now, in ns: the one clock of the roll, the ticks, live capture times and timings (GStreamer's
+ * system clock is the same one). */
+int64_t ot_mono_ns(void);
+
 /* Write all of data to fd, retrying short writes and EINTR. 0 or -errno (ENOSPC, EIO...). */
 int ot_write_all(int fd, const void *data, size_t len);
+
+/* Replace the file at path atomically and durably: path.tmp, written and fsynced, renamed over path, then its folder
+ * fsynced, so that a reader or a crash sees the old file or the new one, never a mix. 0, or -errno with *what
+ * (may be NULL) saying which step failed ("create", "write", "rename to", "sync the folder of"); path.tmp is
+ * removed on failure. The one atomic file write of the project. */
+int ot_file_replace(const char *path, const void *data, size_t len, const char **what);
 
 /* Levels follow FFmpeg's av_log levels so that both logs map 1:1. */
 enum {

@@ -1,6 +1,7 @@
 /* onetake: the refcounted frame handle. */
 #include "ot_frame.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,4 +139,31 @@ int ot_frame_plane_height(const OtFrame *frame, int plane)
 int64_t ot_frame_live_count(void)
 {
     return atomic_load(&live_frames);
+}
+
+static long long parse_side(const char **p)
+{
+    char *end = NULL;
+    if (**p < '0' || **p > '9')
+        return -1; /* strtoll would take a sign or spaces */
+    errno = 0;
+    long long v = strtoll(*p, &end, 10);
+    if (errno || v < 1 || v > 65536)
+        return -1;
+    *p = end;
+    return v;
+}
+
+int ot_frame_parse_size(const char *text, int *width, int *height)
+{
+    const char *p = text;
+    long long w, h;
+    if (!text || !width || !height || (w = parse_side(&p)) < 0 || (*p != 'x' && *p != 'X'))
+        return -EINVAL;
+    p++;
+    if ((h = parse_side(&p)) < 0 || *p)
+        return -EINVAL;
+    *width = (int)w;
+    *height = (int)h;
+    return 0;
 }

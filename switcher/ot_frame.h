@@ -47,4 +47,8 @@ int ot_frame_plane_height(const OtFrame *frame, int plane);
 /* Frames alive in the process right now (every test ends with 0). */
 int64_t ot_frame_live_count(void);
 
+/* Parse a picture size "WxH" (or "WXH"), each 1 to 65536, nothing else around them: 0, or -EINVAL (nothing said:
+ * the caller knows what it parsed and what it accepts). */
+int ot_frame_parse_size(const char *text, int *width, int *height);
+
 #endif

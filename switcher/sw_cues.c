@@ -466,16 +466,12 @@ static int parse_camera(Parser *p, const Token *t, const char *what, int *cam, c
             "\"label\")",
             what, what);
     }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '-'))
-            return fail(
-                p, SW_CUE_ERR_CAMERA_NAME, t->start,
-                "bad camera name %s: camera names use only letters, digits, '_' and '-'%s%s (a label goes "
-                "in double quotes)",
-                SHOWQ(t), p->cams ? "; the take's cameras are " : "", p->cams ? p->cams_desc : "");
-    }
+    if (!sw_cam_name_valid(s, n))
+        return fail(
+            p, SW_CUE_ERR_CAMERA_NAME, t->start,
+            "bad camera name %s: camera names use only letters, digits, '_' and '-'%s%s (a label goes "
+            "in double quotes)",
+            SHOWQ(t), p->cams ? "; the take's cameras are " : "", p->cams ? p->cams_desc : "");
     if (p->cams) {
         for (int i = 0; i < p->ncams; i++) {
             if (strlen(p->cams[i]) == n && memcmp(p->cams[i], s, n) == 0) {
@@ -1284,4 +1280,17 @@ const SwAction *sw_actions_get(const SwActionList *list, int index)
     if (!list || index < 0 || index >= list->count)
         return NULL;
     return &list->actions[index];
+}
+
+int sw_cam_name_valid(const char *name, size_t len)
+{
+    /* Bounded: a name becomes a file name (iso/NAME.mkv) and goes into take log records. */
+    if (!name || !len || len > SW_CAM_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
 }

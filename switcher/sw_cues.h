@@ -60,6 +60,11 @@ typedef struct SwCueList SwCueList;
 /* Parse text (len bytes, need not be NUL-terminated). cams/ncams are the take's camera names: every camera in the
  * list must be one of them; with cams == NULL any well-formed name is accepted and cam indices are assigned in order
  * of first appearance. Returns a new frozen list, or NULL with *err filled in. */
+/* The camera-name rule (docs/contract.md: NAME is [A-Za-z0-9_-]+, at most SW_CAM_NAME_MAX characters), the one
+ * check of it: 1 when the len bytes at name make a camera name. */
+#define SW_CAM_NAME_MAX 64
+int sw_cam_name_valid(const char *name, size_t len);
+
 SwCueList *sw_cues_parse(const char *text, size_t len, SwRate rate, const char *const *cams, int ncams,
                          SwCueError *err);
 /* Read and parse a file. On failure err->code is set (SW_CUE_ERR_IO when it cannot be read). */

@@ -86,16 +86,10 @@ const char *sw_anomaly_kind_name(SwAnomalyKind kind)
     return "unknown";
 }
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int64_t clock_now(const SwRunner *r)
 {
-    return r->cfg.clock_now ? r->cfg.clock_now(r->cfg.clock_opaque) : mono_ns();
+    return r->cfg.clock_now ? r->cfg.clock_now(r->cfg.clock_opaque) : ot_mono_ns();
 }
 
 static void clock_wait_until(const SwRunner *r, int64_t due)

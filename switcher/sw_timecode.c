@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 __extension__ typedef __int128 SwInt128;
 
@@ -92,4 +93,36 @@ char *sw_timecode_format(SwRate rate, int drop_frame, int64_t frame, char *buf, 
     snprintf(buf, (size_t)size, "%02lld:%02lld:%02lld%c%02lld", (long long)(secs / 3600),
              (long long)(secs / 60 % 60), (long long)(secs % 60), sep, (long long)ff);
     return buf;
+}
+
+/* A decimal integer in [1, max] at *p; *p moves past it. -1 when there is none. */
+static long long parse_count(const char **p, long long max)
+{
+    char *end = NULL;
+    if (**p < '0' || **p > '9')
+        return -1; /* strtoll would take a sign or spaces */
+    errno = 0;
+    long long v = strtoll(*p, &end, 10);
+    if (errno || v < 1 || v > max)
+        return -1;
+    *p = end;
+    return v;
+}
+
+int sw_rate_parse(const char *text, SwRate *rate)
+{
+    const char *p = text;
+    long long num, den = 1;
+    if (!text || !rate || (num = parse_count(&p, 1000000)) < 0)
+        return -EINVAL;
+    if (*p == '/') {
+        p++;
+        if ((den = parse_count(&p, 1000000)) < 0)
+            return -EINVAL;
+    }
+    if (*p)
+        return -EINVAL;
+    rate->num = (int)num;
+    rate->den = (int)den;
+    return 0;
 }

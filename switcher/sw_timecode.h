@@ -1,6 +1,6 @@
 /* onetake: SMPTE timecode <-> program frame index, non-drop and drop-frame. Pure integer arithmetic.
- * (The switcher may not include GStreamer or FFmpeg, so GstVideoTimeCode / AVTimecode cannot be used here; the mux
- * and capture layers use those and the tests check they agree.) */
+ * (The switcher may not include GStreamer or FFmpeg, so GstVideoTimeCode / AVTimecode cannot be used here;
+ * tests/unit/test_timecode_xcheck.c checks that all three agree at 24, 25, 29.97 DF, 30, 50 and 59.94 DF.) */
 #ifndef SW_TIMECODE_H
 #define SW_TIMECODE_H
 
@@ -10,6 +10,9 @@ typedef struct SwRate {
     int num, den; /* frames per second = num / den, e.g. 30000/1001 */
 } SwRate;
 
+/* Parse "N/D" or "N" (D = 1), each 1 to 1000000, nothing else around them: 0, or -EINVAL (nothing said: the caller
+ * knows which option or field it was and what it accepts). */
+int sw_rate_parse(const char *text, SwRate *rate);
 /* Frames per timecode second: round(num/den), e.g. 30 for 30000/1001. */
 int sw_rate_nominal(SwRate rate);
 /* Drop-frame timecode exists at this rate (30000/1001 and 60000/1001 only). */

@@ -85,12 +85,6 @@ static const SDL_Color C_PANEL = {26, 31, 37, 255};
 static const SDL_Color C_BAR = {34, 40, 47, 255};
 static const SDL_Color C_IDLE = {52, 58, 66, 255};
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 int ui_display_available(void)
 {
@@ -154,7 +148,7 @@ static void snapshot(Ui *ui)
     sw_runner_get_stats(t->runner, &ui->rs);
     ui->done = t->is_done ? t->is_done(t->opaque) : 0;
     ui->now = SDL_GetTicks64();
-    ui->now_ns = mono_ns();
+    ui->now_ns = ot_mono_ns();
 }
 
 static int armed(const Ui *ui)
@@ -513,13 +507,13 @@ static void run_script(Ui *ui)
         case UI_SCRIPT_STALL: {
             /* A frozen window on purpose: this thread does nothing at all meanwhile. The program thread must
              * go on regardless: the frames it decided meanwhile are logged. */
-            int64_t t0 = mono_ns();
+            int64_t t0 = ot_mono_ns();
             SDL_Delay((Uint32)l->ms);
             SwState after;
             sw_switcher_get_state(ui->take->sw, &after);
             ot_log(OT_LOG_INFO, "ui",
                    "script line %d: the window stalled for %.0f ms, from frame %" PRId64 " to frame %" PRId64,
-                   l->line, (double)(mono_ns() - t0) / 1e6, ui->st.tick, after.tick);
+                   l->line, (double)(ot_mono_ns() - t0) / 1e6, ui->st.tick, after.tick);
             break;
         }
         }
