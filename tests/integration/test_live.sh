@@ -310,7 +310,7 @@ disk_full)
     "$onetake" record --headless "${small[@]}" --codec ffv1 --duration 20 --cam a=test:snow --cam b=test:ball \
         --out "$take" >"$out/record.log" 2>&1 || rc=$?
     cat "$out/record.log"
-    [ $rc -eq 1 ] || fail "record exited $rc on a full disk, expected 1"
+    expect_exit 1 $rc "record on a full disk"
     grep -q 'the disk is full after' "$out/record.log" || fail "no message that the disk is full"
     grep -q 'onetake verify' "$out/record.log" || fail "the message does not say how to check the take"
     verify "$take"
@@ -373,7 +373,9 @@ sigkill_audio)
     done
     sleep 0.4 # between two commits
     kill -KILL "$rec"
-    wait "$rec" 2>/dev/null || true
+    rc=0
+    wait "$rec" 2>/dev/null || rc=$?
+    expect_exit 137 $rc "the record killed with SIGKILL"
     verify "$take"
     cat "$json"
     [ $rc -eq 3 ] && [ "$(verdict)" = PARTIAL_AUTHENTIC ] || fail "after SIGKILL: $(verdict) (exit $rc)"
