@@ -60,3 +60,19 @@ no_take_left() {
     fi
     return 0
 }
+
+# expect_exit WANT GOT WHAT...: a command that must end with exactly exit WANT (onetake: 0 ok, 1 refused / failed /
+# INVALID, 2 usage or unreadable input, 3 PARTIAL_AUTHENTIC). Any other code fails the test, and a sanitizer report
+# (86, scripts/test.sh --sanitize) or a signal (128+N) is named as such: an error path that crashes never passes as
+# the refusal it was meant to be.
+expect_exit() {
+    local want=$1 got=$2
+    shift 2
+    [ "$got" = "$want" ] && return 0
+    if [ "$got" = 86 ]; then
+        fail "$*: exit 86, a sanitizer report (expected $want)"
+    elif [ "$got" -gt 128 ] 2>/dev/null; then
+        fail "$*: killed by signal $((got - 128)) (exit $got, expected $want)"
+    fi
+    fail "$*: exit $got, expected $want"
+}

@@ -55,7 +55,7 @@ refused() {
     local bag=$1 pattern=$2 rc=0
     "$onetake" archive --check "$bag" --pubkey "$key.pub" -q >"$out/check.log" 2>&1 || rc=$?
     cat "$out/check.log"
-    [ $rc -eq 1 ] || fail "the check of $bag exited $rc, expected 1 (invalid)"
+    expect_exit 1 $rc "the check of $bag (invalid)"
     grep -qE -- "$pattern" "$out/check.log" || fail "the check of $bag does not say /$pattern/"
 }
 
@@ -79,7 +79,8 @@ copy)
         { cat "$out/verify.log"; fail "onetake verify does not accept the bag"; }
     rc=0
     "$onetake" archive "$take" --out "$out/bag" --key "$key" -q 2>"$out/again.log" || rc=$?
-    [ $rc -ne 0 ] && grep -q "not empty" "$out/again.log" || fail "archive into a full --out folder was not refused"
+    expect_exit 1 $rc "archive into a full --out folder"
+    grep -q "not empty" "$out/again.log" || fail "archive into a full --out folder: no reason given"
     ;;
 in_place)
     record
@@ -91,7 +92,8 @@ in_place)
         fail "the bag holds more than data/ and its 5 tag files: $(ls "$take")"
     rc=0
     "$onetake" archive "$take" --key "$key" -q 2>"$out/again.log" || rc=$?
-    [ $rc -eq 1 ] && grep -q "already a bag" "$out/again.log" || fail "archiving a bag again was not refused"
+    expect_exit 1 $rc "archiving a bag again"
+    grep -q "already a bag" "$out/again.log" || fail "archiving a bag again: no reason given"
     ;;
 tamper)
     record
@@ -133,12 +135,14 @@ salvage)
         sleep 0.1
     done
     kill -KILL $pid
-    wait $pid || true
+    rc=0
+    wait $pid || rc=$?
+    expect_exit 137 $rc "the killed record"
     [ "$(json_str "$take/take.json" status)" = recording ] || fail "the killed take's take.json is not 'recording'"
     rc=0
     "$onetake" archive "$take" --key "$key" -q 2>"$out/refused.log" || rc=$?
     cat "$out/refused.log"
-    [ $rc -eq 1 ] || fail "archiving a crashed take without --salvage exited $rc, expected 1"
+    expect_exit 1 $rc "archiving a crashed take without --salvage"
     grep -q -- "--salvage" "$out/refused.log" || fail "the refusal does not tell to use --salvage"
     [ ! -e "$take/data" ] && [ ! -e "$take/bagit.txt" ] || fail "the refused archive touched the take"
     "$onetake" archive "$take" --salvage --key "$key" -q || fail "archive --salvage failed"

@@ -102,7 +102,7 @@ expect() {
     if [ "$want" = pass ]; then
         [ $rc -eq 0 ] || fail "$variant: the checker failed a correct program (exit $rc)"
     else
-        [ $rc -eq 1 ] || fail "$variant: the checker did not fail a wrong program with exit 1 (exit $rc)"
+        expect_exit 1 $rc "$variant: the checker on a wrong program"
         local p
         for p in "${phrases[@]}"; do
             grep -qF -- "$p" check.log || fail "$variant: the checker's report lacks \"$p\""

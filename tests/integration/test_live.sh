@@ -15,7 +15,7 @@
 #   audio_tamper    an audio block cut out of the master: INVALID (the file's bytes; at packet level, on --master,
 #                   the audio track's missing packet)
 #   disk_full       a take into a 4 MB tmpfs: it closes with a message that says so, verify says PARTIAL up to the
-#                   last commit (skipped with exit 77 when tmpfs cannot be mounted: not root)
+#                   last commit, checked against the packets in the file (skipped, exit 77, only when not root)
 #   sigint          SIGINT mid-take (live source, live audio): a clean close, verify UNCUT for what was recorded
 #   sigint_window   the same with the multiview window (private Xvfb) and its audio meter
 #   sigkill_audio   SIGKILL mid-take with program audio: PARTIAL_AUTHENTIC up to the last commit (the audio packet
@@ -300,24 +300,35 @@ audio_tamper)
     ;;
 disk_full)
     mkdir -p "$out/disk"
-    if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=4m tmpfs "$out/disk" 2>"$out/mount.err"; then
-        echo "SKIP: cannot mount a 4 MB tmpfs ($(cat "$out/mount.err" 2>/dev/null || echo not root)): run as root"
+    # Skipped only when not root (mounting needs it); as root (CI) a failed mount fails the test.
+    if [ "$(id -u)" != 0 ]; then
+        echo "SKIP: disk_full mounts a 4 MB tmpfs, which needs root (uid $(id -u)): run as root to test it"
         exit 77
     fi
+    mount -t tmpfs -o size=4m tmpfs "$out/disk" 2>"$out/mount.err" ||
+        fail "running as root but cannot mount a tmpfs: $(cat "$out/mount.err")"
     mounted=$out/disk
     take=$out/disk/take
     rc=0
     "$onetake" record --headless "${small[@]}" --codec ffv1 --duration 20 --cam a=test:snow --cam b=test:ball \
         --out "$take" >"$out/record.log" 2>&1 || rc=$?
     cat "$out/record.log"
-    [ $rc -eq 1 ] || fail "record exited $rc on a full disk, expected 1"
+    expect_exit 1 $rc "record on a full disk"
     grep -q 'the disk is full after' "$out/record.log" || fail "no message that the disk is full"
     grep -q 'onetake verify' "$out/record.log" || fail "the message does not say how to check the take"
     verify "$take"
     cat "$json"
     [ $rc -eq 3 ] && [ "$(verdict)" = PARTIAL_AUTHENTIC ] || fail "verify: $(verdict) exit $rc, expected PARTIAL 3"
     end=$(json_int "$json" end_frame)
-    [ "$end" -ge 30 ] || fail "only $end frames attested: a commit should have made it"
+    # Against what was written: the end is the last complete checkpoint's media line (proof_tool.py, read from
+    # checkpoints.txt), and the program.mkv prefix on the full disk holds at least that many video packets
+    # (ffprobe), at most one commit interval (1 s, 30 frames) more.
+    want=$(python3 "$here/proof_tool.py" last-media "$take")
+    [ "$end" = "$want" ] || fail "PARTIAL ends at frame $end, the last checkpoint says $want"
+    written=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets \
+        -of csv=p=0 "$take/program.mkv" | tr -d '[:space:],')
+    [ "$end" -gt 0 ] && [ "$written" -ge "$end" ] && [ "$written" -le $((end + 30)) ] ||
+        fail "PARTIAL ends at frame $end but the file holds $written video packets"
     echo "ok: disk_full: PARTIAL_AUTHENTIC up to frame $end"
     ;;
 sigint | sigint_window)
@@ -373,7 +384,9 @@ sigkill_audio)
     done
     sleep 0.4 # between two commits
     kill -KILL "$rec"
-    wait "$rec" 2>/dev/null || true
+    rc=0
+    wait "$rec" 2>/dev/null || rc=$?
+    expect_exit 137 $rc "the record killed with SIGKILL"
     verify "$take"
     cat "$json"
     [ $rc -eq 3 ] && [ "$(verdict)" = PARTIAL_AUTHENTIC ] || fail "after SIGKILL: $(verdict) (exit $rc)"

@@ -87,7 +87,7 @@ other_key)
 keygen_refuses)
     rc=0
     "$onetake" keygen --out "$key" 2>"$out/refuse.err" || rc=$?
-    [ $rc = 1 ] || fail "keygen over an existing key exited $rc, expected 1"
+    expect_exit 1 $rc "keygen over an existing key"
     grep -q 'never overwrites' "$out/refuse.err" || fail "no reason given"
     [ "$(stat -c %a "$key")" = 600 ] || fail "secret key mode is $(stat -c %a "$key"), expected 600"
     # minisign signs with our secret key file (its checksum is right) and we verify it.
@@ -161,7 +161,9 @@ sigkill)
     pid=$!
     sleep 2
     kill -9 $pid
-    wait $pid || true
+    rc=0
+    wait $pid || rc=$?
+    expect_exit 137 $rc "the record killed with SIGKILL"
     end=$($tool last-media "$take")
     [ "$end" -gt 0 ] || fail "no commit after 2 s"
     [ $((end % 30)) = 0 ] || fail "the last commit ($end) is not on a GOP boundary"

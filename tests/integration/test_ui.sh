@@ -203,7 +203,7 @@ cancel)
     printf 'armed key escape\narmed key escape\n' >"$out/ui.script"
     start=$(date +%s)
     record "${three[@]}" "${small[@]}" --countdown 60 --ui-script "$out/ui.script"
-    [ $rc -ne 0 ] || fail "a cancelled take exited 0"
+    expect_exit 1 $rc "a take cancelled before it rolled"
     grep -q "cancelled before it rolled: nothing was recorded" "$out/record.log" || fail "no cancel message"
     [ $(($(date +%s) - start)) -lt 30 ] || fail "the cancel waited for the countdown"
     no_take_left "$take"
@@ -219,7 +219,7 @@ countdown)
         # shellcheck disable=SC2086
         "$onetake" record "${three[@]}" --duration 1 $bad --out "$take" >"$out/bad.log" 2>&1 || rc=$?
         cat "$out/bad.log"
-        [ $rc -eq 2 ] || fail "record $bad exited $rc, expected 2 (usage)"
+        expect_exit 2 $rc "record $bad (usage)"
         [ ! -e "$take" ] || fail "record $bad touched $take"
     done
     printf '5 frobnicate\n' >"$out/bad.script"
@@ -227,8 +227,8 @@ countdown)
     "$onetake" record "${three[@]}" --duration 1 --ui-script "$out/bad.script" --out "$take" \
         >"$out/bad.log" 2>&1 || rc=$?
     cat "$out/bad.log"
-    [ $rc -eq 2 ] && grep -q "bad.script:1: error: unknown action" "$out/bad.log" ||
-        fail "a bad UI script is not refused"
+    expect_exit 2 $rc "a bad UI script"
+    grep -q "bad.script:1: error: unknown action" "$out/bad.log" || fail "a bad UI script: no file:line reason"
     # --countdown, headless: the roll (tick 0) comes 1.5 s after everything is ready
     t0=$(date +%s%N)
     record --headless "${three[@]}" "${small[@]}" --duration 1 --countdown 1.5
