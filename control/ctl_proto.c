@@ -267,7 +267,10 @@ int ctl_line_parse(const char *line, const char *const *cams, int ncams, CtlCmd 
                      "says)");
             return -EINVAL;
         }
-        snprintf(cmd->arg, sizeof(cmd->arg), "%s", arg);
+        size_t len = strlen(arg); /* at most CTL_TEXT_MAX - 1, checked above */
+        if (len >= sizeof(cmd->arg))
+            return -EINVAL;
+        memcpy(cmd->arg, arg, len + 1);
         return 0;
     }
     if (wants_arg) {
