@@ -10,9 +10,22 @@
  * - cuts.edl, CMX3600: one event per shot, record in/out = program timecode, source in/out = the same,
  * because ISO frame k is take frame k (the ISOs carry the take's start timecode). Reels from camera names,
  * clip names and source files in the comments that most editors read ("* FROM CLIP NAME:", "* SOURCE FILE:").
+ * A shot that starts a transition is CMX3600's two-event form under one event number: the outgoing camera as a
+ * zero-length cut at the transition's first frame, then the incoming camera with "D" (mix, dip) or "Wnnn"
+ * (wipe) and the length in frames, from that frame on: the record in of the second event is the first mixed
+ * frame, as onetake's cue TIME is. Wipe codes are SMPTE's: left/right W001 (a horizontal bar), down/up W002
+ * (vertical bar), box W101 (rectangle iris), circle W119 (circle); "right" and "up" are the same codes run the
+ * other way, said in a comment, as is a dip's colour (CMX has no dip: it is written as a dissolve). A length
+ * above 999 (the field's 3 digits) is written as 999, the real one in the comment.
  * - cuts.otio, OpenTimelineIO JSON: Timeline > Stack > one video Track of Clips, each an ExternalReference to
  * what it shows (the ISO file), source_range in frames at the program rate. Clip.1 schema: every OTIO release
  * reads it (newer ones upgrade it to Clip.2 on load).
+ *
+ * A transition is a Transition.1 between the two clips in the track (it takes no track time): the cut point is
+ * the transition's first frame (where the incoming clip starts, as in the EDL), in_offset 0 and out_offset the
+ * length, so the transition covers exactly the mixed frames [TIME, TIME + N) and reads the outgoing clip's media
+ * past its end (the ISOs hold it). transition_type "SMPTE_Dissolve" for a mix, "Custom_Transition" for a dip or
+ * a wipe, with kind, colour or pattern and soft edge in metadata.onetake.
  *
  * Without ISOs the clips reference the camera sources as given; their source range is then take time, which
  * is the source file's own time from its first frame (file sources start at take frame 0). */
@@ -172,10 +185,12 @@ void mux_cut_log_free(MuxCutLog **plog)
 typedef struct Shot {
     int64_t in, out; /* program frames [in, out) */
     const MuxCutEvent *ev;
+    int from;        /* the camera on program before the shot, -1 for the first */
+    int64_t trans;   /* frames of its transition (cut short by the next event), 0 for a cut */
 } Shot;
 
-/* The log's shots one at a time, empty ones left out: the next from event *next on into sh, 0 when there is
- * none left. */
+/* The log's shots one at a time, empty ones left out: the next from event *next on into sh (the previous shot,
+ * zeroed before the first), 0 when there is none left. */
 static int next_shot(const MuxCutLog *log, int64_t frames, int *next, Shot *sh)
 {
     while (*next < log->nevents) {
@@ -185,7 +200,10 @@ static int next_shot(const MuxCutLog *log, int64_t frames, int *next, Shot *sh)
             break;
         out = *next < log->nevents ? log->events[*next].frame : frames;
         if (out > ev->frame) {
-            *sh = (Shot){.in = ev->frame, .out = out, .ev = ev};
+            int from = sh->ev ? sh->ev->cam : -1; /* sh: the previous shot, or zeroed before the first */
+            int64_t trans = from >= 0 && ev->trans.kind != SW_TRANS_CUT ? ev->trans.frames : 0;
+            *sh = (Shot){.in = ev->frame, .out = out, .ev = ev, .from = from,
+                         .trans = trans < out - ev->frame ? trans : out - ev->frame};
             return 1;
         }
     }
@@ -334,6 +352,47 @@ static void edl_clean(char *s)
             *s = '_';
 }
 
+/* SMPTE wipe code per pattern (see the top of the file), and whether it runs the other way. */
+static int edl_wipe_code(SwWipePattern p, int *reverse)
+{
+    static const int code[] = {[SW_WIPE_LEFT] = 1,  [SW_WIPE_RIGHT] = 1, [SW_WIPE_DOWN] = 2,
+                               [SW_WIPE_UP] = 2,    [SW_WIPE_BOX] = 101, [SW_WIPE_CIRCLE] = 119};
+    *reverse = p == SW_WIPE_RIGHT || p == SW_WIPE_UP;
+    return (unsigned)p < sizeof(code) / sizeof(code[0]) ? code[p] : 1;
+}
+
+/* The 8-character transition field of a transition's incoming event: "D    030", "W001 015". */
+static void edl_transition_field(const Shot *sh, char *field, size_t size)
+{
+    int len = sh->trans > 999 ? 999 : (int)sh->trans, rev, n;
+
+    if (sh->ev->trans.kind == SW_TRANS_WIPE)
+        n = snprintf(field, size, "W%03d %03d", edl_wipe_code(sh->ev->trans.pattern, &rev), len);
+    else
+        n = snprintf(field, size, "D    %03d", len);
+    if (n < 0 || (size_t)n >= size)
+        g_strlcpy(field, "D    001", size); /* cannot happen: 8 characters into 16 */
+}
+
+static void edl_transition_comment(ListFile *lf, const MuxCutListConfig *cfg, const Shot *sh)
+{
+    const SwTransSpec *t = &sh->ev->trans;
+    char *from = g_strdup(cfg->cams[sh->from]);
+    int rev = 0, code = edl_wipe_code(t->pattern, &rev);
+
+    edl_clean(from);
+    list_printf(lf, "* FROM CLIP NAME: %s\n", from);
+    g_free(from);
+    if (t->kind == SW_TRANS_DIP)
+        list_printf(lf, "* COMMENT: dip through #%02X%02X%02X, %" PRId64 " frames\n", t->rgb[0], t->rgb[1],
+                    t->rgb[2], sh->trans);
+    else if (t->kind == SW_TRANS_WIPE)
+        list_printf(lf, "* COMMENT: wipe %s, soft %d, %" PRId64 " frames (W%03d%s)\n",
+                    sw_wipe_pattern_name(t->pattern), t->soft, sh->trans, code, rev ? " reversed" : "");
+    else
+        list_printf(lf, "* COMMENT: mix, %" PRId64 " frames\n", sh->trans);
+}
+
 /* cuts.edl, event by event. The number of shots. */
 static int write_edl(ListFile *lf, const MuxCutListConfig *cfg, const char *title, const MuxCutLog *log,
                      int64_t frames, char (*reels)[9])
@@ -341,7 +400,7 @@ static int write_edl(ListFile *lf, const MuxCutListConfig *cfg, const char *titl
     int drop = sw_rate_allows_drop_frame(cfg->rate);
     char *t = g_strndup(title, EDL_TITLE_MAX);
     int next = 0, n = 0;
-    Shot sh;
+    Shot sh = {0};
 
     edl_clean(t);
     list_printf(lf, "TITLE: %s\n", t);
@@ -352,11 +411,20 @@ static int write_edl(ListFile *lf, const MuxCutListConfig *cfg, const char *titl
         sw_timecode_format(cfg->rate, drop, sh.in, in, sizeof(in));
         sw_timecode_format(cfg->rate, drop, sh.out, out, sizeof(out));
         /* event, reel (8), track (5), transition (8), source in/out, record in/out: source = record. */
-        list_printf(lf, "\n%03d  %-8s %-5s %-8s %s %s %s %s\n", ++n, reels[sh.ev->cam], "V", "C", in, out, in,
-                    out);
+        if (sh.trans) {
+            char field[16];
+            edl_transition_field(&sh, field, sizeof(field));
+            list_printf(lf, "\n%03d  %-8s %-5s %-8s %s %s %s %s\n", ++n, reels[sh.from], "V", "C", in, in, in, in);
+            list_printf(lf, "%03d  %-8s %-5s %-8s %s %s %s %s\n", n, reels[sh.ev->cam], "V", field, in, out, in,
+                        out);
+            edl_transition_comment(lf, cfg, &sh);
+        } else {
+            list_printf(lf, "\n%03d  %-8s %-5s %-8s %s %s %s %s\n", ++n, reels[sh.ev->cam], "V", "C", in, out, in,
+                        out);
+        }
         char *name = g_strdup(cfg->cams[sh.ev->cam]);
         edl_clean(name);
-        list_printf(lf, "* FROM CLIP NAME: %s\n", name);
+        list_printf(lf, sh.trans ? "* TO CLIP NAME: %s\n" : "* FROM CLIP NAME: %s\n", name);
         g_free(name);
         if (cfg->media && cfg->media[sh.ev->cam]) {
             char *file = g_strdup(cfg->media[sh.ev->cam]);
@@ -364,14 +432,15 @@ static int write_edl(ListFile *lf, const MuxCutListConfig *cfg, const char *titl
             list_printf(lf, "* SOURCE FILE: %s\n", file);
             g_free(file);
         }
+        const char *kind = sw_trans_kind_name(sh.trans ? sh.ev->trans.kind : SW_TRANS_CUT);
         char *label = sh.ev->label ? g_strdup(sh.ev->label) : NULL;
         if (label)
             edl_clean(label);
         if (sh.ev->cue_line)
-            list_printf(lf, "* COMMENT: %s cut, cue line %d%s%s\n", sh.ev->origin, sh.ev->cue_line,
+            list_printf(lf, "* COMMENT: %s %s, cue line %d%s%s\n", sh.ev->origin, kind, sh.ev->cue_line,
                         label ? ": " : "", label ? label : "");
         else
-            list_printf(lf, "* COMMENT: %s cut\n", sh.ev->origin);
+            list_printf(lf, "* COMMENT: %s %s\n", sh.ev->origin, kind);
         g_free(label);
     }
     return n;
@@ -536,12 +605,36 @@ static void otio_clip(JsonBuilder *b, const MuxCutListConfig *cfg, const Shot *s
     json_builder_end_object(b);
 }
 
-/* One clip's text at depth (containers around it), as json-glib writes it inside the whole timeline: it is
+/* The Transition.1 before sh's clip (see the top of the file for the offsets). */
+static void otio_transition(JsonBuilder *b, const MuxCutListConfig *cfg, const Shot *sh)
+{
+    double rate = (double)cfg->rate.num / cfg->rate.den;
+    const SwTransSpec *t = &sh->ev->trans;
+
+    json_builder_begin_object(b);
+    proof_json_add_string(b, "OTIO_SCHEMA", "Transition.1");
+    proof_json_add_string(b, "name", sw_trans_kind_name(t->kind));
+    json_builder_set_member_name(b, "metadata");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "onetake");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "record_frame");
+    json_builder_add_int_value(b, sh->in);
+    mux_trans_json_add(b, t);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    proof_json_add_string(b, "transition_type", t->kind == SW_TRANS_MIX ? "SMPTE_Dissolve" : "Custom_Transition");
+    otio_time(b, "in_offset", rate, 0);
+    otio_time(b, "out_offset", rate, sh->trans);
+    json_builder_end_object(b);
+}
+
+/* One clip's (or transition's) text at depth (containers around it), as json-glib writes it inside the whole timeline: it is
  * serialised inside depth arrays, so that everything depth-dependent (indents, the inside of an empty {})
  * comes out the same, and written from its first '{' to its last '}' (the arrays are brackets and white
  * space). */
 static void otio_write_clip(ListFile *lf, const MuxCutListConfig *cfg, const Shot *sh, int64_t frames,
-                            int depth)
+                            int depth, int transition)
 {
     JsonBuilder *b = json_builder_new();
     JsonNode *root;
@@ -550,7 +643,10 @@ static void otio_write_clip(ListFile *lf, const MuxCutListConfig *cfg, const Sho
 
     for (int i = 0; i < depth; i++)
         json_builder_begin_array(b);
-    otio_clip(b, cfg, sh, frames);
+    if (transition)
+        otio_transition(b, cfg, sh);
+    else
+        otio_clip(b, cfg, sh, frames);
     for (int i = 0; i < depth; i++)
         json_builder_end_array(b);
     root = json_builder_get_root(b);
@@ -563,7 +659,7 @@ static void otio_write_clip(ListFile *lf, const MuxCutListConfig *cfg, const Sho
     g_object_unref(b);
 }
 
-/* cuts.otio, clip by clip: the timeline's text is made with two slots in the track's children, then written
+/* cuts.otio, clip by clip (a transition before its clip): the timeline's text is made with two slots in the track's children, then written
  * up to the first slot, the clips with what stands between the slots between them, and what follows the
  * second. The same bytes as the whole tree pretty-printed at once, in one clip's memory. */
 static void write_otio(ListFile *lf, const MuxCutListConfig *cfg, const char *title, const MuxCutLog *log,
@@ -572,7 +668,7 @@ static void write_otio(ListFile *lf, const MuxCutListConfig *cfg, const char *ti
     const char *slot = "\"" OTIO_SLOT "\"";
     size_t slot_len = strlen(slot);
     int next = 0;
-    Shot sh;
+    Shot sh = {0};
     int any = next_shot(log, frames, &next, &sh);
     JsonNode *root = otio_timeline(cfg, title, frames, any ? 2 : 0);
     gsize len;
@@ -590,10 +686,12 @@ static void write_otio(ListFile *lf, const MuxCutListConfig *cfg, const char *ti
         while (line > text && line[-1] == ' ')
             line--;
         list_write(lf, text, (size_t)(first - text));
-        otio_write_clip(lf, cfg, &sh, frames, (int)(first - line) / OTIO_INDENT);
+        otio_write_clip(lf, cfg, &sh, frames, (int)(first - line) / OTIO_INDENT, 0);
         while (next_shot(log, frames, &next, &sh)) {
-            list_write(lf, first + slot_len, (size_t)(second - first) - slot_len);
-            otio_write_clip(lf, cfg, &sh, frames, (int)(first - line) / OTIO_INDENT);
+            for (int tr = !sh.trans; tr < 2; tr++) { /* a transition, then its clip */
+                list_write(lf, first + slot_len, (size_t)(second - first) - slot_len);
+                otio_write_clip(lf, cfg, &sh, frames, (int)(first - line) / OTIO_INDENT, !tr);
+            }
         }
         list_write(lf, second + slot_len, len - (size_t)(second - text) - slot_len);
     }

@@ -8,6 +8,7 @@
 # - the mixed frames are the only new pictures (record's count = the sum of the lengths), none copied on the
 #   way to the encoder, none outside the pool;
 # - cuts.jsonl logs each transition's kind and length (read back here as JSON);
+# - cuts.edl (CMX3600 two-event dissolves and wipes) and cuts.otio (Transition.1) parsed here, against the cue list;
 # - determinism: the same take recorded twice and replayed from its ISOs gives identical program packets.
 set -euo pipefail
 onetake=$1 samples=$2 out=$3
@@ -65,6 +66,67 @@ if got != want:
     sys.exit(f"cuts.jsonl: {got}\nexpected {want}")
 if ev[-1]["type"] != "end" or ev[-1]["frame"] != 115:
     sys.exit("cuts.jsonl does not end at frame 115")
+PY
+
+# cuts.edl and cuts.otio read back against the cue list above (not against cuts.jsonl): one event (two-event form
+# for a transition) and one clip per cue, D or the SMPTE wipe code with the length, Transition.1 objects.
+"$py" - "$cues" "$out/take/cuts.edl" "$out/take/cuts.otio" <<'PY' || fail "cuts.edl or cuts.otio is not the cue list"
+import json, re, shlex, sys
+cues = []
+for line in open(sys.argv[1]):
+    w = shlex.split(line.split(" #")[0])
+    if w:
+        cues.append((int(w[0]), w[1], w[2:]))
+end = cues[-1][0]
+cues = cues[:-1]
+wipe = {"left": 1, "right": 1, "down": 2, "up": 2, "box": 101, "circle": 119}
+def tc(t):
+    h, m, s_, f = map(int, re.fullmatch(r"(\d\d):(\d\d):(\d\d):(\d\d)", t).groups())
+    return ((h * 60 + m) * 60 + s_) * 30 + f
+ev = {}
+for line in open(sys.argv[2]):
+    m = re.match(r"(\d{3})  (\S+) +V +(C|D|W\d{3}) +(\d{3} )? *(\S+) (\S+) (\S+) (\S+)$", line.rstrip("\n"))
+    if m:
+        ev.setdefault(int(m[1]), []).append((m[2], m[3], int(m[4]) if m[4] else 0, *map(tc, m.groups()[4:])))
+if sorted(ev) != list(range(1, len(cues) + 1)):
+    sys.exit(f"EDL events {sorted(ev)}, expected 1..{len(cues)}")
+prev = None
+for i, (frame, kind, args) in enumerate(cues):
+    cam, nxt = args[0], cues[i + 1][0] if i + 1 < len(cues) else end
+    if kind == "cut":
+        want = [(cam.upper(), "C", 0, frame, nxt, frame, nxt)]
+    else:
+        field = "D" if kind in ("mix", "dip") else "W%03d" % wipe[args[2]]
+        want = [(prev.upper(), "C", 0, frame, frame, frame, frame),
+                (cam.upper(), field, int(args[1]), frame, nxt, frame, nxt)]
+    if ev[i + 1] != want:
+        sys.exit(f"EDL event {i + 1}: {ev[i + 1]}, expected {want}")
+    prev = cam
+t = json.load(open(sys.argv[3]))
+items = t["tracks"]["children"][0]["children"]
+clips = [x for x in items if x["OTIO_SCHEMA"] == "Clip.1"]
+trans = [x for x in items if x["OTIO_SCHEMA"] == "Transition.1"]
+if len(clips) != len(cues) or len(trans) != sum(k != "cut" for _, k, _ in cues) or len(items) != len(clips) + len(trans):
+    sys.exit(f"OTIO: {len(clips)} clips and {len(trans)} transitions for {len(cues)} cues")
+k = 0
+for i, (frame, kind, args) in enumerate(cues):
+    nxt = cues[i + 1][0] if i + 1 < len(cues) else end
+    if kind != "cut":
+        tr = items[k]
+        k += 1
+        want = ("Transition.1", "SMPTE_Dissolve" if kind == "mix" else "Custom_Transition", 0, int(args[1]), kind)
+        got = (tr["OTIO_SCHEMA"], tr["transition_type"], tr["in_offset"]["value"], tr["out_offset"]["value"],
+               tr["metadata"]["onetake"]["kind"])
+        if got != want or tr["out_offset"]["rate"] != 30:
+            sys.exit(f"OTIO transition before cue {i + 1}: {got}, expected {want}")
+        if kind == "wipe" and tr["metadata"]["onetake"]["pattern"] != args[2]:
+            sys.exit(f"OTIO transition {i + 1}: pattern {tr['metadata']['onetake']['pattern']}")
+    c = items[k]
+    k += 1
+    r = c["source_range"]
+    if (c["OTIO_SCHEMA"], c["name"], r["start_time"]["value"], r["duration"]["value"]) != ("Clip.1", args[0], frame, nxt - frame):
+        sys.exit(f"OTIO item {k}: {c['name']} {r}, expected {args[0]} [{frame}, {nxt})")
+print(f"ok: EDL {len(ev)} events, OTIO {len(clips)} clips and {len(trans)} transitions, as the cue list says")
 PY
 
 # determinism: a second recording and a replay from the ISOs, packet for packet
