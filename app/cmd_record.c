@@ -22,6 +22,7 @@
 #include "record_ui.h"
 #include "sw_cues.h"
 #include "sw_runner.h"
+#include "control.h"
 #include "sw_switcher.h"
 #include "take_post.h"
 #include "take_setup.h"
@@ -56,6 +57,8 @@ typedef struct RecordOptions {
     gboolean quiet;
     gboolean verbose;
     gboolean no_proof;
+    char **control;
+    char *control_allow;
 } RecordOptions;
 
 typedef struct Record {
@@ -78,6 +81,11 @@ typedef struct Record {
     gint64 last_progress_us;
     RecordUi ui; /* the multiview, the roll (countdown), real-time pacing: record_ui.c */
     RecordLive live; /* live cameras (clock, latency, losses) and the program audio: record_live.c */
+    CtlEndpoint control[CTL_MAX_ENDPOINTS]; /* --control */
+    int ncontrol;
+    CtlCidr allow[CTL_MAX_CIDRS];
+    int nallow;
+    CtlServer *ctl; /* the ot-control thread, during the take */
 } Record;
 
 static void free_options(RecordOptions *o)
@@ -96,10 +104,13 @@ static void free_options(RecordOptions *o)
     g_free(o->iso_codec);
     g_free(o->audio);
     g_free(o->key);
+    g_strfreev(o->control);
+    g_free(o->control_allow);
 }
 
 static void free_record(Record *r)
 {
+    ctl_server_free(&r->ctl);
     record_ui_free(&r->ui);
     record_live_free(&r->live);
     app_proof_free(&r->proof);
@@ -209,6 +220,18 @@ static int check_options(const RecordOptions *o, Record *r)
     if (o->iso && r->iso_codec == MUX_CODEC_COPY && app_iso_copy_check(r->names, r->sources, r->ncams) < 0)
         return -EINVAL;
 
+    for (int i = 0; o->control && o->control[i]; i++) {
+        if (i >= CTL_MAX_ENDPOINTS) {
+            ot_log(OT_LOG_ERROR, "record", "--control: at most %d addresses", CTL_MAX_ENDPOINTS);
+            return -EINVAL;
+        }
+        if (ctl_endpoint_parse(o->control[i], 0, &r->control[i]) < 0)
+            return -EINVAL;
+        r->ncontrol = i + 1;
+    }
+    if (o->control_allow && (r->nallow = ctl_cidr_parse(o->control_allow, r->allow, CTL_MAX_CIDRS)) < 0)
+        return -EINVAL;
+
     SwCueError cerr;
     char msg[768];
     if (o->cues) {
@@ -240,6 +263,7 @@ static void before_tick(void *opaque, int64_t tick)
         stop_signal = 0;
         sw_runner_stop(r->t.runner);
     }
+    ctl_server_before_tick(r->ctl, r->t.sw, tick);
     for (; r->actions && r->next_action < sw_actions_count(r->actions); r->next_action++) {
         const SwAction *a = sw_actions_get(r->actions, r->next_action);
         if (a->frame > tick)
@@ -424,6 +448,15 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .program_only = o->headless && (!o->decode || !strcmp(o->decode, "program")),
     };
     record_live_configure(&r->live, &rc);
+    if (r->ncontrol > 0) {
+        CtlServerConfig cc = {.eps = r->control, .neps = r->ncontrol, .allow = r->allow, .nallow = r->nallow,
+                              .cams = (const char *const *)r->names, .ncams = r->ncams, .rate = r->rate,
+                              .rate_per_s = 50, .burst = 100};
+        if (!(r->ctl = ctl_server_alloc(&cc, mux_take_id(t->take)))) {
+            ret = -EINVAL;
+            goto abort;
+        }
+    }
     r->ui.audio = audio_channels > 0;
     if ((ret = app_take_start_runner(t, &rc)) < 0)
         goto abort;
@@ -445,6 +478,11 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     AppTakeEnd end;
     app_take_finish(t, run_ret, r->start_us, &end);
     record_live_stop(&r->live);
+    CtlServerStats cst = {0};
+    if (r->ctl) {
+        ctl_server_get_stats(r->ctl, &cst);
+        ctl_server_free(&r->ctl);
+    }
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
 
@@ -480,6 +518,13 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     ret = end.error;
     print_summary(r, st, &end.program, ret, end.wall_seconds);
     record_live_print_summary(&r->live, st, t->cams, r->names, r->ncams);
+    if (r->ncontrol > 0)
+        fprintf(stderr,
+                "control: %" G_GINT64_FORMAT " clients, %" G_GINT64_FORMAT " commands staged, %" G_GINT64_FORMAT
+                " malformed, %" G_GINT64_FORMAT " rate-limited, %" G_GINT64_FORMAT " peers refused, %"
+                G_GINT64_FORMAT " slow clients dropped, %" G_GINT64_FORMAT " events dropped\n",
+                cst.clients, cst.commands_staged, cst.malformed, cst.rate_limited, cst.refused_peers + cst.refused_full,
+                cst.clients_dropped_slow, cst.events_dropped);
     app_print_iso_summary(t->iso);
     if (ret == -ENOSPC || ret == -EDQUOT || ret == -EIO)
         ot_log(OT_LOG_ERROR, "record",
@@ -535,6 +580,10 @@ int cmd_record(int argc, char **argv)
          "Station key that signs the take (onetake keygen); default: the user's, made on first use", "FILE"},
         {"no-proof", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o.no_proof,
          "No take log (benchmarks only: the take cannot be verified)", NULL},
+        {"control", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.control,
+         "Remote control: tcp://ADDR:PORT (line protocol, docs/control.md); repeatable", "URL"},
+        {"control-allow", 0, 0, G_OPTION_ARG_STRING, &o.control_allow,
+         "Peers allowed to control (default: loopback only; needed for a non-loopback --control)", "CIDR[,CIDR...]"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No progress line", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "More log", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};

@@ -103,4 +103,35 @@ typedef struct CtlBucket {
 /* 1 and one token taken when the peer may send now; 0 when it is over rate per second (burst tokens at most). */
 int ctl_bucket_take(CtlBucket *b, int64_t now_ns, double rate, double burst);
 
+/* ---- the server (ctl_server.c): an "ot-control" thread; TCP in this version ---- */
+
+#include "sw_switcher.h"
+#include "sw_timecode.h"
+
+typedef struct CtlServerConfig {
+    const CtlEndpoint *eps; /* copied pointers: must outlive the server */
+    int neps;
+    const CtlCidr *allow;   /* --control-allow; none: loopback peers only */
+    int nallow;
+    const char *const *cams;
+    int ncams;
+    SwRate rate;
+    double rate_per_s, burst; /* per-peer command rate limit */
+} CtlServerConfig;
+
+typedef struct CtlServerStats {
+    int64_t clients, commands_staged, malformed, rate_limited, refused_peers, refused_full, queue_full,
+        clients_dropped_slow, events_dropped;
+} CtlServerStats;
+
+typedef struct CtlServer CtlServer;
+
+/* Binds every endpoint and starts the thread; NULL (logged with how to fix) when one cannot be served. */
+CtlServer *ctl_server_alloc(const CtlServerConfig *cfg, const char *take_id);
+/* Program thread, from SwRunnerConfig.before_tick: stages the queued commands at `tick` (never waits). */
+void ctl_server_before_tick(CtlServer *s, SwSwitcher *sw, int64_t tick);
+void ctl_server_get_stats(CtlServer *s, CtlServerStats *out);
+/* Sends what is left (200 ms at most), stops the thread, closes every socket. */
+void ctl_server_free(CtlServer **s);
+
 #endif
