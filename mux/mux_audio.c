@@ -12,6 +12,7 @@
  *
  * Threads: the program's mux thread only; stats_lock guards the counters for readers on other threads. */
 #include "mux_audio.h"
+#include "mux_mkv.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -41,6 +42,7 @@ struct MuxAudioTrack {
     int16_t *pending; /* samples not yet a whole frame */
     int npending;
     int64_t next_pts; /* of the next frame sent to the encoder */
+    int64_t end;      /* pts + duration of the last packet written, encoder time base */
     ProofStream *proof;
     AVPacket *last,
         *next_last; /* the packet the muxer still holds (its PKT record not made yet), and a spare */
@@ -177,6 +179,8 @@ static int write_one(MuxAudioTrack *a, AVPacket *pkt)
             return fail(a, "keeping a packet for the take log", ret);
         }
     }
+    if (pkt->pts + pkt->duration > a->end)
+        a->end = pkt->pts + pkt->duration;
     av_packet_rescale_ts(pkt, a->enc->time_base, a->st->time_base);
     ret = av_write_frame(a->fmt, pkt);
     av_packet_unref(pkt);
@@ -353,4 +357,9 @@ void mux_audio_get_stats(MuxAudioTrack *a, int64_t *frames, int64_t *packets)
     *frames = a->frames;
     *packets = a->packets;
     pthread_mutex_unlock(&a->stats_lock);
+}
+
+double mux_audio_end_ms(const MuxAudioTrack *a)
+{
+    return a ? mux_mkv_end_ms(a->end, a->enc->time_base.num, a->enc->time_base.den) : 0;
 }

@@ -34,6 +34,8 @@ int mux_audio_flush(MuxAudioTrack *a);
 /* After the file is complete and synced: the last records released, the proof stream closed. */
 int mux_audio_close(MuxAudioTrack *a);
 void mux_audio_free(MuxAudioTrack **a);
+/* The end of the last packet written (pts + duration), in ms (mux_mkv_end_ms). */
+double mux_audio_end_ms(const MuxAudioTrack *a);
 /* Frames pushed and packets written (thread-safe). */
 void mux_audio_get_stats(MuxAudioTrack *a, int64_t *frames, int64_t *packets);
 

@@ -32,6 +32,20 @@ void mux_thread_nice(int nice);
  */
 ProofPayload mux_payload_form(const AVCodecParameters *par);
 
+/* The verifier's check of a finished file (mux_verify_patch.c): its first bytes and its Cues' ID, kept as the
+ * file is read (nothing when the stream has no PATCH record), then the patch recomputed. */
+typedef struct MuxVerifyPatch {
+    uint8_t head[64 * 1024];
+    size_t head_len;
+    uint8_t cues[4];
+    int cues_seen;
+} MuxVerifyPatch;
+void mux_verify_patch_bytes(MuxVerifyPatch *vp, const ProofStreamModel *m, int64_t pos, const uint8_t *buf,
+                            size_t n);
+/* 0 (v->files_finalized counted, a checked line) or -1 (INVALID in v, with the offset). */
+int mux_verify_patch_check(MuxVerifyPatch *vp, const ProofTake *take, int index, const ProofFileCheck *c,
+                           const char *file, ProofVerdict *v);
+
 /* A copy ISO (mux_iso_copy.c): the camera's file remuxed to the ISO on the take clock, by a thread of its
  * own, as far as the frames the take has shown. */
 typedef struct MuxIsoCopy MuxIsoCopy;

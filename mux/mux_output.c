@@ -28,6 +28,7 @@
 #include "mux.h"
 #include "mux_audio.h"
 #include "mux_int.h"
+#include "mux_mkv.h"
 #include "ot_common.h"
 #include "proof.h"
 #include "sw_audio.h"
@@ -78,6 +79,17 @@ struct MuxOutput {
     ProofStream *proof; /* borrowed: this file's stream in the take log, or NULL */
     ProofLog *proof_log; /* borrowed: set on the program output, which commits the log */
     MuxAudioTrack *audio; /* the program audio track (mux_audio.c), or NULL */
+    /* Finishing at a clean close (mux_mkv.h): the header libavformat wrote, captured and rearranged at open
+     * (`hdr`, the streaming form's first bytes), its layout, the cue points found as the clusters go by. */
+    int capturing;
+    uint8_t *cap;
+    size_t cap_len, cap_size;
+    uint8_t *hdr;
+    size_t hdr_len;
+    MuxMkvLayout lay;
+    MuxMkvScan *scan; /* NULL: the file stays in its streaming form */
+    double end_ms;    /* the media's end: the last packet's pts + duration, of any track */
+    int finished;     /* finished at the close (Cues, patch) */
 
     pthread_mutex_t stats_lock;
     MuxOutputStats stats;
@@ -219,10 +231,9 @@ static void on_file_bytes(MuxOutput *out, int64_t offset, const uint8_t *buf, si
         proof_stream_file_bytes(out->proof, offset, buf, size);
 }
 
-/* AVIOContext write callback: the only place bytes go to the file. */
-static int io_write(void *opaque, MUX_IO_CONST uint8_t *buf, int size)
+/* The only place bytes go to the file: appended, hashed for the proof, scanned for cue points. */
+static int file_write(MuxOutput *out, const uint8_t *buf, int size)
 {
-    MuxOutput *out = opaque;
     size_t done = 0;
 
     if (out->io_err)
@@ -241,10 +252,58 @@ static int io_write(void *opaque, MUX_IO_CONST uint8_t *buf, int size)
     }
     if (done > 0) {
         on_file_bytes(out, out->file_offset, buf, done);
+        mux_mkv_scan_bytes(out->scan, out->file_offset, buf, done);
         out->file_offset += (int64_t)done;
         stats_add(out, &out->stats.bytes, (int64_t)done);
     }
     return out->io_err ? out->io_err : size;
+}
+
+/* AVIOContext write callback. While the header is written it is only kept (open_muxer rearranges it). */
+static int io_write(void *opaque, MUX_IO_CONST uint8_t *buf, int size)
+{
+    MuxOutput *out = opaque;
+
+    if (out->capturing) {
+        if (out->cap_len + (size_t)size > out->cap_size) {
+            size_t n = (out->cap_len + (size_t)size) * 2;
+            uint8_t *c = realloc(out->cap, n);
+            if (!c)
+                return AVERROR(ENOMEM);
+            out->cap = c;
+            out->cap_size = n;
+        }
+        memcpy(out->cap + out->cap_len, buf, (size_t)size);
+        out->cap_len += (size_t)size;
+        return size;
+    }
+    return file_write(out, buf, size);
+}
+
+/* The header as libavformat wrote it (captured), rearranged into the streaming form that a clean close can
+ * finish in place (mux_mkv.h), written to the file. A header of another shape is written as it is, and the
+ * file is never finished. */
+static int write_stream_header(MuxOutput *out)
+{
+    const uint8_t *h = out->cap;
+    size_t n = out->cap_len;
+    int ret;
+
+    out->capturing = 0;
+    if (mux_mkv_stream_header(out->cap, out->cap_len, &out->hdr, &out->hdr_len) == 0 &&
+        mux_mkv_parse_header(out->hdr, out->hdr_len, &out->lay) == 0 && out->lay.video_track) {
+        h = out->hdr;
+        n = out->hdr_len;
+        out->scan = mux_mkv_scan_alloc(&out->lay);
+    } else {
+        ot_log(OT_LOG_WARNING, "mux", "\"%s\": libavformat %s wrote a header of another shape: the file stays "
+               "in its streaming form at the close (no Cues, no Duration)", out->path, av_version_info());
+    }
+    ret = file_write(out, h, (int)n);
+    free(out->cap);
+    out->cap = NULL;
+    out->cap_len = out->cap_size = 0;
+    return ret < 0 ? ret : 0;
 }
 
 /* An error from libavcodec/libavformat: the write callback's errno wins (it says what really failed). Logged
@@ -484,7 +543,12 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecP
         return fail_av(out, "initialising the Matroska muxer", ret);
     /* Set only now: initialising a bitexact muxer drops any format-level "encoder" key. */
     av_dict_set(&out->fmt->metadata, "ENCODER", "onetake", 0);
+    out->capturing = 1;
     ret = avformat_write_header(out->fmt, NULL);
+    if (ret < 0)
+        return fail_av(out, "writing the Matroska header", ret);
+    avio_flush(out->pb);
+    ret = write_stream_header(out);
     if (ret < 0)
         return fail_av(out, "writing the Matroska header", ret);
     out->header_written = 1;
@@ -732,6 +796,10 @@ static int write_packet(MuxOutput *out, AVPacket *pkt)
     ret = on_packet(out, pkt);
     if (ret < 0)
         return ret;
+    /* The media's end as the take log has it (PKT pts + duration): the verifier recomputes it the same way. */
+    double end = mux_mkv_end_ms(pkt->pts + pkt->duration, out->pkt_tb.num, out->pkt_tb.den);
+    if (end > out->end_ms)
+        out->end_ms = end;
     av_packet_rescale_ts(pkt, out->pkt_tb, out->st->time_base);
     /* av_write_frame, not interleaved: we interleave, and the packet stays ours. */
     ret = av_write_frame(out->fmt, pkt);
@@ -868,8 +936,76 @@ int mux_output_write_audio(MuxOutput *out, const int16_t *samples, int n)
     return ret < 0 ? audio_fail(out, ret) : 0;
 }
 
+/* A clean close, after the last cluster: append the Cues of the cue points the scan kept (through the write
+ * path: they are in the FILE ranges like any appended byte). Returns the Cues' offset, or -1 (the file stays
+ * in its streaming form, which is not an error). */
+static int64_t append_cues(MuxOutput *out)
+{
+    uint8_t *cues = NULL;
+    size_t len = 0;
+    int64_t off = out->file_offset;
+
+    if (!out->scan || mux_mkv_scan_failed(out->scan) || mux_mkv_scan_clusters_end(out->scan) != off ||
+        mux_mkv_scan_build_cues(out->scan, &cues, &len) < 0) {
+        if (out->scan)
+            ot_log(OT_LOG_WARNING, "mux", "\"%s\": no cue points could be made (%s): it stays in its streaming "
+                   "form", out->path, mux_mkv_scan_failed(out->scan) ? "a cluster the scan could not follow"
+                                                                   : "no key frame");
+        return -1;
+    }
+    int ret = file_write(out, cues, (int)len);
+    free(cues);
+    if (ret >= 0)
+        avio_flush(out->pb); /* nothing buffered, but keep the context's position honest */
+    return ret < 0 ? -1 : off;
+}
+
+/* After the final FILE record: the header's reserved bytes patched in place (mux_mkv.h), the PATCH record
+ * released to the take log first, so that a log which attests the file attests the patch. */
+static int patch_header(MuxOutput *out, int64_t cues_off)
+{
+    MuxMkvPatch p[MUX_MKV_MAX_PATCHES];
+    ProofPatchRange r[MUX_MKV_MAX_PATCHES];
+    int np = 0, ret;
+    double end_ms = out->end_ms;
+
+    if (out->audio && mux_audio_end_ms(out->audio) > end_ms)
+        end_ms = mux_audio_end_ms(out->audio);
+    ret = mux_mkv_build_patch(out->hdr, &out->lay, cues_off, out->file_offset, end_ms, p, &np);
+    if (ret < 0) {
+        ot_log(OT_LOG_ERROR, "mux", "cannot make the finished header of \"%s\" (a bug): it stays in its "
+               "streaming form", out->path);
+        return 0;
+    }
+    for (int i = 0; i < np; i++)
+        r[i] = (ProofPatchRange){p[i].off, p[i].len, p[i].before, p[i].after};
+    if (out->proof && (ret = proof_stream_patch(out->proof, cues_off, r, np)) < 0)
+        return ret;
+    for (int i = 0; i < np; i++) {
+        ssize_t n;
+        do {
+            n = pwrite(out->fd, p[i].after, (size_t)p[i].len, (off_t)p[i].off);
+        } while (n < 0 && errno == EINTR);
+        if (n != p[i].len) {
+            ret = n < 0 ? -errno : -EIO;
+            ot_log(OT_LOG_ERROR, "mux", "cannot finish \"%s\" at byte %" PRId64 ": %s: %s", out->path, p[i].off,
+                   ot_strerror(ret), io_fix(ret));
+            return ret;
+        }
+    }
+    if (fdatasync(out->fd) < 0) {
+        ret = -errno;
+        ot_log(OT_LOG_ERROR, "mux", "cannot sync \"%s\" to the disk: %s: %s", out->path, ot_strerror(ret),
+               io_fix(ret));
+        return ret;
+    }
+    out->finished = 1;
+    return 0;
+}
+
 int mux_output_close(MuxOutput *out)
 {
+    int64_t cues_off = -1;
     int err;
     int ret;
 
@@ -899,6 +1035,10 @@ int mux_output_close(MuxOutput *out)
         if (out->io_err && !out->err)
             out->err = out->io_err;
     }
+    if (!out->err && out->header_written)
+        cues_off = append_cues(out);
+    if (out->io_err && !out->err)
+        out->err = out->io_err;
     err = out->err;
     if (out->fd >= 0) {
         /* The file is complete only once it is on the disk. */
@@ -910,8 +1050,15 @@ int mux_output_close(MuxOutput *out)
         /* Complete and on the disk: the stream's final FILE record (size, whole-file hash). */
         if (!err && out->proof) {
             err = proof_stream_close(out->proof);
-            if (!err)
-                err = mux_audio_close(out->audio);
+            if (err)
+                ot_log(OT_LOG_ERROR, "mux", "cannot close the take log stream of \"%s\": %s", out->path,
+                       ot_strerror(err));
+        }
+        /* Finished in place: Segment size, SeekHead, Duration (after the FILE record of the streaming form). */
+        if (!err && cues_off >= 0)
+            err = patch_header(out, cues_off);
+        if (!err && out->proof) {
+            err = mux_audio_close(out->audio);
             if (err)
                 ot_log(OT_LOG_ERROR, "mux", "cannot close the take log stream of \"%s\": %s", out->path,
                        ot_strerror(err));
@@ -948,6 +1095,9 @@ void mux_output_free(MuxOutput **pout)
         avio_context_free(&out->pb);
     }
     av_buffer_pool_uninit(&out->copy_pool);
+    mux_mkv_scan_free(&out->scan);
+    free(out->cap);
+    free(out->hdr);
     pthread_mutex_destroy(&out->stats_lock);
     free(out->path);
     free(out);

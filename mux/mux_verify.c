@@ -34,6 +34,8 @@ typedef struct VReader {
     void *opaque;
     int64_t last_progress_ns;
     int progressed; /* a progress line was shown */
+    const ProofStreamModel *m;
+    MuxVerifyPatch *patch; /* a finished file's header and Cues ID, or NULL */
 } VReader;
 
 
@@ -55,6 +57,8 @@ static int v_read(void *opaque, uint8_t *buf, int size)
         return AVERROR_EOF;
     if (r->check)
         proof_file_check_bytes(r->check, buf, (size_t)n);
+    if (r->patch)
+        mux_verify_patch_bytes(r->patch, r->m, r->pos, buf, (size_t)n);
     r->pos += n;
     if (r->progress) {
         int64_t t = ot_mono_ns();
@@ -183,6 +187,9 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
     if (!path_override && m->owner < 0) {
         rd.check = proof_file_check_alloc(m);
         rd.limit = m->closed ? m->size : m->size + VERIFY_TAIL_SLACK;
+        rd.m = m;
+        if (m->npatches > 0)
+            rd.patch = g_new0(MuxVerifyPatch, 1);
         if (!rd.check) {
             proof_verdict_fail(v, PROOF_IO_ERROR, "memory", file, -1, "out of memory");
             goto out;
@@ -347,6 +354,8 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                                bad_off, bad_off + bad_len - 1, file, f, tc);
             goto out;
         }
+        if (rd.patch && mux_verify_patch_check(rd.patch, take, index, rd.check, file, v) < 0)
+            goto out;
     }
     if (k < m->npkts) {
         int64_t f = min_pts_from(m, k);
@@ -359,6 +368,7 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
         goto out;
     }
     if (rd.check) {
+        v->files++;
         v->bytes_checked += m->size;
         if (m->closed && fsize != m->size) {
             proof_verdict_fail(v, PROOF_INVALID, "file-size", file, -1,
@@ -399,6 +409,7 @@ out:
         avio_context_free(&pb);
     }
     proof_file_check_free(&rd.check);
+    g_free(rd.patch);
     if (rd.fd >= 0)
         close(rd.fd);
     g_free(path);

@@ -229,6 +229,18 @@ const char *proof_file_why(int err);
 /* 1 when err says the file is not one a take makes (symlink, FIFO, device, folder, too big, outside). */
 int proof_file_refused(int err);
 
+/* A range of a file changed in place after its final FILE record (a Matroska file finished at its close). */
+typedef struct ProofPatchRange {
+    int64_t off;
+    int len;
+    const uint8_t *before, *after;
+} ProofPatchRange;
+/* After proof_stream_close: the file was finished in place. Its Cues start at cues_off (appended bytes, in
+ * the FILE ranges like any other), and ranges r[0..n) (in file order, before cues_off) changed from before to
+ * after. The PATCH record (offset, length, SHA-256 and bytes before and after, per range) is released to the
+ * log at once: the final checkpoint covers it. Call it before the bytes change. Once per stream. */
+int proof_stream_patch(ProofStream *s, int64_t cues_off, const ProofPatchRange *r, int n);
+
 /* ---- the reading side ---- */
 
 typedef enum ProofStatus {
@@ -264,6 +276,8 @@ typedef struct ProofVerdict {
     char *station_keyid;
     double speed; /* media seconds per second of monotonic clock over the take (0: unknown) */
     int live;
+    int files;           /* files checked byte for byte */
+    int files_finalized; /* of those, finished at the close (PATCH record, checked) */
 } ProofVerdict;
 
 void proof_verdict_init(ProofVerdict *v);
@@ -307,6 +321,9 @@ typedef struct ProofStreamModel {
     int audio;                      /* an audio stream (codec flac, pcm...): pts are samples */
     int64_t size;                   /* attested bytes (final size when closed) */
     uint8_t sha256[PROOF_HASH_LEN]; /* whole-file hash when closed */
+    ProofPatchRange *patches;       /* its PATCH record (the file was finished in place), or NULL */
+    int npatches;
+    int64_t cues_off; /* where the appended Cues start */
 } ProofStreamModel;
 
 typedef struct ProofTake ProofTake;
@@ -349,6 +366,9 @@ void proof_file_check_bytes(ProofFileCheck *c, const uint8_t *buf, size_t len);
 /* Index of the first FILE range whose bytes differ (-1: none so far); *off and *len get the range. */
 int64_t proof_file_check_bad_range(const ProofFileCheck *c, int64_t *off, int64_t *len);
 int64_t proof_file_check_read(const ProofFileCheck *c); /* bytes seen so far */
+/* A finished file: the first offset whose byte differs from its PATCH record's result, -1: none (so far). The
+ * FILE ranges are checked against the streaming form (the PATCH record's bytes before). */
+int64_t proof_file_check_patch_bad(const ProofFileCheck *c);
 /* proof_packet_hash with the checker's reused context. */
 int proof_file_check_packet(ProofFileCheck *c, ProofPayload form, const uint8_t *data, size_t size,
                             uint8_t hash[PROOF_HASH_LEN], int64_t *norm_size);

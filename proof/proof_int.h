@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
+#include <json-glib/json-glib.h>
 #include <openssl/evp.h>
 
 #include "proof.h"
@@ -67,5 +69,15 @@ void pf_merkle_free(PfMerkle *m);
 int pf_merkle_add(PfMerkle *m, const uint8_t *record, size_t len);
 /* The root of the leaves added so far (the empty tree: SHA-256 of nothing). */
 void pf_merkle_root(PfMerkle *m, uint8_t root[PROOF_HASH_LEN]);
+
+/* The PATCH record (proof_patch.c): its text (g_free), NULL on bad ranges. */
+char *pf_patch_record(int index, const char *file, int64_t cues_off, const ProofPatchRange *r, int n,
+                      size_t *len);
+/* Read a PATCH record into m (a closed stream): 0, or -1 with why (a phrase after "PATCH record N"). */
+int pf_patch_parse(ProofStreamModel *m, JsonObject *o, const char **why);
+/* buf (file bytes at pos) as the FILE records hash them: the patched ranges' bytes before (copied to tmp);
+ * *bad gets the first offset whose byte is not the patch's result (when it is still -1). */
+const uint8_t *pf_patch_view(const ProofStreamModel *m, int64_t pos, const uint8_t *buf, size_t len,
+                             GByteArray *tmp, int64_t *bad);
 
 #endif

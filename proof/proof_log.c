@@ -762,6 +762,20 @@ int proof_stream_close(ProofStream *s)
     return release(s);
 }
 
+int proof_stream_patch(ProofStream *s, int64_t cues_off, const ProofPatchRange *r, int n)
+{
+    size_t len = 0;
+    char *rec;
+    if (!s || !s->closed || cues_off < 0 || cues_off >= s->written)
+        return -EINVAL;
+    rec = pf_patch_record(s->index, s->file, cues_off, r, n, &len);
+    if (!rec)
+        return -EINVAL;
+    hold(s, rec, (int)len);
+    g_free(rec);
+    return release(s);
+}
+
 int proof_stream_raw(ProofStream *s, int64_t tick, int cam, int64_t seq, unsigned flags, int nplanes,
                      const uint8_t *const *data, const int *linesize, const int *width, const int *height)
 {

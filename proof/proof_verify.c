@@ -808,6 +808,18 @@ static int on_anomaly(PfScan *sc, JsonObject *o)
     return 0;
 }
 
+/* PATCH: a finished file's in-place header changes, recomputed when its bytes are read. */
+static int on_patch(PfScan *sc, JsonObject *o)
+{
+    ProofTake *t = sc->t;
+    int s = (int)int_member(o, "s", -1);
+    const char *why = NULL;
+    if (s < 0 || s >= t->nstreams || pf_patch_parse(&t->streams[s], o, &why) < 0)
+        return fail(sc->v, "log-record", PROOF_LOG_FILE, -1, "PATCH record %" PRId64 " %s", sc->r,
+                    why ? why : "names no stream");
+    return 0;
+}
+
 static int on_close(PfScan *sc, JsonObject *o)
 {
     sc->close = o;
@@ -819,7 +831,7 @@ static const struct {
     int (*handle)(PfScan *sc, JsonObject *o);
 } record_handlers[] = {
     {"PKT", on_pkt}, {"FILE", on_file},       {"RAW", on_raw},     {"CUT", on_cut},
-    {"END", on_cut}, {"ANOMALY", on_anomaly}, {"CLOSE", on_close},
+    {"END", on_cut}, {"ANOMALY", on_anomaly}, {"PATCH", on_patch}, {"CLOSE", on_close},
 };
 
 /* Records 1..attested-1, each through its kind's handler; pkt_at_note[i]: program packets at checkpoint i. */
@@ -1247,6 +1259,7 @@ void proof_take_free(ProofTake **pt)
         g_free(t->streams[i].codec);
         g_free(t->streams[i].pkts);
         g_free(t->streams[i].ranges);
+        g_free(t->streams[i].patches);
     }
     g_free(t->streams);
     g_strfreev(t->cams);
@@ -1388,6 +1401,8 @@ struct ProofFileCheck {
     int64_t pos; /* bytes seen */
     int64_t r;   /* current range */
     int64_t bad; /* first bad range, -1 */
+    GByteArray *tmp;   /* a finished file's bytes as streamed (proof_patch.c) */
+    int64_t patch_bad; /* first byte that is not its PATCH record's result, -1 */
 };
 
 ProofFileCheck *proof_file_check_alloc(const ProofStreamModel *m)
@@ -1395,6 +1410,8 @@ ProofFileCheck *proof_file_check_alloc(const ProofStreamModel *m)
     ProofFileCheck *c = g_new0(ProofFileCheck, 1);
     c->m = m;
     c->bad = -1;
+    c->patch_bad = -1;
+    c->tmp = g_byte_array_new();
     c->ctx = EVP_MD_CTX_new();
     c->pkt_ctx = EVP_MD_CTX_new();
     if (!c->ctx || !c->pkt_ctx || !EVP_DigestInit_ex(c->ctx, pf_sha256_md(), NULL))
@@ -1409,12 +1426,15 @@ void proof_file_check_free(ProofFileCheck **pc)
         return;
     EVP_MD_CTX_free(c->ctx);
     EVP_MD_CTX_free(c->pkt_ctx);
+    g_byte_array_unref(c->tmp);
     g_free(c);
     *pc = NULL;
 }
 
 void proof_file_check_bytes(ProofFileCheck *c, const uint8_t *buf, size_t len)
 {
+    if (c->m->npatches > 0)
+        buf = pf_patch_view(c->m, c->pos, buf, len, c->tmp, &c->patch_bad);
     while (len > 0 && c->r < c->m->nranges) {
         const ProofRange *g = &c->m->ranges[c->r];
         int64_t left = g->offset + g->length - c->pos;
@@ -1442,6 +1462,11 @@ int64_t proof_file_check_bad_range(const ProofFileCheck *c, int64_t *off, int64_
         *len = c->m->ranges[c->bad].length;
     }
     return c->bad;
+}
+
+int64_t proof_file_check_patch_bad(const ProofFileCheck *c)
+{
+    return c->patch_bad;
 }
 
 int64_t proof_file_check_read(const ProofFileCheck *c)
