@@ -92,6 +92,10 @@ static void print_text(const ProofVerdict *v)
             printf("  take: %s\n", v->take_id);
         break;
     }
+    if (v->files > 0 && v->status != PROOF_INVALID && v->status != PROOF_IO_ERROR)
+        printf("  finalized: %s (%d of %d files finished at the close: Cues, Duration, Segment size)\n",
+               v->files_finalized == v->files ? "yes" : v->files_finalized ? "partly" : "no", v->files_finalized,
+               v->files);
     if (v->station_keyid)
         printf("  station key: %s (%s)\n", v->station_keyid,
                v->station_pinned ? "pinned with --pubkey" : "NOT pinned");
@@ -179,6 +183,10 @@ static void print_json(const ProofVerdict *v, const char *dir)
     json_builder_add_boolean_value(b, v->live);
     json_builder_set_member_name(b, "speed");
     json_builder_add_double_value(b, v->speed);
+    json_builder_set_member_name(b, "finalized");
+    json_builder_add_boolean_value(b, v->files > 0 && v->files_finalized == v->files);
+    json_builder_set_member_name(b, "files_finalized");
+    json_builder_add_int_value(b, v->files_finalized);
     json_builder_set_member_name(b, "records");
     json_builder_add_int_value(b, v->records);
     json_builder_set_member_name(b, "checkpoints");

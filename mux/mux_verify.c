@@ -354,8 +354,6 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                                bad_off, bad_off + bad_len - 1, file, f, tc);
             goto out;
         }
-        if (rd.patch && mux_verify_patch_check(rd.patch, take, index, rd.check, file, v) < 0)
-            goto out;
     }
     if (k < m->npkts) {
         int64_t f = min_pts_from(m, k);
@@ -376,6 +374,8 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                                fsize, m->size);
             goto out;
         }
+        if (rd.patch && mux_verify_patch_check(rd.patch, take, index, rd.check, file, v) < 0)
+            goto out;
         if (!m->closed && fsize > m->size)
             proof_verdict_note(v, "%s: %" PRId64 " bytes after the last commit are not attested", file,
                                fsize - m->size);

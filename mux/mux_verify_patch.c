@@ -54,12 +54,18 @@ int mux_verify_patch_check(MuxVerifyPatch *vp, const ProofTake *take, int index,
     MuxMkvPatch p[MUX_MKV_MAX_PATCHES];
     MuxMkvLayout lay;
     int np = 0;
-    int64_t bad = proof_file_check_patch_bad(c);
+    int64_t unapplied = 0;
+    int64_t bad = proof_file_check_patch_bad(c, &unapplied);
 
     if (bad >= 0)
         return proof_verdict_fail(v, PROOF_INVALID, "file-patch", file, -1,
                                   "byte %" PRId64 " of %s is not what its PATCH record says the close wrote "
                                   "there: the finished header was edited", bad, file);
+    if (unapplied > 0) {
+        proof_verdict_note(v, "%s was not finished: the recorder stopped while it patched its header (%" PRId64
+                           " bytes still as streamed); its streaming form is checked", file, unapplied);
+        return 0;
+    }
     /* The streaming header: the file's first bytes with the logged bytes before put back. */
     for (int i = 0; i < m->npatches; i++)
         if (m->patches[i].off + m->patches[i].len <= (int64_t)vp->head_len)

@@ -366,9 +366,10 @@ void proof_file_check_bytes(ProofFileCheck *c, const uint8_t *buf, size_t len);
 /* Index of the first FILE range whose bytes differ (-1: none so far); *off and *len get the range. */
 int64_t proof_file_check_bad_range(const ProofFileCheck *c, int64_t *off, int64_t *len);
 int64_t proof_file_check_read(const ProofFileCheck *c); /* bytes seen so far */
-/* A finished file: the first offset whose byte differs from its PATCH record's result, -1: none (so far). The
- * FILE ranges are checked against the streaming form (the PATCH record's bytes before). */
-int64_t proof_file_check_patch_bad(const ProofFileCheck *c);
+/* A finished file: the first offset whose byte is neither its PATCH record's result nor the streaming byte, -1:
+ * none (so far); *unapplied (may be NULL): bytes of the patched ranges still as streamed (a recorder stopped
+ * during its close). The FILE ranges are checked against the streaming form (the PATCH record's bytes before). */
+int64_t proof_file_check_patch_bad(const ProofFileCheck *c, int64_t *unapplied);
 /* proof_packet_hash with the checker's reused context. */
 int proof_file_check_packet(ProofFileCheck *c, ProofPayload form, const uint8_t *data, size_t size,
                             uint8_t hash[PROOF_HASH_LEN], int64_t *norm_size);

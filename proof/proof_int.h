@@ -76,8 +76,9 @@ char *pf_patch_record(int index, const char *file, int64_t cues_off, const Proof
 /* Read a PATCH record into m (a closed stream): 0, or -1 with why (a phrase after "PATCH record N"). */
 int pf_patch_parse(ProofStreamModel *m, JsonObject *o, const char **why);
 /* buf (file bytes at pos) as the FILE records hash them: the patched ranges' bytes before (copied to tmp);
- * *bad gets the first offset whose byte is not the patch's result (when it is still -1). */
+ * *bad gets the first offset whose byte is neither the patch's result nor the streaming byte (when it is still
+ * -1); *unapplied counts the bytes still as streamed. */
 const uint8_t *pf_patch_view(const ProofStreamModel *m, int64_t pos, const uint8_t *buf, size_t len,
-                             GByteArray *tmp, int64_t *bad);
+                             GByteArray *tmp, int64_t *bad, int64_t *unapplied);
 
 #endif

@@ -65,6 +65,7 @@ struct ProofLog {
     GByteArray *buf; /* framed records released and not yet written */
     PfMerkle tree;   /* every released record */
     int64_t commits;
+    int64_t program_released; /* program PKT records in the tree (the media line of a commit between GOPs) */
     int err; /* first error: later commits return it */
     int closed;
 };
@@ -730,6 +731,8 @@ static int release(ProofStream *s)
     int ret;
     pthread_mutex_lock(&log->lock);
     ret = log->closed ? -EPIPE : release_locked(log, s->pending->data, s->pending->len);
+    if (!ret && s->index == log->program)
+        log->program_released += s->pending_pkts;
     pthread_mutex_unlock(&log->lock);
     g_byte_array_set_size(s->pending, 0);
     if (!ret)
@@ -766,6 +769,7 @@ int proof_stream_patch(ProofStream *s, int64_t cues_off, const ProofPatchRange *
 {
     size_t len = 0;
     char *rec;
+    int ret;
     if (!s || !s->closed || cues_off < 0 || cues_off >= s->written)
         return -EINVAL;
     rec = pf_patch_record(s->index, s->file, cues_off, r, n, &len);
@@ -773,7 +777,14 @@ int proof_stream_patch(ProofStream *s, int64_t cues_off, const ProofPatchRange *
         return -EINVAL;
     hold(s, rec, (int)len);
     g_free(rec);
-    return release(s);
+    ret = release(s);
+    if (ret < 0)
+        return ret;
+    /* Committed before the bytes change: a crash during the patch leaves a log that attests it. */
+    pthread_mutex_lock(&s->log->lock);
+    ret = commit_locked(s->log, s->log->program_released, 0);
+    pthread_mutex_unlock(&s->log->lock);
+    return ret;
 }
 
 int proof_stream_raw(ProofStream *s, int64_t tick, int cam, int64_t seq, unsigned flags, int nplanes,

@@ -129,7 +129,7 @@ int pf_patch_parse(ProofStreamModel *m, JsonObject *o, const char **why)
 }
 
 const uint8_t *pf_patch_view(const ProofStreamModel *m, int64_t pos, const uint8_t *buf, size_t len,
-                             GByteArray *tmp, int64_t *bad)
+                             GByteArray *tmp, int64_t *bad, int64_t *unapplied)
 {
     int copied = 0;
     for (int i = 0; i < m->npatches; i++) {
@@ -144,7 +144,12 @@ const uint8_t *pf_patch_view(const ProofStreamModel *m, int64_t pos, const uint8
             copied = 1;
         }
         for (int64_t k = a; k < b; k++) {
-            if (*bad < 0 && buf[k - pos] != p->after[k - p->off])
+            /* The result, or (the recorder stopped during its close, after the record's commit) still the
+             * streaming byte. */
+            uint8_t got = buf[k - pos], was = p->before[k - p->off], want = p->after[k - p->off];
+            if (got != want && got == was)
+                (*unapplied)++;
+            else if (*bad < 0 && got != want)
                 *bad = k;
             tmp->data[k - pos] = p->before[k - p->off]; /* the streaming form, as the FILE records hash it */
         }

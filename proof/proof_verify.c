@@ -1403,6 +1403,7 @@ struct ProofFileCheck {
     int64_t bad; /* first bad range, -1 */
     GByteArray *tmp;   /* a finished file's bytes as streamed (proof_patch.c) */
     int64_t patch_bad; /* first byte that is not its PATCH record's result, -1 */
+    int64_t patch_unapplied; /* bytes of patched ranges still as streamed */
 };
 
 ProofFileCheck *proof_file_check_alloc(const ProofStreamModel *m)
@@ -1434,7 +1435,7 @@ void proof_file_check_free(ProofFileCheck **pc)
 void proof_file_check_bytes(ProofFileCheck *c, const uint8_t *buf, size_t len)
 {
     if (c->m->npatches > 0)
-        buf = pf_patch_view(c->m, c->pos, buf, len, c->tmp, &c->patch_bad);
+        buf = pf_patch_view(c->m, c->pos, buf, len, c->tmp, &c->patch_bad, &c->patch_unapplied);
     while (len > 0 && c->r < c->m->nranges) {
         const ProofRange *g = &c->m->ranges[c->r];
         int64_t left = g->offset + g->length - c->pos;
@@ -1464,8 +1465,10 @@ int64_t proof_file_check_bad_range(const ProofFileCheck *c, int64_t *off, int64_
     return c->bad;
 }
 
-int64_t proof_file_check_patch_bad(const ProofFileCheck *c)
+int64_t proof_file_check_patch_bad(const ProofFileCheck *c, int64_t *unapplied)
 {
+    if (unapplied)
+        *unapplied = c->patch_unapplied;
     return c->patch_bad;
 }
 
