@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "mux.h"
+#include "mux_mkv.h"
 #include "ot_common.h"
 
 #define ARCHIVE_BUF_SIZE (1 << 20)
@@ -419,6 +420,7 @@ typedef struct Status {
     char *why_partial;
     int has_log;
     char *log_station_keyid;
+    char *finished; /* salvage: bag-info lines of the files finished in the bag, or NULL */
 } Status;
 
 /* complete: take.json says closed and, when there is a take log, it verifies and is closed. */
@@ -570,6 +572,8 @@ static char *bag_info_text(const ArchiveConfig *cfg, const MuxTakeInfo *info, co
     }
     if (st->log_station_keyid)
         g_string_append_printf(s, "Onetake-Take-Station-Key-Id: %s\n", st->log_station_keyid);
+    if (st->finished)
+        g_string_append(s, st->finished);
     if (cfg->key) {
         g_string_append_printf(s, "Onetake-Station-Key-Id: %s\n", proof_key_id_hex(cfg->key, kid));
         g_string_append_printf(s, "Onetake-Signature: %s\n", ARCHIVE_SIGNATURE_FILE);
@@ -762,6 +766,8 @@ static int prepare_dest(const char *dir, const char *dest)
     return 0;
 }
 
+static int finish_copies(Hasher *h, const char *data, GArray *entries, Status *st);
+
 int archive_make(const ArchiveConfig *cfg)
 {
     char *data = NULL, *take_root = NULL, *bag = NULL, *bag_data = NULL;
@@ -818,6 +824,9 @@ int archive_make(const ArchiveConfig *cfg)
             ot_log(OT_LOG_ERROR, "archive", "cannot create \"%s\": %s", data, ot_strerror(ret));
             goto out;
         }
+        if (!strcmp(st.bag_status, "partial"))
+            ot_log(OT_LOG_WARNING, "archive", "salvage in place: the Matroska files stay in their streaming form "
+                   "(the bag is the take); give --out DEST to finish copies in the bag");
         ret = move_in(cfg->dir, data, resume, moved);
         if (!ret && !(entries = list_payload(data, &ret)))
             goto fail_in_place;
@@ -837,6 +846,8 @@ int archive_make(const ArchiveConfig *cfg)
         if (!(entries = list_payload(take_root, &ret)))
             goto out;
         ret = copy_entries(&h, take_root, bag_data, entries, cfg->progress);
+        if (!ret && !strcmp(st.bag_status, "partial"))
+            ret = finish_copies(&h, bag_data, entries, &st);
         if (ret) {
             ot_log(OT_LOG_ERROR, "archive", "\"%s\" is not a bag (no bagit.txt): remove it and archive again",
                    cfg->dest);
@@ -871,12 +882,61 @@ out:
     mux_take_info_free(&info);
     g_free(st.why_partial);
     g_free(st.log_station_keyid);
+    g_free(st.finished);
     g_free(manifest);
     g_free(bag_info);
     g_free(bag_data);
     g_free(bag);
     g_free(take_root);
     g_free(data);
+    return ret;
+}
+
+/* Salvage into DEST: the copies of a crashed take's Matroska files are finished in the bag (mux_mkv.h: the torn
+ * tail after the last complete cluster cut, Cues appended, the header's reserved bytes patched), the originals
+ * stay as they are. bag-info.txt records, per file, the streamed copy's size and SHA-256 and every patched range
+ * (offset, length, bytes before and after), so that the streaming form the take log attests can be rebuilt. */
+static int finish_copies(Hasher *h, const char *data, GArray *entries, Status *st)
+{
+    GString *s = g_string_new(NULL);
+    Progress pr;
+    int ret = 0;
+
+    progress_start(&pr, 0, "hashing", 0);
+    for (guint i = 0; i < entries->len && !ret; i++) {
+        Entry *e = &g_array_index(entries, Entry, i);
+        MuxMkvPatch p[MUX_MKV_MAX_PATCHES];
+        int np = 0;
+        int64_t cues = 0, size = 0, old_size = e->size;
+        char old_hash[65];
+        const char *what;
+        if (strcmp(e->rel, MUX_TAKE_PROGRAM_FILE) && !(g_str_has_prefix(e->rel, "iso/") && g_str_has_suffix(e->rel, ".mkv")))
+            continue;
+        char *path = g_build_filename(data, e->rel, NULL);
+        hex(e->hash, 32, old_hash);
+        if (mux_mkv_finish_file(path, 0, p, &np, &cues, &size) == 0) {
+            g_string_append_printf(s, "Onetake-Salvage-Finished: %s streamed-size=%" PRId64 " streamed-sha256=%s "
+                                   "cues=%" PRId64 " size=%" PRId64, e->rel, old_size, old_hash, cues, size);
+            for (int k = 0; k < np; k++) {
+                char *b = g_malloc((size_t)p[k].len * 2 + 1), *a = g_malloc((size_t)p[k].len * 2 + 1);
+                hex(p[k].before, (size_t)p[k].len, b);
+                hex(p[k].after, (size_t)p[k].len, a);
+                g_string_append_printf(s, " patch=%" PRId64 ":%d:%s:%s", p[k].off, p[k].len, b, a);
+                g_free(b);
+                g_free(a);
+            }
+            g_string_append_c(s, '\n');
+            ret = hash_file(h, path, NULL, &pr, e->hash, &e->size, &what);
+            if (ret)
+                ot_log(OT_LOG_ERROR, "archive", "cannot %s \"%s\": %s", what, path, strerror(-ret));
+            else
+                printf("salvage: %s finished in the bag (Cues at byte %" PRId64 ", %" PRId64 " bytes)\n", e->rel,
+                       cues, size);
+        }
+        g_free(path);
+    }
+    progress_end(&pr);
+    st->finished = s->len ? g_string_free(s, FALSE) : (g_string_free(s, TRUE), NULL);
     return ret;
 }
 
