@@ -775,8 +775,10 @@ int proof_stream_patch(ProofStream *s, int64_t cues_off, const ProofPatchRange *
     rec = pf_patch_record(s->index, s->file, cues_off, r, n, &len);
     if (!rec)
         return -EINVAL;
-    hold(s, rec, (int)len);
+    ret = hold(s, "PATCH", rec, (int)len, len + 1);
     g_free(rec);
+    if (ret < 0)
+        return ret;
     ret = release(s);
     if (ret < 0)
         return ret;

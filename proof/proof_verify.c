@@ -68,6 +68,7 @@ struct ProofTake {
     char *close_reason;
     int64_t frames; /* program frames attested (RAW records) */
     int64_t program_pkts;
+    int64_t program_closed_at; /* record index of the program's final FILE record, -1 (PATCH commits follow) */
     GHashTable *anomalies; /* "kind camera" -> count */
     ProofCut *cuts;        /* the attested CUT and END records (origins owned) */
     int ncuts;
@@ -734,6 +735,8 @@ static int on_file(PfScan *sc, JsonObject *o)
     g_array_append_val(sc->ranges[s], g);
     t->streams[s].size = g.offset + g.length;
     if (int_member(o, "final", 0)) {
+        if (s == t->program)
+            t->program_closed_at = sc->r;
         t->streams[s].closed = 1;
         memcpy(t->streams[s].sha256, g.running, PROOF_HASH_LEN);
     }
@@ -1109,8 +1112,10 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
     for (int i = ref + 1; i <= t->last_note; i++) {
         const PfNote *a = &t->notes[i - 1], *b = &t->notes[i];
         double lag = b->clock_ns / 1e9 - (double)b->media * t->rate_den / t->rate_num;
+        /* The checkpoints of the close (the PATCH commits, the final one) follow the encoder's flush. */
+        int closing = b->final || (t->program_closed_at >= 0 && b->size > t->program_closed_at);
         double slack =
-            (b->final ? PF_FLUSH_SLACK_S : 0.5) + 0.02 * ((double)b->clock_ns - (double)r0->clock_ns) / 1e9;
+            (closing ? PF_FLUSH_SLACK_S : 0.5) + 0.02 * ((double)b->clock_ns - (double)r0->clock_ns) / 1e9;
         if (lag < lag0 - slack) {
             double dm, dc;
             note_span(t, a, b, &dm, &dc);
@@ -1219,6 +1224,7 @@ static int read_files(ProofTake *t, ProofVerdict *v, char **ckpt)
 ProofTake *proof_take_open(const char *dir, const ProofKey *pinned, ProofVerdict *v)
 {
     ProofTake *t = g_new0(ProofTake, 1);
+    t->program_closed_at = -1;
     char *path = NULL;
     char *ckpt = NULL;
 
