@@ -9,6 +9,7 @@
  *
  * Hashing: SHA-256 through OpenSSL EVP, one context and one 1 MiB buffer reused for every file. */
 #include "archive.h"
+#include "ot_common.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,18 +49,6 @@ int archive_is_bag(const char *dir)
 char *archive_bag_payload_dir(const char *dir)
 {
     return archive_is_bag(dir) ? g_build_filename(dir, ARCHIVE_PAYLOAD_DIR, NULL) : g_strdup(dir);
-}
-
-static int fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int ret = 0;
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        ret = -errno;
-    close(fd);
-    return ret;
 }
 
 static void hex(const uint8_t *bytes, size_t n, char *out)
@@ -518,9 +507,9 @@ static int move_in(const char *dir, const char *data, int resume, GPtrArray *mov
     }
     g_ptr_array_free(names, TRUE);
     if (!ret)
-        ret = fsync_path(data);
+        ret = ot_fsync_path(data);
     if (!ret)
-        ret = fsync_path(dir);
+        ret = ot_fsync_path(dir);
     return ret;
 }
 
@@ -536,7 +525,7 @@ static void move_back(const char *dir, const char *data, GPtrArray *moved)
         g_free(to);
     }
     if (moved->len)
-        fsync_path(dir);
+        ot_fsync_path(dir);
 }
 
 static char *bag_info_text(const ArchiveConfig *cfg, const MuxTakeInfo *info, const Status *st,
@@ -626,7 +615,7 @@ static int write_tags(const ArchiveConfig *cfg, const char *bag, const char *man
     if (!ret)
         ret = write_tag(bag, ARCHIVE_BAGIT_FILE, ARCHIVE_BAGIT_TEXT);
     if (!ret)
-        ret = fsync_path(bag);
+        ret = ot_fsync_path(bag);
     return ret;
 }
 

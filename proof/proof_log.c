@@ -303,7 +303,7 @@ static int io_fail(ProofLog *log, const char *what, const char *name, int err)
 {
     if (!log->err) {
         ot_log(OT_LOG_ERROR, "proof", "cannot %s \"%s/%s\": %s: free disk space or record to another disk",
-               what, log->dir, name, strerror(-err));
+               what, log->dir, name, ot_strerror(err));
         log->err = err;
     }
     return log->err;
@@ -383,7 +383,7 @@ static int open_new(ProofLog *log, const char *name)
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
         ot_log(OT_LOG_ERROR, "proof", "cannot create \"%s\": %s: choose a new --out folder you can write to",
-               path, strerror(errno));
+               path, ot_strerror(-errno));
     g_free(path);
     return fd;
 }

@@ -48,6 +48,18 @@ int64_t ot_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+int ot_fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int ret = 0;
+    if (fd < 0)
+        return -errno;
+    if (fsync(fd) < 0)
+        ret = -errno;
+    close(fd);
+    return ret;
+}
+
 /* fsync the folder that holds path (a rename is durable only once its folder is). */
 static int fsync_parent(const char *path)
 {
@@ -55,14 +67,8 @@ static int fsync_parent(const char *path)
     char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
     if (!dir)
         return -ENOMEM;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int ret = 0;
+    int ret = ot_fsync_path(dir);
     free(dir);
-    if (fd < 0)
-        return -errno;
-    if (fsync(fd) < 0)
-        ret = -errno;
-    close(fd);
     return ret;
 }
 

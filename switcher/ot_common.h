@@ -26,6 +26,9 @@ int64_t ot_mono_ns(void);
 /* Write all of data to fd, retrying short writes and EINTR. 0 or -errno (ENOSPC, EIO...). */
 int ot_write_all(int fd, const void *data, size_t len);
 
+/* fsync the file or folder at path (opened read-only). 0 or -errno. */
+int ot_fsync_path(const char *path);
+
 /* Replace the file at path atomically and durably: path.tmp, written and fsynced, renamed over path, then its folder
  * fsynced, so that a reader or a crash sees the old file or the new one, never a mix. 0, or -errno with *what
  * (may be NULL) saying which step failed ("create", "write", "rename to", "sync the folder of"); path.tmp is

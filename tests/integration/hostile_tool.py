@@ -14,21 +14,12 @@ import struct
 import subprocess
 import sys
 
+import proof_tool  # the one take.log framing of the tests
+from proof_tool import frame
+
 
 def records(data):
-    out, pos = [], 0
-    while pos + 8 <= len(data):
-        (n,) = struct.unpack_from('<I', data, pos)
-        if pos + 8 + n > len(data):
-            break
-        out.append(data[pos + 4:pos + 4 + n])
-        pos += 8 + n
-    return out
-
-
-def frame(rec):
-    head = struct.pack('<I', len(rec)) + rec
-    return head + struct.pack('<I', binascii.crc32(head) & 0xffffffff)
+    return [rec for _, rec in proof_tool.records(data, check_crc=False)]
 
 
 def write_log(path, recs):

@@ -56,18 +56,6 @@ verify() {
         fail "$case: verify --json did not print valid UTF-8 JSON"
 }
 
-# expect RC VERDICT [CHECK [FILE]]
-expect() {
-    [ "$rc" = "$1" ] || fail "$case: verify exited $rc, expected $1 (see $json)"
-    [ "$(json_str "$json" verdict)" = "$2" ] || fail "$case: verdict $(json_str "$json" verdict), expected $2"
-    if [ -n "${3:-}" ]; then
-        [ "$(json_str "$json" check)" = "$3" ] || fail "$case: failing check $(json_str "$json" check), expected $3"
-    fi
-    if [ -n "${4:-}" ]; then
-        [ "$(json_str "$json" file)" = "$4" ] || fail "$case: failing file $(json_str "$json" file), expected $4"
-    fi
-    echo "ok: $case: $2 ${3:-} ${4:-}"
-}
 
 take=$out/take
 record "$take"
@@ -78,7 +66,7 @@ torn_checkpoint)
         rm -rf "$out/t" && cp -r "$take" "$out/t"
         if [ $cut = appended ]; then printf x >>"$out/t/checkpoints.txt"; else truncate -s -$cut "$out/t/checkpoints.txt"; fi
         verify "$out/t"
-        expect 3 PARTIAL_AUTHENTIC
+        expect_verify 3 PARTIAL_AUTHENTIC
         grep -q 'incomplete checkpoint' "$json" || fail "$case/$cut: the torn checkpoint is not mentioned"
     done
     ;;
@@ -87,7 +75,7 @@ genesis_deep)
     $tool deep 100000 >"$out/deep.json"
     $tool set-record "$take/take.log" 0 "$out/deep.json"
     verify "$take"
-    expect 1 INVALID log-genesis take.log
+    expect_verify 1 INVALID log-genesis file=take.log
     ;;
 take_json_deep)
     # take.json nested 100,000 deep for archive and replay (was: stack overflow).
@@ -105,7 +93,7 @@ fifo)
         rm -rf "$out/t" && cp -r "$take" "$out/t"
         rm -f "$out/t/$f" && mkfifo "$out/t/$f"
         verify "$out/t"
-        expect 1 INVALID "${fc#*:}" "$f"
+        expect_verify 1 INVALID "${fc#*:}" "file=$f"
     done
     ;;
 dev_zero)
@@ -115,7 +103,7 @@ dev_zero)
         rm -rf "$out/t" && cp -r "$take" "$out/t"
         ln -sf /dev/zero "$out/t/$f"
         verify "$out/t"
-        expect 1 INVALID "${fc#*:}" "$f"
+        expect_verify 1 INVALID "${fc#*:}" "file=$f"
     done
     ;;
 symlink_out)
@@ -123,18 +111,18 @@ symlink_out)
     cp -r "$take" "$out/elsewhere"
     rm "$take/program.mkv" && ln -s "$out/elsewhere/program.mkv" "$take/program.mkv"
     verify "$take"
-    expect 1 INVALID file-type program.mkv
+    expect_verify 1 INVALID file-type file=program.mkv
     rm "$take/program.mkv" && cp "$out/elsewhere/program.mkv" "$take/program.mkv"
     rm -r "$take/iso" && ln -s "$out/elsewhere/iso" "$take/iso"
     verify "$take"
-    expect 1 INVALID file-type iso/a.mkv
+    expect_verify 1 INVALID file-type file=iso/a.mkv
     ;;
 sparse_master)
     # A 20 GB sparse program.mkv: only the bytes the log recorded are read (was: read in full).
     truncate -s 20G "$take/program.mkv"
     start=$(date +%s)
     verify "$take"
-    expect 1 INVALID
+    expect_verify 1 INVALID
     [ $(($(date +%s) - start)) -le 5 ] || fail "$case: verify took more than 5 s on a sparse 20 GB file"
     ;;
 camera_name)
@@ -150,7 +138,7 @@ camera_name)
     name=$(printf 'c%.0s' $(seq 64))
     record "$out/n64" "$name"
     verify "$out/n64"
-    expect 0 UNCUT
+    expect_verify 0 UNCUT
     [ -f "$out/n64/iso/$name.mkv" ] || fail "no ISO for the 64-character camera"
     ;;
 minisig_strict)
@@ -177,7 +165,7 @@ EOF
         mrc=0
         minisign -Vm "$out/t/take.log" -x "$out/t/take.log.minisig" -p "$key.pub" -q >/dev/null 2>&1 || mrc=$?
         verify "$out/t"
-        if [ $mrc = 0 ]; then expect 0 UNCUT; else expect 1 INVALID final-signature take.log.minisig; fi
+        if [ $mrc = 0 ]; then expect_verify 0 UNCUT; else expect_verify 1 INVALID final-signature file=take.log.minisig; fi
         n=$((n + 1))
     done <<'EOF'
 junk_in_sig
@@ -200,58 +188,58 @@ checkpoint_b64)
         sed -i "$mut" "$out/t/checkpoints.txt"
         cmp -s "$take/checkpoints.txt" "$out/t/checkpoints.txt" && fail "the sed did not change checkpoints.txt"
         verify "$out/t"
-        expect 1 INVALID checkpoint-signature checkpoints.txt
+        expect_verify 1 INVALID checkpoint-signature file=checkpoints.txt
     done
     ;;
 foreign_checkpoint_key)
     # Every checkpoint carries a valid Ed25519 signature, by a key that is not the take's session key.
     $tool foreign-sig "$take/checkpoints.txt" "$out"
     verify "$take"
-    expect 1 INVALID checkpoint-signature checkpoints.txt
+    expect_verify 1 INVALID checkpoint-signature file=checkpoints.txt
     ;;
 merkle_overflow)
     # A checkpoint whose tree size overflows 64 bits.
     sed -i '0,/^[0-9]\+$/s//99999999999999999999999/' "$take/checkpoints.txt"
     verify "$take"
-    expect 1 INVALID checkpoint-signature checkpoints.txt
+    expect_verify 1 INVALID checkpoint-signature file=checkpoints.txt
     ;;
 duplicate_record)
     $tool dup-record "$take/take.log" 5
     verify "$take"
-    expect 1 INVALID merkle-root take.log
+    expect_verify 1 INVALID merkle-root file=take.log
     ;;
 json_utf8)
     # A folder name that is not UTF-8: --json still prints valid UTF-8 (verify() checks it).
     bad=$out/$'take-\xff\xfe'
     mv "$take" "$bad"
     verify "$bad"
-    expect 0 UNCUT
+    expect_verify 0 UNCUT
     ;;
 cuts_jsonl_edited)
     # The cut list editors and QA read, edited: the take is not UNCUT any more, and the file is named.
     sed -i '2s/"frame":15/"frame":16/' "$take/cuts.jsonl"
     grep -q '"frame":16' "$take/cuts.jsonl" || fail "the sed did not edit cuts.jsonl"
     verify "$take"
-    expect 1 INVALID cuts-jsonl cuts.jsonl
+    expect_verify 1 INVALID cuts-jsonl file=cuts.jsonl
     [ "$(json_int "$json" frame)" = 15 ] || fail "$case: failing frame is not 15"
     ;;
 take_json_edited)
     sed -i 's/"fps" : "30\/1"/"fps" : "25\/1"/' "$take/take.json"
     verify "$take"
-    expect 1 INVALID take-json take.json
+    expect_verify 1 INVALID take-json file=take.json
     ;;
 station_pub_other)
     "$onetake" keygen --out "$out/other.key" >/dev/null
     cp "$out/other.key.pub" "$take/station.pub"
     verify "$take"
-    expect 1 INVALID station-pub station.pub
+    expect_verify 1 INVALID station-pub file=station.pub
     ;;
 extra_files)
     # Files the recorder did not make are reported as not part of the take; a symlink among them is not followed.
     echo notes >"$take/notes.txt"
     ln -s /etc/passwd "$take/iso/passwd"
     verify "$take"
-    expect 0 UNCUT
+    expect_verify 0 UNCUT
     grep -q 'notes.txt is not part of the take' "$json" || fail "$case: notes.txt is not reported"
     grep -q 'iso/passwd is not part of the take.*not followed' "$json" || fail "$case: the symlink is not reported"
     ;;

@@ -39,25 +39,13 @@ verify() {
     cat "$json"
 }
 
-# expect RC VERDICT [CHECK [FRAME]]: the last verify's outcome.
-expect() {
-    [ "$rc" = "$1" ] || fail "$case: verify exited $rc, expected $1 (see $json)"
-    [ "$(json_str "$json" verdict)" = "$2" ] || fail "$case: verdict $(json_str "$json" verdict), expected $2"
-    if [ -n "${3:-}" ]; then
-        [ "$(json_str "$json" check)" = "$3" ] || fail "$case: failing check $(json_str "$json" check), expected $3"
-    fi
-    if [ -n "${4:-}" ]; then
-        [ "$(json_int "$json" frame)" = "$4" ] || fail "$case: failing frame $(json_int "$json" frame), expected $4"
-    fi
-    echo "ok: $case: $2 ${3:-} ${4:-}"
-}
 
 take=$out/take
 case $case in
 clean)
     record "$take"
     verify clean "$take" --pubkey "$key.pub"
-    expect 0 UNCUT
+    expect_verify 0 UNCUT
     [ "$(json_int "$json" end_frame)" = 120 ] || fail "end_frame is not 120"
     grep -q '"station_key_pinned" : true' "$json" || fail "the key is not reported as pinned"
     # Independent: the Merkle root from the records (Python, hashlib) is the one the final checkpoint signs.
@@ -75,14 +63,14 @@ remux_mp4)
     record "$take"
     ffmpeg -v error -i "$take/program.mkv" -c copy "$out/program.mp4"
     verify remux "$take" --master "$out/program.mp4" --pubkey "$key.pub"
-    expect 0 UNCUT
+    expect_verify 0 UNCUT
     grep -q 'packet level only' "$json" || fail "the verdict does not say the master was checked at packet level"
     ;;
 other_key)
     record "$take"
     "$onetake" keygen --out "$out/other.key" >/dev/null
     verify other "$take" --pubkey "$out/other.key.pub"
-    expect 1 INVALID station-key
+    expect_verify 1 INVALID station-key
     ;;
 keygen_refuses)
     rc=0
@@ -103,37 +91,37 @@ default_key)
     grep -q 'made a new station key' "$take.log" || fail "record did not say it made the default key"
     [ -f "$XDG_CONFIG_HOME/onetake/station.key" ] || fail "no default key in the config folder"
     verify default "$take" --pubkey "$XDG_CONFIG_HOME/onetake/station.key.pub"
-    expect 0 UNCUT
+    expect_verify 0 UNCUT
     ;;
 flip_packet)
     record "$take"
     $tool mkv-flip-block "$take/program.mkv" "$out/x.mkv" 45 && mv "$out/x.mkv" "$take/program.mkv"
     verify flip "$take" --pubkey "$key.pub"
-    expect 1 INVALID packet-hash "$($tool pkt-pts "$take/take.log" 45)" # block 45 in decode order
+    expect_verify 1 INVALID packet-hash "frame=$($tool pkt-pts "$take/take.log" 45)" # block 45 in decode order
     ;;
 flip_metadata)
     record "$take"
     $tool mkv-flip-text "$take/program.mkv" "$out/x.mkv" "onetake program" && mv "$out/x.mkv" "$take/program.mkv"
     verify meta "$take" --pubkey "$key.pub"
-    expect 1 INVALID file-bytes 0
+    expect_verify 1 INVALID file-bytes frame=0
     ;;
 drop_frame)
     record "$take"
     $tool mkv-drop "$take/program.mkv" "$out/x.mkv" 50 && mv "$out/x.mkv" "$take/program.mkv"
     verify drop "$take" --pubkey "$key.pub"
-    expect 1 INVALID frame-missing
+    expect_verify 1 INVALID frame-missing
     ;;
 dup_frame)
     record "$take"
     $tool mkv-dup "$take/program.mkv" "$out/x.mkv" 50 && mv "$out/x.mkv" "$take/program.mkv"
     verify dup "$take" --pubkey "$key.pub"
-    expect 1 INVALID frame-duplicated
+    expect_verify 1 INVALID frame-duplicated
     ;;
 swap_gops)
     record "$take"
     $tool mkv-swap "$take/program.mkv" "$out/x.mkv" 1 2 && mv "$out/x.mkv" "$take/program.mkv"
     verify swap "$take" --pubkey "$key.pub"
-    expect 1 INVALID frame-order 30
+    expect_verify 1 INVALID frame-order frame=30
     ;;
 splice)
     # Two takes of the same cameras, B on another cue list: A's first second, then B's.
@@ -144,14 +132,14 @@ splice)
         --out "$out/b/take" >"$out/b/take.log" 2>&1 || fail "record B"
     $tool mkv-splice "$take/program.mkv" "$out/b/take/program.mkv" "$out/x.mkv" 1 && mv "$out/x.mkv" "$take/program.mkv"
     verify splice "$take" --pubkey "$key.pub"
-    expect 1 INVALID packet-hash 30
+    expect_verify 1 INVALID packet-hash frame=30
     ;;
 truncated)
     record "$take"
     size=$(stat -c %s "$take/program.mkv")
     truncate -s $((size * 2 / 3)) "$take/program.mkv"
     verify trunc "$take" --pubkey "$key.pub"
-    expect 1 INVALID file-truncated
+    expect_verify 1 INVALID file-truncated
     ;;
 sigkill)
     # A live-like take of test sources with no end; SIGKILL after ~2 s. Everything up to the last commit stays
@@ -168,7 +156,7 @@ sigkill)
     [ "$end" -gt 0 ] || fail "no commit after 2 s"
     [ $((end % 30)) = 0 ] || fail "the last commit ($end) is not on a GOP boundary"
     verify kill "$take" --pubkey "$key.pub"
-    expect 3 PARTIAL_AUTHENTIC
+    expect_verify 3 PARTIAL_AUTHENTIC
     [ "$(json_int "$json" end_frame)" = "$end" ] || fail "end_frame $(json_int "$json" end_frame), expected $end"
     ;;
 torn_after)
@@ -179,21 +167,21 @@ torn_after)
     truncate -s -5 "$take/take.log"
     end=$($tool last-media "$take")
     verify torn_after "$take" --pubkey "$key.pub"
-    expect 3 PARTIAL_AUTHENTIC
+    expect_verify 3 PARTIAL_AUTHENTIC
     [ "$(json_int "$json" end_frame)" = "$end" ] || fail "end_frame $(json_int "$json" end_frame), expected $end"
     ;;
 torn_before)
     record "$take"
     truncate -s -5 "$take/take.log"
     verify torn_before "$take" --pubkey "$key.pub"
-    expect 1 INVALID log-torn
+    expect_verify 1 INVALID log-torn
     ;;
 record_edited)
     record "$take"
     i=$($tool find-record "$take/take.log" PKT n=45)
     $tool edit-record "$take/take.log" "$i" '"key":0' '"key":1'
     verify edited "$take" --pubkey "$key.pub"
-    expect 1 INVALID merkle-root
+    expect_verify 1 INVALID merkle-root
     ;;
 resigned)
     # Somebody re-signs the whole log with a key of their own: self-consistent, but not the pinned station.
@@ -201,7 +189,7 @@ resigned)
     "$onetake" keygen --out "$out/mallory.key" >/dev/null
     "$forge" "$take" --key "$out/mallory.key"
     verify resigned "$take" --pubkey "$key.pub"
-    expect 1 INVALID station-key
+    expect_verify 1 INVALID station-key
     ;;
 uncertified)
     # The session key in GENESIS is certified by another key than the station key GENESIS names.
@@ -209,20 +197,20 @@ uncertified)
     "$onetake" keygen --out "$out/mallory.key" >/dev/null
     "$forge" "$take" --key "$key" --cert-key "$out/mallory.key"
     verify uncert "$take" --pubkey "$key.pub"
-    expect 1 INVALID session-certificate
+    expect_verify 1 INVALID session-certificate
     ;;
 other_take)
     record "$take"
     record "$out/take2"
     for f in take.log checkpoints.txt take.log.minisig; do cp "$out/take2/$f" "$take/$f"; done
     verify other_take "$take" --pubkey "$key.pub"
-    expect 1 INVALID take-id 0
+    expect_verify 1 INVALID take-id frame=0
     ;;
 reordered)
     record "$take"
     $tool swap-notes "$take/checkpoints.txt" 1 2
     verify reordered "$take" --pubkey "$key.pub"
-    expect 1 INVALID checkpoint-order
+    expect_verify 1 INVALID checkpoint-order
     ;;
 wrong_camera)
     # Program frame 50 claims to come from camera close while the executed cuts put wide on program (signed by a
@@ -231,7 +219,7 @@ wrong_camera)
     i=$($tool find-record "$take/take.log" RAW tick=50)
     "$forge" "$take" --key "$key" --edit "$i" '"cam":0' '"cam":1'
     verify wrong_camera "$take" --pubkey "$key.pub"
-    expect 1 INVALID program-camera 50
+    expect_verify 1 INVALID program-camera frame=50
     ;;
 unplanned_cut)
     # The cut at frame 40 claims cue #3 (which plans drone at frame 85): a cut nobody planned or made.
@@ -239,13 +227,13 @@ unplanned_cut)
     i=$($tool find-record "$take/take.log" CUT frame=40)
     "$forge" "$take" --key "$key" --edit "$i" '"cue":1' '"cue":2'
     verify unplanned "$take" --pubkey "$key.pub"
-    expect 1 INVALID unplanned-cut 40
+    expect_verify 1 INVALID unplanned-cut frame=40
     ;;
 iso_flip)
     record "$take" --iso
     $tool mkv-flip-block "$take/iso/close.mkv" "$out/x.mkv" 45 && mv "$out/x.mkv" "$take/iso/close.mkv"
     verify iso_flip "$take" --pubkey "$key.pub"
-    expect 1 INVALID packet-hash 45 # FFV1: intra only, decode order is frame order
+    expect_verify 1 INVALID packet-hash frame=45 # FFV1: intra only, decode order is frame order
     [ "$(json_str "$json" file)" = iso/close.mkv ] || fail "the failure is not about iso/close.mkv"
     ;;
 iso_swapped)
@@ -253,7 +241,7 @@ iso_swapped)
     mv "$take/iso/wide.mkv" "$out/x.mkv" && mv "$take/iso/close.mkv" "$take/iso/wide.mkv" &&
         mv "$out/x.mkv" "$take/iso/close.mkv"
     verify iso_swapped "$take" --pubkey "$key.pub"
-    expect 1 INVALID role-tag 0
+    expect_verify 1 INVALID role-tag frame=0
     ;;
 faster_than_live)
     # A take made offline (lockstep, ~10x real time) whose log is re-made to claim live production: media time
@@ -261,13 +249,13 @@ faster_than_live)
     record "$take"
     "$forge" "$take" --key "$key" --edit 0 '"live":false' '"live":true'
     verify live "$take" --pubkey "$key.pub"
-    expect 1 INVALID real-time
+    expect_verify 1 INVALID real-time
     ;;
 cues_edited)
     record "$take"
     sed -i 's/cut     wide /cut     crane/' "$take/cues.txt"
     verify cues "$take" --pubkey "$key.pub"
-    expect 1 INVALID cue-list
+    expect_verify 1 INVALID cue-list
     ;;
 *)
     fail "unknown case $case"
