@@ -59,6 +59,13 @@ refused() {
     grep -qE -- "$pattern" "$out/check.log" || fail "the check of $bag does not say /$pattern/"
 }
 
+# onetake verify on a bag checks the bag too: an edit the take log cannot see is INVALID (bag-manifest).
+verify_refused() {
+    local rc=0 json=$out/verify.json case="verify $1"
+    "$onetake" verify "$1" --pubkey "$key.pub" --json -q >"$json" 2>"$out/verify.err" || rc=$?
+    expect_verify 1 INVALID bag-manifest
+}
+
 hashes() { (cd "$1" && find . -type f -exec sha256sum {} + | sort -k2); }
 
 case $case in
@@ -107,9 +114,11 @@ tamper)
     fresh
     echo extra >"$bad/data/notes.txt"
     refused "$bad" "data/notes.txt is not in manifest-sha256.txt"
+    verify_refused "$bad"
     fresh
     echo extra >"$bad/notes.txt"
     refused "$bad" "notes.txt is not covered by tagmanifest-sha256.txt"
+    verify_refused "$bad"
     fresh
     rm "$bad/data/cuts.jsonl"
     refused "$bad" "data/cuts.jsonl is listed in the manifest but missing"
@@ -120,6 +129,7 @@ tamper)
     (cd "$bad" && h=$(sha256sum bag-info.txt | cut -d' ' -f1) &&
         sed -i "s/^[0-9a-f]*  bag-info.txt$/$h  bag-info.txt/" tagmanifest-sha256.txt)
     refused "$bad" "signature is not valid"
+    verify_refused "$bad"
     ! minisign -Vm "$bad/tagmanifest-sha256.txt" -p "$key.pub" >/dev/null 2>&1 ||
         fail "minisign -V accepts a re-hashed tag manifest"
     fresh
@@ -148,6 +158,11 @@ salvage)
     "$onetake" archive "$take" --salvage --key "$key" -q || fail "archive --salvage failed"
     check_ok "$take"
     grep -qx "Onetake-Status: partial" "$take/bag-info.txt" || fail "a salvaged take is not partial"
+    # The salvaged bag verifies as what it is: authentic up to the last signed checkpoint, not a whole take.
+    json=$out/verify.json case="verify the salvaged bag" rc=0
+    "$onetake" verify "$take" --pubkey "$key.pub" --json -q >"$json" 2>"$out/verify.err" || rc=$?
+    expect_verify 3 PARTIAL_AUTHENTIC
+    grep -q '"bag: ' "$json" || fail "verify of a bag does not say it checked the bag"
     ;;
 *)
     fail "unknown case $case"
