@@ -2,15 +2,13 @@
 #include "fuzz_common.h"
 #include "sw_cues.h"
 
-static const char *const cams[] = {"wide", "close", "crane", "drone", "handheld"};
-static const SwRate rates[] = {{30, 1}, {30000, 1001}, {25, 1}, {60000, 1001}};
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_quiet();
     unsigned pick = size ? data[size - 1] : 0;
     SwCueError err;
-    SwActionList *list = sw_actions_parse((const char *)data, size, rates[pick & 3], cams, 5, &err);
+    SwActionList *list =
+        sw_actions_parse((const char *)data, size, fuzz_rates[pick & 3], fuzz_cams, FUZZ_NCAMS, &err);
     if (list) {
         int n = sw_actions_count(list);
         for (int i = 0; i < n; i++)

@@ -77,3 +77,6 @@ char *fuzz_cstr(const uint8_t *data, size_t size)
     s[size] = '\0';
     return s;
 }
+
+const char *const fuzz_cams[FUZZ_NCAMS] = {"wide", "close", "crane", "drone", "handheld"};
+const SwRate fuzz_rates[4] = {{30, 1}, {30000, 1001}, {25, 1}, {60000, 1001}};

@@ -2,16 +2,13 @@
 #include "fuzz_common.h"
 #include "sw_cues.h"
 
-static const char *const cams[] = {"wide", "close", "crane", "drone", "handheld"};
-static const SwRate rates[] = {{30, 1}, {30000, 1001}, {25, 1}, {60000, 1001}};
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_quiet();
     unsigned pick = size ? data[size - 1] : 0;
     SwCueError err;
-    SwCueList *list = sw_cues_parse((const char *)data, size, rates[pick & 3], (pick & 4) ? NULL : cams,
-                                    (pick & 4) ? 0 : 5, &err);
+    SwCueList *list = sw_cues_parse((const char *)data, size, fuzz_rates[pick & 3],
+                                    (pick & 4) ? NULL : fuzz_cams, (pick & 4) ? 0 : FUZZ_NCAMS, &err);
     if (list) {
         /* The plan queries walk every cue: what the program thread does with a parsed list. */
         int n = sw_cues_count(list);

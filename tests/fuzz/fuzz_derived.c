@@ -1,5 +1,6 @@
-/* Fuzz the readers of the files derived from the log (take.json, cuts.jsonl) as verify, replay and archive read
- * them: mux_take_info_load, mux_cut_log_load and mux_verify_derived against the sample take's own log. */
+/* Fuzz the readers of the files derived from the log (take.json, cuts.jsonl) as verify, replay and archive
+ * read them: mux_take_info_load, mux_cut_log_load and mux_verify_derived against the sample take's own log.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -7,8 +8,6 @@
 #include "mux.h"
 #include "mux_verify.h"
 #include "proof.h"
-
-static const char *const cams[] = {"wide", "close", "crane", "drone", "handheld"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -19,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(path, sizeof(path), "%s/%s", dir, FUZZ_TAKE_FILE);
     MuxTakeInfo *info = mux_take_info_load(dir);
     mux_take_info_free(&info);
-    MuxCutLog *log = mux_cut_log_load(path, cams, 5);
+    MuxCutLog *log = mux_cut_log_load(path, fuzz_cams, FUZZ_NCAMS);
     mux_cut_log_free(&log);
     ProofVerdict v;
     proof_verdict_init(&v);
