@@ -79,6 +79,8 @@ int record_ui_check(RecordUi *u, gboolean headless, const char *const *names, in
     u->max_frames = max_frames;
     u->countdown_ns = -1;
     u->screenshot_frame = -1;
+    pthread_mutex_init(&u->pgm_lock, NULL);
+    u->pgm_tick = -1;
 
     if (u->realtime && u->no_realtime) {
         ot_log(OT_LOG_ERROR, "record", "--realtime and --no-realtime: give one of them");
@@ -287,6 +289,31 @@ static OtFrame *ui_get_preview(void *opaque, int cam, int64_t at_ns)
     return cam >= 0 && cam < u->ncams ? cap_camera_get_preview(u->cams[cam], at_ns) : NULL;
 }
 
+/* The program sink of the window (on the program thread): keep a reference to the frame the master gets,
+ * swapped under a leaf lock; the previous one is released after the lock. */
+static int ui_program_frame(void *opaque, const SwProgramFrame *pf)
+{
+    RecordUi *u = opaque;
+    OtFrame *keep = ot_frame_ref(pf->frame);
+    pthread_mutex_lock(&u->pgm_lock);
+    OtFrame *old = u->pgm;
+    u->pgm = keep;
+    u->pgm_tick = pf->tick;
+    pthread_mutex_unlock(&u->pgm_lock);
+    ot_frame_unref(&old);
+    return 0;
+}
+
+static OtFrame *ui_get_program(void *opaque, int64_t *tick)
+{
+    RecordUi *u = opaque;
+    pthread_mutex_lock(&u->pgm_lock);
+    OtFrame *f = u->pgm ? ot_frame_ref(u->pgm) : NULL;
+    *tick = u->pgm_tick;
+    pthread_mutex_unlock(&u->pgm_lock);
+    return f;
+}
+
 /* The program audio meter: the levels of the last tick's audio, kept by the runner (one leaf lock). */
 static int ui_get_audio(void *opaque, UiAudioLevel *level)
 {
@@ -337,6 +364,11 @@ int record_ui_run(RecordUi *u, SwSwitcher *sw, SwRunner *runner, volatile sig_at
     atomic_store(&u->cancel, 0);
     atomic_store(&u->done, 0);
     u->roll_ns = roll_time(u);
+    if (u->ui) {
+        SwSink pgm_sink = {.opaque = u, .program_frame = ui_program_frame};
+        if (sw_runner_add_sink(runner, &pgm_sink) < 0)
+            ot_log(OT_LOG_WARNING, "record", "the multiview's program pane shows the program camera's preview");
+    }
     pthread_t thread;
     int err = pthread_create(&thread, NULL, program_thread, u);
     if (!err && !u->ui) {
@@ -370,6 +402,7 @@ int record_ui_run(RecordUi *u, SwSwitcher *sw, SwRunner *runner, volatile sig_at
         .roll_ns = u->roll_ns,
         .opaque = u,
         .get_preview = ui_get_preview,
+        .get_program = ui_get_program,
         .get_audio = u->audio ? ui_get_audio : NULL, /* no program audio: no meter at all */
         .is_done = ui_is_done,
         .cancel = ui_cancel,
@@ -391,6 +424,8 @@ void record_ui_free(RecordUi *u)
         ui_linger(u->ui, RECORD_UI_LINGER_MS);
     u->linger = 0;
     ui_free(&u->ui);
+    ot_frame_unref(&u->pgm);
+    pthread_mutex_destroy(&u->pgm_lock);
     ui_script_free(&u->script);
     g_clear_pointer(&u->countdown, g_free);
     g_clear_pointer(&u->roll_at, g_free);

@@ -4,11 +4,13 @@
  * Threads: a new thread "ot-program" (the program thread) waits for the roll and runs the take. Headless, the
  * calling thread only waits for it; with the window, the calling (main) thread runs the window (SDL wants its
  * video calls on the main thread). They share only RecordUi.cancel and
- * RecordUi.done (atomics) and what the switcher, the runner and capture's preview slots protect with their
+ * RecordUi.done (atomics), the program frame the window shows (RecordUi.pgm, one leaf lock held only to swap
+ * or take a reference) and what the switcher, the runner and capture's preview slots protect with their
  * own leaf locks. */
 #ifndef RECORD_UI_H
 #define RECORD_UI_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 
@@ -55,6 +57,10 @@ typedef struct RecordUi {
     int run_ret;       /* written by the program thread before done, read after the join */
     int linger;        /* the window showed the take to its end: keep it up a moment in record_ui_free */
     int audio;         /* the take has program audio: the window's meter reads the runner's levels */
+    /* With the window: the newest program frame (a reference, as the master got it) and its tick. */
+    pthread_mutex_t pgm_lock;
+    OtFrame *pgm;
+    int64_t pgm_tick;
 } RecordUi;
 
 /* The options to add to record's GOptionContext (main group). Valid while u lives. */

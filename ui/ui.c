@@ -30,6 +30,7 @@ typedef struct UiCamTex {
     int w, h;
     int64_t seq; /* preview frame uploaded, -1 for none */
     int64_t pts_ns;
+    int64_t tick; /* the program texture only: the program tick of the frame uploaded, -1 for none */
 } UiCamTex;
 
 struct Ui {
@@ -44,6 +45,7 @@ struct Ui {
     UiText *text;
     UiLayout layout;
     UiCamTex cam[UI_MAX_CAMS];
+    UiCamTex pgm; /* the program pane: the program path's own frame (UiTake.get_program), not a preview */
     const UiTake *take; /* during ui_run */
 
     /* What this UI frame shows (read at its start). */
@@ -522,39 +524,56 @@ static void run_script(Ui *ui)
 
 /* ---- pictures ---- */
 
-/* Upload each camera's latest preview frame when it is new. The frame is released right away: the UI holds no
- * capture buffer between frames. */
+/* Upload an I420 frame into a texture when it is new (another seq). */
+static void upload(Ui *ui, UiCamTex *c, const OtFrame *f, const char *what)
+{
+    if (f->format != OT_PIX_I420 || f->nb_planes < 3 || f->seq == c->seq)
+        return;
+    if (c->tex && (c->w != f->width || c->h != f->height)) {
+        SDL_DestroyTexture(c->tex);
+        c->tex = NULL;
+    }
+    if (!c->tex) {
+        c->tex = SDL_CreateTexture(ui->ren, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING, f->width,
+                                   f->height);
+        c->w = f->width;
+        c->h = f->height;
+        if (!c->tex)
+            ot_log(OT_LOG_WARNING, "ui", "cannot make a %dx%d texture for %s: %s", f->width, f->height, what,
+                   SDL_GetError());
+    }
+    if (c->tex && SDL_UpdateYUVTexture(c->tex, NULL, f->data[0], f->linesize[0], f->data[1], f->linesize[1],
+                                       f->data[2], f->linesize[2]) == 0) {
+        c->seq = f->seq;
+        c->pts_ns = f->pts_ns;
+    }
+}
+
+/* Upload each camera's latest preview frame and the program's frame when they are new. Frames are released
+ * right away: the UI holds no capture buffer between frames. */
 static void update_textures(Ui *ui)
 {
+    if (ui->take->get_program) {
+        int64_t tick = -1;
+        OtFrame *f = ui->take->get_program(ui->take->opaque, &tick);
+        if (f) {
+            /* Each new tick is uploaded: a transition's pooled picture may come back with a seq seen before. */
+            if (tick != ui->pgm.tick)
+                ui->pgm.seq = -1;
+            upload(ui, &ui->pgm, f, "the program");
+            ui->pgm.tick = ui->pgm.seq >= 0 ? tick : -1;
+            ot_frame_unref(&f);
+        }
+    }
     if (!ui->take->get_preview)
         return;
     /* The frame of the tick the program is at (before the roll: the newest), like the runner picks it. */
     int64_t at = ui->st.tick >= 0 ? sw_rate_frame_to_ns(ui->cfg.rate, ui->st.tick) : -1;
     for (int i = 0; i < ui->cfg.ncams; i++) {
         OtFrame *f = ui->take->get_preview(ui->take->opaque, i, at);
-        UiCamTex *c = &ui->cam[i];
         if (!f)
             continue;
-        if (f->format == OT_PIX_I420 && f->nb_planes >= 3 && f->seq != c->seq) {
-            if (c->tex && (c->w != f->width || c->h != f->height)) {
-                SDL_DestroyTexture(c->tex);
-                c->tex = NULL;
-            }
-            if (!c->tex) {
-                c->tex = SDL_CreateTexture(ui->ren, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING,
-                                           f->width, f->height);
-                c->w = f->width;
-                c->h = f->height;
-                if (!c->tex)
-                    ot_log(OT_LOG_WARNING, "ui", "cannot make a %dx%d texture for camera %s: %s", f->width,
-                           f->height, ui->names[i], SDL_GetError());
-            }
-            if (c->tex && SDL_UpdateYUVTexture(c->tex, NULL, f->data[0], f->linesize[0], f->data[1],
-                                               f->linesize[1], f->data[2], f->linesize[2]) == 0) {
-                c->seq = f->seq;
-                c->pts_ns = f->pts_ns;
-            }
-        }
+        upload(ui, &ui->cam[i], f, ui->names[i]);
         ot_frame_unref(&f);
     }
 }
@@ -648,7 +667,11 @@ static void draw_pane(Ui *ui, int program)
         snprintf(name, sizeof(name), "none");
     text_row(ui, UI_FONT_BOLD, name, fg, lb.x + pad + used + 3 * pad, lb.y, lb.h, UI_ALIGN_LEFT,
              lb.w - used - 5 * pad);
-    if (cam >= 0 && cam < ui->cfg.ncams) {
+    if (program && ui->pgm.tex && ui->pgm.seq >= 0) {
+        /* What goes to tape: the program path's frame (slate, held last frame, a transition's picture). */
+        SDL_Rect dst = {pic.x, pic.y, pic.w, pic.h};
+        SDL_RenderCopy(ui->ren, ui->pgm.tex, NULL, &dst);
+    } else if (cam >= 0 && cam < ui->cfg.ncams) {
         int lost = cam_lost(ui, cam);
         draw_picture(ui, cam, pic, lost);
         if (lost)
@@ -991,6 +1014,7 @@ static int write_shot_json(Ui *ui, const char *path)
             l->width, l->height, l->border, ui->st.program, ui->st.preview);
     fprintf(f, "  \"program\": {");
     json_picture(ui, f, ui->st.program);
+    fprintf(f, ", \"program_tick\": %" PRId64, ui->pgm.tick); /* the program frame the pane shows */
     fprintf(f, ", ");
     json_rect(f, "picture", l->program);
     fprintf(f, ", ");
@@ -1184,6 +1208,8 @@ Ui *ui_alloc(const UiConfig *cfg)
         if (!ui->names[i])
             goto fail;
     }
+    ui->pgm.seq = -1;
+    ui->pgm.tick = -1;
     ui->cfg.cams = (const char *const *)ui->names;
     ui->title = strdup(cfg->title ? cfg->title : "onetake multiview");
     ui->shot_path = cfg->screenshot_path ? strdup(cfg->screenshot_path) : NULL;
@@ -1249,6 +1275,8 @@ void ui_free(Ui **pui)
             SDL_DestroyTexture(ui->cam[i].tex);
         free(ui->names[i]);
     }
+    if (ui->pgm.tex)
+        SDL_DestroyTexture(ui->pgm.tex);
     ui_text_free(&ui->text);
     if (ui->ren)
         SDL_DestroyRenderer(ui->ren);

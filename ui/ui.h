@@ -132,6 +132,10 @@ typedef struct UiTake {
     /* A preview frame of camera cam as a new reference, or NULL: the one at take-clock time at_ns (the
      * program tick the window shows), or the newest when at_ns < 0 (before the roll). */
     OtFrame *(*get_preview)(void *opaque, int cam, int64_t at_ns);
+    /* The program frame as the program path made it (the master's picture: a slate, a held frame, a
+     * transition's picture) as a new reference, its program tick in *tick; NULL before the first tick. May
+     * be NULL: the program pane then shows the program camera's preview. */
+    OtFrame *(*get_program)(void *opaque, int64_t *tick);
     /* Program audio levels. NULL when the take has no program audio: the meter is not drawn at all. */
     int (*get_audio)(void *opaque, UiAudioLevel *level);
     /* 1 once the program thread has finished the take (ended, failed or cancelled). */

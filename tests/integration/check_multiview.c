@@ -3,7 +3,7 @@
  *   ot-check-multiview --shot FILE.png [--layout FILE.png.json] --ref NAME=FRAMES.rgb@FPS ... [--ref-size
  * WxH]
  *                      [--expect-program NAME] [--expect-preview NAME] [--expect-frame N [--frame-slack N]]
- *                      [--verbose]
+ *                      [--master master=PROGRAM.rgb@FPS] [--verbose]
  *
  * FRAMES.rgb is every frame of a camera clip as raw RGB24 at --ref-size (default 64x36), scaled with its
  * aspect kept and black borders like capture's conform chain (the test makes it with ffmpeg, independently of
@@ -15,6 +15,8 @@
  *   - a red ring around the program pane and the program camera's tile, a green one around the preview pane
  * and the preview camera's tile, neither around the other tiles;
  *   - the clock's area holds text;
+ *   - with --master (every frame of the take's program as ffmpeg decodes it): the program pane shows the
+ * master's frame of the tick it says it shows (a held last frame, a slate: what went to tape);
  *   - the program / preview cameras and the frame are the expected ones.
  * Exit 0 when every check passes, 1 when one fails, 2 for a usage or I/O error. */
 #include <math.h>
@@ -220,6 +222,33 @@ static void check_picture(const Shot *s, const char *what, JsonObject *o, const 
                name, own_frame, TIME_WINDOW, any_frame, own_mae, other, other_mae);
 }
 
+/* --master: the program pane shows the master's own frame of the tick it says it shows (program_tick), the
+ * picture the program path made (a held last frame, a slate), not a camera's preview re-derived. */
+static void check_master(const Shot *s, JsonObject *o, const Ref *master)
+{
+    int r[4];
+    int64_t tick = json_object_get_int_member_with_default(o, "program_tick", -1);
+    if (get_rect(o, "picture", r) < 0 || tick < 0 || tick >= master->nframes) {
+        fail("program pane: the layout gives no picture or a program tick (%lld) outside the master's %d "
+             "frames",
+             (long long)tick, master->nframes);
+        return;
+    }
+    unsigned char pic[64 * 64 * 3 * 16];
+    downsample(s, r, pic);
+    int own_frame = -1, any_frame = -1;
+    int64_t at = (int64_t)((double)tick * 1e9 / master->fps);
+    double own = best_mae(pic, master, at, 0, &own_frame);
+    double any = best_mae(pic, master, at, TIME_WINDOW, &any_frame);
+    if (own > OWN_MAX_MAE)
+        fail("program pane: does not show the master's frame %lld: mean error %.1f", (long long)tick, own);
+    else if (own > any * TIME_SLACK && any_frame != own_frame)
+        fail("program pane: master frame %d matches better (%.1f) than its tick %lld (%.1f)", any_frame, any,
+             (long long)tick, own);
+    else if (verbose)
+        printf("ok: program pane shows master frame %lld: mean error %.1f\n", (long long)tick, own);
+}
+
 /* Share of the ring (frame minus its inside, `border` thick) whose pixels are red / green. */
 static void ring_colours(const Shot *s, const int f[4], int border, double *red, double *green)
 {
@@ -309,7 +338,8 @@ static void usage(FILE *f)
 {
     fputs("usage: ot-check-multiview --shot FILE.png [--layout FILE.json] --ref NAME=FRAMES.rgb@FPS ...\n"
           "                          [--ref-size WxH] [--expect-program NAME] [--expect-preview NAME]\n"
-          "                          [--expect-frame N [--frame-slack N]] [--verbose]\n",
+          "                          [--expect-frame N [--frame-slack N]] [--master master=F.rgb@FPS]\n"
+          "                          [--verbose]\n",
           f);
 }
 
@@ -317,8 +347,9 @@ int main(int argc, char **argv)
 {
     const char *shot_path = NULL, *layout_path = NULL, *want_pgm = NULL, *want_pvw = NULL;
     long want_frame = -1, frame_slack = 5;
-    Ref refs[MAX_REFS];
+    Ref refs[MAX_REFS], master = {0};
     int nrefs = 0;
+    const char *master_arg = NULL;
     const char *ref_args[MAX_REFS];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -350,6 +381,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--ref-size") && sscanf(v, "%dx%d", &ref_w, &ref_h) == 2 && ref_w > 0 &&
                  ref_h > 0 && ref_w * ref_h <= 64 * 64 * 16)
             ;
+        else if (!strcmp(a, "--master"))
+            master_arg = v;
         else if (!strcmp(a, "--ref") && nrefs < MAX_REFS)
             ref_args[nrefs++] = v;
         else {
@@ -364,6 +397,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < nrefs; i++)
         if (load_ref(&refs[i], ref_args[i]) < 0)
             return 2;
+    if (master_arg && load_ref(&master, master_arg) < 0)
+        return 2;
     char *layout_default = g_strdup_printf("%s.json", shot_path);
     if (!layout_path)
         layout_path = layout_default;
@@ -400,7 +435,10 @@ int main(int argc, char **argv)
         fail("program is %s, expected %s", pgm_name, want_pgm);
     if (want_pvw && strcmp(want_pvw, pvw_name))
         fail("preview is %s, expected %s", pvw_name, want_pvw);
-    check_picture(&shot, "program pane", pgm, refs, nrefs);
+    if (master_arg)
+        check_master(&shot, pgm, &master);
+    else
+        check_picture(&shot, "program pane", pgm, refs, nrefs);
     check_ring(&shot, "program pane", pgm, border, "red");
     check_picture(&shot, "preview pane", pvw, refs, nrefs);
     check_ring(&shot, "preview pane", pvw, border, "green");
@@ -431,6 +469,7 @@ int main(int argc, char **argv)
     g_free(layout_default);
     for (int i = 0; i < nrefs; i++)
         g_free(refs[i].data);
+    g_free(master.data);
     IMG_Quit();
     SDL_Quit();
     return failures ? 1 : 0;

@@ -7,6 +7,8 @@
 #               at that time (ot-check-multiview against frames ffmpeg extracts from the clips), a red ring
 #               around program and its tile, green around preview and its tile, a camera that ended shows
 #               NO SIGNAL, the clock holds text; with the window, file sources are paced to real time
+#   program_master  the program camera ends: the program pane shows the master's held last frame (checked
+#               against the master's frame of that tick, decoded by ffmpeg), not NO SIGNAL
 #   keys        keys, clicks, right-click, P+number, a click on the preview, Space (go), a stray Esc, Esc
 #               Esc: every command lands on the frame the UI logged (the next tick), is in cuts.jsonl with
 #               its origin (manual, go, stop), and the FFV1 program is byte-exact against the cue list plus
@@ -101,6 +103,36 @@ screenshot)
         --expect-frame 92 --frame-slack 17 --verbose ||
         fail "the screenshot does not show the take as it was (see $out/shot.png)"
     echo "ok: ui screenshot"
+    ;;
+
+program_master)
+    # the program camera (a file camera) ends at frame 30: the master holds its last frame from there on, and
+    # the program pane must show that frame (what goes to tape), judged against the master ffmpeg decodes
+    start_xvfb "$out"
+    bars="pipe:videotestsrc num-buffers=30 pattern=smpte ! video/x-raw,width=640,height=360,framerate=30/1"
+    printf '2 key p\n2 key 2\n' >"$out/ui.script" # wide on preview
+    record --cam "bars=$bars" --cam "wide=$samples/wide.mp4" "${small[@]}" --duration 3 \
+        --ui-script "$out/ui.script" --screenshot "$out/shot.png" --screenshot-at 60
+    closed_take
+    [ -s "$out/shot.png" ] && [ -s "$out/shot.png.json" ] || fail "no screenshot or no shot.png.json"
+    tick=$(json_field "$out/shot.png.json" 'd["program"]["program_tick"]')
+    [ "$(json_field "$out/shot.png.json" 'd["program"]["name"]')" = bars ] || fail "bars is not on program"
+    [ "$tick" -ge 31 ] || fail "the screenshot's program pane is of tick $tick: not after bars ended (30)"
+    scale="scale=64:36:flags=area,format=rgb24"
+    ffmpeg -nostdin -v error -i "$take/program.mkv" -vf "$scale" -f rawvideo -y "$out/master.rgb" ||
+        fail "ffmpeg cannot decode the master"
+    fps=$(ffprobe -v error -select_streams v:0 -show_entries stream=avg_frame_rate -of csv=p=0 \
+        "$take/program.mkv")
+    fps=$(python3 -c "from fractions import Fraction; print(float(Fraction('$fps')))")
+    ffmpeg -nostdin -v error -i "$samples/wide.mp4" -frames:v 150 \
+        -vf "scale=64:36:force_original_aspect_ratio=decrease:flags=area,pad=64:36:(ow-iw)/2:(oh-ih)/2,format=rgb24" \
+        -f rawvideo -y "$out/wide.rgb" || fail "ffmpeg cannot read wide.mp4"
+    ffmpeg -nostdin -v error -f lavfi -i "smptebars=size=640x360:rate=30" -frames:v 30 -vf "$scale" \
+        -f rawvideo -y "$out/bars.rgb" || fail "ffmpeg cannot make the bars reference"
+    "$mvcheck" --shot "$out/shot.png" --master "master=$out/master.rgb@$fps" --ref "bars=$out/bars.rgb@30" \
+        --ref "wide=$out/wide.rgb@30" --expect-program bars --verbose ||
+        fail "the program pane does not show the master's frame (see $out/shot.png)"
+    echo "ok: ui program_master: the pane shows the master's held frame at tick $tick"
     ;;
 
 keys)
