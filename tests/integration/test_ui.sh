@@ -9,6 +9,7 @@
 #               NO SIGNAL, the clock holds text; with the window, file sources are paced to real time
 #   program_master  the program camera ends: the program pane shows the master's held last frame (checked
 #               against the master's frame of that tick, decoded by ffmpeg), not NO SIGNAL
+#   program_slate  a live (SRT) camera on program is lost: the pane shows the master's slate
 #   keys        keys, clicks, right-click, P+number, a click on the preview, Space (go), a stray Esc, Esc
 #               Esc: every command lands on the frame the UI logged (the next tick), is in cuts.jsonl with
 #               its origin (manual, go, stop), and the FFV1 program is byte-exact against the cue list plus
@@ -133,6 +134,64 @@ program_master)
         --ref "wide=$out/wide.rgb@30" --expect-program bars --verbose ||
         fail "the program pane does not show the master's frame (see $out/shot.png)"
     echo "ok: ui program_master: the pane shows the master's held frame at tick $tick"
+    ;;
+
+program_slate)
+    # a live camera on program is lost: once the hold is over the master records its slate, and so must the
+    # program pane show it (judged against the master's frame of the pane's tick, and unlike the camera)
+    for el in x264enc mpegtsmux srtsink srtsrc tsdemux; do
+        gst-inspect-1.0 --exists $el || {
+            echo "SKIP: GStreamer element $el is missing (gstreamer1.0-plugins-bad/-ugly)"
+            exit 77
+        }
+    done
+    start_xvfb "$out"
+    port=$(python3 "$(dirname "$0")/live_tool.py" free-port)
+    gst-launch-1.0 -q videotestsrc is-live=true pattern=smpte ! video/x-raw,width=320,height=180,framerate=30/1 \
+        ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! mpegtsmux \
+        ! srtsink uri="srt://127.0.0.1:$port?mode=listener" latency=20 >"$out/sender.log" 2>&1 &
+    sender=$!
+    trap 'kill "$sender" "$xvfb_pid" 2>/dev/null || true' EXIT
+    sleep 0.5
+    printf 'armed key p\narmed key 2\n' >"$out/ui.script" # blue on preview
+    blue="pipe:videotestsrc is-live=true pattern=blue ! video/x-raw,width=320,height=180,framerate=30/1"
+    "$onetake" record --cam "stage=srt://127.0.0.1:$port?latency=20" --cam "blue=$blue" --codec ffv1 \
+        --size 320x180 --fps 30/1 --duration 6 --latency 150 --ui-script "$out/ui.script" \
+        --screenshot "$out/shot.png" --screenshot-at 150 --out "$take" >"$out/record.log" 2>&1 &
+    rec=$!
+    for _ in $(seq 100); do # rolling: the take log has its first checkpoint
+        [ -s "$take/checkpoints.txt" ] && break
+        sleep 0.1
+    done
+    sleep 1
+    kill "$sender"
+    rc=0
+    wait "$rec" || rc=$?
+    cat "$out/record.log"
+    closed_take
+    grep -q 'camera stage lost at frame' "$out/record.log" || fail "the loss was not reported"
+    tick=$(json_field "$out/shot.png.json" 'd["program"]["program_tick"]')
+    [ "$(json_field "$out/shot.png.json" 'd["program"]["name"]')" = stage ] || fail "stage is not on program"
+    scale="scale=64:36:flags=area,format=rgb24"
+    ffmpeg -nostdin -v error -i "$take/program.mkv" -vf "$scale" -f rawvideo -y "$out/master.rgb" ||
+        fail "ffmpeg cannot decode the master"
+    ffmpeg -nostdin -v error -f lavfi -i "smptebars=size=320x180:rate=30" -frames:v 1 -vf "$scale" \
+        -f rawvideo -y "$out/bars.rgb" || fail "ffmpeg cannot make the bars reference"
+    # the master's frame at the pane's tick is the slate, not the camera's bars
+    python3 - "$out/master.rgb" "$out/bars.rgb" "$tick" <<'PY' || fail "the master's frame at the pane's tick is not a slate"
+import sys
+m = open(sys.argv[1], 'rb').read(); b = open(sys.argv[2], 'rb').read(); t = int(sys.argv[3]); n = 64 * 36 * 3
+f = m[t * n:(t + 1) * n]
+err = sum(abs(x - y) for x, y in zip(f, b)) / n
+print("master frame %d against the bars: mean error %.1f" % (t, err))
+sys.exit(0 if len(f) == n and err > 60 else 1)
+PY
+    ffmpeg -nostdin -v error -f lavfi -i "color=blue:size=320x180:rate=30" -frames:v 300 -vf "$scale" \
+        -f rawvideo -y "$out/blue.rgb" || fail "ffmpeg cannot make the blue reference"
+    "$mvcheck" --shot "$out/shot.png" --master "master=$out/master.rgb@30" --ref "stage=$out/bars.rgb@30" \
+        --ref "blue=$out/blue.rgb@30" --expect-program stage --expect-preview blue --verbose ||
+        fail "the program pane does not show the master's slate (see $out/shot.png)"
+    echo "ok: ui program_slate: the pane shows the master's slate at tick $tick"
     ;;
 
 keys)
