@@ -59,6 +59,8 @@ typedef struct RecordOptions {
     gboolean no_proof;
     char **control;
     char *control_allow;
+    char **tally;
+    int tally_index_base;
 } RecordOptions;
 
 typedef struct Record {
@@ -86,6 +88,10 @@ typedef struct Record {
     CtlCidr allow[CTL_MAX_CIDRS];
     int nallow;
     CtlServer *ctl; /* the ot-control thread, during the take */
+    CtlEndpoint tally[CTL_MAX_ENDPOINTS]; /* --tally */
+    int ntally;
+    int tally_index_base;
+    CtlTally *tsl; /* the ot-tally thread, during the take */
 } Record;
 
 static void free_options(RecordOptions *o)
@@ -106,11 +112,13 @@ static void free_options(RecordOptions *o)
     g_free(o->key);
     g_strfreev(o->control);
     g_free(o->control_allow);
+    g_strfreev(o->tally);
 }
 
 static void free_record(Record *r)
 {
     ctl_server_free(&r->ctl);
+    ctl_tally_free(&r->tsl);
     record_ui_free(&r->ui);
     record_live_free(&r->live);
     app_proof_free(&r->proof);
@@ -229,6 +237,21 @@ static int check_options(const RecordOptions *o, Record *r)
             return -EINVAL;
         r->ncontrol = i + 1;
     }
+    for (int i = 0; o->tally && o->tally[i]; i++) {
+        if (i >= CTL_MAX_ENDPOINTS) {
+            ot_log(OT_LOG_ERROR, "record", "--tally: at most %d receivers", CTL_MAX_ENDPOINTS);
+            return -EINVAL;
+        }
+        if (ctl_endpoint_parse(o->tally[i], 1, &r->tally[i]) < 0)
+            return -EINVAL;
+        r->ntally = i + 1;
+    }
+    if (o->tally_index_base < 0 || o->tally_index_base > 65000) {
+        ot_log(OT_LOG_ERROR, "record", "--tally-index-base %d: give 0 to 65000 (the TSL index of camera 1)",
+               o->tally_index_base);
+        return -EINVAL;
+    }
+    r->tally_index_base = o->tally_index_base;
     if (o->control_allow && (r->nallow = ctl_cidr_parse(o->control_allow, r->allow, CTL_MAX_CIDRS)) < 0)
         return -EINVAL;
 
@@ -264,6 +287,7 @@ static void before_tick(void *opaque, int64_t tick)
         sw_runner_stop(r->t.runner);
     }
     ctl_server_before_tick(r->ctl, r->t.sw, tick);
+    ctl_tally_before_tick(r->tsl, r->t.sw);
     for (; r->actions && r->next_action < sw_actions_count(r->actions); r->next_action++) {
         const SwAction *a = sw_actions_get(r->actions, r->next_action);
         if (a->frame > tick)
@@ -457,6 +481,14 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
             goto abort;
         }
     }
+    if (r->ntally > 0) {
+        CtlTallyConfig tlc = {.eps = r->tally, .neps = r->ntally, .cams = (const char *const *)r->names,
+                             .ncams = r->ncams, .index_base = r->tally_index_base};
+        if (!(r->tsl = ctl_tally_alloc(&tlc))) {
+            ret = -EINVAL;
+            goto abort;
+        }
+    }
     r->ui.audio = audio_channels > 0;
     if ((ret = app_take_start_runner(t, &rc)) < 0)
         goto abort;
@@ -482,6 +514,11 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     if (r->ctl) {
         ctl_server_get_stats(r->ctl, &cst);
         ctl_server_free(&r->ctl);
+    }
+    CtlTallyStats tst = {0};
+    if (r->tsl) {
+        ctl_tally_get_stats(r->tsl, &tst);
+        ctl_tally_free(&r->tsl);
     }
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
@@ -525,6 +562,11 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                 G_GINT64_FORMAT " slow clients dropped, %" G_GINT64_FORMAT " events dropped\n",
                 cst.clients, cst.commands_staged, cst.malformed, cst.rate_limited, cst.refused_peers + cst.refused_full,
                 cst.clients_dropped_slow, cst.events_dropped);
+    if (r->ntally > 0)
+        fprintf(stderr,
+                "tally: %" G_GINT64_FORMAT " TSL 5.0 packets (%" G_GINT64_FORMAT " bytes) sent, %" G_GINT64_FORMAT
+                " not sent, %" G_GINT64_FORMAT " TCP connects\n",
+                tst.packets, tst.bytes, tst.send_errors, tst.connects);
     app_print_iso_summary(t->iso);
     if (ret == -ENOSPC || ret == -EDQUOT || ret == -EIO)
         ot_log(OT_LOG_ERROR, "record",
@@ -584,6 +626,10 @@ int cmd_record(int argc, char **argv)
          "Remote control: tcp://ADDR:PORT (line protocol, docs/control.md); repeatable", "URL"},
         {"control-allow", 0, 0, G_OPTION_ARG_STRING, &o.control_allow,
          "Peers allowed to control (default: loopback only; needed for a non-loopback --control)", "CIDR[,CIDR...]"},
+        {"tally", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.tally,
+         "Tally out, TSL UMD v5.0: tsl5+udp://HOST:PORT or tsl5+tcp://HOST:PORT; repeatable", "URL"},
+        {"tally-index-base", 0, 0, G_OPTION_ARG_INT, &o.tally_index_base,
+         "TSL display index of camera 1 (default 0)", "N"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No progress line", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "More log", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};

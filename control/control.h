@@ -134,4 +134,29 @@ void ctl_server_get_stats(CtlServer *s, CtlServerStats *out);
 /* Sends what is left (200 ms at most), stops the thread, closes every socket. */
 void ctl_server_free(CtlServer **s);
 
+
+/* ---- tally out (ctl_tally.c): an "ot-tally" thread sending TSL UMD v5.0 to every --tally receiver ---- */
+
+typedef struct CtlTallyConfig {
+    const CtlEndpoint *eps; /* tsl5+udp / tsl5+tcp; must outlive the tally */
+    int neps;
+    const char *const *cams;
+    int ncams;
+    int index_base; /* --tally-index-base: INDEX of camera 1 */
+    int screen;
+} CtlTallyConfig;
+
+typedef struct CtlTallyStats {
+    int64_t packets, bytes, send_errors, connects;
+} CtlTallyStats;
+
+typedef struct CtlTally CtlTally;
+
+/* Starts the thread (receivers are reached as they come: a TCP receiver down is retried with a backoff). */
+CtlTally *ctl_tally_alloc(const CtlTallyConfig *cfg);
+/* Program thread, from SwRunnerConfig.before_tick: stores program and preview (two atomics, never waits). */
+void ctl_tally_before_tick(CtlTally *t, SwSwitcher *sw);
+void ctl_tally_get_stats(CtlTally *t, CtlTallyStats *out);
+void ctl_tally_free(CtlTally **t);
+
 #endif
