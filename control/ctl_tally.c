@@ -1,9 +1,9 @@
-/* TSL UMD v5.0 tally out (--tally): an "ot-tally" thread sends one packet (a DMSG per camera) to every receiver
- * when program or preview changes and once a second. The program thread only stores the state in two atomics
- * (ctl_tally_before_tick); the thread looks every 5 ms, well within one frame. UDP: one datagram a packet. TCP:
- * DLE/STX framing, a non-blocking connect, and a receiver that goes away is reconnected with a backoff (0.25 s
- * doubling to 4 s); a packet that cannot be sent whole at once is dropped (counted): tally is state, the next
- * one says it all again. */
+/* TSL UMD v5.0 tally out (--tally): an "ot-tally" thread sends one packet (a DMSG per camera) to every
+ * receiver when program or preview changes and once a second. The program thread only stores the state in two
+ * atomics (ctl_tally_before_tick); the thread looks every 5 ms, well within one frame. UDP: one datagram a
+ * packet. TCP: DLE/STX framing, a non-blocking connect, and a receiver that goes away is reconnected with a
+ * backoff (0.25 s doubling to 4 s); a packet that cannot be sent whole at once is dropped (counted): tally is
+ * state, the next one says it all again. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,8 +27,8 @@
 typedef struct Receiver {
     const CtlEndpoint *ep;
     int fd;
-    int connected;        /* TCP: the connect completed */
-    int64_t retry_ns;     /* TCP: next connect attempt */
+    int connected;    /* TCP: the connect completed */
+    int64_t retry_ns; /* TCP: next connect attempt */
     int64_t backoff_ns;
 } Receiver;
 
@@ -53,8 +53,8 @@ static void rx_close(Receiver *r, int64_t now)
     r->backoff_ns = MIN(r->backoff_ns * 2, TALLY_BACKOFF_MAX_NS);
 }
 
-/* A TCP receiver that closed its end: the first send into such a socket still succeeds (and is lost), so it is
- * seen here, before sending. What a receiver sends is read and ignored. */
+/* A TCP receiver that closed its end: the first send into such a socket still succeeds (and is lost), so it
+ * is seen here, before sending. What a receiver sends is read and ignored. */
 static int peer_gone(Receiver *r)
 {
     struct pollfd p = {.fd = r->fd, .events = POLLIN | POLLRDHUP};
@@ -73,7 +73,8 @@ static int rx_ready(CtlTally *t, Receiver *r, int64_t now)
     if (r->fd < 0) {
         if (tcp && now < r->retry_ns)
             return 0;
-        r->fd = socket(r->ep->addr.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        r->fd =
+            socket(r->ep->addr.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (r->fd < 0)
             return 0;
         if (!tcp)
