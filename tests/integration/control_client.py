@@ -62,6 +62,24 @@ def frame_of(reply, what):
     return int(m.group(1))
 
 
+def slow_reader(port):
+    """A client that sends and never reads: the server must drop it (its unsent output is bounded), not grow."""
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    c.connect(('127.0.0.1', port))
+    c.settimeout(5)
+    chunk = b'status\n' * 4096
+    deadline = time.monotonic() + 10
+    try:
+        while time.monotonic() < deadline:
+            c.sendall(chunk)
+    except (BrokenPipeError, ConnectionResetError, socket.timeout):
+        pass
+    else:
+        fail('a client that never reads was not disconnected in 10 s')
+    c.close()
+
+
 def drive(port):
     a, b = Client(port), Client(port)
     if a.ask('subscribe') != 'ok':
@@ -87,6 +105,9 @@ def drive(port):
         r = b.ask(bad)
         if not r.startswith('error ') or want not in r:
             fail('%r: reply %r is not an error naming %r' % (bad[:20], r[:120], want))
+    slow_reader(port)
+    if not b.ask('status').startswith('ok take='):
+        fail('the other clients are not served after a slow one was dropped')
     time.sleep(0.3)
     end = frame_of(b.ask('end ' + take_id), 'end')
     # The subscriber saw every change, in order, on the frames the replies named.

@@ -3,7 +3,7 @@
 #
 # Remote control over TCP (issue 14), with real clients: a take of two sample clips (FFV1, their own size, paced to
 # real time) driven by two Python socket clients at once (control_client.py): cuts by name, by number, preview +
-# take, bad and refused commands, and the end with the take id. The oracle is the clips themselves: every program
+# take, bad and refused commands, a third client that never reads (dropped, nothing else held up), and the end with the take id. The oracle is the clips themselves: every program
 # frame, decoded by ffmpeg, must be the frame of the camera the replies put on program; the subscriber must see
 # every change in order; cuts.jsonl and the take log name the remote peer; the take verifies UNCUT.
 set -euo pipefail
@@ -36,6 +36,8 @@ python3 "$here/control_client.py" program "$take/program.mkv" "$end" "wide=$samp
     fail "cuts.jsonl does not give the 3 remote cuts with their peer"
 grep -q '"type":"end".*"origin":"remote","peer":"tcp:127.0.0.1:' "$take/cuts.jsonl" ||
     fail "cuts.jsonl does not say the end was remote"
+grep -q '^control: 3 clients, .* 1 slow clients dropped' "$out/record.log" ||
+    fail "the summary does not count the 3 clients and the slow one dropped"
 json=$out/verify.json case=control rc=0
 "$onetake" verify "$take" --pubkey "$key.pub" --json -q >"$json" || rc=$?
 expect_verify 0 UNCUT
