@@ -550,6 +550,25 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     MuxTakeSummary sum = {.isos = t->iso ? isos : NULL, .nisos = mux_iso_count(t->iso),
                           .live = r->live.live ? live_info : NULL, .latency_ns = r->live.latency_ns,
                           .audio_from = audio_from};
+    MuxCount ccounts[] = {{"clients", cst.clients},
+                          {"commands_staged", cst.commands_staged},
+                          {"malformed", cst.malformed},
+                          {"rate_limited", cst.rate_limited},
+                          {"peers_refused", cst.refused_peers + cst.refused_full},
+                          {"queue_full", cst.queue_full},
+                          {"slow_clients_dropped", cst.clients_dropped_slow},
+                          {"events_dropped", cst.events_dropped}};
+    MuxCount tcounts[] = {{"packets", tst.packets},
+                          {"bytes", tst.bytes},
+                          {"not_sent", tst.send_errors},
+                          {"tcp_connects", tst.connects}};
+    MuxCountGroup groups[3] = {{0}};
+    int ngroups = 0;
+    if (r->ncontrol > 0)
+        groups[ngroups++] = (MuxCountGroup){"control", ccounts, (int)G_N_ELEMENTS(ccounts)};
+    if (r->ntally > 0)
+        groups[ngroups++] = (MuxCountGroup){"tally", tcounts, (int)G_N_ELEMENTS(tcounts)};
+    sum.groups = groups;
     app_take_close(t, &end, &sum);
     g_free(audio_from);
     ret = end.error;

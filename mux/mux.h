@@ -225,6 +225,19 @@ typedef struct MuxLiveCamInfo {
     int64_t audio_late;    /* its audio frames that arrived after their tick was made */
 } MuxLiveCamInfo;
 
+/* A named count for take.json (the control server's and the tally's, say). */
+typedef struct MuxCount {
+    const char *name;
+    int64_t value;
+} MuxCount;
+
+/* A group of counts: take.json's "KEY": {"name": value, ...}; KEY NULL ends a list of groups. */
+typedef struct MuxCountGroup {
+    const char *key;
+    const MuxCount *counts;
+    int n;
+} MuxCountGroup;
+
 typedef struct MuxTakeSummary {
     const MuxLiveCamInfo *live; /* one per camera in a live take, else NULL */
     int64_t latency_ns;         /* live: --latency */
@@ -235,6 +248,7 @@ typedef struct MuxTakeSummary {
     int nisos;
     int error;          /* 0 when the take closed cleanly */
     double wall_seconds;
+    const MuxCountGroup *groups; /* more counts (control, tally), ended by key NULL; or NULL */
 } MuxTakeSummary;
 
 /* Write take.json with status "closed" (or "failed" when summary->error) and the counts. 0 or negative. */

@@ -340,6 +340,13 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
             add_program(b, sum->program);
         if (sum->isos)
             add_isos(b, sum->isos, sum->nisos);
+        for (const MuxCountGroup *g = sum->groups; g && g->key; g++) {
+            json_builder_set_member_name(b, g->key);
+            json_builder_begin_object(b);
+            for (int i = 0; i < g->n; i++)
+                add_int(b, g->counts[i].name, g->counts[i].value);
+            json_builder_end_object(b);
+        }
         json_builder_set_member_name(b, "wall_seconds");
         json_builder_add_double_value(b, sum->wall_seconds);
     }

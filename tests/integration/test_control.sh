@@ -38,6 +38,8 @@ grep -q '"type":"end".*"origin":"remote","peer":"tcp:127.0.0.1:' "$take/cuts.jso
     fail "cuts.jsonl does not say the end was remote"
 grep -q '^control: 3 clients, .* 1 slow clients dropped' "$out/record.log" ||
     fail "the summary does not count the 3 clients and the slow one dropped"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["control"]; sys.exit(not (c["clients"] == 3 and c["slow_clients_dropped"] == 1 and c["malformed"] >= 2))' "$take/take.json" ||
+    fail "take.json's control counts are not the clients and the dropped one"
 json=$out/verify.json case=control rc=0
 "$onetake" verify "$take" --pubkey "$key.pub" --json -q >"$json" || rc=$?
 expect_verify 0 UNCUT

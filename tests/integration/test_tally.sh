@@ -47,6 +47,8 @@ if after[-1][2] != 'b':
 print('tcp: %d packets before the drop, %d after the reconnect' % (len(before), len(after)))
 P
 grep -q "^tally: .* TCP connects" "$out/record.log" || fail "the summary has no tally line"
+python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tally"]; sys.exit(not (t["packets"] >= 9 and t["tcp_connects"] == 2))' "$out/take/take.json" ||
+    fail "take.json's tally counts are not the packets and the two TCP connects"
 json=$out/verify.json case=tally rc=0
 "$onetake" verify "$out/take" --pubkey "$key.pub" --json -q >"$json" || rc=$?
 expect_verify 0 UNCUT
