@@ -65,10 +65,15 @@ int proof_take_file_open(const char *dir, const char *rel, int64_t *size)
     for (guint i = 0; i + 1 < n; i++) {
         int next = openat(dfd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int err = errno;
+        struct stat st;
+        /* O_DIRECTORY | O_NOFOLLOW says ENOTDIR for a symlink too: tell it from a file in a folder's place. */
+        if (next < 0 && err == ENOTDIR && fstatat(dfd, parts[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISLNK(st.st_mode))
+            err = ELOOP;
         close(dfd);
         dfd = next;
         if (dfd < 0) {
-            ret = err == ELOOP || err == ENOTDIR ? -ELOOP : -err;
+            ret = -err;
             goto out;
         }
     }
@@ -150,6 +155,8 @@ const char *proof_file_why(int err)
         return "it is larger than a take can make it";
     case -EPERM:
         return "its path leaves the take folder";
+    case -ENOTDIR:
+        return "a folder on its path is not a folder";
     case -ENOENT:
         return "it is missing";
     default:
@@ -159,7 +166,7 @@ const char *proof_file_why(int err)
 
 int proof_file_refused(int err)
 {
-    return err == -ELOOP || err == -EINVAL || err == -EISDIR || err == -EFBIG || err == -EPERM;
+    return err == -ELOOP || err == -EINVAL || err == -EISDIR || err == -EFBIG || err == -EPERM || err == -ENOTDIR;
 }
 
 /* ---- JSON from outside ---- */

@@ -77,20 +77,22 @@ expect_exit() {
     fail "$*: exit $got, expected $want"
 }
 
-# expect_verify RC VERDICT [CHECK] [FIELD=VALUE]: the verify run just made ($rc, its --json report $json, named
-# $case) exited RC with VERDICT, failing CHECK and, when given, the report's FIELD (frame: a number) equal to VALUE.
+# expect_verify RC VERDICT [CHECK] [FIELD=VALUE]...: the verify run just made ($rc, its --json report $json, named
+# $case) exited RC with VERDICT, failing CHECK and, when given, the report's FIELDs (frame: a number; file, timecode,
+# what: strings) equal to VALUE.
 expect_verify() {
     [ "$rc" = "$1" ] || fail "$case: verify exited $rc, expected $1 (see $json)"
     [ "$(json_str "$json" verdict)" = "$2" ] || fail "$case: verdict $(json_str "$json" verdict), expected $2"
     if [ -n "${3:-}" ]; then
         [ "$(json_str "$json" check)" = "$3" ] || fail "$case: failing check $(json_str "$json" check), expected $3"
     fi
-    if [ -n "${4:-}" ]; then
-        local field=${4%%=*} want=${4#*=} got
+    local kv field want got
+    for kv in "${@:4}"; do
+        field=${kv%%=*} want=${kv#*=}
         if [ "$field" = frame ]; then got=$(json_int "$json" frame); else got=$(json_str "$json" "$field"); fi
-        [ "$got" = "$want" ] || fail "$case: failing $field $got, expected $want"
-    fi
-    echo "ok: $case: $2 ${3:-} ${4:-}"
+        [ "$got" = "$want" ] || fail "$case: failing $field '$got', expected '$want'"
+    done
+    echo "ok: $case: $2 ${3:-} ${*:4}"
 }
 
 # new_station_key OUT: a private config folder and a station key for the test ($key, $key.pub).

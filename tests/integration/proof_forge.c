@@ -4,8 +4,9 @@
  * take.log.minisig. What it cannot do is what the verifier relies on: sign as another station's key, or forge
  * the old session's signatures.
  *
- *   ot-proof-forge DIR --key STATION.key [--cert-key OTHER.key] [--edit INDEX OLD NEW]
- * DIR is changed in place (take.log, checkpoints.txt, take.log.minisig). */
+ *   ot-proof-forge DIR --key STATION.key [--cert-key OTHER.key] [--edit INDEX OLD NEW] [--note INDEX OLD NEW]...
+ * --note edits the body of checkpoint INDEX (0-based) before it is re-signed (its media or clock line); it may be
+ * given up to 16 times. DIR is changed in place (take.log, checkpoints.txt, take.log.minisig). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,11 @@ int main(int argc, char **argv)
     GString *out_log = g_string_new(NULL), *out_ckpt = g_string_new(NULL);
     PfMerkle tree;
     int next = 0;
+    struct {
+        long index;
+        const char *old, *new;
+    } note_edits[16];
+    int nnote_edits = 0;
 
     if (argc < 4)
         return 2;
@@ -77,6 +83,10 @@ int main(int argc, char **argv)
             edit_index = strtol(argv[++i], NULL, 10);
             edit_old = argv[++i];
             edit_new = argv[++i];
+        } else if (!strcmp(argv[i], "--note") && i + 3 < argc && nnote_edits < 16) {
+            note_edits[nnote_edits].index = strtol(argv[++i], NULL, 10);
+            note_edits[nnote_edits].old = argv[++i];
+            note_edits[nnote_edits++].new = argv[++i];
         } else
             return 2;
     }
@@ -159,6 +169,17 @@ int main(int argc, char **argv)
                 g_string_append_printf(body, "%s\n", lines[i]);
                 final |= !strcmp(lines[i], "final");
             }
+            for (int e = 0; e < nnote_edits; e++)
+                if (note_edits[e].index == next / 2) {
+                    GBytes *b = g_bytes_new(body->str, body->len);
+                    GBytes *edited = replace(b, note_edits[e].old, note_edits[e].new);
+                    gsize en;
+                    const char *ed = g_bytes_get_data(edited, &en);
+                    g_string_assign(body, "");
+                    g_string_append_len(body, ed, (gssize)en);
+                    g_bytes_unref(edited);
+                    g_bytes_unref(b);
+                }
             char name[96], kid[17];
             snprintf(name, sizeof(name), "%s%s", PF_SESSION_NAME_PREFIX, lines[0] + strlen(PF_ORIGIN_PREFIX));
             char *s1 = pf_note_sign_line(session, name, body->str, body->len);

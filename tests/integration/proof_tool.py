@@ -15,6 +15,18 @@
   mkv-flip-block IN OUT K         flip one byte in the middle of block K's frame data
   mkv-flip-text IN OUT TEXT       flip one byte of the first occurrence of TEXT (container metadata)
   mkv-splice A B OUT C            A's header and clusters before C, then B's clusters from C on
+  mkv-append-block IN OUT         cut the file after its last cluster (the Cues) and add one 4-byte SimpleBlock to
+                                  that cluster, one frame after its last block: a packet the log does not have
+  mkv-block-time IN OUT K MS      add MS milliseconds to block K's timecode (the payload untouched)
+  mkv-block-unkey IN OUT K        clear block K's keyframe flag
+  field LOG KIND FIELD [KEY=VAL]  FIELD of the first record of KIND (with "KEY":VAL)
+  count LOG KIND [KEY=VAL]        how many records of KIND (with "KEY":VAL)
+  keep-records LOG N              keep the first N records (a log cut cleanly at a record boundary)
+  append-record LOG TEXT          append TEXT as one more framed record
+  genesis-hex LOG                 SHA-256 of 0x00 || the GENESIS record (the tag the media files carry), in hex
+  note-line FILE INDEX PREFIX     what follows PREFIX on that line of checkpoint INDEX (-1: the last)
+  note-count FILE                 how many complete checkpoints
+  copy-note SRC DST INDEX         checkpoint INDEX of SRC in place of DST's
 """
 import base64
 import binascii
@@ -153,8 +165,88 @@ def mkv_edit(path_in, path_out, op, k):
     open(path_out, 'wb').write(b''.join(out))
 
 
+def match(data, kind, kvs):
+    want = dict(kv.split('=', 1) for kv in kvs)
+    for i, (_, rec) in enumerate(records(data)):
+        o = json.loads(rec)
+        if o.get('t') == kind and all(str(o.get(k)) == v for k, v in want.items()):
+            yield i, o
+
+
+def block_edit(argv, op):
+    b = bytearray(open(argv[2], 'rb').read())
+    header, clusters = parse_mkv(bytes(b))
+    _, ch = blocks(bytes(b), clusters)[int(argv[4])]
+    assert ch[0] == SIMPLEBLOCK and b[ch[2]] & 0x80  # a one-byte track number
+    if op == 'time':
+        (tc,) = struct.unpack_from('>h', b, ch[2] + 1)
+        struct.pack_into('>h', b, ch[2] + 1, tc + int(argv[5]))
+    else:
+        b[ch[2] + 3] &= 0x7f
+    open(argv[3], 'wb').write(bytes(b))
+
+
+def append_block(path_in, path_out):
+    b = open(path_in, 'rb').read()
+    header, clusters = parse_mkv(b)
+    last = clusters[-1]
+    children = elements(b, last[2], last[3])
+    blk = [c for c in children if c[0] == SIMPLEBLOCK][-1]
+    (tc,) = struct.unpack_from('>h', b, blk[2] + 1)
+    body = b[blk[2]:blk[2] + 1] + struct.pack('>h', tc + 33) + b[blk[2] + 3:blk[2] + 4] + b'\x00' * 4
+    extra = bytes([SIMPLEBLOCK, 0x80 | len(body)]) + body
+    inner = b''.join(b[c[1]:c[3]] for c in children) + extra
+    cl = bytes.fromhex('1F43B675') + bytes([0x01]) + len(inner).to_bytes(7, 'big') + inner
+    out = b[:last[1]] + cl
+    assert len(out) <= len(b), 'the extra block does not fit in the bytes the Cues held'
+    open(path_out, 'wb').write(out)
+
+
 def main(argv):
     cmd = argv[1]
+    if cmd == 'mkv-append-block':
+        append_block(argv[2], argv[3])
+        return 0
+    if cmd in ('mkv-block-time', 'mkv-block-unkey'):
+        block_edit(argv, cmd[10:])
+        return 0
+    if cmd == 'field':
+        for _, o in match(open(argv[2], 'rb').read(), argv[3], argv[5:]):
+            print(json.dumps(o.get(argv[4])))
+            return 0
+        return 1
+    if cmd == 'count':
+        print(sum(1 for _ in match(open(argv[2], 'rb').read(), argv[3], argv[4:])))
+        return 0
+    if cmd == 'keep-records':
+        data = open(argv[2], 'rb').read()
+        pos, rec = records(data)[int(argv[3])]
+        open(argv[2], 'wb').write(data[:pos])
+        return 0
+    if cmd == 'append-record':
+        with open(argv[2], 'ab') as f:
+            f.write(frame(argv[3].encode()))
+        return 0
+    if cmd == 'genesis-hex':
+        rec = records(open(argv[2], 'rb').read())[0][1]
+        print(hashlib.sha256(b'\x00' + rec).hexdigest())
+        return 0
+    if cmd == 'note-line':
+        body = notes(open(argv[2], encoding='utf-8').read())[int(argv[3])][0]
+        for line in body.split('\n'):
+            if line.startswith(argv[4]):
+                print(line[len(argv[4]):])
+                return 0
+        return 1
+    if cmd == 'note-count':
+        print(len(notes(open(argv[2], encoding='utf-8').read())))
+        return 0
+    if cmd == 'copy-note':
+        src = notes(open(argv[2], encoding='utf-8').read())
+        dst = notes(open(argv[3], encoding='utf-8').read())
+        dst[int(argv[4])] = src[int(argv[4])]
+        write_notes(argv[3], dst)
+        return 0
     if cmd == 'merkle':
         d = argv[2]
         data = open(d + '/take.log', 'rb').read()
