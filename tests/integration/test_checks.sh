@@ -274,8 +274,9 @@ pts_continuity)
     ;;
 raw_continuity)
     # RAW record of frame 10 renamed frame 11 (frame 10 never recorded), then, in a copy, the cut at frame 15 made
-    # an END: frame 15 recorded after the take ended. Both re-signed.
+    # an END: frame 15 recorded after the take ended. All re-signed.
     t=$(copy t2)
+    t3=$(copy t3)
     i=$($tool find-record "$log" RAW tick=10)
     "$forge" "$take" --key "$key" --edit "$i" '"tick":10,' '"tick":11,'
     verify "$take"
@@ -286,6 +287,14 @@ raw_continuity)
     verify "$t"
     expect_verify 1 INVALID raw-continuity file=take.log frame=15 timecode=00:00:00:15
     what_has "program frame 15 was recorded after the take ended at frame 15"
+    # Frame 29's RAW record made an ANOMALY and the END moved to frame 29 (two edits): 30 program packets, 29 frames.
+    t=$t3
+    i=$($tool find-record "$t/take.log" RAW tick=29)
+    e=$($tool find-record "$t/take.log" END)
+    "$forge" "$t" --key "$key" --edit "$i" '"t":"RAW"' '"t":"ANOMALY","kind":"x"' --edit "$e" '"frame":30' '"frame":29'
+    verify "$t"
+    expect_verify 1 INVALID raw-continuity file=take.log frame=29 timecode=00:00:00:29
+    what_has "30 program packets but only 29 RAW records"
     ;;
 stall)
     # A live take whose recorder is stopped (SIGSTOP) for 4 s before its first checkpoint with media: when it goes
