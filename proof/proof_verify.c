@@ -1096,15 +1096,15 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
             v->speed, str_member(t->genesis, "pacing") ? str_member(t->genesis, "pacing") : "lockstep");
         return 0;
     }
-    /* The lag of the media behind the clock, lag = clock - media time, both since GENESIS. A live take's frame i is
-     * made no earlier than its tick, roll + i/fps (+ latency), and the roll is after GENESIS: the lag never goes
-     * below the GENESIS checkpoint's (slack: one commit, 2.5 s at the checkpoints of the close, which follow the
-     * encoder's flush of its lookahead, and 2% of clock drift). The roll itself is not in the log, so the lag at
-     * the first checkpoint with media cannot be the reference: a stall before that checkpoint (the recorder
-     * stopped, the machine starved) makes it late, and the take catching up (its late ticks made at once,
-     * declared) would look faster than the clock. A pause in production is a lag that went past the take's base
-     * lag (the smallest of its checkpoints before the close) by more than PF_PAUSE_S and was never caught up before
-     * the close. */
+    /* The lag of the media behind the clock, lag = clock - media time, both since GENESIS. A live take's
+     * frame i is made no earlier than its tick, roll + i/fps (+ latency), and the roll is after GENESIS: the
+     * lag never goes below the GENESIS checkpoint's (slack: one commit, 2.5 s at the checkpoints of the
+     * close, which follow the encoder's flush of its lookahead, and 2% of clock drift). The roll itself is
+     * not in the log, so the lag at the first checkpoint with media cannot be the reference: a stall before
+     * that checkpoint (the recorder stopped, the machine starved) makes it late, and the take catching up
+     * (its late ticks made at once, declared) would look faster than the clock. A pause in production is a
+     * lag that went past the take's base lag (the smallest of its checkpoints before the close) by more than
+     * PF_PAUSE_S and was never caught up before the close. */
     const PfNote *g0 = &t->notes[0];
     double lag_g = g0->clock_ns / 1e9 - (double)g0->media * t->rate_den / t->rate_num;
     double base = INFINITY, base_close = INFINITY;
@@ -1120,10 +1120,11 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
             double dm, dc;
             note_span(t, g0, b, &dm, &dc);
             proof_verdict_timecode(v, a->media, tc, sizeof(tc));
-            return fail(v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
-                        "by checkpoint %d the take was %.3f s ahead of the clock (%.3f s of media in the %.3f s "
-                        "since GENESIS): faster than real time for a live take (from frame %" PRId64 ", %s)",
-                        i + 1, lag_g - lag, dm, dc, a->media, tc);
+            return fail(
+                v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
+                "by checkpoint %d the take was %.3f s ahead of the clock (%.3f s of media in the %.3f s "
+                "since GENESIS): faster than real time for a live take (from frame %" PRId64 ", %s)",
+                i + 1, lag_g - lag, dm, dc, a->media, tc);
         }
         if (b->media > 0 && !closing)
             base = fmin(base, lag);

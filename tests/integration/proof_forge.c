@@ -1,12 +1,14 @@
 /* ot-proof-forge: a forger with a station key, for the tamper tests (docs/proof.md). It rewrites a take's log
  * as somebody holding a station key could: a new session key certified by --cert-key (default: the station
- * key), an optional edit of one record, every checkpoint re-signed at the same tree sizes, a new
+ * key), optional edits of records and checkpoints, every checkpoint re-signed at the same tree sizes, a new
  * take.log.minisig. What it cannot do is what the verifier relies on: sign as another station's key, or forge
  * the old session's signatures.
  *
- *   ot-proof-forge DIR --key STATION.key [--cert-key OTHER.key] [--edit INDEX OLD NEW]... [--note INDEX OLD NEW]...
+ *   ot-proof-forge DIR --key STATION.key [--cert-key OTHER.key] [--edit INDEX OLD NEW]...
+ *                  [--note INDEX OLD NEW]...
  * --edit replaces OLD by NEW in record INDEX; --note in the body of checkpoint INDEX (0-based) before it is
- * re-signed (its media or clock line); each may be given up to 16 times. DIR is changed in place (take.log, checkpoints.txt, take.log.minisig). */
+ * re-signed (its media or clock line); each may be given up to 16 times. DIR is changed in place (take.log,
+ * checkpoints.txt, take.log.minisig). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
