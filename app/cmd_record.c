@@ -136,6 +136,22 @@ static const char *iso_preset(const RecordOptions *o)
 }
 
 /* Everything that can be checked before anything is opened or created: nothing is touched on failure. */
+/* --control (tally 0) or --tally (tally 1) addresses into eps[CTL_MAX_ENDPOINTS]; 0 or -EINVAL (said). */
+static int parse_endpoints(char **urls, int tally, CtlEndpoint *eps, int *n)
+{
+    for (int i = 0; urls && urls[i]; i++) {
+        if (i >= CTL_MAX_ENDPOINTS) {
+            ot_log(OT_LOG_ERROR, "record", "%s: at most %d addresses", tally ? "--tally" : "--control",
+                   CTL_MAX_ENDPOINTS);
+            return -EINVAL;
+        }
+        if (ctl_endpoint_parse(urls[i], tally, &eps[i]) < 0)
+            return -EINVAL;
+        *n = i + 1;
+    }
+    return 0;
+}
+
 static int check_options(const RecordOptions *o, Record *r)
 {
     if (o->iso_codec && !o->iso) {
@@ -228,24 +244,9 @@ static int check_options(const RecordOptions *o, Record *r)
     if (o->iso && r->iso_codec == MUX_CODEC_COPY && app_iso_copy_check(r->names, r->sources, r->ncams) < 0)
         return -EINVAL;
 
-    for (int i = 0; o->control && o->control[i]; i++) {
-        if (i >= CTL_MAX_ENDPOINTS) {
-            ot_log(OT_LOG_ERROR, "record", "--control: at most %d addresses", CTL_MAX_ENDPOINTS);
-            return -EINVAL;
-        }
-        if (ctl_endpoint_parse(o->control[i], 0, &r->control[i]) < 0)
-            return -EINVAL;
-        r->ncontrol = i + 1;
-    }
-    for (int i = 0; o->tally && o->tally[i]; i++) {
-        if (i >= CTL_MAX_ENDPOINTS) {
-            ot_log(OT_LOG_ERROR, "record", "--tally: at most %d receivers", CTL_MAX_ENDPOINTS);
-            return -EINVAL;
-        }
-        if (ctl_endpoint_parse(o->tally[i], 1, &r->tally[i]) < 0)
-            return -EINVAL;
-        r->ntally = i + 1;
-    }
+    if (parse_endpoints(o->control, 0, r->control, &r->ncontrol) < 0 ||
+        parse_endpoints(o->tally, 1, r->tally, &r->ntally) < 0)
+        return -EINVAL;
     if (o->tally_index_base < 0 || o->tally_index_base > 65000) {
         ot_log(OT_LOG_ERROR, "record", "--tally-index-base %d: give 0 to 65000 (the TSL index of camera 1)",
                o->tally_index_base);

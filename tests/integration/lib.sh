@@ -94,3 +94,10 @@ expect_verify() {
     done
     echo "ok: $case: $2 ${3:-} ${*:4}"
 }
+
+# new_station_key OUT: a private config folder and a station key for the test ($key, $key.pub).
+new_station_key() {
+    export XDG_CONFIG_HOME=$1/config
+    key=$1/station.key
+    "$onetake" keygen --out "$key" >/dev/null || fail "keygen failed"
+}

@@ -13,9 +13,7 @@ here=$(dirname "$0")
 need_exe "$onetake"
 need_samples "$samples"
 fresh_dir "$out"
-export XDG_CONFIG_HOME=$out/config
-key=$out/station.key
-"$onetake" keygen --out "$key" >/dev/null || fail "keygen failed"
+new_station_key "$out"
 take=$out/take
 timeout 60 "$onetake" record --headless --realtime --cam "wide=$samples/wide.mp4" --cam "close=$samples/close.mp4" \
     --codec ffv1 --size 640x360 --fps 30/1 --duration 9 --key "$key" --out "$take" \

@@ -11,11 +11,20 @@ here=$(dirname "$0")
 . "$here/lib.sh"
 need_exe "$onetake"
 fresh_dir "$out"
-export XDG_CONFIG_HOME=$out/config
-key=$out/station.key
-"$onetake" keygen --out "$key" >/dev/null || fail "keygen failed"
+new_station_key "$out"
 printf '00:00:00:00 cut a\n00:00:01:00 cut b\n00:00:02:00 cut a\n00:00:03:00 cut b\n' >"$out/song.cues"
 expected=a,b,a,b # the cue list's cameras in order, as the cue file says
+
+# Bad tally addresses are refused before anything is recorded.
+for bad in "--tally tcp://127.0.0.1:$tport" "--tally tsl5+udp://localhost:$uport" "--tally-index-base -1"; do
+    rc=0
+    # shellcheck disable=SC2086
+    "$onetake" record --headless --cam a=test:ball --duration 1 --key "$key" --out "$out/refused" $bad \
+        >"$out/refused.log" 2>&1 || rc=$?
+    expect_exit 2 $rc "record $bad" # a usage error
+    [ ! -e "$out/refused" ] || fail "record $bad left a take folder"
+    grep -q -- "tally" "$out/refused.log" || fail "record $bad: the error does not name the tally option"
+done
 
 rx="python3 $here/tsl_receiver.py"
 $rx udp "$uport" 9 "$out/udp.json" a,b 5 &
