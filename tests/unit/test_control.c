@@ -1,6 +1,7 @@
 /* control/ unit tests: the protocol codec against bytes written out by hand from the TSL UMD v5.0 layout
  * (PBC, VER, FLAGS, SCREEN, then INDEX, CONTROL, LENGTH, TEXT per display; 16-bit little-endian), the line grammar,
- * CIDR ranges, the token bucket, and the switcher's remote commands (origin "remote" with the peer). */
+ * CIDR ranges, the token bucket, OSC messages written out by hand (OSC 1.0), and the switcher's remote commands (origin
+ * "remote" with the peer). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -135,10 +136,75 @@ static void test_switcher_remote(void)
     sw_switcher_free(&sw);
 }
 
+/* OSC 1.0 by hand (not liblo's encoder): a NUL-terminated string padded to 4 bytes. */
+static int put_osc_str(uint8_t *p, const char *s)
+{
+    int n = (int)strlen(s) + 1;
+    memset(p, 0, (size_t)(n + 3) / 4 * 4);
+    memcpy(p, s, (size_t)n - 1);
+    return (n + 3) / 4 * 4;
+}
+
+static int osc_msg(uint8_t *p, const char *path, const char *types, const char *sarg, int iarg)
+{
+    int n = put_osc_str(p, path);
+    n += put_osc_str(p + n, types);
+    if (sarg)
+        n += put_osc_str(p + n, sarg);
+    if (strchr(types, 'i')) {
+        uint8_t be[4] = {(uint8_t)(iarg >> 24), (uint8_t)(iarg >> 16), (uint8_t)(iarg >> 8), (uint8_t)iarg};
+        memcpy(p + n, be, 4);
+        n += 4;
+    }
+    return n;
+}
+
+static void test_osc(void)
+{
+    static const char *const cams[] = {"wide", "close"};
+    uint8_t m[256];
+    char err[256];
+    CtlCmd c;
+    int n = osc_msg(m, "/onetake/cut", ",s", "close", 0);
+    UT_CHECK(n == 28 && ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_CUT &&
+             c.cam == 1);
+    n = osc_msg(m, "/onetake/preview", ",i", NULL, 1);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_PREVIEW && c.cam == 0);
+    n = osc_msg(m, "/onetake/cut", ",i", NULL, 3);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, "1-2"));
+    n = osc_msg(m, "/onetake/take", ",", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_TAKE);
+    n = osc_msg(m, "/onetake/go", ",i", NULL, 1);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, "no argument"));
+    n = osc_msg(m, "/onetake/end", ",s", "0123abcd", 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_END &&
+             !strcmp(c.arg, "0123abcd"));
+    n = osc_msg(m, "/onetake/end", ",", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, ",s TAKE_ID"));
+    n = osc_msg(m, "/onetake/subscribe", ",i", NULL, 9001);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_SUBSCRIBE &&
+             c.port == 9001);
+    n = osc_msg(m, "/onetake/status", ",i", NULL, 70000);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, "PORT"));
+    n = osc_msg(m, "/onetake/bogus", ",", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -ENOENT);
+    /* Not OSC: no type tags, a truncated argument, a bundle, a size not a multiple of 4. */
+    n = put_osc_str(m, "hello");
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EBADMSG);
+    n = osc_msg(m, "/onetake/cut", ",s", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EBADMSG);
+    n = put_osc_str(m, "#bundle") + 8;
+    memset(m + 8, 0, 8);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EBADMSG && strstr(err, "bundle"));
+    n = osc_msg(m, "/onetake/take", ",", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n - 1, cams, 2, &c, err, sizeof(err)) == -EBADMSG);
+}
+
 int main(void)
 {
     test_tsl5();
     test_lines();
+    test_osc();
     test_addresses();
     test_bucket();
     test_switcher_remote();
