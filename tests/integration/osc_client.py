@@ -8,6 +8,9 @@ liblo) where the test must read the answer to the sender or send from another lo
       (127.0.0.3) and a flooding host (127.0.0.4); ends the take with its id. Prints, as JSON, the program segments
       ([frame, camera] ...) the feedback names and the end frame; fails when a reply or a feed is not what
       docs/control.md says.
+  flood OSC_PORT PID SECONDS   during a take (PID): 5,000 malformed and 5,000 valid messages from 50 loopback hosts
+      in SECONDS, 1,000 at once from one more host (rate-limited), and meanwhile a cut from 127.0.0.1 that must be
+      answered within a frame or two; prints the cut's frame, what was sent and the process's RSS before and after.
 """
 import json
 import re
@@ -243,8 +246,64 @@ def drive(oport, tport, dport, dump):
     print(json.dumps({'segments': [[f, c] for f, c in progs], 'end': end, 'flood_answers': answers}))
 
 
+def rss_kb(pid):
+    with open('/proc/%d/status' % pid) as f:
+        return int([l for l in f if l.startswith('VmRSS:')][0].split()[1])
+
+
+JUNK = (b'hello', b'#bundle\0' + b'\0' * 8, b'/onetake/cut\0\0\0\0,x\0\0', b'\xff' * 64, b'/onetake/cut\0\0\0\0,s\0\0',
+        encode('/onetake/cut', 'nobody'), encode('/onetake/end'), encode('/onetake/cut', 7))
+
+
+def flood(port, pid, seconds):
+    me = Raw(port)
+    for _ in range(100):  # until the take has rolled
+        path, a = me.ask('/onetake/status')
+        if a[1] >= 10:
+            break
+        time.sleep(0.1)
+    hosts = [Raw(port, '127.0.1.%d' % (i + 1)) for i in range(50)]
+    valid = [encode('/onetake/status'), encode('/onetake/preview', 1), encode('/onetake/preview', 'b')]
+    rss0 = rss_kb(pid)
+    sent = {'malformed': 0, 'valid': 0, 'burst': 0}
+    burst = Raw(port, '127.0.0.9')
+    for _ in range(1000):
+        burst.send(encode('/onetake/status'))
+        sent['burst'] += 1
+    rounds = 100  # 100 rounds of 50 hosts x (1 malformed + 1 valid) = 5,000 + 5,000
+    t0 = time.monotonic()
+    cut = None
+    for r in range(rounds):
+        for i, h in enumerate(hosts):
+            h.send(JUNK[(r + i) % len(JUNK)])
+            h.send(valid[(r + i) % len(valid)])
+        sent['malformed'] += len(hosts)
+        sent['valid'] += len(hosts)
+        if r == rounds // 2:  # mid-flood, a director's cut from another host
+            t = time.monotonic()
+            me.send(encode('/onetake/cut', 'b'))
+            while cut is None:
+                got = me.recv(2)
+                if got is None:
+                    fail('a cut sent during the flood was not answered in 2 s')
+                if got[0] == '/onetake/ok' and got[1][0] == 'cut':
+                    cut = {'frame': got[1][1], 'answered_ms': round((time.monotonic() - t) * 1000, 1)}
+        time.sleep(max(0, t0 + seconds * (r + 1) / rounds - time.monotonic()))
+    time.sleep(0.5)
+    rss1 = rss_kb(pid)
+    for h in hosts + [burst]:
+        h.s.close()
+    print(json.dumps({'sent': sent, 'cut': cut, 'rss_kb': [rss0, rss1], 'take_id': a[0]}))
+    sys.stdout.flush()
+    path, r = me.ask('/onetake/end', a[0])
+    if path != '/onetake/ok':
+        fail('/onetake/end after the flood answered %r %r' % (path, r))
+
+
 if __name__ == '__main__':
     if sys.argv[1] == 'drive':
         drive(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    elif sys.argv[1] == 'flood':
+        flood(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
     else:
-        fail('usage: drive OSC_PORT TCP_PORT DUMP_PORT DUMP_FILE')
+        fail('usage: drive OSC_PORT TCP_PORT DUMP_PORT DUMP_FILE | flood OSC_PORT PID SECONDS')
