@@ -91,6 +91,23 @@ class Raw:
         return r
 
 
+def rolled(me, frames):
+    """/onetake/status until the take is FRAMES in; asked again while nothing answers (not listening yet)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        me.send(encode('/onetake/status'))
+        r = me.recv(0.2)
+        if r is None:
+            continue
+        path, a = r
+        if path != '/onetake/status' or len(a) != 5 or not re.match(r'^[0-9a-f]{32}$', a[0]):
+            fail('/onetake/status answered %r %r, not ,sisss TAKE FRAME TC PROGRAM PREVIEW' % (path, a))
+        if a[1] >= frames:
+            return a
+        time.sleep(0.1)
+    fail('/onetake/status: no answer, or the take not rolling, in 20 s')
+
+
 def oscsend(port, path, *args):
     """liblo's own client, as a control surface would send it."""
     cmd = ['oscsend', '127.0.0.1', str(port), path]
@@ -132,18 +149,12 @@ def feed(dump):
 def drive(oport, tport, dport, dump):
     cams = ['wide', 'close']
     # The TCP protocol alongside: a subscriber on the line protocol sees the same changes.
+    me = Raw(oport)
+    rolled(me, -1)  # the server is up (it answers before the roll too)
     tcp = socket.create_connection(('127.0.0.1', tport), timeout=5)
     tcp.sendall(b'subscribe\n')
-    time.sleep(0.3)  # oscdump is listening by now (started before this)
-    oscsend(oport, '/onetake/subscribe', dport)
-    me = Raw(oport)
-    for _ in range(100):  # until the take has rolled
-        path, a = me.ask('/onetake/status')
-        if path != '/onetake/status' or len(a) != 5 or not re.match(r'^[0-9a-f]{32}$', a[0]):
-            fail('/onetake/status answered %r %r, not ,sisss TAKE FRAME TC PROGRAM PREVIEW' % (path, a))
-        if a[1] >= 15:
-            break
-        time.sleep(0.1)
+    oscsend(oport, '/onetake/subscribe', dport)  # oscdump listens by now (started before the take)
+    a = rolled(me, 15)
     take_id = a[0]
     if a[3] != 'wide':
         fail('status says program %r before any cut, not wide' % a[3])
@@ -257,11 +268,7 @@ JUNK = (b'hello', b'#bundle\0' + b'\0' * 8, b'/onetake/cut\0\0\0\0,x\0\0', b'\xf
 
 def flood(port, pid, seconds):
     me = Raw(port)
-    for _ in range(100):  # until the take has rolled
-        path, a = me.ask('/onetake/status')
-        if a[1] >= 10:
-            break
-        time.sleep(0.1)
+    a = rolled(me, 10)
     hosts = [Raw(port, '127.0.1.%d' % (i + 1)) for i in range(50)]
     valid = [encode('/onetake/status'), encode('/onetake/preview', 1), encode('/onetake/preview', 'b')]
     rss0 = rss_kb(pid)

@@ -17,7 +17,7 @@ key=$out/station.key
 "$onetake" keygen --out "$key" >/dev/null || fail "keygen failed"
 take=$out/take
 timeout 60 "$onetake" record --headless --realtime --cam a=test:ball --cam b=test:smpte --size 320x180 --fps 30/1 \
-    --duration 20 --key "$key" --out "$take" --control "osc://127.0.0.1:$port" >"$out/record.log" 2>&1 &
+    --codec ffv1 --duration 20 --key "$key" --out "$take" --control "osc://127.0.0.1:$port" >"$out/record.log" 2>&1 &
 pid=$!
 sleep 0.5
 rc=0
@@ -31,7 +31,7 @@ expect_exit 0 $rc "the flooded take"
 grep -q 'real-time pacing: 0 of [0-9]* frames started more than a frame late' "$out/record.log" ||
     fail "a frame started late during the flood"
 python3 - "$take/take.json" "$take/cuts.jsonl" "$out/flood.json" <<'PY' || fail "the flood's counts or the cut are wrong"
-import json, sys
+import json, os, sys
 c = json.load(open(sys.argv[1]))["control"]
 cuts = [json.loads(l) for l in open(sys.argv[2])]
 f = json.load(open(sys.argv[3]))
@@ -52,7 +52,8 @@ if len(cut) != 1 or cut[0]["frame"] != f["cut"]["frame"] or cut[0]["camera"] != 
 if f["cut"]["answered_ms"] > 100:
     sys.exit("the cut during the flood was answered after %.1f ms" % f["cut"]["answered_ms"])
 grow = f["rss_kb"][1] - f["rss_kb"][0]
-if grow > 16384:
+# Under AddressSanitizer freed memory sits in its quarantine: RSS says nothing there.
+if grow > 16384 and not os.environ.get("ASAN_OPTIONS"):
     sys.exit("the process grew by %d KiB during the flood" % grow)
 print("flood: %d datagrams, %d counted, cut answered in %.1f ms, RSS %+d KiB" % (sent, seen, f["cut"]["answered_ms"], grow))
 PY
