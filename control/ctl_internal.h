@@ -1,5 +1,5 @@
-/* Private to control/: the control server's state, shared by ctl_server.c (the thread, TCP, the program thread's
- * hook) and ctl_osc.c (OSC over UDP). Not a public header: nothing outside control/ includes it. */
+/* Private to control/: the control server's state, shared by ctl_server.c (the thread, TCP, the program
+ * thread's hook) and ctl_osc.c (OSC over UDP). Not a public header: nothing outside control/ includes it. */
 #ifndef CTL_INTERNAL_H
 #define CTL_INTERNAL_H
 
@@ -7,11 +7,11 @@
 
 #include "control.h"
 
-#define CTL_SRV_CLIENTS 16    /* TCP clients at once */
-#define CTL_SRV_QUEUE 64      /* commands waiting for a tick */
-#define CTL_SRV_EVENTS 256    /* replies and events waiting for the control thread */
-#define CTL_OSC_PEERS 64      /* OSC peers whose rate is tracked (the least recently seen is reused) */
-#define CTL_OSC_SUBS 16       /* OSC subscribers */
+#define CTL_SRV_CLIENTS 16 /* TCP clients at once */
+#define CTL_SRV_QUEUE 64   /* commands waiting for a tick */
+#define CTL_SRV_EVENTS 256 /* replies and events waiting for the control thread */
+#define CTL_OSC_PEERS 64   /* OSC peers whose rate is tracked (the least recently seen is reused) */
+#define CTL_OSC_SUBS 16    /* OSC subscribers */
 #define CTL_OSC_RENEW_NS (60 * (int64_t)1000000000) /* a subscription lapses 60 s after its last renewal */
 
 /* Who gets a command's reply: a TCP client (by id) or an OSC sender (socket and address). */
@@ -32,13 +32,13 @@ typedef enum CtlEvType { CTL_EV_REPLY = 0, CTL_EV_PROGRAM, CTL_EV_PREVIEW, CTL_E
 
 typedef struct CtlEvent {
     CtlEvType type;
-    CtlReplyTo to;     /* CTL_EV_REPLY */
-    int ret;           /* CTL_EV_REPLY: 0 or the switcher's error */
+    CtlReplyTo to; /* CTL_EV_REPLY */
+    int ret;       /* CTL_EV_REPLY: 0 or the switcher's error */
     int64_t frame;
-    int cmd;           /* CTL_EV_REPLY: the CtlCmdType */
-    int program;       /* the state after the event (program, preview -1 when none) */
+    int cmd;     /* CTL_EV_REPLY: the CtlCmdType */
+    int program; /* the state after the event (program, preview -1 when none) */
     int preview;
-    int cue;           /* CTL_EV_CUE: the next cue's index, -1 when none is left */
+    int cue; /* CTL_EV_CUE: the next cue's index, -1 when none is left */
 } CtlEvent;
 
 typedef struct CtlClient {
@@ -74,8 +74,8 @@ typedef struct CtlOsc {
     int nfd;
     CtlOscPeer peers[CTL_OSC_PEERS];
     CtlOscSub subs[CTL_OSC_SUBS];
-    int64_t next_tc_ns; /* when /onetake/timecode goes out next */
-    int program, preview, cue; /* as the events said last: a new subscriber is told them */
+    int64_t next_tc_ns;                   /* when /onetake/timecode goes out next */
+    int program, preview, cue;            /* as the events said last: a new subscriber is told them */
     int64_t program_frame, preview_frame; /* the frames they came on */
 } CtlOsc;
 
@@ -86,7 +86,7 @@ struct CtlServer {
     int nlisten;
     CtlClient clients[CTL_SRV_CLIENTS];
     uint64_t next_id;
-    CtlOsc osc; /* control thread only */
+    CtlOsc osc;            /* control thread only */
     CtlServerStats tstats; /* control thread only: added to stats at each round (no lock per count) */
     GThread *thread;
     volatile int stop;

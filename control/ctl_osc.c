@@ -1,10 +1,12 @@
-/* OSC control over UDP (docs/control.md): the datagrams are decoded and the replies and feedback encoded with liblo's
- * own codec (lo_message_deserialise / lo_message_serialise); the sockets are the control server's, polled on the
- * ot-control thread with the TCP ones (ctl_server.c), so nothing here runs on the program thread.
+/* OSC control over UDP (docs/control.md): the datagrams are decoded and the replies and feedback encoded with
+ * liblo's own codec (lo_message_deserialise / lo_message_serialise); the sockets are the control server's,
+ * polled on the ot-control thread with the TCP ones (ctl_server.c), so nothing here runs on the program
+ * thread.
  *
- * A peer is its host (its port changes with every oscsend): packets from a host outside --control-allow (loopback
- * when none is given) are dropped and counted, and each host has its own token bucket. Nothing malformed is answered
- * (no amplification); a well-formed /onetake/ message with wrong arguments gets /onetake/error. */
+ * A peer is its host (its port changes with every oscsend): packets from a host outside --control-allow
+ * (loopback when none is given) are dropped and counted, and each host has its own token bucket. Nothing
+ * malformed is answered (no amplification); a well-formed /onetake/ message with wrong arguments gets
+ * /onetake/error. */
 #include "ctl_internal.h"
 
 #include <errno.h>
@@ -16,8 +18,8 @@
 
 #include "ot_common.h"
 
-#define OSC_MAX 1024        /* a datagram; ours are far smaller */
-#define READS_PER_WAKE 256  /* datagrams read before the TCP clients get their turn again */
+#define OSC_MAX 1024       /* a datagram; ours are far smaller */
+#define READS_PER_WAKE 256 /* datagrams read before the TCP clients get their turn again */
 #define NS_PER_S 1000000000
 
 /* ---- the messages (pure) ---- */
@@ -26,10 +28,14 @@ static const struct {
     const char *path;
     CtlCmdType type;
 } osc_paths[] = {
-    {"/onetake/cut", CTL_CMD_CUT},           {"/onetake/preview", CTL_CMD_PREVIEW},
-    {"/onetake/take", CTL_CMD_TAKE},         {"/onetake/go", CTL_CMD_GO},
-    {"/onetake/end", CTL_CMD_END},           {"/onetake/status", CTL_CMD_STATUS},
-    {"/onetake/subscribe", CTL_CMD_SUBSCRIBE}, {"/onetake/unsubscribe", CTL_CMD_UNSUBSCRIBE},
+    {"/onetake/cut", CTL_CMD_CUT},
+    {"/onetake/preview", CTL_CMD_PREVIEW},
+    {"/onetake/take", CTL_CMD_TAKE},
+    {"/onetake/go", CTL_CMD_GO},
+    {"/onetake/end", CTL_CMD_END},
+    {"/onetake/status", CTL_CMD_STATUS},
+    {"/onetake/subscribe", CTL_CMD_SUBSCRIBE},
+    {"/onetake/unsubscribe", CTL_CMD_UNSUBSCRIBE},
 };
 
 static int osc_args(CtlCmd *cmd, const char *path, const char *types, lo_arg **argv, const char *const *cams,
@@ -45,8 +51,8 @@ static int osc_args(CtlCmd *cmd, const char *path, const char *types, lo_arg **a
             cmd->cam = argv[0]->i >= 1 && argv[0]->i <= ncams ? argv[0]->i - 1 : -1;
         if (cmd->cam >= 0)
             return 0;
-        snprintf(err, (size_t)errsize, "%s takes one argument: ,s CAMERA (a camera's name) or ,i N (1-%d)", path,
-                 ncams);
+        snprintf(err, (size_t)errsize, "%s takes one argument: ,s CAMERA (a camera's name) or ,i N (1-%d)",
+                 path, ncams);
         return -EINVAL;
     case CTL_CMD_TAKE:
     case CTL_CMD_GO:
@@ -59,10 +65,11 @@ static int osc_args(CtlCmd *cmd, const char *path, const char *types, lo_arg **a
             g_strlcpy(cmd->arg, &argv[0]->s, sizeof(cmd->arg));
             return 0;
         }
-        snprintf(err, (size_t)errsize,
-                 "%s needs the take id: ,s TAKE_ID (the 32 hex digits of take.json's take_id, as /onetake/status "
-                 "says)",
-                 path);
+        snprintf(
+            err, (size_t)errsize,
+            "%s needs the take id: ,s TAKE_ID (the 32 hex digits of take.json's take_id, as /onetake/status "
+            "says)",
+            path);
         return -EINVAL;
     default: /* status, subscribe, unsubscribe */
         if (argc == 0)
@@ -71,8 +78,8 @@ static int osc_args(CtlCmd *cmd, const char *path, const char *types, lo_arg **a
             cmd->port = argv[0]->i;
             return 0;
         }
-        snprintf(err, (size_t)errsize, "%s takes no argument, or ,i PORT (1-65535) to be answered on that port",
-                 path);
+        snprintf(err, (size_t)errsize,
+                 "%s takes no argument, or ,i PORT (1-65535) to be answered on that port", path);
         return -EINVAL;
     }
 }
@@ -100,21 +107,25 @@ int ctl_osc_parse(const void *data, int size, const char *const *cams, int ncams
     for (size_t i = 0; i < G_N_ELEMENTS(osc_paths); i++)
         if (!strcmp(path, osc_paths[i].path)) {
             cmd->type = osc_paths[i].type;
-            ret = osc_args(cmd, path, lo_message_get_types(m), lo_message_get_argv(m), cams, ncams, err, errsize);
+            ret = osc_args(cmd, path, lo_message_get_types(m), lo_message_get_argv(m), cams, ncams, err,
+                           errsize);
             break;
         }
     if (ret == -ENOENT)
-        snprintf(err, (size_t)errsize, "%.64s: not an address onetake serves (/onetake/cut, /preview, /take, /go, "
-                 "/end, /status, /subscribe, /unsubscribe)", path);
+        snprintf(err, (size_t)errsize,
+                 "%.64s: not an address onetake serves (/onetake/cut, /preview, /take, /go, "
+                 "/end, /status, /subscribe, /unsubscribe)",
+                 path);
     lo_message_free(m);
     return ret;
 }
 
 /* ---- sending ---- */
 
-/* m serialised once, then sent to `to`, or to every subscriber when to is NULL (only one of them when `only` is
- * given: a new subscriber's first state); m is freed. */
-static void osc_send(CtlServer *s, const CtlReplyTo *to, const CtlOscSub *only, const char *path, lo_message m)
+/* m serialised once, then sent to `to`, or to every subscriber when to is NULL (only one of them when `only`
+ * is given: a new subscriber's first state); m is freed. */
+static void osc_send(CtlServer *s, const CtlReplyTo *to, const CtlOscSub *only, const char *path,
+                     lo_message m)
 {
     char buf[OSC_MAX];
     size_t n = lo_message_length(m, path);
@@ -128,8 +139,8 @@ static void osc_send(CtlServer *s, const CtlReplyTo *to, const CtlOscSub *only, 
         const struct sockaddr_storage *addr = to ? &to->addr : &sub->addr;
         socklen_t len = to ? to->addrlen : sub->addrlen;
         /* A full socket buffer drops it: feedback is state, the next message says it again. */
-        if (!ok || sendto(s->osc.fd[osc], buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)addr, len) !=
-                       (ssize_t)n)
+        if (!ok || sendto(s->osc.fd[osc], buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)addr,
+                          len) != (ssize_t)n)
             s->tstats.feedback_not_sent++;
     }
 }
@@ -241,8 +252,10 @@ static int same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
     if (a->ss_family != b->sa_family)
         return 0;
     if (b->sa_family == AF_INET)
-        return !memcmp(&((const struct sockaddr_in *)a)->sin_addr, &((const struct sockaddr_in *)b)->sin_addr, 4);
-    return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
+        return !memcmp(&((const struct sockaddr_in *)a)->sin_addr, &((const struct sockaddr_in *)b)->sin_addr,
+                       4);
+    return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
+                   16);
 }
 
 static int port_of(const struct sockaddr_storage *a)
@@ -282,7 +295,8 @@ static void subscribe(CtlServer *s, const CtlReplyTo *to, int64_t now)
         osc_error(s, to, "subscribe", "too many subscribers (16): unsubscribe one first");
         return;
     }
-    *sub = (CtlOscSub){.used = 1, .osc = to->osc, .addr = to->addr, .addrlen = to->addrlen, .renewed_ns = now};
+    *sub =
+        (CtlOscSub){.used = 1, .osc = to->osc, .addr = to->addr, .addrlen = to->addrlen, .renewed_ns = now};
     if (renewal)
         return;
     s->tstats.subscriptions++;
@@ -341,7 +355,8 @@ static CtlOscPeer *peer_of(CtlServer *s, const struct sockaddr *sa, int64_t now)
     }
     /* A new host, or one not seen for long: it starts with a full bucket. */
     memset(oldest, 0, sizeof(*oldest));
-    memcpy(&oldest->addr, sa, sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+    memcpy(&oldest->addr, sa,
+           sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
     oldest->used = 1;
     oldest->seen_ns = now;
     return oldest;
