@@ -125,6 +125,7 @@ typedef struct CtlServerConfig {
     const SwCueList *cues; /* may be NULL; frozen, must outlive the server (the cue feedback reads it) */
     SwRate rate;
     double rate_per_s, burst; /* per-peer command rate limit (a TCP connection, an OSC host) */
+    double osc_renew_s;       /* an OSC subscription lapses this long after its last renewal (0: 60 s) */
 } CtlServerConfig;
 
 typedef struct CtlServerStats {

@@ -7,12 +7,12 @@
 
 #include "control.h"
 
-#define CTL_SRV_CLIENTS 16 /* TCP clients at once */
-#define CTL_SRV_QUEUE 64   /* commands waiting for a tick */
-#define CTL_SRV_EVENTS 256 /* replies and events waiting for the control thread */
-#define CTL_OSC_PEERS 64   /* OSC peers whose rate is tracked (the least recently seen is reused) */
-#define CTL_OSC_SUBS 16    /* OSC subscribers */
-#define CTL_OSC_RENEW_NS (60 * (int64_t)1000000000) /* a subscription lapses 60 s after its last renewal */
+#define CTL_SRV_CLIENTS 16   /* TCP clients at once */
+#define CTL_SRV_QUEUE 64     /* commands waiting for a tick */
+#define CTL_SRV_EVENTS 256   /* replies and events waiting for the control thread */
+#define CTL_OSC_PEERS 64     /* OSC peers whose rate is tracked (the least recently seen is reused) */
+#define CTL_OSC_SUBS 16      /* OSC subscribers */
+#define CTL_OSC_RENEW_S 60.0 /* a subscription lapses 60 s after its last renewal (the default) */
 
 /* Who gets a command's reply: a TCP client (by id) or an OSC sender (socket and address). */
 typedef struct CtlReplyTo {
@@ -75,6 +75,7 @@ typedef struct CtlOsc {
     CtlOscPeer peers[CTL_OSC_PEERS];
     CtlOscSub subs[CTL_OSC_SUBS];
     int64_t next_tc_ns;                   /* when /onetake/timecode goes out next */
+    int64_t renew_ns;                     /* a subscription's life without renewal */
     int program, preview, cue;            /* as the events said last: a new subscriber is told them */
     int64_t program_frame, preview_frame; /* the frames they came on */
 } CtlOsc;

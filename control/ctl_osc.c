@@ -329,7 +329,7 @@ void ctl_osc_housekeep(CtlServer *s, int64_t now)
     if (s->osc.nfd == 0)
         return;
     for (int i = 0; i < CTL_OSC_SUBS; i++)
-        if (s->osc.subs[i].used && now - s->osc.subs[i].renewed_ns > CTL_OSC_RENEW_NS) {
+        if (s->osc.subs[i].used && now - s->osc.subs[i].renewed_ns > s->osc.renew_ns) {
             s->osc.subs[i].used = 0;
             s->tstats.subscriptions_expired++;
         }
@@ -454,6 +454,7 @@ int ctl_osc_open(CtlServer *s, const CtlEndpoint *ep)
         return e;
     }
     s->osc.fd[s->osc.nfd++] = fd;
+    s->osc.renew_ns = (int64_t)((s->cfg.osc_renew_s > 0 ? s->cfg.osc_renew_s : CTL_OSC_RENEW_S) * 1e9);
     return fd;
 }
 

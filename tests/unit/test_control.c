@@ -5,9 +5,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control.h"
+#include "ot_common.h"
 #include "sw_switcher.h"
 #include "ut.h"
 
@@ -200,11 +203,87 @@ static void test_osc(void)
     UT_CHECK(ctl_osc_parse(m, n - 1, cams, 2, &c, err, sizeof(err)) == -EBADMSG);
 }
 
+/* The paths of the OSC messages that reach fd within ms (the first argument of a /onetake/program into cam). */
+static int osc_drain(int fd, int ms, char paths[][32], int max, char *cam, int camsize)
+{
+    int n = 0;
+    int64_t until = ot_mono_ns() + (int64_t)ms * 1000000;
+    while (ot_mono_ns() < until && n < max) {
+        uint8_t buf[1024];
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 20) <= 0)
+            continue;
+        ssize_t k = recv(fd, buf, sizeof(buf), 0);
+        if (k <= 0)
+            continue;
+        g_strlcpy(paths[n], (const char *)buf, 32);
+        if (!strcmp(paths[n], "/onetake/program") && cam)
+            g_strlcpy(cam, (const char *)buf + 28, (size_t)camsize); /* path 20 + ",sis" 8 */
+        n++;
+    }
+    return n;
+}
+
+static int has_path(char paths[][32], int n, const char *path)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(paths[i], path))
+            return 1;
+    return 0;
+}
+
+/* A real server on loopback (port 19060): a subscriber gets the state at once and each program change, then,
+ * without a renewal, nothing once its subscription has lapsed. */
+static void test_osc_subscription(void)
+{
+    static const char *const cams[] = {"a", "b"};
+    CtlEndpoint ep;
+    UT_EQ_INT(ctl_endpoint_parse("osc://127.0.0.1:19060", 0, &ep), 0);
+    CtlServerConfig cfg = {.eps = &ep, .neps = 1, .cams = cams, .ncams = 2, .rate = {30, 1}, .rate_per_s = 50,
+                           .burst = 100, .osc_renew_s = 0.4};
+    CtlServer *s = ctl_server_alloc(&cfg, "0123456789abcdef0123456789abcdef");
+    UT_CHECK(s != NULL);
+    if (!s)
+        return;
+    SwSwitcher *sw = sw_switcher_alloc(NULL, 2, 0);
+    SwDecision d;
+    UT_EQ_INT(sw_switcher_tick(sw, 0, &d), 0);
+    ctl_server_before_tick(s, sw, 1);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(19060), .sin_addr.s_addr = htonl(0x7f000001)};
+    uint8_t m[64];
+    int n = osc_msg(m, "/onetake/subscribe", ",", NULL, 0);
+    UT_CHECK(sendto(fd, m, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) == n);
+    char paths[64][32], cam[8] = "";
+    int got = osc_drain(fd, 200, paths, 64, cam, sizeof(cam));
+    UT_CHECK(has_path(paths, got, "/onetake/program") && has_path(paths, got, "/onetake/tally") && !strcmp(cam, "a"));
+    UT_EQ_INT(sw_switcher_cut(sw, 1), 0);
+    UT_EQ_INT(sw_switcher_tick(sw, 1, &d), 0);
+    ctl_server_before_tick(s, sw, 2);
+    got = osc_drain(fd, 200, paths, 64, cam, sizeof(cam));
+    UT_CHECK(has_path(paths, got, "/onetake/program") && !strcmp(cam, "b"));
+    g_usleep(400000); /* 0.6 s since the subscription: lapsed */
+    osc_drain(fd, 100, paths, 64, NULL, 0);
+    UT_EQ_INT(sw_switcher_cut(sw, 0), 0);
+    UT_EQ_INT(sw_switcher_tick(sw, 2, &d), 0);
+    ctl_server_before_tick(s, sw, 3);
+    got = osc_drain(fd, 200, paths, 64, NULL, 0);
+    UT_EQ_INT(got, 0);
+    ctl_server_stop(s);
+    CtlServerStats st;
+    ctl_server_get_stats(s, &st);
+    UT_CHECK(st.subscriptions == 1 && st.subscriptions_expired == 1 && st.osc_messages == 1);
+    close(fd);
+    ctl_server_free(&s);
+    sw_switcher_free(&sw);
+}
+
 int main(void)
 {
     test_tsl5();
     test_lines();
     test_osc();
+    test_osc_subscription();
     test_addresses();
     test_bucket();
     test_switcher_remote();
