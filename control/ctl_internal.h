@@ -78,6 +78,7 @@ typedef struct CtlOsc {
     int64_t renew_ns;                     /* a subscription's life without renewal */
     int program, preview, cue;            /* as the events said last: a new subscriber is told them */
     int64_t program_frame, preview_frame; /* the frames they came on */
+    int tally_program, tally_preview;     /* what /onetake/tally said last */
 } CtlOsc;
 
 struct CtlServer {

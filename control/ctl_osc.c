@@ -230,7 +230,10 @@ void ctl_osc_deliver(CtlServer *s, const CtlEvent *ev)
         s->osc.program = ev->program;
         s->osc.preview = ev->preview;
         osc_camera(s, NULL, ev->type == CTL_EV_PREVIEW);
-        osc_tally(s, NULL);
+        if (s->osc.program != s->osc.tally_program || s->osc.preview != s->osc.tally_preview)
+            osc_tally(s, NULL); /* once for a cut that also moves the preview */
+        s->osc.tally_program = s->osc.program;
+        s->osc.tally_preview = s->osc.preview;
         return;
     case CTL_EV_CUE:
         s->osc.cue = ev->cue;

@@ -471,7 +471,7 @@ CtlServer *ctl_server_alloc(const CtlServerConfig *cfg, const char *take_id)
     for (int i = 0; i < CTL_SRV_CLIENTS; i++)
         s->clients[i].fd = -1;
     s->shared_state.tick = -1;
-    s->osc.program = s->osc.preview = s->osc.cue = -1;
+    s->osc.program = s->osc.preview = s->osc.cue = s->osc.tally_program = s->osc.tally_preview = -1;
     for (int i = 0; i < cfg->neps; i++) {
         const CtlEndpoint *ep = &cfg->eps[i];
         if (!ctl_addr_is_loopback((const struct sockaddr *)&ep->addr) && cfg->nallow == 0) {
