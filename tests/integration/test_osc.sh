@@ -17,9 +17,7 @@ for t in oscsend oscdump; do
     command -v $t >/dev/null || { echo "SKIP: $t (Debian liblo-tools) is not installed"; exit 77; }
 done
 fresh_dir "$out"
-export XDG_CONFIG_HOME=$out/config
-key=$out/station.key
-"$onetake" keygen --out "$key" >/dev/null || fail "keygen failed"
+new_station_key "$out"
 printf '00:00:00:00 cut wide\ngo cut close "Interview"\n' >"$out/show.cues"
 take=$out/take
 timeout 30 oscdump -L $((port + 2)) >"$out/dump.txt" 2>&1 &

@@ -12,9 +12,7 @@ here=$(dirname "$0")
 . "$here/lib.sh"
 need_exe "$onetake"
 fresh_dir "$out"
-export XDG_CONFIG_HOME=$out/config
-key=$out/station.key
-"$onetake" keygen --out "$key" >/dev/null || fail "keygen failed"
+new_station_key "$out"
 take=$out/take
 timeout 60 "$onetake" record --headless --realtime --cam a=test:ball --cam b=test:smpte --size 320x180 --fps 30/1 \
     --codec ffv1 --duration 20 --key "$key" --out "$take" --control "osc://127.0.0.1:$port" >"$out/record.log" 2>&1 &
