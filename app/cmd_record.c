@@ -475,8 +475,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     record_live_configure(&r->live, &rc);
     if (r->ncontrol > 0) {
         CtlServerConfig cc = {.eps = r->control, .neps = r->ncontrol, .allow = r->allow, .nallow = r->nallow,
-                              .cams = (const char *const *)r->names, .ncams = r->ncams, .rate = r->rate,
-                              .rate_per_s = 50, .burst = 100};
+                              .cams = (const char *const *)r->names, .ncams = r->ncams, .cues = r->cues,
+                              .rate = r->rate, .rate_per_s = 50, .burst = 100};
         if (!(r->ctl = ctl_server_alloc(&cc, mux_take_id(t->take)))) {
             ret = -EINVAL;
             goto abort;
@@ -513,6 +513,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     record_live_stop(&r->live);
     CtlServerStats cst = {0};
     if (r->ctl) {
+        ctl_server_stop(r->ctl);
         ctl_server_get_stats(r->ctl, &cst);
         ctl_server_free(&r->ctl);
     }
@@ -558,7 +559,13 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                           {"peers_refused", cst.refused_peers + cst.refused_full},
                           {"queue_full", cst.queue_full},
                           {"slow_clients_dropped", cst.clients_dropped_slow},
-                          {"events_dropped", cst.events_dropped}};
+                          {"events_dropped", cst.events_dropped},
+                          {"end_refused", cst.refused_end},
+                          {"osc_messages", cst.osc_messages},
+                          {"osc_unknown", cst.unknown},
+                          {"osc_subscriptions", cst.subscriptions},
+                          {"osc_subscriptions_expired", cst.subscriptions_expired},
+                          {"osc_feedback_not_sent", cst.feedback_not_sent}};
     MuxCount tcounts[] = {{"packets", tst.packets},
                           {"bytes", tst.bytes},
                           {"not_sent", tst.send_errors},
@@ -579,9 +586,12 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         fprintf(stderr,
                 "control: %" G_GINT64_FORMAT " clients, %" G_GINT64_FORMAT " commands staged, %" G_GINT64_FORMAT
                 " malformed, %" G_GINT64_FORMAT " rate-limited, %" G_GINT64_FORMAT " peers refused, %"
-                G_GINT64_FORMAT " slow clients dropped, %" G_GINT64_FORMAT " events dropped\n",
+                G_GINT64_FORMAT " slow clients dropped, %" G_GINT64_FORMAT " events dropped, %" G_GINT64_FORMAT
+                " ends refused; OSC: %" G_GINT64_FORMAT " messages, %" G_GINT64_FORMAT " unknown, %" G_GINT64_FORMAT
+                " subscriptions (%" G_GINT64_FORMAT " expired), %" G_GINT64_FORMAT " feedback not sent\n",
                 cst.clients, cst.commands_staged, cst.malformed, cst.rate_limited, cst.refused_peers + cst.refused_full,
-                cst.clients_dropped_slow, cst.events_dropped);
+                cst.clients_dropped_slow, cst.events_dropped, cst.refused_end, cst.osc_messages, cst.unknown,
+                cst.subscriptions, cst.subscriptions_expired, cst.feedback_not_sent);
     if (r->ntally > 0)
         fprintf(stderr,
                 "tally: %" G_GINT64_FORMAT " TSL 5.0 packets (%" G_GINT64_FORMAT " bytes) sent, %" G_GINT64_FORMAT
@@ -643,7 +653,9 @@ int cmd_record(int argc, char **argv)
         {"no-proof", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o.no_proof,
          "No take log (benchmarks only: the take cannot be verified)", NULL},
         {"control", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.control,
-         "Remote control: tcp://ADDR:PORT (line protocol, docs/control.md); repeatable", "URL"},
+         "Remote control: tcp://ADDR:PORT (line protocol) or osc://ADDR:PORT (OSC over UDP), docs/control.md; "
+         "repeatable",
+         "URL"},
         {"control-allow", 0, 0, G_OPTION_ARG_STRING, &o.control_allow,
          "Peers allowed to control (default: loopback only; needed for a non-loopback --control)", "CIDR[,CIDR...]"},
         {"tally", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.tally,
