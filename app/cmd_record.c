@@ -412,6 +412,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .preset = r->codec == MUX_CODEC_H264 ? o->preset : NULL,
         .iso_preset = o->iso && r->iso_codec == MUX_CODEC_H264 ? iso_preset(o) : NULL,
         .threads = fmt.live || record_ui_wants_realtime(&r->ui) ? 2 : 1,
+        .audio_bits = r->live.audio_bits,
     };
     /* The key before the folder: a bad --key leaves nothing behind. */
     if (app_proof_load_key(&r->proof, o->key, o->no_proof) < 0)

@@ -33,6 +33,10 @@ const GOptionEntry *record_live_entries(RecordLive *l)
          "SOURCE"},
         {"afv", 0, 0, G_OPTION_ARG_NONE, &l->afv,
          "Audio follows video: the program audio is the program camera's audio", NULL},
+        {"audio-bits", 0, 0, G_OPTION_ARG_INT, &l->audio_bits,
+         "Program audio FLAC bits: 24 (the default; any source up to 24 bits exactly) or 16 (the top 16 bits, "
+         "no dither)",
+         "16|24"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     G_STATIC_ASSERT(G_N_ELEMENTS(e) <= G_N_ELEMENTS(l->entries));
@@ -70,6 +74,13 @@ int record_live_check(RecordLive *l, const char *audio_name, char **names, char 
     l->latency_ns = sw_rate_frame_to_ns(rate, RECORD_LIVE_DEFAULT_LATENCY_FRAMES);
     l->lost_after_ms = RECORD_LIVE_DEFAULT_LOST_AFTER_MS;
     l->hold_ns = (int64_t)RECORD_LIVE_DEFAULT_HOLD_MS * 1000000;
+    if (l->audio_bits == 0)
+        l->audio_bits = 24;
+    if (l->audio_bits != 16 && l->audio_bits != 24) {
+        ot_log(OT_LOG_ERROR, "record", "--audio-bits %d: the program audio is 24-bit or 16-bit FLAC: give 24 or 16",
+               l->audio_bits);
+        return -EINVAL;
+    }
     if ((audio_name != NULL) + (l->audio_src != NULL) + (l->afv != 0) > 1) {
         ot_log(OT_LOG_ERROR, "record",
                "--audio, --audio-src and --afv each say where the program audio comes "
@@ -224,9 +235,10 @@ void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, Cap
         const char *from = l->audio == SW_AUDIO_CAMERA   ? l->audio_name
                            : l->audio == SW_AUDIO_SOURCE ? l->audio_src
                                                          : "the program camera (afv)";
-        printf("  program audio: %" PRId64 " samples (%.3f s) at 48 kHz from %s, %" PRId64
+        printf("  program audio: %" PRId64 " samples (%.3f s) at 48 kHz %d-bit from %s, %" PRId64
                " of them silence filled in (declared)\n",
-               st->audio_frames, (double)st->audio_frames / SW_AUDIO_RATE, from, st->audio_gap_frames);
+               st->audio_frames, (double)st->audio_frames / SW_AUDIO_RATE, l->audio_bits, from,
+               st->audio_gap_frames);
     }
 }
 

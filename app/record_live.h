@@ -18,7 +18,8 @@ typedef struct RecordLive {
     char *latency, *lost_after, *hold, *audio_src;
     gboolean afv;
     int queue;
-    GOptionEntry entries[8];
+    int audio_bits; /* --audio-bits: 24 (0 until checked) or 16 */
+    GOptionEntry entries[9];
 
     /* Checked (record_live_check). */
     const char *audio_name; /* --audio NAME, borrowed */
@@ -33,7 +34,8 @@ typedef struct RecordLive {
 } RecordLive;
 
 const GOptionEntry *record_live_entries(RecordLive *l);
-/* Everything that can be checked before anything is opened: 0 or -EINVAL (logged). names must outlive l. */
+/* Everything that can be checked before anything is opened: 0 or -EINVAL (logged). names must outlive l.
+ * audio_bits is 24 or 16 afterwards. */
 int record_live_check(RecordLive *l, const char *audio_name, char **names, char **sources, int ncams,
                       SwRate rate);
 /* After cap_init: is the take live? Fills the live part of fmt. */

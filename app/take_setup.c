@@ -69,6 +69,7 @@ int app_take_open_program(AppTake *t, const char *title, const char *timecode, i
         .preset = c->preset, /* x264's output depends on it (replay makes the same packets) */
         .threads = c->threads, /* so does it on this */
         .audio_channels = audio_channels,
+        .audio_bits = c->audio_bits,
     };
     app_proof_output(proof, 0, &oc);
     MuxOutput *out = mux_output_alloc(&oc);

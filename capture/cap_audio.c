@@ -1,7 +1,10 @@
 /* onetake capture: audio branches (a camera's own audio, or --audio-src), for the program audio.
  *
  *   decoder's audio pad (or a test:/pipe: audio fragment) ! audioconvert ! audioresample
- *       ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! appsink  -> SwAudioRing (switcher/sw_audio.h)
+ *       ! audio/x-raw,format=S32LE,rate=48000,channels=2 ! appsink  -> SwAudioRing (switcher/sw_audio.h)
+ *
+ * S32 holds any source up to 24 bits exactly (audioconvert shifts it to the top bits); audioconvert is told
+ * never to dither, so the same source gives the same samples (replay, the FLAC's bits).
  *
  * The appsink's callback (the branch's streaming thread) places every block in the ring by its timestamp,
  * never by counting: a file's block at stream time s goes to position s x 48000 (the reader adds the camera's
@@ -76,7 +79,7 @@ static GstFlowReturn on_audio_sample(GstAppSink *appsink, gpointer user_data)
         gst_sample_unref(sample);
         return GST_FLOW_OK;
     }
-    int n = (int)(map.size / (SW_AUDIO_CHANNELS * sizeof(int16_t)));
+    int n = (int)(map.size / (SW_AUDIO_CHANNELS * sizeof(SwSample)));
     int64_t pos;
     int block = cam->live == NULL;
     if (cam->live) {
@@ -95,7 +98,7 @@ static GstFlowReturn on_audio_sample(GstAppSink *appsink, gpointer user_data)
     }
     long long unset = LLONG_MIN;
     atomic_compare_exchange_strong(&a->first_pos, &unset, (long long)pos);
-    sw_audio_ring_write(a->ring, pos, (const int16_t *)map.data, n, block);
+    sw_audio_ring_write(a->ring, pos, (const SwSample *)map.data, n, block);
     gst_buffer_unmap(buf, &map);
     gst_sample_unref(sample);
     return GST_FLOW_OK;
@@ -113,7 +116,9 @@ static GstElement *make_chain(CapCamera *cam)
 {
     GError *err = NULL;
     char *desc = g_strdup_printf(
-        "audioconvert ! audioresample ! capsfilter caps=\"%s\" ! appsink name=audio_sink", CAP_AUDIO_CAPS);
+        "audioconvert dithering=none noise-shaping=none ! audioresample ! capsfilter caps=\"%s\" "
+        "! appsink name=audio_sink",
+        CAP_AUDIO_CAPS);
     GstElement *bin = gst_parse_bin_from_description(desc, TRUE, &err);
     g_free(desc);
     if (!bin) {
@@ -184,7 +189,7 @@ int cap_audio_wait_first(CapCamera *cam, int timeout_ms)
     return 0;
 }
 
-static int audio_read(void *opaque, int64_t origin_ns, int64_t pos, int n, int16_t *out, int wait)
+static int audio_read(void *opaque, int64_t origin_ns, int64_t pos, int n, SwSample *out, int wait)
 {
     CapCamera *cam = opaque;
     CapAudio *a = cam->audio;

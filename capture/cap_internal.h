@@ -24,8 +24,9 @@
 #include "capture.h"
 #include "sw_audio.h"
 
-/* The program audio format every audio branch is conformed to (sw_audio.h). */
-#define CAP_AUDIO_CAPS "audio/x-raw,format=S16LE,rate=48000,channels=2,layout=interleaved"
+/* The program audio format every audio branch is conformed to (sw_audio.h): S32 with the signal in the top bits, so
+ * a 24-bit source is carried exactly. */
+#define CAP_AUDIO_CAPS "audio/x-raw,format=S32LE,rate=48000,channels=2,layout=interleaved"
 
 typedef struct CapLive CapLive;
 typedef struct CapAudio CapAudio;

@@ -70,7 +70,7 @@ OtFrame *cap_camera_get_preview(CapCamera *cam, int64_t at_ns);
 SwSource cap_camera_source(CapCamera *cam);
 int cap_camera_is_live(const CapCamera *cam);
 
-/* Decode the camera's first audio stream too, conformed to 48 kHz stereo S16 (sw_audio.h), for the program audio.
+/* Decode the camera's first audio stream too, conformed to 48 kHz stereo S32 (sw_audio.h), for the program audio.
  * Call between cap_camera_alloc and cap_camera_start. 0, -EBUSY (started), -ENOTSUP (test: and pipe: cameras
  * carry no audio: use --audio-src), or negative (logged). A camera whose source turns out to have no audio
  * gives silence (said once). */

@@ -46,10 +46,11 @@ typedef struct MuxOutputConfig {
     struct ProofStream *proof;
     struct ProofLog *proof_log;
     const char *genesis;
-    /* Program audio (audio_channels 0: none): a FLAC track (48 kHz, S16) in the same file, interleaved with the
-     * video, fed by mux_output_write_audio. audio_proof: its stream in the take log (its PKT records; its bytes
-     * are in this file's FILE records). */
+    /* Program audio (audio_channels 0: none): a FLAC track (48 kHz, audio_bits 24 or 16; 0 is 24) in the same
+     * file, interleaved with the video, fed by mux_output_write_audio. audio_proof: its stream in the take log
+     * (its PKT records; its bytes are in this file's FILE records). */
     int audio_channels;
+    int audio_bits;
     struct ProofStream *audio_proof;
 } MuxOutputConfig;
 
@@ -72,9 +73,9 @@ MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg);
 /* Encode frame (borrowed: the encoder's AVFrame holds its own reference through an AVBufferRef whose free callback
  * unrefs it) at pts (in frames). force_key asks for a keyframe (IDR for H.264). 0 or a negative error. */
 int mux_output_write(MuxOutput *out, OtFrame *frame, int64_t pts, int force_key);
-/* Program audio: n more frames (MuxOutputConfig.audio_channels interleaved S16 at 48 kHz), continuing the track
+/* Program audio: n more frames (MuxOutputConfig.audio_channels interleaved SwSample at 48 kHz), continuing the track
  * from sample 0. 0 or a negative error (sticky, like the video's). */
-int mux_output_write_audio(MuxOutput *out, const int16_t *samples, int n);
+int mux_output_write_audio(MuxOutput *out, const SwSample *samples, int n);
 /* Flush the encoder, write the trailer, fdatasync and close the file. 0 or a negative error. Idempotent. */
 int mux_output_close(MuxOutput *out);
 void mux_output_free(MuxOutput **out);
@@ -143,6 +144,7 @@ typedef struct MuxTakeConfig {
     const char *iso_preset;   /* x264 preset of h264 ISOs (NULL: the default), recorded */
     int threads;              /* program encoder threads (0: the default, 2), recorded for replay: x264's output
                                * depends on it */
+    int audio_bits;           /* program audio's FLAC bits, 24 or 16 (0: 24), recorded in take.json's audio */
 } MuxTakeConfig;
 
 typedef struct MuxTake MuxTake;

@@ -39,7 +39,8 @@ struct MuxAudioTrack {
     AVPacket *queue[MUX_AUDIO_QUEUE];
     int qhead, qcount;
     int channels;
-    int16_t *pending; /* samples not yet a whole frame */
+    int bits;           /* 24: S32 frames as they come; 16: their top 16 bits */
+    SwSample *pending; /* samples not yet a whole frame */
     int npending;
     int64_t next_pts; /* of the next frame sent to the encoder */
     int64_t end;      /* pts + duration of the last packet written, encoder time base */
@@ -65,14 +66,16 @@ static int fail(MuxAudioTrack *a, const char *what, int averr)
     return a->err;
 }
 
-int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofStream *proof, const char *role,
-                   MuxAudioTrack **out)
+int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, int bits, ProofStream *proof,
+                   const char *role, MuxAudioTrack **out)
 {
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_FLAC);
     MuxAudioTrack *a;
     int ret = 0;
 
     *out = NULL;
+    if (bits != 16 && bits != 24)
+        return -EINVAL;
     if (!codec) {
         ot_log(OT_LOG_ERROR, "mux",
                "no FLAC encoder in this FFmpeg build (%s), needed for the program audio of "
@@ -86,6 +89,7 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofSt
     pthread_mutex_init(&a->stats_lock, NULL);
     a->fmt = fmt;
     a->channels = channels;
+    a->bits = bits;
     a->proof = proof;
     a->path = strdup(path);
     a->enc = avcodec_alloc_context3(codec);
@@ -93,7 +97,7 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofSt
     a->pkt = av_packet_alloc();
     a->last = av_packet_alloc();
     a->next_last = av_packet_alloc();
-    a->pending = calloc((size_t)MUX_AUDIO_FRAME * (size_t)channels, sizeof(int16_t));
+    a->pending = calloc((size_t)MUX_AUDIO_FRAME * (size_t)channels, sizeof(SwSample));
     for (int i = 0; i < MUX_AUDIO_QUEUE; i++)
         if (!(a->queue[i] = av_packet_alloc()))
             ret = -ENOMEM;
@@ -102,7 +106,9 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofSt
         ret = -ENOMEM;
         goto fail;
     }
-    a->enc->sample_fmt = AV_SAMPLE_FMT_S16;
+    /* FFmpeg's FLAC encoder takes S32 as 24 bits (the top 24: what SwSample carries) and S16 as 16. */
+    a->enc->sample_fmt = bits == 24 ? AV_SAMPLE_FMT_S32 : AV_SAMPLE_FMT_S16;
+    a->enc->bits_per_raw_sample = bits;
     a->enc->sample_rate = SW_AUDIO_RATE;
     av_channel_layout_default(&a->enc->ch_layout, channels);
     a->enc->time_base = (AVRational){1, SW_AUDIO_RATE};
@@ -130,7 +136,7 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofSt
     a->st->time_base = a->enc->time_base;
     if (role)
         av_dict_set(&a->st->metadata, "ROLE", role, 0);
-    a->frame->format = AV_SAMPLE_FMT_S16;
+    a->frame->format = a->enc->sample_fmt;
     a->frame->sample_rate = SW_AUDIO_RATE;
     a->frame->nb_samples = MUX_AUDIO_FRAME;
     ret = av_channel_layout_copy(&a->frame->ch_layout, &a->enc->ch_layout);
@@ -232,13 +238,24 @@ static int drain(MuxAudioTrack *a)
     }
 }
 
-static int send_frame(MuxAudioTrack *a, const int16_t *samples, int n)
+static int send_frame(MuxAudioTrack *a, const SwSample *samples, int n)
 {
     int ret = av_frame_make_writable(a->frame);
     if (ret < 0)
         return fail(a, "reusing the audio frame", ret);
     a->frame->nb_samples = n;
-    memcpy(a->frame->data[0], samples, (size_t)n * (size_t)a->channels * sizeof(int16_t));
+    size_t count = (size_t)n * (size_t)a->channels;
+    if (a->bits == 24) {
+        memcpy(a->frame->data[0], samples, count * sizeof(SwSample));
+    } else {
+        /* --audio-bits 16, asked for: rounded to the nearest 16-bit value, no dither (a 16-bit source loses
+         * nothing; the same samples give the same packets). */
+        int16_t *d = (int16_t *)a->frame->data[0];
+        for (size_t i = 0; i < count; i++) {
+            int64_t v = ((int64_t)samples[i] + 32768) >> 16;
+            d[i] = (int16_t)(v > INT16_MAX ? INT16_MAX : v);
+        }
+    }
     a->frame->pts = a->next_pts;
     a->next_pts += n;
     ret = avcodec_send_frame(a->enc, a->frame);
@@ -247,7 +264,7 @@ static int send_frame(MuxAudioTrack *a, const int16_t *samples, int n)
     return drain(a);
 }
 
-int mux_audio_push(MuxAudioTrack *a, const int16_t *samples, int n)
+int mux_audio_push(MuxAudioTrack *a, const SwSample *samples, int n)
 {
     if (!a)
         return -EINVAL;
@@ -259,7 +276,7 @@ int mux_audio_push(MuxAudioTrack *a, const int16_t *samples, int n)
     while (n > 0) {
         int k = MUX_AUDIO_FRAME - a->npending < n ? MUX_AUDIO_FRAME - a->npending : n;
         memcpy(a->pending + (size_t)a->npending * (size_t)a->channels, samples,
-               (size_t)k * (size_t)a->channels * sizeof(int16_t));
+               (size_t)k * (size_t)a->channels * sizeof(SwSample));
         a->npending += k;
         samples += (size_t)k * (size_t)a->channels;
         n -= k;

@@ -8,6 +8,7 @@
 #include <libavformat/avformat.h>
 
 #include "proof.h"
+#include "sw_audio.h"
 
 /* FLAC frames of 960 samples (20 ms): a whole number of Matroska milliseconds, so the pts read back from the
  * file is the recorded one exactly; small, so that a tick's audio is written about when its video is. */
@@ -15,12 +16,12 @@
 
 typedef struct MuxAudioTrack MuxAudioTrack;
 
-/* Add a FLAC track (48 kHz, channels, S16) to fmt, before avformat_init_output. proof: its stream in the take
- * log (PKT records, released by mux_audio_durable), or NULL. 0 or a negative error (logged with path). */
-int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, ProofStream *proof, const char *role,
-                   MuxAudioTrack **out);
-/* n frames (interleaved S16), continuing the track: encoded into packets held for interleaving. */
-int mux_audio_push(MuxAudioTrack *a, const int16_t *samples, int n);
+/* Add a FLAC track (48 kHz, channels, bits 24 or 16) to fmt, before avformat_init_output. proof: its stream in
+ * the take log (PKT records, released by mux_audio_durable), or NULL. 0 or a negative error (logged with path). */
+int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, int bits, ProofStream *proof,
+                   const char *role, MuxAudioTrack **out);
+/* n frames (interleaved SwSample), continuing the track: encoded into packets held for interleaving. */
+int mux_audio_push(MuxAudioTrack *a, const SwSample *samples, int n);
 /* Write the held packets that start at or before ts (in tb): called before each video packet (its dts), so
  * the file interleaves by time. */
 int mux_audio_write_until(MuxAudioTrack *a, int64_t ts, AVRational tb);

@@ -535,8 +535,8 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecP
         av_dict_set(&out->st->metadata, "TIMECODE", cfg->timecode, 0);
 
     if (cfg->audio_channels > 0 && !out->audio) {
-        ret = mux_audio_open(out->fmt, out->path, cfg->audio_channels, cfg->audio_proof, "program audio",
-                             &out->audio);
+        ret = mux_audio_open(out->fmt, out->path, cfg->audio_channels, cfg->audio_bits ? cfg->audio_bits : 24,
+                             cfg->audio_proof, "program audio", &out->audio);
         if (ret < 0)
             return ret;
     }
@@ -924,7 +924,7 @@ int mux_output_write_packet(MuxOutput *out, AVPacket *pkt)
     return 0;
 }
 
-int mux_output_write_audio(MuxOutput *out, const int16_t *samples, int n)
+int mux_output_write_audio(MuxOutput *out, const SwSample *samples, int n)
 {
     int ret;
 

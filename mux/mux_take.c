@@ -52,6 +52,7 @@ struct MuxTake {
     char *command_line;
     int gop;          /* 0: not recorded */
     int threads;      /* program encoder threads, 0: the default */
+    int audio_bits;   /* program audio's FLAC bits (0: 24) */
     char *iso_codec;  /* NULL without ISOs */
     char *replay_of;  /* take id of the replayed take, or NULL */
     char *preset;     /* x264 preset, or NULL */
@@ -332,6 +333,7 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
             proof_json_add_string(b, "codec", "flac");
             add_int(b, "rate", SW_AUDIO_RATE);
             add_int(b, "channels", st->audio_channels);
+            add_int(b, "bits", take->audio_bits);
             add_int(b, "samples", st->audio_frames);
             add_int(b, "silence_samples", st->audio_gap_frames);
             json_builder_end_object(b);
@@ -548,6 +550,7 @@ MuxTake *mux_take_create(const MuxTakeConfig *cfg)
     take->command_line = g_strdup(cfg->command_line);
     take->gop = cfg->gop;
     take->threads = cfg->threads;
+    take->audio_bits = cfg->audio_bits ? cfg->audio_bits : 24;
     take->iso_codec = g_strdup(cfg->iso_codec);
     take->replay_of = g_strdup(cfg->replay_of);
     take->preset = g_strdup(cfg->preset);

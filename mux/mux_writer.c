@@ -41,7 +41,7 @@ typedef struct MuxItem {
     /* Ticks dropped just before this one (mux_writer_push in real time): declared by the mux thread. */
     int64_t gap_first, gap_count;
     /* The program audio and the anomalies that came since the previous frame (the program writer only). */
-    int16_t *audio; /* audio_cap frames, allocated with the item */
+    SwSample *audio; /* audio_cap frames, allocated with the item */
     int naudio;
     int nanoms;
     SwAnomaly anoms[MUX_WRITER_MAX_ANOMALIES];
@@ -71,7 +71,7 @@ struct MuxWriter {
     /* Program audio and anomalies of the tick being made (program thread; finish after the join). */
     int audio_channels;
     int audio_cap; /* frames an item (and the stash) can hold: two ticks */
-    int16_t *audio_stash;
+    SwSample *audio_stash;
     int naudio;
     SwAnomaly anom_stash[MUX_WRITER_MAX_ANOMALIES];
     int nanoms;
@@ -130,7 +130,7 @@ static int proof_anomalies(ProofStream *ps, const SwAnomaly *a, int n)
 }
 
 /* What came with a frame before the frame itself: declarations, then the audio (it is the previous tick's). */
-static int write_extras(MuxWriter *w, const SwAnomaly *anoms, int nanoms, const int16_t *audio, int naudio)
+static int write_extras(MuxWriter *w, const SwAnomaly *anoms, int nanoms, const SwSample *audio, int naudio)
 {
     int ret = w->proof ? proof_anomalies(w->proof, anoms, nanoms) : 0;
     if (!ret && naudio > 0)
@@ -213,7 +213,7 @@ static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
         item->events[i] = w->stash[i];
     w->nstash = 0;
     if (w->naudio > 0)
-        memcpy(item->audio, w->audio_stash, (size_t)w->naudio * (size_t)w->audio_channels * sizeof(int16_t));
+        memcpy(item->audio, w->audio_stash, (size_t)w->naudio * (size_t)w->audio_channels * sizeof(SwSample));
     item->naudio = w->naudio;
     w->naudio = 0;
     if (w->nanoms > 0)
@@ -247,7 +247,7 @@ MuxWriter *mux_writer_alloc(MuxOutput *out, int queue_len, int gop)
     w->audio_cap = 2 * mux_output_audio_tick_frames(out);
     if (w->audio_cap > 0) {
         w->audio_channels = SW_AUDIO_CHANNELS;
-        size_t bytes = (size_t)w->audio_cap * SW_AUDIO_CHANNELS * sizeof(int16_t);
+        size_t bytes = (size_t)w->audio_cap * SW_AUDIO_CHANNELS * sizeof(SwSample);
         if (!(w->audio_stash = malloc(bytes)))
             goto fail;
         for (int i = 0; i < w->nitems; i++)
@@ -271,7 +271,7 @@ fail:
 }
 
 /* Program audio comes before the next tick's program_frame (sw_runner.h): copied into the stash until then. */
-static int writer_program_audio(void *opaque, int64_t first, const int16_t *samples, int n, int missing)
+static int writer_program_audio(void *opaque, int64_t first, const SwSample *samples, int n, int missing)
 {
     MuxWriter *w = opaque;
     (void)first; /* continuous by construction: the runner gives every tick's audio in order */
@@ -281,7 +281,7 @@ static int writer_program_audio(void *opaque, int64_t first, const int16_t *samp
     if (w->naudio + n > w->audio_cap)
         return -ENOSPC; /* more than two ticks between frames: a bug */
     memcpy(w->audio_stash + (size_t)w->naudio * (size_t)w->audio_channels, samples,
-           (size_t)n * (size_t)w->audio_channels * sizeof(int16_t));
+           (size_t)n * (size_t)w->audio_channels * sizeof(SwSample));
     w->naudio += n;
     return 0;
 }

@@ -60,7 +60,7 @@ struct SwRunner {
     int64_t roll_ns;   /* take time 0 on the clock */
     int64_t period_ns; /* one frame, for lateness (rounded) */
     /* Program audio (program thread only): one tick's samples, preallocated. */
-    int16_t *audio_buf;
+    SwSample *audio_buf;
     int audio_cap; /* frames audio_buf holds */
     int64_t gap_first_tick, gap_frames, gap_ticks; /* the run of silence being counted, gap_ticks 0: none */
     int prev_program_cam; /* program camera of the previous tick (its audio with afv) */
@@ -121,7 +121,7 @@ SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSou
     if (cfg->audio != SW_AUDIO_NONE) {
         /* The longest tick: ceil(48000 x den / num) frames. */
         int64_t cap = ((int64_t)SW_AUDIO_RATE * cfg->rate.den + cfg->rate.num - 1) / cfg->rate.num + 1;
-        if (cap > (1 << 24) || !(r->audio_buf = calloc((size_t)cap * SW_AUDIO_CHANNELS, sizeof(int16_t)))) {
+        if (cap > (1 << 24) || !(r->audio_buf = calloc((size_t)cap * SW_AUDIO_CHANNELS, sizeof(SwSample)))) {
             free(r);
             return NULL;
         }
@@ -508,15 +508,15 @@ static const SwAudioSource *audio_source(const SwRunner *r, int program_cam)
     return NULL;
 }
 
-static int read_audio(const SwRunner *r, const SwAudioSource *a, int64_t pos, int n, int16_t *out)
+static int read_audio(const SwRunner *r, const SwAudioSource *a, int64_t pos, int n, SwSample *out)
 {
     if (!a || !a->read) {
-        memset(out, 0, (size_t)n * SW_AUDIO_CHANNELS * sizeof(int16_t));
+        memset(out, 0, (size_t)n * SW_AUDIO_CHANNELS * sizeof(SwSample));
         return n;
     }
     int ret = a->read(a->opaque, a->live ? r->roll_ns : -1, pos, n, out, !a->live);
     if (ret < 0) {
-        memset(out, 0, (size_t)n * SW_AUDIO_CHANNELS * sizeof(int16_t));
+        memset(out, 0, (size_t)n * SW_AUDIO_CHANNELS * sizeof(SwSample));
         return n;
     }
     return ret > n ? n : ret;
@@ -551,7 +551,7 @@ static int run_audio(SwRunner *r, int64_t seg, int cam)
             const SwAudioSource *o = &r->cams[i].src.audio;
             if (i == cam || !o->read)
                 continue;
-            int16_t scratch[256 * SW_AUDIO_CHANNELS];
+            SwSample scratch[256 * SW_AUDIO_CHANNELS];
             for (int done = 0; done < n;) {
                 int k = n - done < 256 ? n - done : 256;
                 (void)read_audio(r, o, p0 + done, k, scratch);

@@ -19,7 +19,7 @@
  * 1 ms is under a quarter of a frame at any rate up to 240 fps. */
 #define SW_RUNNER_TOLERANCE_NS 1000000
 
-/* A source of program audio: SW_AUDIO_CHANNELS interleaved S16 at SW_AUDIO_RATE (sw_audio.h). */
+/* A source of program audio: SW_AUDIO_CHANNELS interleaved SwSample at SW_AUDIO_RATE (sw_audio.h). */
 typedef struct SwAudioSource {
     void *opaque;
     const char *name;
@@ -30,7 +30,7 @@ typedef struct SwAudioSource {
      * lockstep (wait until the source has decoded that far or ended), 0 live (never wait: what has not arrived
      * is silence). Returns the number of frames that were filled with silence (0..n), or a negative error (then
      * out is all silence). NULL when there is no audio. */
-    int (*read)(void *opaque, int64_t origin_ns, int64_t pos, int n, int16_t *out, int wait);
+    int (*read)(void *opaque, int64_t origin_ns, int64_t pos, int n, SwSample *out, int wait);
 } SwAudioSource;
 
 /* A camera as the runner sees it. */
@@ -116,11 +116,11 @@ typedef struct SwSink {
     /* Every camera's frame for this tick (ISOs, multiview). frame is borrowed; repeat is 1 when it was already
      * given at an earlier tick. */
     int (*camera_frame)(void *opaque, int cam, int64_t tick, OtFrame *frame, int repeat);
-    /* Program audio: frames [first, first + n) of the take's audio (SW_AUDIO_CHANNELS interleaved S16, borrowed for
-     * the call), continuous from 0. The audio of tick i is given at tick i + 1 (live audio then had the take's
+    /* Program audio: frames [first, first + n) of the take's audio (SW_AUDIO_CHANNELS interleaved SwSample,
+     * borrowed for the call), continuous from 0. The audio of tick i is given at tick i + 1 (live audio then had the take's
      * latency and one frame to arrive), the last at the END; missing is how many of them are silence because the
      * source had nothing. */
-    int (*program_audio)(void *opaque, int64_t first, const int16_t *samples, int n, int missing);
+    int (*program_audio)(void *opaque, int64_t first, const SwSample *samples, int n, int missing);
     /* A declared irregularity (borrowed for the call). */
     int (*anomaly)(void *opaque, const SwAnomaly *a);
 } SwSink;

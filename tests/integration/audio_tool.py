@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""Program audio checks for test_audio.sh, with numpy on what ffmpeg decodes (never the product's own numbers).
+
+  tone OUT.wav BITS SECONDS FREQ_L:DBFS FREQ_R:DBFS   a stereo 48 kHz WAV of two sines (BITS 16 or 24), rounded
+                                                     to BITS, no dither
+  pcm FILE STREAM OUT.s32                            ffmpeg's decode of audio stream STREAM (0:a:N) as s32le
+  same WAV PCM BITS                                  the decoded program (s32) carries the WAV's samples exactly
+                                                     (a 24-bit sample x is x << 8, a 16-bit one x << 16), from the
+                                                     take's first sample for as long as the WAV lasts
+  tone-level PCM CHANNEL FREQ                        level (dBFS of the sine's amplitude) of the FFT bin at FREQ,
+                                                     and the strongest bin's frequency: "LEVEL PEAK_HZ"
+  low-bits PCM                                       how many decoded samples have nonzero low 16 bits
+"""
+import subprocess
+import sys
+import wave
+
+import numpy as np
+
+RATE = 48000
+
+
+def tone(out, bits, seconds, *specs):
+    bits, n = int(bits), int(float(seconds) * RATE)
+    t = np.arange(n) / RATE
+    full = float(1 << (bits - 1))
+    chans = []
+    for spec in specs:
+        freq, dbfs = (float(v) for v in spec.split(":"))
+        x = np.round(full * 10 ** (dbfs / 20) * np.sin(2 * np.pi * freq * t))
+        chans.append(np.clip(x, -full, full - 1).astype(np.int64))
+    inter = np.stack(chans, axis=1).reshape(-1)
+    width = bits // 8
+    raw = inter.astype("<i4").view(np.uint8).reshape(-1, 4)[:, :width].tobytes()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(len(chans))
+        w.setsampwidth(width)
+        w.setframerate(RATE)
+        w.writeframes(raw)
+
+
+def read_wav(path):
+    with wave.open(path, "rb") as w:
+        width, ch, raw = w.getsampwidth(), w.getnchannels(), w.readframes(w.getnframes())
+    b = np.frombuffer(raw, np.uint8).reshape(-1, width)
+    v = np.zeros(len(b), np.int64)
+    for i in range(width):
+        v |= b[:, i].astype(np.int64) << (8 * i)
+    sign = 1 << (8 * width - 1)
+    v = (v ^ sign) - sign
+    return v.reshape(-1, ch), width * 8
+
+
+def read_pcm(path, channels=2):
+    return np.fromfile(path, "<i4").astype(np.int64).reshape(-1, channels)
+
+
+def pcm(path, stream, out):
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", path, "-map", "0:a:%s" % stream, "-f", "s32le",
+                    "-acodec", "pcm_s32le", out], check=True)
+
+
+def same(wav, pcm_path, bits):
+    src, _ = read_wav(wav)
+    got = read_pcm(pcm_path, src.shape[1])
+    n = min(len(src), len(got))
+    if n < RATE:
+        sys.exit("only %d samples to compare" % n)
+    want = src[:n] << (32 - int(bits))
+    bad = np.nonzero(np.any(got[:n] != want, axis=1))[0]
+    if len(bad):
+        i = bad[0]
+        sys.exit("%d of %d samples differ, the first at %d: %s, want %s" % (len(bad), n, i, got[i], want[i]))
+    print("%d samples identical" % n)
+
+
+def tone_level(pcm_path, channel, freq):
+    x = read_pcm(pcm_path)[:, int(channel)].astype(np.float64) / 2.0 ** 31
+    n = (len(x) // RATE) * RATE  # whole seconds: 1 Hz bins, the tone on a bin
+    x = x[RATE // 2 : n - RATE // 2] if n > 2 * RATE else x[:n]
+    win = np.hanning(len(x))
+    spec = np.abs(np.fft.rfft(x * win)) * 2 / win.sum()
+    hz = np.fft.rfftfreq(len(x), 1 / RATE)
+    k = int(np.argmin(np.abs(hz - float(freq))))
+    level = spec[max(k - 2, 0) : k + 3].max()
+    print("%.2f %.1f" % (20 * np.log10(max(level, 1e-20)), hz[int(np.argmax(spec[1:])) + 1]))
+
+
+def low_bits(pcm_path):
+    print(int(np.count_nonzero(read_pcm(pcm_path) & 0xFFFF)))
+
+
+if __name__ == "__main__":
+    cmds = {"tone": tone, "pcm": pcm, "same": same, "tone-level": tone_level, "low-bits": low_bits}
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds:
+        sys.exit(__doc__)
+    cmds[sys.argv[1]](*sys.argv[2:])
