@@ -570,11 +570,13 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     if (r->ntally > 0)
         groups[ngroups++] = (MuxCountGroup){"tally", tcounts, (int)G_N_ELEMENTS(tcounts)};
     sum.groups = groups;
+    record_live_loudness(&r->live, &end.program, &sum);
     app_take_close(t, &end, &sum);
     g_free(audio_from);
     ret = end.error;
     print_summary(r, st, &end.program, ret, end.wall_seconds);
     record_live_print_summary(&r->live, st, t->cams, r->names, r->ncams);
+    record_live_print_loudness(&r->live, &end.program);
     if (r->ncontrol > 0)
         fprintf(stderr,
                 "control: %" G_GINT64_FORMAT " clients, %" G_GINT64_FORMAT " commands staged, %" G_GINT64_FORMAT

@@ -2,6 +2,7 @@
 #include "record_live.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,10 @@ const GOptionEntry *record_live_entries(RecordLive *l)
          "Program audio FLAC bits: 24 (the default; any source up to 24 bits exactly) or 16 (the top 16 bits, "
          "no dither)",
          "16|24"},
+        {"loudness-target", 0, 0, G_OPTION_ARG_STRING, &l->loudness_target,
+         "Integrated loudness the delivery asks for (EBU R128, e.g. -23 or -14): the summary and take.json say "
+         "how far the program audio is from it",
+         "LUFS"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     G_STATIC_ASSERT(G_N_ELEMENTS(e) <= G_N_ELEMENTS(l->entries));
@@ -76,6 +81,19 @@ int record_live_check(RecordLive *l, const char *audio_name, char **names, char 
     l->hold_ns = (int64_t)RECORD_LIVE_DEFAULT_HOLD_MS * 1000000;
     if (l->audio_bits == 0)
         l->audio_bits = 24;
+    if (l->loudness_target) {
+        char *end = NULL;
+        double v = g_ascii_strtod(l->loudness_target, &end);
+        if (end == l->loudness_target || *end || !(v >= -70 && v <= 0)) {
+            ot_log(OT_LOG_ERROR, "record",
+                   "--loudness-target %s: give the integrated loudness in LUFS, from -70 to 0 (e.g. -23 for EBU "
+                   "R128, -14 for streaming)",
+                   l->loudness_target);
+            return -EINVAL;
+        }
+        l->has_target = 1;
+        l->target_lufs = v;
+    }
     if (l->audio_bits != 16 && l->audio_bits != 24) {
         ot_log(OT_LOG_ERROR, "record", "--audio-bits %d: the program audio is 24-bit or 16-bit FLAC: give 24 or 16",
                l->audio_bits);
@@ -242,6 +260,44 @@ void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, Cap
     }
 }
 
+void record_live_loudness(const RecordLive *l, const MuxOutputStats *program, MuxTakeSummary *sum)
+{
+    (void)program;
+    sum->has_loudness_target = l->has_target;
+    sum->loudness_target = l->target_lufs;
+}
+
+/* "-23.0" or "-inf" (silence). */
+static const char *level(char *buf, size_t size, double v)
+{
+    if (!isfinite(v))
+        return "-inf";
+    int n = snprintf(buf, size, "%.1f", v);
+    return n > 0 && (size_t)n < size ? buf : "?";
+}
+
+void record_live_print_loudness(const RecordLive *l, const MuxOutputStats *p)
+{
+    const MuxLoudness *m = &p->audio_loudness;
+    char a[32], b[32], c[32];
+    if (!m->measured)
+        return;
+    printf("  program audio loudness: %s LUFS integrated, range %s LU, true peak %s dBTP (EBU R128, "
+           "libebur128)\n",
+           level(a, sizeof(a), m->integrated_lufs), level(b, sizeof(b), m->range_lu),
+           level(c, sizeof(c), m->true_peak_dbtp));
+    if (!l->has_target)
+        return;
+    if (!isfinite(m->integrated_lufs)) {
+        printf("  loudness target %s LUFS: the program audio is silence (below the gate)\n",
+               level(a, sizeof(a), l->target_lufs));
+        return;
+    }
+    double off = m->integrated_lufs - l->target_lufs;
+    printf("  loudness target %s LUFS: the take is %.1f LU %s it%s\n", level(a, sizeof(a), l->target_lufs),
+           fabs(off), off >= 0 ? "above" : "below", fabs(off) <= 1.0 ? " (within 1 LU)" : "");
+}
+
 void record_live_stop(RecordLive *l)
 {
     cap_camera_stop(l->audio_source);
@@ -256,4 +312,5 @@ void record_live_free(RecordLive *l)
     g_clear_pointer(&l->lost_after, g_free);
     g_clear_pointer(&l->hold, g_free);
     g_clear_pointer(&l->audio_src, g_free);
+    g_clear_pointer(&l->loudness_target, g_free);
 }

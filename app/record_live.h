@@ -15,11 +15,11 @@
 
 typedef struct RecordLive {
     /* Options (GOption, record_live_entries). */
-    char *latency, *lost_after, *hold, *audio_src;
+    char *latency, *lost_after, *hold, *audio_src, *loudness_target;
     gboolean afv;
     int queue;
     int audio_bits; /* --audio-bits: 24 (0 until checked) or 16 */
-    GOptionEntry entries[9];
+    GOptionEntry entries[10];
 
     /* Checked (record_live_check). */
     const char *audio_name; /* --audio NAME, borrowed */
@@ -27,6 +27,8 @@ typedef struct RecordLive {
     SwAudioMode audio;
     int64_t latency_ns, lost_after_ms, hold_ns;
     int latency_given;
+    int has_target; /* --loudness-target */
+    double target_lufs;
 
     /* The take (record_live_prepare and on). */
     int live;                /* a camera is live: ticks on the clock */
@@ -51,6 +53,10 @@ void record_live_configure(const RecordLive *l, SwRunnerConfig *rc);
 void record_live_cam_info(CapCamera *const *cams, int ncams, MuxLiveCamInfo *info);
 void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, CapCamera *const *cams,
                                char **names, int ncams);
+/* The program audio's loudness (EBU R128) and, with --loudness-target, how far it is from it; and the same into
+ * sum for take.json. */
+void record_live_loudness(const RecordLive *l, const MuxOutputStats *program, MuxTakeSummary *sum);
+void record_live_print_loudness(const RecordLive *l, const MuxOutputStats *program);
 void record_live_stop(RecordLive *l);
 void record_live_free(RecordLive *l);
 

@@ -54,6 +54,15 @@ typedef struct MuxOutputConfig {
     struct ProofStream *audio_proof;
 } MuxOutputConfig;
 
+/* A track's loudness, ITU-R BS.1770-4 / EBU R128 (libebur128), of every sample it was given. -INFINITY: below
+ * the gate / digital silence. */
+typedef struct MuxLoudness {
+    int measured;          /* the track was flushed and measured */
+    double integrated_lufs; /* integrated loudness, LUFS */
+    double range_lu;        /* loudness range, LU */
+    double true_peak_dbtp;  /* the highest true peak over the channels, dBTP */
+} MuxLoudness;
+
 typedef struct MuxOutputStats {
     int64_t frames;    /* frames sent to the encoder */
     int64_t packets;   /* packets written */
@@ -64,6 +73,7 @@ typedef struct MuxOutputStats {
     const uint8_t *last_data0; /* data[0] of the last AVFrame sent to the encoder (zero-copy test) */
     int64_t audio_frames;  /* program audio frames (1/48000 s) given to the audio track */
     int64_t audio_packets; /* its packets written */
+    MuxLoudness audio_loudness; /* of the audio track, once it is flushed */
 } MuxOutputStats;
 
 typedef struct MuxOutput MuxOutput;
@@ -251,6 +261,8 @@ typedef struct MuxTakeSummary {
     int error;          /* 0 when the take closed cleanly */
     double wall_seconds;
     const MuxCountGroup *groups; /* more counts (control, tally), ended by key NULL; or NULL */
+    int has_loudness_target;     /* --loudness-target: take.json says how far each track is from it */
+    double loudness_target;      /* LUFS */
 } MuxTakeSummary;
 
 /* Write take.json with status "closed" (or "failed" when summary->error) and the counts. 0 or negative. */

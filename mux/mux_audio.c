@@ -10,16 +10,22 @@
  * queue's packets are allocated once; when it is full the oldest is written at once (still valid, only less
  * interleaved).
  *
- * Threads: the program's mux thread only; stats_lock guards the counters for readers on other threads. */
+ * Loudness: every sample pushed also goes to libebur128 (integrated, range, true peak: BS.1770-4 / EBU R128),
+ * here on the mux thread, never on the program thread; read at the flush.
+ *
+ * Threads: the program's mux thread only; stats_lock guards the counters and the loudness for readers on other
+ * threads. */
 #include "mux_audio.h"
 #include "mux_mkv.h"
 
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <ebur128.h>
 #include <libavcodec/avcodec.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/mathematics.h>
@@ -49,8 +55,10 @@ struct MuxAudioTrack {
         *next_last; /* the packet the muxer still holds (its PKT record not made yet), and a spare */
     int unsettled;  /* `last` holds one */
     int err;
+    ebur128_state *r128;
     pthread_mutex_t stats_lock;
     int64_t frames, packets;
+    MuxLoudness loudness;
 };
 
 /* Logged once; an errno (from the file's write callback, which said it already) is passed on as it is. */
@@ -98,10 +106,12 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, int bit
     a->last = av_packet_alloc();
     a->next_last = av_packet_alloc();
     a->pending = calloc((size_t)MUX_AUDIO_FRAME * (size_t)channels, sizeof(SwSample));
+    a->r128 = ebur128_init((unsigned)channels, SW_AUDIO_RATE,
+                           EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
     for (int i = 0; i < MUX_AUDIO_QUEUE; i++)
         if (!(a->queue[i] = av_packet_alloc()))
             ret = -ENOMEM;
-    if (!a->path || !a->enc || !a->frame || !a->pkt || !a->last || !a->next_last || !a->pending ||
+    if (!a->path || !a->enc || !a->frame || !a->pkt || !a->last || !a->next_last || !a->pending || !a->r128 ||
         !a->queue[MUX_AUDIO_QUEUE - 1]) {
         ret = -ENOMEM;
         goto fail;
@@ -273,6 +283,11 @@ int mux_audio_push(MuxAudioTrack *a, const SwSample *samples, int n)
     pthread_mutex_lock(&a->stats_lock);
     a->frames += n;
     pthread_mutex_unlock(&a->stats_lock);
+    /* SwSample is S32, full scale 2^31: what ebur128_add_frames_int takes. */
+    if (n > 0 && ebur128_add_frames_int(a->r128, samples, (size_t)n) != EBUR128_SUCCESS) {
+        ot_log(OT_LOG_ERROR, "mux", "program audio of \"%s\": libebur128 is out of memory", a->path);
+        return a->err = -ENOMEM;
+    }
     while (n > 0) {
         int k = MUX_AUDIO_FRAME - a->npending < n ? MUX_AUDIO_FRAME - a->npending : n;
         memcpy(a->pending + (size_t)a->npending * (size_t)a->channels, samples,
@@ -316,6 +331,26 @@ int mux_audio_durable(MuxAudioTrack *a)
     return proof_stream_release(a->proof);
 }
 
+/* The loudness of everything pushed (libebur128), for the summary and take.json. */
+static void measure(MuxAudioTrack *a)
+{
+    MuxLoudness l = {.measured = 1, .integrated_lufs = -INFINITY, .range_lu = 0, .true_peak_dbtp = -INFINITY};
+    double v;
+    if (ebur128_loudness_global(a->r128, &v) == EBUR128_SUCCESS)
+        l.integrated_lufs = v; /* -HUGE_VAL below the absolute gate */
+    if (ebur128_loudness_range(a->r128, &v) == EBUR128_SUCCESS)
+        l.range_lu = v;
+    double peak = 0;
+    for (int c = 0; c < a->channels; c++)
+        if (ebur128_true_peak(a->r128, (unsigned)c, &v) == EBUR128_SUCCESS && v > peak)
+            peak = v;
+    if (peak > 0)
+        l.true_peak_dbtp = 20.0 * log10(peak);
+    pthread_mutex_lock(&a->stats_lock);
+    a->loudness = l;
+    pthread_mutex_unlock(&a->stats_lock);
+}
+
 int mux_audio_flush(MuxAudioTrack *a)
 {
     int ret;
@@ -335,6 +370,7 @@ int mux_audio_flush(MuxAudioTrack *a)
     ret = drain(a);
     if (ret < 0)
         return ret;
+    measure(a);
     return mux_audio_write_until(a, INT64_MIN, a->enc->time_base);
 }
 
@@ -360,6 +396,8 @@ void mux_audio_free(MuxAudioTrack **pa)
     avcodec_free_context(&a->enc);
     free(a->pending);
     free(a->path);
+    if (a->r128)
+        ebur128_destroy(&a->r128);
     pthread_mutex_destroy(&a->stats_lock);
     free(a);
     *pa = NULL;
@@ -373,6 +411,16 @@ void mux_audio_get_stats(MuxAudioTrack *a, int64_t *frames, int64_t *packets)
     pthread_mutex_lock(&a->stats_lock);
     *frames = a->frames;
     *packets = a->packets;
+    pthread_mutex_unlock(&a->stats_lock);
+}
+
+void mux_audio_get_loudness(MuxAudioTrack *a, MuxLoudness *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->stats_lock);
+    *out = a->loudness;
     pthread_mutex_unlock(&a->stats_lock);
 }
 

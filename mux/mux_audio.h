@@ -7,6 +7,7 @@
 
 #include <libavformat/avformat.h>
 
+#include "mux.h"
 #include "proof.h"
 #include "sw_audio.h"
 
@@ -39,5 +40,7 @@ void mux_audio_free(MuxAudioTrack **a);
 double mux_audio_end_ms(const MuxAudioTrack *a);
 /* Frames pushed and packets written (thread-safe). */
 void mux_audio_get_stats(MuxAudioTrack *a, int64_t *frames, int64_t *packets);
+/* The track's loudness (measured is 0 before mux_audio_flush; thread-safe). */
+void mux_audio_get_loudness(MuxAudioTrack *a, MuxLoudness *out);
 
 #endif

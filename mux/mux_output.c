@@ -1135,6 +1135,7 @@ void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats)
     *stats = out->stats;
     pthread_mutex_unlock(&out->stats_lock);
     mux_audio_get_stats(out->audio, &stats->audio_frames, &stats->audio_packets);
+    mux_audio_get_loudness(out->audio, &stats->audio_loudness);
 }
 
 int mux_output_nice(const MuxOutput *out)

@@ -9,6 +9,7 @@
  * drops the event and counts it). The cut log's thread ("ot-cuts", from create to close) formats each line,
  * writes and syncs it, and is the only one touching cuts_fd until it is joined. */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -153,6 +154,34 @@ static char *now_iso8601(void)
     char *text = g_date_time_format_iso8601(now);
     g_date_time_unref(now);
     return text;
+}
+
+/* A measured value, or null for -inf (silence: JSON has no infinity). */
+static void add_level(JsonBuilder *b, const char *key, double v)
+{
+    json_builder_set_member_name(b, key);
+    if (isfinite(v))
+        json_builder_add_double_value(b, round(v * 100) / 100);
+    else
+        json_builder_add_null_value(b);
+}
+
+/* A track's loudness (EBU R128), and how far it is from --loudness-target. */
+static void add_loudness(JsonBuilder *b, const MuxLoudness *l, const MuxTakeSummary *sum)
+{
+    if (!l->measured)
+        return;
+    json_builder_set_member_name(b, "loudness");
+    json_builder_begin_object(b);
+    proof_json_add_string(b, "standard", "ITU-R BS.1770-4 / EBU R128 (libebur128)");
+    add_level(b, "integrated_lufs", l->integrated_lufs);
+    add_level(b, "range_lu", l->range_lu);
+    add_level(b, "true_peak_dbtp", l->true_peak_dbtp);
+    if (sum->has_loudness_target) {
+        add_level(b, "target_lufs", sum->loudness_target);
+        add_level(b, "off_target_lu", l->integrated_lufs - sum->loudness_target);
+    }
+    json_builder_end_object(b);
 }
 
 static void add_program(JsonBuilder *b, const MuxOutputStats *p)
@@ -336,6 +365,8 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
             add_int(b, "bits", take->audio_bits);
             add_int(b, "samples", st->audio_frames);
             add_int(b, "silence_samples", st->audio_gap_frames);
+            if (sum->program)
+                add_loudness(b, &sum->program->audio_loudness, sum);
             json_builder_end_object(b);
         }
         if (sum->program)

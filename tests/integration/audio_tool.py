@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Program audio checks for test_audio.sh, with numpy on what ffmpeg decodes (never the product's own numbers).
 
-  tone OUT.wav BITS SECONDS FREQ_L:DBFS FREQ_R:DBFS   a stereo 48 kHz WAV of two sines (BITS 16 or 24), rounded
-                                                     to BITS, no dither
+  tone OUT.wav BITS SECONDS FREQ:DBFS[:PHASE_DEG]...  a 48 kHz WAV, one sine per channel (BITS 16 or 24; DBFS
+                                                     the sine's amplitude), rounded to BITS, no dither
+  peak WAV                                           the WAV's sample peak, dBFS
+  steps OUT.wav FREQ DBFS:SECONDS...                 a stereo 24-bit WAV of one sine whose level steps
   pcm FILE STREAM OUT.s32                            ffmpeg's decode of audio stream STREAM (0:a:N) as s32le
   same WAV PCM BITS                                  the decoded program (s32) carries the WAV's samples exactly
                                                      (a 24-bit sample x is x << 8, a 16-bit one x << 16), from the
@@ -26,8 +28,8 @@ def tone(out, bits, seconds, *specs):
     full = float(1 << (bits - 1))
     chans = []
     for spec in specs:
-        freq, dbfs = (float(v) for v in spec.split(":"))
-        x = np.round(full * 10 ** (dbfs / 20) * np.sin(2 * np.pi * freq * t))
+        freq, dbfs, phase = ([float(v) for v in spec.split(":")] + [0.0])[:3]
+        x = np.round(full * 10 ** (dbfs / 20) * np.sin(2 * np.pi * freq * t + np.radians(phase)))
         chans.append(np.clip(x, -full, full - 1).astype(np.int64))
     inter = np.stack(chans, axis=1).reshape(-1)
     width = bits // 8
@@ -86,12 +88,32 @@ def tone_level(pcm_path, channel, freq):
     print("%.2f %.1f" % (20 * np.log10(max(level, 1e-20)), hz[int(np.argmax(spec[1:])) + 1]))
 
 
+def steps(out, freq, *specs):
+    parts = []
+    for spec in specs:
+        dbfs, seconds = (float(v) for v in spec.split(":"))
+        parts.append(np.full(int(seconds * RATE), 10 ** (dbfs / 20)))
+    amp = np.concatenate(parts)
+    x = np.round(amp * np.sin(2 * np.pi * float(freq) * np.arange(len(amp)) / RATE) * (1 << 23)).astype("<i4")
+    raw = np.stack([x, x], axis=1).reshape(-1).view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(3)
+        w.setframerate(RATE)
+        w.writeframes(raw)
+
+
+def peak(wav):
+    src, bits = read_wav(wav)
+    print("%.2f" % (20 * np.log10(np.abs(src).max() / float(1 << (bits - 1)))))
+
+
 def low_bits(pcm_path):
     print(int(np.count_nonzero(read_pcm(pcm_path) & 0xFFFF)))
 
 
 if __name__ == "__main__":
-    cmds = {"tone": tone, "pcm": pcm, "same": same, "tone-level": tone_level, "low-bits": low_bits}
+    cmds = {"tone": tone, "pcm": pcm, "same": same, "tone-level": tone_level, "low-bits": low_bits, "peak": peak, "steps": steps}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])
