@@ -113,7 +113,8 @@ def low_bits(pcm_path):
 
 
 if __name__ == "__main__":
-    cmds = {"tone": tone, "pcm": pcm, "same": same, "tone-level": tone_level, "low-bits": low_bits, "peak": peak, "steps": steps}
+    cmds = {"tone": tone, "pcm": pcm, "same": same, "tone-level": tone_level, "low-bits": low_bits, "peak": peak,
+            "steps": steps}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

@@ -128,7 +128,8 @@ loudness)
     verify_uncut
     # True peak, not sample peak: a 6 kHz sine whose samples miss its crests by 0.69 dB (-6.69 dBFS sample peak).
     $tool tone "$out/tp.wav" 24 6 6000:-6:22.5 6000:-6:22.5
-    [ "$($tool peak "$out/tp.wav")" = -6.69 ] || fail "the 6 kHz test signal's sample peak is $($tool peak "$out/tp.wav")"
+    sp=$($tool peak "$out/tp.wav")
+    [ "$sp" = -6.69 ] || fail "the 6 kHz test signal's sample peak is $sp"
     record --duration 5 --audio-src "$out/tp.wav"
     loud TP -6.0 0.15
     ffmpeg_agrees I 0.1
