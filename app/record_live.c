@@ -278,7 +278,7 @@ static const char *level(char *buf, size_t size, double v)
 
 void record_live_print_loudness(const RecordLive *l, const MuxOutputStats *p)
 {
-    const MuxLoudness *m = &p->audio_loudness;
+    const MuxLoudness *m = &p->audio_loudness[0];
     char a[32], b[32], c[32];
     if (!m->measured)
         return;

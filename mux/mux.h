@@ -52,6 +52,17 @@ typedef struct MuxOutputConfig {
     int audio_channels;
     int audio_bits;
     struct ProofStream *audio_proof;
+    /* More program audio tracks (stems), after that first one, in this order: each its channels (1, 2, 6, 8:
+     * mono, stereo, 5.1, 7.1), its Matroska title, its ROLE tag (the take log's stream role) and proof stream.
+     * The first track's title is audio_title (NULL: none). */
+    const char *audio_title;
+    int nstems;
+    struct {
+        int channels;
+        const char *title;
+        const char *role;
+        struct ProofStream *proof;
+    } stems[SW_AUDIO_MAX_TRACKS - 1];
 } MuxOutputConfig;
 
 /* A track's loudness, ITU-R BS.1770-4 / EBU R128 (libebur128), of every sample it was given. -INFINITY: below
@@ -73,7 +84,9 @@ typedef struct MuxOutputStats {
     const uint8_t *last_data0; /* data[0] of the last AVFrame sent to the encoder (zero-copy test) */
     int64_t audio_frames;  /* program audio frames (1/48000 s) given to the audio track */
     int64_t audio_packets; /* its packets written */
-    MuxLoudness audio_loudness; /* of the audio track, once it is flushed */
+    int audio_tracks;           /* the first and the stems */
+    MuxLoudness audio_loudness[SW_AUDIO_MAX_TRACKS]; /* of each audio track, once it is flushed */
+    int64_t audio_track_packets[SW_AUDIO_MAX_TRACKS];
 } MuxOutputStats;
 
 typedef struct MuxOutput MuxOutput;
@@ -83,9 +96,13 @@ MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg);
 /* Encode frame (borrowed: the encoder's AVFrame holds its own reference through an AVBufferRef whose free callback
  * unrefs it) at pts (in frames). force_key asks for a keyframe (IDR for H.264). 0 or a negative error. */
 int mux_output_write(MuxOutput *out, OtFrame *frame, int64_t pts, int force_key);
-/* Program audio: n more frames (MuxOutputConfig.audio_channels interleaved SwSample at 48 kHz), continuing the track
+/* Program audio track `track` (0: the first, 1...: MuxOutputConfig.stems): n more frames (its channels, interleaved
+ * SwSample at 48 kHz), continuing the track
  * from sample 0. 0 or a negative error (sticky, like the video's). */
-int mux_output_write_audio(MuxOutput *out, const SwSample *samples, int n);
+int mux_output_write_audio(MuxOutput *out, int track, const SwSample *samples, int n);
+/* Its audio tracks (0: none), and a track's channels. */
+int mux_output_audio_tracks(const MuxOutput *out);
+int mux_output_audio_channels(const MuxOutput *out, int track);
 /* Flush the encoder, write the trailer, fdatasync and close the file. 0 or a negative error. Idempotent. */
 int mux_output_close(MuxOutput *out);
 void mux_output_free(MuxOutput **out);

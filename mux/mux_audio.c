@@ -75,14 +75,14 @@ static int fail(MuxAudioTrack *a, const char *what, int averr)
 }
 
 int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, int bits, ProofStream *proof,
-                   const char *role, MuxAudioTrack **out)
+                   const char *role, const char *title, MuxAudioTrack **out)
 {
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_FLAC);
     MuxAudioTrack *a;
     int ret = 0;
 
     *out = NULL;
-    if (bits != 16 && bits != 24)
+    if ((bits != 16 && bits != 24) || channels < 1 || channels > SW_AUDIO_MAX_CHANNELS)
         return -EINVAL;
     if (!codec) {
         ot_log(OT_LOG_ERROR, "mux",
@@ -146,6 +146,9 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, int bit
     a->st->time_base = a->enc->time_base;
     if (role)
         av_dict_set(&a->st->metadata, "ROLE", role, 0);
+    if (title)
+        av_dict_set(&a->st->metadata, "title", title, 0);
+    av_dict_set(&a->st->metadata, "language", "und", 0);
     a->frame->format = a->enc->sample_fmt;
     a->frame->sample_rate = SW_AUDIO_RATE;
     a->frame->nb_samples = MUX_AUDIO_FRAME;
@@ -422,6 +425,11 @@ void mux_audio_get_loudness(MuxAudioTrack *a, MuxLoudness *out)
     pthread_mutex_lock(&a->stats_lock);
     *out = a->loudness;
     pthread_mutex_unlock(&a->stats_lock);
+}
+
+int mux_audio_channels(const MuxAudioTrack *a)
+{
+    return a ? a->channels : 0;
 }
 
 double mux_audio_end_ms(const MuxAudioTrack *a)

@@ -17,10 +17,11 @@
 
 typedef struct MuxAudioTrack MuxAudioTrack;
 
-/* Add a FLAC track (48 kHz, channels, bits 24 or 16) to fmt, before avformat_init_output. proof: its stream in
- * the take log (PKT records, released by mux_audio_durable), or NULL. 0 or a negative error (logged with path). */
+/* Add a FLAC track (48 kHz, channels 1/2/6/8 with their standard layout, bits 24 or 16) to fmt, before
+ * avformat_init_output: ROLE tag role, Matroska title (NULL: none), language und. proof: its stream in the take
+ * log (PKT records, released by mux_audio_durable), or NULL. 0 or a negative error (logged with path). */
 int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, int bits, ProofStream *proof,
-                   const char *role, MuxAudioTrack **out);
+                   const char *role, const char *title, MuxAudioTrack **out);
 /* n frames (interleaved SwSample), continuing the track: encoded into packets held for interleaving. */
 int mux_audio_push(MuxAudioTrack *a, const SwSample *samples, int n);
 /* Write the held packets that start at or before ts (in tb): called before each video packet (its dts), so
@@ -36,6 +37,7 @@ int mux_audio_flush(MuxAudioTrack *a);
 /* After the file is complete and synced: the last records released, the proof stream closed. */
 int mux_audio_close(MuxAudioTrack *a);
 void mux_audio_free(MuxAudioTrack **a);
+int mux_audio_channels(const MuxAudioTrack *a);
 /* The end of the last packet written (pts + duration), in ms (mux_mkv_end_ms). */
 double mux_audio_end_ms(const MuxAudioTrack *a);
 /* Frames pushed and packets written (thread-safe). */

@@ -366,7 +366,7 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
             add_int(b, "samples", st->audio_frames);
             add_int(b, "silence_samples", st->audio_gap_frames);
             if (sum->program)
-                add_loudness(b, &sum->program->audio_loudness, sum);
+                add_loudness(b, &sum->program->audio_loudness[0], sum);
             json_builder_end_object(b);
         }
         if (sum->program)

@@ -27,7 +27,9 @@
 #include <stdint.h>
 
 #define SW_AUDIO_RATE 48000 /* program audio: 48 kHz */
-#define SW_AUDIO_CHANNELS 2 /* stereo, interleaved */
+#define SW_AUDIO_CHANNELS 2 /* stereo, interleaved: the default track */
+#define SW_AUDIO_MAX_CHANNELS 8 /* a track's channels: 1, 2, 6 (5.1) or 8 (7.1) */
+#define SW_AUDIO_MAX_TRACKS 16  /* program audio tracks (the first and its stems) */
 
 /* One sample of program audio: signed 32-bit with the signal in the top bits (GStreamer's S32LE, FFmpeg's S32):
  * a 24-bit source's sample x is x << 8, a 16-bit one's x << 16, so every depth up to 24 bits is carried exactly

@@ -45,6 +45,12 @@ typedef struct RunCam {
     int64_t report_tick;  /* first tick not yet covered by a report */
 } RunCam;
 
+typedef struct RunTrack {
+    SwSample *buf; /* audio_cap x channels */
+    int channels;
+    int64_t gap_first_tick, gap_frames, gap_ticks; /* the run of silence being counted, gap_ticks 0: none */
+} RunTrack;
+
 struct SwRunner {
     SwRunnerConfig cfg;
     SwSwitcher *sw; /* borrowed */
@@ -59,10 +65,10 @@ struct SwRunner {
     /* Live. */
     int64_t roll_ns;   /* take time 0 on the clock */
     int64_t period_ns; /* one frame, for lateness (rounded) */
-    /* Program audio (program thread only): one tick's samples, preallocated. */
-    SwSample *audio_buf;
-    int audio_cap; /* frames audio_buf holds */
-    int64_t gap_first_tick, gap_frames, gap_ticks; /* the run of silence being counted, gap_ticks 0: none */
+    /* Program audio (program thread only): per track one tick's samples, preallocated. */
+    RunTrack tracks[SW_AUDIO_MAX_TRACKS];
+    int ntracks;
+    int audio_cap; /* frames a track's buf holds */
     int prev_program_cam; /* program camera of the previous tick (its audio with afv) */
     SwMixer *mixer;       /* transitions' frames (sw_transition.h) */
 };
@@ -103,6 +109,44 @@ static void clock_wait_until(const SwRunner *r, int64_t due)
         ;
 }
 
+/* Tracks: 1, 2, 6 or 8 channels; stems need a first track and a source each; afv's cameras are stereo. */
+static int audio_config_ok(const SwRunnerConfig *cfg)
+{
+    int ch = cfg->audio_channels > 0 ? cfg->audio_channels : SW_AUDIO_CHANNELS;
+    if (ch > SW_AUDIO_MAX_CHANNELS || (cfg->audio == SW_AUDIO_FOLLOW_VIDEO && ch != SW_AUDIO_CHANNELS))
+        return 0;
+    if (cfg->nstems < 0 || cfg->nstems > SW_AUDIO_MAX_TRACKS - 1 || (cfg->nstems > 0 && cfg->audio == SW_AUDIO_NONE))
+        return 0;
+    for (int i = 0; i < cfg->nstems; i++)
+        if (!cfg->stems[i].read || SW_AUDIO_SOURCE_CHANNELS(&cfg->stems[i]) > SW_AUDIO_MAX_CHANNELS)
+            return 0;
+    return 1;
+}
+
+static int alloc_tracks(SwRunner *r, const SwRunnerConfig *cfg)
+{
+    /* The longest tick: ceil(48000 x den / num) frames. */
+    int64_t cap = ((int64_t)SW_AUDIO_RATE * cfg->rate.den + cfg->rate.num - 1) / cfg->rate.num + 1;
+    if (cap > (1 << 24))
+        return -EINVAL;
+    r->audio_cap = (int)cap;
+    r->ntracks = 1 + cfg->nstems;
+    for (int t = 0; t < r->ntracks; t++) {
+        RunTrack *k = &r->tracks[t];
+        k->channels = t == 0 ? (cfg->audio_channels > 0 ? cfg->audio_channels : SW_AUDIO_CHANNELS)
+                             : SW_AUDIO_SOURCE_CHANNELS(&cfg->stems[t - 1]);
+        if (!(k->buf = calloc((size_t)cap * (size_t)k->channels, sizeof(SwSample))))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static void free_tracks(SwRunner *r)
+{
+    for (int t = 0; t < SW_AUDIO_MAX_TRACKS; t++)
+        free(r->tracks[t].buf);
+}
+
 SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSource *sources, int nsources)
 {
     if (!cfg || !sw || !sources || nsources < 1 || nsources > SW_MAX_CAMS ||
@@ -115,20 +159,18 @@ SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSou
             return NULL;
     if (cfg->audio == SW_AUDIO_CAMERA && (cfg->audio_cam < 0 || cfg->audio_cam >= nsources))
         return NULL;
+    if (!audio_config_ok(cfg))
+        return NULL;
     SwRunner *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
-    if (cfg->audio != SW_AUDIO_NONE) {
-        /* The longest tick: ceil(48000 x den / num) frames. */
-        int64_t cap = ((int64_t)SW_AUDIO_RATE * cfg->rate.den + cfg->rate.num - 1) / cfg->rate.num + 1;
-        if (cap > (1 << 24) || !(r->audio_buf = calloc((size_t)cap * SW_AUDIO_CHANNELS, sizeof(SwSample)))) {
-            free(r);
-            return NULL;
-        }
-        r->audio_cap = (int)cap;
+    if (cfg->audio != SW_AUDIO_NONE && alloc_tracks(r, cfg) < 0) {
+        free_tracks(r);
+        free(r);
+        return NULL;
     }
     if (pthread_mutex_init(&r->stats_lock, NULL) != 0) {
-        free(r->audio_buf);
+        free_tracks(r);
         free(r);
         return NULL;
     }
@@ -143,7 +185,8 @@ SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSou
     r->stats.ncams = nsources;
     r->stats.program_cam = -1;
     r->stats.live = cfg->live;
-    r->stats.audio_channels = cfg->audio != SW_AUDIO_NONE ? SW_AUDIO_CHANNELS : 0;
+    r->stats.audio_channels = r->ntracks > 0 ? r->tracks[0].channels : 0;
+    r->stats.audio_tracks = r->ntracks;
     r->prev_program_cam = -1;
     for (int i = 0; i < nsources; i++)
         r->stats.cams[i] = r->cams[i].st;
@@ -164,7 +207,7 @@ void sw_runner_free(SwRunner **r)
         return;
     release_frames(*r);
     pthread_mutex_destroy(&(*r)->stats_lock);
-    free((*r)->audio_buf);
+    free_tracks(*r);
     sw_mixer_free(&(*r)->mixer);
     free(*r);
     *r = NULL;
@@ -508,80 +551,114 @@ static const SwAudioSource *audio_source(const SwRunner *r, int program_cam)
     return NULL;
 }
 
-static int read_audio(const SwRunner *r, const SwAudioSource *a, int64_t pos, int n, SwSample *out)
+static int read_audio(const SwRunner *r, const SwAudioSource *a, int64_t pos, int n, SwSample *out, int channels)
 {
-    if (!a || !a->read) {
-        memset(out, 0, (size_t)n * SW_AUDIO_CHANNELS * sizeof(SwSample));
+    /* A source of another width than its track would write past the buffer: silence instead. */
+    if (!a || !a->read || SW_AUDIO_SOURCE_CHANNELS(a) != channels) {
+        memset(out, 0, (size_t)n * (size_t)channels * sizeof(SwSample));
         return n;
     }
     int ret = a->read(a->opaque, a->live ? r->roll_ns : -1, pos, n, out, !a->live);
     if (ret < 0) {
-        memset(out, 0, (size_t)n * SW_AUDIO_CHANNELS * sizeof(SwSample));
+        memset(out, 0, (size_t)n * (size_t)channels * sizeof(SwSample));
         return n;
     }
     return ret > n ? n : ret;
 }
 
-/* Declare the run of silence being counted, if any. */
-static int flush_gap(SwRunner *r)
+/* Declare the run of silence being counted on track t, if any. */
+static int flush_gap(SwRunner *r, int t)
 {
-    if (!r->gap_ticks)
+    RunTrack *k = &r->tracks[t];
+    if (!k->gap_ticks)
         return 0;
-    int64_t frames = r->gap_frames, first = r->gap_first_tick, ticks = r->gap_ticks;
-    r->gap_ticks = r->gap_frames = 0;
-    return declare(r, SW_ANOMALY_AUDIO_GAP, first, ticks, -1, frames,
-                   "%lld audio frames (%.3f s) of silence in the audio of frames %lld..%lld", (long long)frames,
-                   (double)frames / SW_AUDIO_RATE, (long long)first, (long long)(first + ticks - 1));
+    SwAnomaly a = {.kind = SW_ANOMALY_AUDIO_GAP, .tick = k->gap_first_tick, .ticks = k->gap_ticks, .cam = -1,
+                   .track = t, .count = k->gap_frames};
+    k->gap_ticks = k->gap_frames = 0;
+    char track[48] = "";
+    if (t > 0)
+        snprintf(track, sizeof(track), "track %d (%.24s): ", t + 1,
+                 r->cfg.stem_names[t - 1] ? r->cfg.stem_names[t - 1] : "?");
+    snprintf(a.detail, sizeof(a.detail), "%s%lld audio frames (%.3f s) of silence in the audio of frames %lld..%lld",
+             track, (long long)a.count, (double)a.count / SW_AUDIO_RATE, (long long)a.tick,
+             (long long)(a.tick + a.ticks - 1));
+    return send_anomaly(r, &a);
 }
 
-/* The audio of tick `seg` (its program camera: cam), given to the sinks. */
+static int flush_gaps(SwRunner *r)
+{
+    int ret = 0;
+    for (int t = 0; t < r->ntracks && !ret; t++)
+        ret = flush_gap(r, t);
+    return ret;
+}
+
+/* With afv every camera's audio advances with the take, so that a file camera off program never fills its ring
+ * and holds up its decoder (lockstep), and a live one never overflows: read and discard, one camera at a time,
+ * after the program's. */
+static void skip_other_cameras(SwRunner *r, int cam, int64_t p0, int n)
+{
+    SwSample scratch[256 * SW_AUDIO_MAX_CHANNELS];
+    for (int i = 0; i < r->ncams; i++) {
+        const SwAudioSource *o = &r->cams[i].src.audio;
+        if (i == cam || !o->read)
+            continue;
+        int ch = SW_AUDIO_SOURCE_CHANNELS(o);
+        for (int done = 0; done < n;) {
+            int k = n - done < 256 ? n - done : 256;
+            (void)read_audio(r, o, p0 + done, k, scratch, ch);
+            done += k;
+        }
+    }
+}
+
+/* The audio of tick `seg` (its program camera: cam), every track, given to the sinks. */
 static int run_audio(SwRunner *r, int64_t seg, int cam)
 {
     int64_t p0 = sw_audio_tick_pos(r->cfg.rate.num, r->cfg.rate.den, seg);
     int n = (int)(sw_audio_tick_pos(r->cfg.rate.num, r->cfg.rate.den, seg + 1) - p0);
     if (n > r->audio_cap)
         n = r->audio_cap; /* cannot happen: audio_cap is the longest tick */
-    const SwAudioSource *a = audio_source(r, cam);
-    int missing = read_audio(r, a, p0, n, r->audio_buf);
-    if (r->cfg.audio == SW_AUDIO_FOLLOW_VIDEO) {
-        /* Every camera's audio advances with the take, so that a file camera off program never fills its ring
-         * and holds up its decoder (lockstep), and a live one never overflows. Read into the tail of the buffer
-         * is not possible (it is one tick): read and discard, one camera at a time, after the program's. */
-        for (int i = 0; i < r->ncams; i++) {
-            const SwAudioSource *o = &r->cams[i].src.audio;
-            if (i == cam || !o->read)
-                continue;
-            SwSample scratch[256 * SW_AUDIO_CHANNELS];
-            for (int done = 0; done < n;) {
-                int k = n - done < 256 ? n - done : 256;
-                (void)read_audio(r, o, p0 + done, k, scratch);
-                done += k;
-            }
-        }
+    int missing[SW_AUDIO_MAX_TRACKS];
+    for (int t = 0; t < r->ntracks; t++) {
+        RunTrack *k = &r->tracks[t];
+        const SwAudioSource *a = t == 0 ? audio_source(r, cam) : &r->cfg.stems[t - 1];
+        missing[t] = read_audio(r, a, p0, n, k->buf, k->channels);
+        if (t == 0 && r->cfg.audio == SW_AUDIO_FOLLOW_VIDEO)
+            skip_other_cameras(r, cam, p0, n);
     }
-    float peak[SW_AUDIO_CHANNELS], rms[SW_AUDIO_CHANNELS];
-    sw_audio_levels(r->audio_buf, n, SW_AUDIO_CHANNELS, peak, rms);
+    float peak[SW_AUDIO_MAX_CHANNELS], rms[SW_AUDIO_MAX_CHANNELS];
+    sw_audio_levels(r->tracks[0].buf, n, r->tracks[0].channels, peak, rms);
     pthread_mutex_lock(&r->stats_lock);
     r->stats.audio_frames += n;
-    r->stats.audio_gap_frames += missing;
-    for (int c = 0; c < SW_AUDIO_CHANNELS && c < 2; c++) {
-        r->stats.audio_peak[c] = peak[c];
-        r->stats.audio_rms[c] = rms[c];
+    r->stats.audio_gap_frames += missing[0];
+    for (int t = 0; t < r->ntracks; t++)
+        r->stats.track_gap_frames[t] += missing[t];
+    for (int c = 0; c < 2; c++) {
+        /* A mono track shows on both bars. */
+        int from = c < r->tracks[0].channels ? c : 0;
+        r->stats.audio_peak[c] = peak[from];
+        r->stats.audio_rms[c] = rms[from];
     }
     pthread_mutex_unlock(&r->stats_lock);
 
     int ret = 0;
-    if (missing > 0) {
-        if (!r->gap_ticks)
-            r->gap_first_tick = seg;
-        r->gap_ticks++;
-        r->gap_frames += missing;
-    } else {
-        ret = flush_gap(r);
+    for (int t = 0; t < r->ntracks && !ret; t++) {
+        RunTrack *k = &r->tracks[t];
+        if (missing[t] > 0) {
+            if (!k->gap_ticks)
+                k->gap_first_tick = seg;
+            k->gap_ticks++;
+            k->gap_frames += missing[t];
+        } else {
+            ret = flush_gap(r, t);
+        }
     }
-    for (int s = 0; s < r->nsinks && !ret; s++)
-        if (r->sinks[s].program_audio)
-            ret = r->sinks[s].program_audio(r->sinks[s].opaque, p0, r->audio_buf, n, missing);
+    for (int t = 0; t < r->ntracks && !ret; t++)
+        for (int s = 0; s < r->nsinks && !ret; s++)
+            if (r->sinks[s].program_audio)
+                ret = r->sinks[s].program_audio(r->sinks[s].opaque, t, p0, r->tracks[t].buf, n,
+                                                r->tracks[t].channels, missing[t]);
     return ret;
 }
 
@@ -817,7 +894,7 @@ int sw_runner_run(SwRunner *r)
     int64_t period = sw_rate_frame_to_ns(r->cfg.rate, 1);
     r->period_ns = period;
     r->roll_ns = r->cfg.live && r->cfg.roll_ns > 0 ? r->cfg.roll_ns : clock_now(r);
-    if (r->cfg.audio == SW_AUDIO_CAMERA || r->cfg.audio == SW_AUDIO_FOLLOW_VIDEO)
+    if (r->cfg.audio == SW_AUDIO_CAMERA || r->cfg.audio == SW_AUDIO_FOLLOW_VIDEO || r->cfg.nstems > 0)
         program_only = 0; /* a camera's audio is decoded with its video: seeking would cut it */
     for (int i = 0; i < r->ncams; i++) {
         RunCam *c = &r->cams[i];
@@ -950,7 +1027,7 @@ int sw_runner_run(SwRunner *r)
         if (ret == 0 && r->cfg.live && (d.end || (tick > 0 && tick % sw_rate_nominal(r->cfg.rate) == 0)))
             ret = report_conform(r, tick);
         if (ret == 0 && d.end)
-            ret = flush_gap(r);
+            ret = flush_gaps(r);
         if (ret == 0 && !d.end)
             ret = send_frames(r, &d, flags);
         if (ret < 0) {

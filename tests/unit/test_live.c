@@ -204,9 +204,12 @@ static int rec_anomaly(void *opaque, const SwAnomaly *a)
     return 0;
 }
 
-static int rec_audio(void *opaque, int64_t first, const SwSample *samples, int n, int missing)
+static int rec_audio(void *opaque, int track, int64_t first, const SwSample *samples, int n, int channels,
+                     int missing)
 {
     Rec *r = opaque;
+    if (track != 0 || channels != SW_AUDIO_CHANNELS)
+        r->audio_errors++;
     if (first != r->audio_next)
         r->audio_errors++;
     if (first == 0 && n > 0)
