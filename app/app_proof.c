@@ -54,7 +54,7 @@ int app_proof_load_key(AppProof *p, const char *path, int disabled)
 
 int app_proof_start(AppProof *p, const AppProofTake *t)
 {
-    ProofStreamInfo streams[2 + SW_MAX_CAMS];
+    ProofStreamInfo streams[1 + SW_MAX_CAMS + SW_AUDIO_MAX_TRACKS];
     char *isofiles[SW_MAX_CAMS] = {0}, *isoroles[SW_MAX_CAMS] = {0};
     char *cues = NULL;
     int n = 0;
@@ -88,6 +88,13 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
                                          .codec = "flac",
                                          .tb_num = 1,
                                          .tb_den = SW_AUDIO_RATE};
+        for (int i = 0; i < t->nstems && i < SW_AUDIO_MAX_TRACKS - 1; i++)
+            streams[n++] = (ProofStreamInfo){.role = t->stem_roles[i],
+                                             .file = MUX_TAKE_PROGRAM_FILE,
+                                             .codec = "flac",
+                                             .tb_num = 1,
+                                             .tb_den = SW_AUDIO_RATE};
+        p->nstems = t->nstems;
     }
     if (t->has_cues)
         cues = mux_take_path(t->take, MUX_TAKE_CUES_FILE);
@@ -127,8 +134,11 @@ void app_proof_output(AppProof *p, int stream, MuxOutputConfig *oc)
         return;
     oc->proof = proof_log_stream(p->log, stream);
     oc->proof_log = stream == 0 ? p->log : NULL;
-    if (stream == 0 && p->audio_stream > 0)
+    if (stream == 0 && p->audio_stream > 0) {
         oc->audio_proof = proof_log_stream(p->log, p->audio_stream);
+        for (int i = 0; i < p->nstems; i++)
+            oc->stems[i].proof = proof_log_stream(p->log, p->audio_stream + 1 + i);
+    }
     oc->genesis = proof_log_genesis_hex(p->log);
 }
 

@@ -426,7 +426,9 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     if ((ret = app_take_start_cameras(t, &fmt, RECORD_START_TIMEOUT_MS, add_camera, r)) < 0 ||
         (ret = record_live_start(&r->live, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
         goto abort;
-    int audio_channels = r->live.audio != SW_AUDIO_NONE ? SW_AUDIO_CHANNELS : 0;
+    MuxAudioTrackInfo audio_info[SW_AUDIO_MAX_TRACKS];
+    int naudio = record_live_audio_tracks(&r->live, &t->stems, audio_info, NULL);
+    int audio_channels = naudio > 0 ? r->live.audio_channels : 0;
 
     char start_tc[32];
     format_tc(r, 0, start_tc, sizeof(start_tc));
@@ -550,7 +552,9 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                                                                 : NULL;
     MuxTakeSummary sum = {.isos = t->iso ? isos : NULL, .nisos = mux_iso_count(t->iso),
                           .live = r->live.live ? live_info : NULL, .latency_ns = r->live.latency_ns,
-                          .audio_from = audio_from};
+                          .audio_from = audio_from, .audio_tracks = audio_info, .naudio_tracks = naudio};
+    if (naudio > 0)
+        audio_info[0].from = audio_from;
     MuxCount ccounts[] = {{"clients", cst.clients},
                           {"commands_staged", cst.commands_staged},
                           {"malformed", cst.malformed},
@@ -576,7 +580,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     ret = end.error;
     print_summary(r, st, &end.program, ret, end.wall_seconds);
     record_live_print_summary(&r->live, st, t->cams, r->names, r->ncams);
-    record_live_print_loudness(&r->live, &end.program);
+    record_live_print_loudness(&r->live, st, &end.program);
     if (r->ncontrol > 0)
         fprintf(stderr,
                 "control: %" G_GINT64_FORMAT " clients, %" G_GINT64_FORMAT " commands staged, %" G_GINT64_FORMAT
@@ -663,6 +667,7 @@ int cmd_record(int argc, char **argv)
     int ret;
     g_option_context_add_main_entries(ctx, record_ui_entries(&r.ui), NULL);
     g_option_context_add_main_entries(ctx, record_live_entries(&r.live), NULL);
+    g_option_context_add_group(ctx, record_live_audio_group(&r.live));
 
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         fprintf(stderr, "onetake record: %s (see onetake record --help)\n", err->message);

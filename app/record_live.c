@@ -69,6 +69,46 @@ static int can_have_audio(const char *source)
     return kind != CAP_SOURCE_TEST && kind != CAP_SOURCE_PIPE;
 }
 
+/* The stems (record_audio.c), and with no --audio/--audio-src/--afv the first --audio-track as the first track. */
+static int check_tracks(RecordLive *l, char **names, char **sources, int ncams)
+{
+    RecordAudio *a = &l->tracks;
+    l->audio_channels = a->first_channels ? a->first_channels : SW_AUDIO_CHANNELS;
+    if (record_audio_check(a, l->audio != SW_AUDIO_NONE, l->afv, l->audio_name, names, sources, ncams) < 0)
+        return -EINVAL;
+    if (l->audio != SW_AUDIO_NONE || !record_audio_take_first(a, &l->first))
+        return 0;
+    l->audio_title = l->first.name;
+    l->audio_channels = l->first.channels;
+    if (l->first.cam >= 0) {
+        l->audio = SW_AUDIO_CAMERA;
+        l->audio_cam = l->first.cam;
+        l->audio_name = names[l->first.cam];
+    } else {
+        l->audio = SW_AUDIO_SOURCE;
+        l->audio_src = g_strdup(l->first.source);
+    }
+    return 0;
+}
+
+GOptionGroup *record_live_audio_group(RecordLive *l)
+{
+    return record_audio_group(&l->tracks);
+}
+
+int record_live_audio_tracks(const RecordLive *l, AppAudioStems *stems, MuxAudioTrackInfo *info,
+                             const char *from)
+{
+    memset(stems, 0, sizeof(*stems));
+    if (l->audio == SW_AUDIO_NONE)
+        return 0;
+    stems->first_title = l->audio_title;
+    record_audio_stems(&l->tracks, stems);
+    info[0] = (MuxAudioTrackInfo){.title = l->audio_title, .from = from, .channels = l->audio_channels};
+    record_audio_info(&l->tracks, info + 1);
+    return 1 + stems->n;
+}
+
 int record_live_check(RecordLive *l, const char *audio_name, char **names, char **sources, int ncams,
                       SwRate rate)
 {
@@ -133,6 +173,8 @@ int record_live_check(RecordLive *l, const char *audio_name, char **names, char 
     } else if (l->afv) {
         l->audio = SW_AUDIO_FOLLOW_VIDEO;
     }
+    if (check_tracks(l, names, sources, ncams) < 0)
+        return -EINVAL;
     if (l->latency) {
         if (parse_ms("--latency", l->latency, 0, &l->latency_ns) < 0)
             return -EINVAL;
@@ -159,6 +201,7 @@ void record_live_prepare(RecordLive *l, char **sources, int ncams, CapFormat *fm
         l->live |= cap_source_is_live(sources[i]);
     if (l->audio_src)
         l->live |= cap_source_is_live(l->audio_src);
+    l->live |= record_audio_live(&l->tracks);
     fmt->live = l->live;
     fmt->lost_after_ms = (int)l->lost_after_ms;
     /* Every frame a camera captures within the latency and two ticks more must fit, for cameras up to twice
@@ -179,21 +222,35 @@ void record_live_prepare(RecordLive *l, char **sources, int ncams, CapFormat *fm
 
 int record_live_add_camera(RecordLive *l, int i, const char *source, CapCamera *cam)
 {
-    if (l->audio == SW_AUDIO_CAMERA && i == l->audio_cam)
-        return cap_camera_enable_audio(cam);
-    if (l->audio == SW_AUDIO_FOLLOW_VIDEO && can_have_audio(source))
-        return cap_camera_enable_audio(cam);
-    return 0;
+    if (l->audio == SW_AUDIO_CAMERA && i == l->audio_cam && cap_camera_enable_audio(cam, l->audio_channels) < 0)
+        return -EINVAL;
+    if (l->audio == SW_AUDIO_FOLLOW_VIDEO && can_have_audio(source) &&
+        cap_camera_enable_audio(cam, SW_AUDIO_CHANNELS) < 0)
+        return -EINVAL;
+    return record_audio_add_camera(&l->tracks, i, cam);
 }
 
 int record_live_start(RecordLive *l, const CapFormat *fmt, int timeout_ms)
 {
-    if (l->audio != SW_AUDIO_SOURCE)
-        return 0;
-    l->audio_source = cap_audio_alloc("audio", l->audio_src, fmt);
-    if (!l->audio_source)
-        return OT_ERROR_SOURCE;
-    return cap_camera_start(l->audio_source, timeout_ms);
+    int ret;
+    if (l->audio == SW_AUDIO_CAMERA) {
+        char what[160];
+        if (l->audio_title)
+            snprintf(what, sizeof(what), "--audio-track %.64s=%.80s", l->first.name, l->first.source);
+        else
+            snprintf(what, sizeof(what), "--audio %.64s", l->audio_name);
+        if ((ret = record_audio_camera_has_audio(&l->tracks, l->audio_cam, what)) < 0)
+            return ret;
+    }
+    if (l->audio == SW_AUDIO_SOURCE) {
+        l->audio_source = cap_audio_alloc(l->audio_title ? l->audio_title : "audio", l->audio_src, fmt,
+                                          l->audio_channels);
+        if (!l->audio_source)
+            return OT_ERROR_SOURCE;
+        if ((ret = cap_camera_start(l->audio_source, timeout_ms)) < 0)
+            return ret;
+    }
+    return record_audio_start(&l->tracks, fmt, timeout_ms);
 }
 
 void record_live_configure(const RecordLive *l, SwRunnerConfig *rc)
@@ -203,8 +260,10 @@ void record_live_configure(const RecordLive *l, SwRunnerConfig *rc)
     rc->hold_ns = l->hold_ns;
     rc->audio = l->audio;
     rc->audio_cam = l->audio_cam;
+    rc->audio_channels = l->audio_channels;
     if (l->audio_source)
         rc->audio_src = cap_camera_audio_source(l->audio_source);
+    record_audio_configure(&l->tracks, rc);
     if (l->live)
         rc->realtime = 0; /* the clock paces a live take: ticks are due at roll + i/fps + latency */
 }
@@ -253,9 +312,10 @@ void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, Cap
         const char *from = l->audio == SW_AUDIO_CAMERA   ? l->audio_name
                            : l->audio == SW_AUDIO_SOURCE ? l->audio_src
                                                          : "the program camera (afv)";
-        printf("  program audio: %" PRId64 " samples (%.3f s) at 48 kHz %d-bit from %s, %" PRId64
+        printf("  program audio%s%s%s: %" PRId64 " samples (%.3f s) at 48 kHz %d-bit, %d ch from %s, %" PRId64
                " of them silence filled in (declared)\n",
-               st->audio_frames, (double)st->audio_frames / SW_AUDIO_RATE, l->audio_bits, from,
+               l->audio_title ? " \"" : "", l->audio_title ? l->audio_title : "", l->audio_title ? "\"" : "",
+               st->audio_frames, (double)st->audio_frames / SW_AUDIO_RATE, l->audio_bits, l->audio_channels, from,
                st->audio_gap_frames);
     }
 }
@@ -267,40 +327,37 @@ void record_live_loudness(const RecordLive *l, const MuxOutputStats *program, Mu
     sum->loudness_target = l->target_lufs;
 }
 
-/* "-23.0" or "-inf" (silence). */
-static const char *level(char *buf, size_t size, double v)
+/* The first track's loudness, and how far it is from --loudness-target. */
+static void print_first_loudness(const RecordLive *l, const MuxLoudness *m)
 {
-    if (!isfinite(v))
-        return "-inf";
-    int n = snprintf(buf, size, "%.1f", v);
-    return n > 0 && (size_t)n < size ? buf : "?";
-}
-
-void record_live_print_loudness(const RecordLive *l, const MuxOutputStats *p)
-{
-    const MuxLoudness *m = &p->audio_loudness[0];
     char a[32], b[32], c[32];
-    if (!m->measured)
-        return;
     printf("  program audio loudness: %s LUFS integrated, range %s LU, true peak %s dBTP (EBU R128, "
            "libebur128)\n",
-           level(a, sizeof(a), m->integrated_lufs), level(b, sizeof(b), m->range_lu),
-           level(c, sizeof(c), m->true_peak_dbtp));
+           record_audio_level(a, sizeof(a), m->integrated_lufs), record_audio_level(b, sizeof(b), m->range_lu),
+           record_audio_level(c, sizeof(c), m->true_peak_dbtp));
     if (!l->has_target)
         return;
     if (!isfinite(m->integrated_lufs)) {
         printf("  loudness target %s LUFS: the program audio is silence (below the gate)\n",
-               level(a, sizeof(a), l->target_lufs));
+               record_audio_level(a, sizeof(a), l->target_lufs));
         return;
     }
     double off = m->integrated_lufs - l->target_lufs;
-    printf("  loudness target %s LUFS: the take is %.1f LU %s it%s\n", level(a, sizeof(a), l->target_lufs),
+    printf("  loudness target %s LUFS: the take is %.1f LU %s it%s\n", record_audio_level(a, sizeof(a), l->target_lufs),
            fabs(off), off >= 0 ? "above" : "below", fabs(off) <= 1.0 ? " (within 1 LU)" : "");
+}
+
+void record_live_print_loudness(const RecordLive *l, const SwRunnerStats *st, const MuxOutputStats *p)
+{
+    if (p->audio_tracks > 0 && p->audio_loudness[0].measured)
+        print_first_loudness(l, &p->audio_loudness[0]);
+    record_audio_print_summary(&l->tracks, st, p);
 }
 
 void record_live_stop(RecordLive *l)
 {
     cap_camera_stop(l->audio_source);
+    record_audio_stop(&l->tracks);
 }
 
 void record_live_free(RecordLive *l)
@@ -313,4 +370,6 @@ void record_live_free(RecordLive *l)
     g_clear_pointer(&l->hold, g_free);
     g_clear_pointer(&l->audio_src, g_free);
     g_clear_pointer(&l->loudness_target, g_free);
+    record_audio_free(&l->tracks);
+    record_audio_track_clear(&l->first);
 }

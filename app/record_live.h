@@ -7,7 +7,9 @@
 
 #include "capture.h"
 #include "mux.h"
+#include "record_audio.h"
 #include "sw_runner.h"
+#include "take_setup.h"
 
 #define RECORD_LIVE_DEFAULT_LATENCY_FRAMES 2
 #define RECORD_LIVE_DEFAULT_LOST_AFTER_MS 500
@@ -30,12 +32,24 @@ typedef struct RecordLive {
     int has_target; /* --loudness-target */
     double target_lufs;
 
+    /* The program audio's first track, and its stems (--audio-track; record_audio.h). */
+    int audio_channels;      /* the first track's */
+    const char *audio_title; /* its Matroska title (the --audio-track it came from), or NULL */
+    RecordAudioTrack first;  /* the --audio-track that became the first track, if one did */
+    RecordAudio tracks;
+
     /* The take (record_live_prepare and on). */
     int live;                /* a camera is live: ticks on the clock */
     CapCamera *audio_source; /* --audio-src */
 } RecordLive;
 
 const GOptionEntry *record_live_entries(RecordLive *l);
+/* --audio-track and --audio-channels: a group (g_option_context_add_group owns it). */
+GOptionGroup *record_live_audio_group(RecordLive *l);
+/* The program audio for the take: its tracks' channels and titles (app_take_open_program), and take.json's list
+ * of tracks (info: SW_AUDIO_MAX_TRACKS; the first's from is from). Its count, 0: no program audio. */
+int record_live_audio_tracks(const RecordLive *l, AppAudioStems *stems, MuxAudioTrackInfo *info,
+                             const char *from);
 /* Everything that can be checked before anything is opened: 0 or -EINVAL (logged). names must outlive l.
  * audio_bits is 24 or 16 afterwards. */
 int record_live_check(RecordLive *l, const char *audio_name, char **names, char **sources, int ncams,
@@ -56,7 +70,7 @@ void record_live_print_summary(const RecordLive *l, const SwRunnerStats *st, Cap
 /* The program audio's loudness (EBU R128) and, with --loudness-target, how far it is from it; and the same into
  * sum for take.json. */
 void record_live_loudness(const RecordLive *l, const MuxOutputStats *program, MuxTakeSummary *sum);
-void record_live_print_loudness(const RecordLive *l, const MuxOutputStats *program);
+void record_live_print_loudness(const RecordLive *l, const SwRunnerStats *st, const MuxOutputStats *program);
 void record_live_stop(RecordLive *l);
 void record_live_free(RecordLive *l);
 

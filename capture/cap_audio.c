@@ -26,6 +26,7 @@
 
 struct CapAudio {
     SwAudioRing *ring;
+    int channels;
     GstElement *bin;        /* the chain, once in the pipeline */
     atomic_llong first_pos; /* the first block's position, LLONG_MIN before it */
     int64_t origin;         /* lockstep: ring position of take frame 0 (program thread) */
@@ -34,12 +35,15 @@ struct CapAudio {
     gboolean warned_none;
 };
 
-int cap_audio_setup(CapCamera *cam)
+int cap_audio_setup(CapCamera *cam, int channels)
 {
+    if (channels != 1 && channels != 2 && channels != 6 && channels != 8)
+        return -EINVAL;
     if (cam->audio)
-        return 0;
+        return cam->audio->channels == channels ? 0 : -EINVAL;
     CapAudio *a = g_new0(CapAudio, 1);
-    a->ring = sw_audio_ring_alloc(CAP_AUDIO_RING_S * SW_AUDIO_RATE, SW_AUDIO_CHANNELS, CAP_AUDIO_TOLERANCE);
+    a->channels = channels;
+    a->ring = sw_audio_ring_alloc(CAP_AUDIO_RING_S * SW_AUDIO_RATE, channels, CAP_AUDIO_TOLERANCE);
     if (!a->ring) {
         g_free(a);
         return -ENOMEM;
@@ -49,7 +53,7 @@ int cap_audio_setup(CapCamera *cam)
     return 0;
 }
 
-int cap_camera_enable_audio(CapCamera *cam)
+int cap_camera_enable_audio(CapCamera *cam, int channels)
 {
     if (!cam)
         return -EINVAL;
@@ -62,7 +66,17 @@ int cap_camera_enable_audio(CapCamera *cam)
                cam->name, cam->source);
         return -ENOTSUP;
     }
-    return cap_audio_setup(cam);
+    return cap_audio_setup(cam, channels);
+}
+
+int cap_camera_has_audio(CapCamera *cam)
+{
+    if (!cam || !cam->audio)
+        return 0;
+    g_mutex_lock(&cam->lock);
+    int ret = cam->audio_linked ? 1 : cam->no_more_pads ? 0 : -1;
+    g_mutex_unlock(&cam->lock);
+    return ret;
 }
 
 static GstFlowReturn on_audio_sample(GstAppSink *appsink, gpointer user_data)
@@ -79,7 +93,7 @@ static GstFlowReturn on_audio_sample(GstAppSink *appsink, gpointer user_data)
         gst_sample_unref(sample);
         return GST_FLOW_OK;
     }
-    int n = (int)(map.size / (SW_AUDIO_CHANNELS * sizeof(SwSample)));
+    int n = (int)(map.size / ((size_t)a->channels * sizeof(SwSample)));
     int64_t pos;
     int block = cam->live == NULL;
     if (cam->live) {
@@ -115,10 +129,13 @@ static void on_audio_eos(GstAppSink *appsink, gpointer user_data)
 static GstElement *make_chain(CapCamera *cam)
 {
     GError *err = NULL;
+    /* 5.1 and 7.1 in FLAC's (and FFmpeg's) channel order: FL FR FC LFE RL RR (SL SR). */
+    int ch = cam->audio->channels;
+    const char *mask = ch == 6 ? ",channel-mask=(bitmask)0x3f" : ch == 8 ? ",channel-mask=(bitmask)0xc3f" : "";
     char *desc = g_strdup_printf(
-        "audioconvert dithering=none noise-shaping=none ! audioresample ! capsfilter caps=\"%s\" "
+        "audioconvert dithering=none noise-shaping=none ! audioresample ! capsfilter caps=\"%s,channels=%d%s\" "
         "! appsink name=audio_sink",
-        CAP_AUDIO_CAPS);
+        CAP_AUDIO_CAPS, ch, mask);
     GstElement *bin = gst_parse_bin_from_description(desc, TRUE, &err);
     g_free(desc);
     if (!bin) {
@@ -241,6 +258,7 @@ SwAudioSource cap_camera_audio_source(CapCamera *cam)
         src.opaque = cam;
         src.name = cam->name;
         src.live = cam->live != NULL;
+        src.channels = cam->audio->channels;
         src.read = audio_read;
     }
     return src;

@@ -267,6 +267,13 @@ typedef struct MuxCountGroup {
     int n;
 } MuxCountGroup;
 
+/* A program audio track as take.json lists it. */
+typedef struct MuxAudioTrackInfo {
+    const char *title; /* its Matroska title, or NULL */
+    const char *from;  /* "camera NAME", "source SOURCE", "afv" */
+    int channels;
+} MuxAudioTrackInfo;
+
 typedef struct MuxTakeSummary {
     const MuxLiveCamInfo *live; /* one per camera in a live take, else NULL */
     int64_t latency_ns;         /* live: --latency */
@@ -278,6 +285,8 @@ typedef struct MuxTakeSummary {
     int error;          /* 0 when the take closed cleanly */
     double wall_seconds;
     const MuxCountGroup *groups; /* more counts (control, tally), ended by key NULL; or NULL */
+    const MuxAudioTrackInfo *audio_tracks; /* every program audio track, the first included; or NULL */
+    int naudio_tracks;
     int has_loudness_target;     /* --loudness-target: take.json says how far each track is from it */
     double loudness_target;      /* LUFS */
 } MuxTakeSummary;

@@ -184,6 +184,34 @@ static void add_loudness(JsonBuilder *b, const MuxLoudness *l, const MuxTakeSumm
     json_builder_end_object(b);
 }
 
+/* Each program audio track, in program.mkv's order: what it is and what it measured. */
+static void add_audio_tracks(JsonBuilder *b, const MuxTakeSummary *sum, const SwRunnerStats *st)
+{
+    static const char *const layouts[] = {NULL, "mono", "stereo", NULL, NULL, NULL, "5.1", NULL, "7.1"};
+    json_builder_set_member_name(b, "audio_tracks");
+    json_builder_begin_array(b);
+    for (int t = 0; t < sum->naudio_tracks && t < SW_AUDIO_MAX_TRACKS; t++) {
+        const MuxAudioTrackInfo *a = &sum->audio_tracks[t];
+        json_builder_begin_object(b);
+        add_int(b, "track", t + 1);
+        if (a->title)
+            proof_json_add_string(b, "title", a->title);
+        if (a->from)
+            proof_json_add_string(b, "from", a->from);
+        add_int(b, "channels", a->channels);
+        if (a->channels > 0 && a->channels <= 8 && layouts[a->channels])
+            proof_json_add_string(b, "layout", layouts[a->channels]);
+        add_int(b, "samples", st->audio_frames);
+        add_int(b, "silence_samples", t < st->audio_tracks ? st->track_gap_frames[t] : 0);
+        if (sum->program && t < sum->program->audio_tracks) {
+            add_int(b, "packets", sum->program->audio_track_packets[t]);
+            add_loudness(b, &sum->program->audio_loudness[t], sum);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
 static void add_program(JsonBuilder *b, const MuxOutputStats *p)
 {
     json_builder_set_member_name(b, "program");
@@ -368,6 +396,8 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
             if (sum->program)
                 add_loudness(b, &sum->program->audio_loudness[0], sum);
             json_builder_end_object(b);
+            if (sum->audio_tracks)
+                add_audio_tracks(b, sum, st);
         }
         if (sum->program)
             add_program(b, sum->program);
