@@ -125,8 +125,7 @@ int record_audio_check(RecordAudio *a, int has_first, int afv, const char *first
 {
     if (a->given + !!has_first > SW_AUDIO_MAX_TRACKS) {
         ot_log(OT_LOG_ERROR, "record",
-               "%d program audio tracks: at most %d (%d --audio-track%s): mix some together, or record them "
-               "with --iso as the cameras' own",
+               "%d program audio tracks: at most %d (%d --audio-track%s): mix some of them together first",
                a->given + !!has_first, SW_AUDIO_MAX_TRACKS, a->given,
                has_first ? " and the one of --audio/--audio-src/--afv" : "");
         return -EINVAL;

@@ -151,6 +151,101 @@ loudness)
         { cat "$out/bad.log"; fail "no clear error"; }
     [ ! -e "$out/bad" ] || fail "--loudness-target loud left a take folder"
     ;;
+stems)
+    # Three stems and an 8-channel track beside the first track: 24-bit WAVs of their own tones, a camera file
+    # carrying a stem in its own audio (cam:b), a mono one and a 7.1 one whose channels each have a tone.
+    $tool tone "$out/vocals.wav" 24 4 440:-20 660:-20
+    $tool tone "$out/bass.wav" 24 4 110:-12 165:-12
+    $tool tone "$out/room.wav" 16 4 880:-30
+    $tool tone "$out/surround.wav" 24 4 100:-20 200:-20 300:-20 400:-20 500:-20 600:-20 700:-20 800:-20
+    ffmpeg -v error -y -f lavfi -i testsrc=size=320x180:rate=30 -i "$out/bass.wav" -t 3.5 -c:v ffv1 -c:a flac \
+        -sample_fmt s32 "$out/camb.mkv"
+    small+=(--cam "b=$out/camb.mkv")
+    record --duration 3 --audio-src test:sine --audio-track "vocals=$out/vocals.wav" --audio-track bass=cam:b \
+        --audio-channels 1 --audio-track "room=$out/room.wav" --audio-channels 8 \
+        --audio-track "surround=$out/surround.wav"
+    ffprobe -v error -select_streams a -show_entries stream=channels,channel_layout:stream_tags=title,ROLE \
+        -of csv=p=0 "$take/program.mkv" >"$out/tracks.csv"
+    cat "$out/tracks.csv"
+    printf '%s\n' "2,stereo,program audio" "2,stereo,vocals,program audio vocals" "2,stereo,bass,program audio bass" \
+        "1,mono,room,program audio room" "8,7.1,surround,program audio surround" | diff - "$out/tracks.csv" ||
+        fail "program.mkv's audio tracks (channels, layout, title, ROLE) are not the ones asked for"
+    [ "$(mkvinfo "$take/program.mkv" | grep -c 'Language: und')" = 6 ] || fail "a track's language is not und"
+    # Every track exactly frames x 48000 / fps samples, the frames counted by ffprobe in the video track.
+    frames=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 \
+        "$take/program.mkv")
+    want=$((frames * 48000 / 30))
+    for k in 0 1 2 3 4; do
+        $tool pcm "$take/program.mkv" $k "$out/track$k.s32"
+        ch=$(sed -n "$((k + 1))p" "$out/tracks.csv" | cut -d, -f1)
+        got=$(($(stat -c %s "$out/track$k.s32") / 4 / ch))
+        echo "track $((k + 1)): $got samples, $ch channels"
+        [ "$got" = "$want" ] || fail "audio track $((k + 1)) has $got samples, $frames frames need $want"
+    done
+    # Each stem is its source sample for sample (channel order included), the camera's own audio too.
+    $tool same "$out/vocals.wav" "$out/track1.s32" 24 || fail "vocals is not its source"
+    $tool same "$out/bass.wav" "$out/track2.s32" 24 || fail "bass (camera b's audio) is not its source"
+    $tool same "$out/room.wav" "$out/track3.s32" 16 || fail "room (mono) is not its source"
+    $tool same "$out/surround.wav" "$out/track4.s32" 24 || fail "surround (7.1) is not its source"
+    $py -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["audio_tracks"]
+got = [(x["track"], x.get("title"), x["channels"], x.get("layout"), x["samples"], x["silence_samples"]) for x in t]
+want = [(1, None, 2, "stereo"), (2, "vocals", 2, "stereo"), (3, "bass", 2, "stereo"), (4, "room", 1, "mono"),
+        (5, "surround", 8, "7.1")]
+want = [w + (int(sys.argv[2]), 0) for w in want]
+assert got == want, got
+assert t[2]["from"] == "camera b", t[2]
+' "$take/take.json" "$want" || fail "take.json audio_tracks"
+    verify_uncut
+    for role in "program audio" "program audio vocals" "program audio bass" "program audio room" \
+        "program audio surround"; do
+        grep -q "the $role track is continuous" "$out/verify.log" || fail "verify did not check the $role track"
+    done
+    # A block of bass (Matroska track 4) cut out: INVALID, naming the track.
+    k=$($py "$here/live_tool.py" block-of-track "$take/program.mkv" 4 40)
+    $py "$here/proof_tool.py" mkv-drop "$take/program.mkv" "$out/cut.mkv" "$k"
+    rc=0
+    "$onetake" verify "$take" --master "$out/cut.mkv" --quiet --pubkey "$key.pub" >"$out/cut.log" 2>&1 || rc=$?
+    expect_exit 1 $rc "verify of a master with a bass block removed"
+    cat "$out/cut.log"
+    grep -q 'INVALID' "$out/cut.log" && grep -q 'program audio bass sample [0-9]* (.*) is missing' "$out/cut.log" ||
+        fail "the removed bass block is not reported INVALID naming the track"
+    ;;
+stems_refused)
+    # Each refused before the roll: exit code, a message saying what to fix, no take folder.
+    ffmpeg -v error -y -f lavfi -i testsrc=size=320x180:rate=30 -t 2 -c:v ffv1 "$out/pictures.mkv"
+    echo "not audio" >"$out/text.txt"
+    many=()
+    for i in $(seq 17); do many+=(--audio-track "t$i=test:sine"); done
+    refused() { # WANT_RC PATTERN ARGS...
+        local want=$1 pattern=$2 rc=0
+        shift 2
+        rm -rf "$out/bad"
+        "$onetake" record "${small[@]}" --duration 1 "$@" --out "$out/bad" >"$out/bad.log" 2>&1 || rc=$?
+        expect_exit "$want" $rc "record $*"
+        grep -q -- "$pattern" "$out/bad.log" || { cat "$out/bad.log"; fail "record $*: no clear error"; }
+        [ ! -e "$out/bad" ] || fail "record $*: a take folder was left"
+        echo "refused: $*"
+    }
+    refused 2 'camera a is test:ball, which carries no audio' --audio-track x=cam:a
+    refused 2 'no camera "nope"' --audio-track x=cam:nope
+    refused 1 "x=cam:c: the camera's source has no audio stream" --cam "c=$out/pictures.mkv" --audio-track x=cam:c
+    refused 2 '17 program audio tracks: at most 16' "${many[@]}"
+    refused 2 '17 program audio tracks: at most 16 (16 --audio-track and the one of --audio' --audio-src test:sine \
+        "${many[@]:2}"
+    # Sixteen in all is the most, and is taken.
+    record --duration 1 --audio-src test:sine "${many[@]:4}"
+    n=$(ffprobe -v error -select_streams a -show_entries stream=index -of csv=p=0 "$take/program.mkv" | wc -l)
+    [ "$n" = 16 ] || fail "16 program audio tracks asked for, program.mkv has $n"
+    verify_uncut
+    refused 2 '--audio-channels 3: a program audio track has 1 (mono), 2 (stereo), 6 (5.1) or 8 (7.1)' \
+        --audio-channels 3 --audio-track x=test:sine
+    refused 1 "x=$out/text.txt: the source did not start" --audio-src test:sine --audio-track "x=$out/text.txt"
+    refused 2 'file not found' --audio-track x=/nonexistent/x.wav
+    refused 2 'track "x" is given twice' --audio-track x=test:sine --audio-track x=test:ticks
+    refused 2 'is not a track name' --audio-track "x y=test:sine"
+    ;;
 *)
     fail "unknown case $case"
     ;;
