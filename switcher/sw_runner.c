@@ -579,9 +579,12 @@ static int flush_gap(SwRunner *r, int t)
     if (t > 0)
         snprintf(track, sizeof(track), "track %d (%.24s): ", t + 1,
                  r->cfg.stem_names[t - 1] ? r->cfg.stem_names[t - 1] : "?");
-    snprintf(a.detail, sizeof(a.detail), "%s%lld audio frames (%.3f s) of silence in the audio of frames %lld..%lld",
-             track, (long long)a.count, (double)a.count / SW_AUDIO_RATE, (long long)a.tick,
-             (long long)(a.tick + a.ticks - 1));
+    int len = snprintf(a.detail, sizeof(a.detail),
+                       "%s%lld audio frames (%.3f s) of silence in the audio of frames %lld..%lld", track,
+                       (long long)a.count, (double)a.count / SW_AUDIO_RATE, (long long)a.tick,
+                       (long long)(a.tick + a.ticks - 1));
+    if (len >= (int)sizeof(a.detail)) /* a long track name: the sentence is cut (the counts are the record's) */
+        memcpy(a.detail + sizeof(a.detail) - 4, "...", 4);
     return send_anomaly(r, &a);
 }
 
