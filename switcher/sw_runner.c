@@ -23,6 +23,11 @@
 
 typedef struct RunCam {
     SwSource src;
+    /* Its audio (src.audio.read): read once a tick into abuf (audio_cap x achannels), given to the camera_audio
+     * sinks and to the tracks that take it. */
+    SwSample *abuf;
+    int achannels;
+    int amissing;
     OtFrame *cur;  /* the frame shown at the current tick (held) */
     OtFrame *next; /* lookahead: pulled, later than the current tick */
     int done;      /* no more pulls: the source ended or failed */
@@ -145,6 +150,26 @@ static void free_tracks(SwRunner *r)
 {
     for (int t = 0; t < SW_AUDIO_MAX_TRACKS; t++)
         free(r->tracks[t].buf);
+    for (int i = 0; i < SW_MAX_CAMS; i++)
+        free(r->cams[i].abuf);
+}
+
+/* Every camera with audio has a tick's buffer: its audio is read once a tick, whoever takes it. */
+static int alloc_camera_audio(SwRunner *r, const SwSource *sources, int nsources, const SwRunnerConfig *cfg)
+{
+    int64_t cap = ((int64_t)SW_AUDIO_RATE * cfg->rate.den + cfg->rate.num - 1) / cfg->rate.num + 1;
+    for (int i = 0; i < nsources; i++) {
+        const SwAudioSource *a = &sources[i].audio;
+        if (!a->read)
+            continue;
+        if (SW_AUDIO_SOURCE_CHANNELS(a) > SW_AUDIO_MAX_CHANNELS || cap > (1 << 24))
+            return -EINVAL;
+        r->cams[i].achannels = SW_AUDIO_SOURCE_CHANNELS(a);
+        if (!(r->cams[i].abuf = calloc((size_t)cap * (size_t)r->cams[i].achannels, sizeof(SwSample))))
+            return -ENOMEM;
+        r->audio_cap = (int)cap;
+    }
+    return 0;
 }
 
 SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSource *sources, int nsources)
@@ -164,7 +189,8 @@ SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSou
     SwRunner *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
-    if (cfg->audio != SW_AUDIO_NONE && alloc_tracks(r, cfg) < 0) {
+    if ((cfg->audio != SW_AUDIO_NONE && alloc_tracks(r, cfg) < 0) ||
+        alloc_camera_audio(r, sources, nsources, cfg) < 0) {
         free_tracks(r);
         free(r);
         return NULL;
@@ -536,21 +562,6 @@ static int report_conform(SwRunner *r, int64_t tick)
 
 /* ---- program audio ---- */
 
-static const SwAudioSource *audio_source(const SwRunner *r, int program_cam)
-{
-    switch (r->cfg.audio) {
-    case SW_AUDIO_CAMERA:
-        return &r->cams[r->cfg.audio_cam].src.audio;
-    case SW_AUDIO_SOURCE:
-        return &r->cfg.audio_src;
-    case SW_AUDIO_FOLLOW_VIDEO:
-        return program_cam >= 0 ? &r->cams[program_cam].src.audio : NULL;
-    case SW_AUDIO_NONE:
-        break;
-    }
-    return NULL;
-}
-
 static int read_audio(const SwRunner *r, const SwAudioSource *a, int64_t pos, int n, SwSample *out, int channels)
 {
     /* A source of another width than its track would write past the buffer: silence instead. */
@@ -596,40 +607,9 @@ static int flush_gaps(SwRunner *r)
     return ret;
 }
 
-/* With afv every camera's audio advances with the take, so that a file camera off program never fills its ring
- * and holds up its decoder (lockstep), and a live one never overflows: read and discard, one camera at a time,
- * after the program's. */
-static void skip_other_cameras(SwRunner *r, int cam, int64_t p0, int n)
+/* The first track's levels (the meter) and every track's and camera's silence, for the stats. */
+static void track_levels(SwRunner *r, int n, const int *missing)
 {
-    SwSample scratch[256 * SW_AUDIO_MAX_CHANNELS];
-    for (int i = 0; i < r->ncams; i++) {
-        const SwAudioSource *o = &r->cams[i].src.audio;
-        if (i == cam || !o->read)
-            continue;
-        int ch = SW_AUDIO_SOURCE_CHANNELS(o);
-        for (int done = 0; done < n;) {
-            int k = n - done < 256 ? n - done : 256;
-            (void)read_audio(r, o, p0 + done, k, scratch, ch);
-            done += k;
-        }
-    }
-}
-
-/* The audio of tick `seg` (its program camera: cam), every track, given to the sinks. */
-static int run_audio(SwRunner *r, int64_t seg, int cam)
-{
-    int64_t p0 = sw_audio_tick_pos(r->cfg.rate.num, r->cfg.rate.den, seg);
-    int n = (int)(sw_audio_tick_pos(r->cfg.rate.num, r->cfg.rate.den, seg + 1) - p0);
-    if (n > r->audio_cap)
-        n = r->audio_cap; /* cannot happen: audio_cap is the longest tick */
-    int missing[SW_AUDIO_MAX_TRACKS];
-    for (int t = 0; t < r->ntracks; t++) {
-        RunTrack *k = &r->tracks[t];
-        const SwAudioSource *a = t == 0 ? audio_source(r, cam) : &r->cfg.stems[t - 1];
-        missing[t] = read_audio(r, a, p0, n, k->buf, k->channels);
-        if (t == 0 && r->cfg.audio == SW_AUDIO_FOLLOW_VIDEO)
-            skip_other_cameras(r, cam, p0, n);
-    }
     float peak[SW_AUDIO_MAX_CHANNELS], rms[SW_AUDIO_MAX_CHANNELS];
     sw_audio_levels(r->tracks[0].buf, n, r->tracks[0].channels, peak, rms);
     pthread_mutex_lock(&r->stats_lock);
@@ -644,6 +624,66 @@ static int run_audio(SwRunner *r, int64_t seg, int cam)
         r->stats.audio_rms[c] = rms[from];
     }
     pthread_mutex_unlock(&r->stats_lock);
+}
+
+/* The camera whose own audio src is (a stem taken with cam:CAMERA), or -1: a source of its own. */
+static int camera_of(const SwRunner *r, const SwAudioSource *src)
+{
+    for (int i = 0; src && src->read && i < r->ncams; i++)
+        if (r->cams[i].abuf && src->read == r->cams[i].src.audio.read && src->opaque == r->cams[i].src.audio.opaque)
+            return i;
+    return -1;
+}
+
+/* A camera's tick of audio into a track: its samples when the widths agree, else silence. */
+static int take_camera(const SwRunner *r, int cam, int n, SwSample *out, int channels)
+{
+    const RunCam *c = cam >= 0 ? &r->cams[cam] : NULL;
+    if (!c || !c->abuf || c->achannels != channels) {
+        memset(out, 0, (size_t)n * (size_t)channels * sizeof(SwSample));
+        return n;
+    }
+    memcpy(out, c->abuf, (size_t)n * (size_t)channels * sizeof(SwSample));
+    return c->amissing;
+}
+
+/* Every camera's audio, once a tick, whether a track takes it or not: a file camera off program never fills
+ * its ring and holds up its decoder (lockstep), a live one never overflows, and its ISO has it. */
+static void read_cameras(SwRunner *r, int64_t p0, int n)
+{
+    for (int i = 0; i < r->ncams; i++) {
+        RunCam *c = &r->cams[i];
+        if (c->abuf) {
+            c->amissing = read_audio(r, &c->src.audio, p0, n, c->abuf, c->achannels);
+            c->st.audio_frames += n;
+            c->st.audio_gap_frames += c->amissing;
+        }
+    }
+}
+
+/* The audio of tick `seg` (its program camera: cam): every camera's, then every track, given to the sinks. */
+static int run_audio(SwRunner *r, int64_t seg, int cam)
+{
+    int64_t p0 = sw_audio_tick_pos(r->cfg.rate.num, r->cfg.rate.den, seg);
+    int n = (int)(sw_audio_tick_pos(r->cfg.rate.num, r->cfg.rate.den, seg + 1) - p0);
+    if (n > r->audio_cap)
+        n = r->audio_cap; /* cannot happen: audio_cap is the longest tick */
+    read_cameras(r, p0, n);
+    int missing[SW_AUDIO_MAX_TRACKS];
+    for (int t = 0; t < r->ntracks; t++) {
+        RunTrack *k = &r->tracks[t];
+        if (t == 0 && r->cfg.audio != SW_AUDIO_SOURCE) {
+            int from = r->cfg.audio == SW_AUDIO_CAMERA ? r->cfg.audio_cam : cam; /* afv: the program camera */
+            missing[t] = take_camera(r, from, n, k->buf, k->channels);
+            continue;
+        }
+        const SwAudioSource *a = t == 0 ? &r->cfg.audio_src : &r->cfg.stems[t - 1];
+        int from = camera_of(r, a);
+        missing[t] = from >= 0 ? take_camera(r, from, n, k->buf, k->channels)
+                               : read_audio(r, a, p0, n, k->buf, k->channels);
+    }
+    if (r->ntracks > 0)
+        track_levels(r, n, missing);
 
     int ret = 0;
     for (int t = 0; t < r->ntracks && !ret; t++) {
@@ -662,6 +702,11 @@ static int run_audio(SwRunner *r, int64_t seg, int cam)
             if (r->sinks[s].program_audio)
                 ret = r->sinks[s].program_audio(r->sinks[s].opaque, t, p0, r->tracks[t].buf, n,
                                                 r->tracks[t].channels, missing[t]);
+    for (int i = 0; i < r->ncams && !ret; i++)
+        for (int s = 0; s < r->nsinks && !ret && r->cams[i].abuf; s++)
+            if (r->sinks[s].camera_audio)
+                ret = r->sinks[s].camera_audio(r->sinks[s].opaque, i, p0, r->cams[i].abuf, n, r->cams[i].achannels,
+                                               r->cams[i].amissing);
     return ret;
 }
 
@@ -897,8 +942,9 @@ int sw_runner_run(SwRunner *r)
     int64_t period = sw_rate_frame_to_ns(r->cfg.rate, 1);
     r->period_ns = period;
     r->roll_ns = r->cfg.live && r->cfg.roll_ns > 0 ? r->cfg.roll_ns : clock_now(r);
-    if (r->cfg.audio == SW_AUDIO_CAMERA || r->cfg.audio == SW_AUDIO_FOLLOW_VIDEO || r->cfg.nstems > 0)
-        program_only = 0; /* a camera's audio is decoded with its video: seeking would cut it */
+    for (int i = 0; i < r->ncams; i++)
+        if (r->cams[i].abuf)
+            program_only = 0; /* a camera's audio is decoded with its video: seeking would cut it */
     for (int i = 0; i < r->ncams; i++) {
         RunCam *c = &r->cams[i];
         c->advanced = -1;
@@ -1025,7 +1071,7 @@ int sw_runner_run(SwRunner *r)
                 r->cams[i].st.overflow = r->cams[i].src.overflow(r->cams[i].src.opaque) - r->cams[i].overflow_base;
         ret = send_events(r, &d);
         /* The audio of the previous tick, now that it had the latency and a frame to arrive. */
-        if (ret == 0 && r->cfg.audio != SW_AUDIO_NONE && tick > 0)
+        if (ret == 0 && r->audio_cap > 0 && tick > 0)
             ret = run_audio(r, tick - 1, r->prev_program_cam);
         if (ret == 0 && r->cfg.live && (d.end || (tick > 0 && tick % sw_rate_nominal(r->cfg.rate) == 0)))
             ret = report_conform(r, tick);

@@ -124,6 +124,10 @@ typedef struct SwSink {
      * track, the last at the END; missing is how many of them are silence because the source had nothing. */
     int (*program_audio)(void *opaque, int track, int64_t first, const SwSample *samples, int n, int channels,
                          int missing);
+    /* Camera cam's own audio (every camera whose source has audio, read once a tick whoever takes it): frames
+     * [first, first + n) of the take, `channels` interleaved, given after the tracks' program_audio. */
+    int (*camera_audio)(void *opaque, int cam, int64_t first, const SwSample *samples, int n, int channels,
+                        int missing);
     /* A declared irregularity (borrowed for the call). */
     int (*anomaly)(void *opaque, const SwAnomaly *a);
 } SwSink;
@@ -155,6 +159,8 @@ typedef struct SwCamStats {
     int64_t latency_max_ns; /* longest time from a frame's arrival to the tick that first used it */
     int64_t latency_sum_ns; /* sum over latency_count frames (the mean) */
     int64_t latency_count;
+    /* Its own audio (when it has some): frames read (one take's worth) and of those silence (nothing came). */
+    int64_t audio_frames, audio_gap_frames;
 } SwCamStats;
 
 typedef struct SwRunnerStats {
