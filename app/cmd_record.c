@@ -396,6 +396,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     CapFormat fmt = {.width = r->width, .height = r->height, .rate = r->rate,
                      .decoder_threads = r->ncams > 1 ? 1 : 0};
     record_live_prepare(&r->live, r->sources, r->ncams, &fmt);
+    r->live.iso_audio = o->iso && r->iso_codec != MUX_CODEC_COPY; /* each ISO has its camera's audio */
     MuxTakeConfig tc = {
         .dir = o->out,
         .cams = (const char *const *)r->names,
@@ -435,6 +436,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     AppProofTake pt;
     app_take_proof_describe(t, &pt);
     pt.audio_channels = audio_channels;
+    pt.iso_audio = r->live.iso_channels;
     pt.pacing = "lockstep: every source pulled as fast as the program is made";
     for (int i = 0; i < r->ncams; i++)
         pt.live |= cap_source_is_live(r->sources[i]);
@@ -454,7 +456,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     if (o->iso) {
         t->iso = app_iso_start(mux_take_dir(t->take), mux_take_id(t->take), r->names, r->sources, r->ncams,
                                r->iso_codec, tc.iso_preset, r->width, r->height, r->rate, tc.gop, start_tc,
-                               &r->proof);
+                               &r->proof, r->live.iso_channels, r->live.audio_bits);
         if (!t->iso) {
             ret = OT_ERROR_CODEC;
             goto abort;

@@ -174,15 +174,20 @@ int record_audio_add_camera(RecordAudio *a, int i, CapCamera *cam)
     return 0;
 }
 
-int record_audio_camera_has_audio(const RecordAudio *a, int cam, const char *what)
+int record_audio_wait_has_audio(CapCamera *cam)
 {
     int has = -1;
-    if (cam < 0 || cam >= SW_MAX_CAMS || !a->cams[cam])
-        return -EINVAL;
-    for (int waited = 0; (has = cap_camera_has_audio(a->cams[cam])) < 0 && waited < RECORD_AUDIO_HAS_AUDIO_WAIT_MS;
+    for (int waited = 0; (has = cap_camera_has_audio(cam)) < 0 && waited < RECORD_AUDIO_HAS_AUDIO_WAIT_MS;
          waited += 20)
         g_usleep(20000);
-    if (has == 0) {
+    return has;
+}
+
+int record_audio_camera_has_audio(const RecordAudio *a, int cam, const char *what)
+{
+    if (cam < 0 || cam >= SW_MAX_CAMS || !a->cams[cam])
+        return -EINVAL;
+    if (record_audio_wait_has_audio(a->cams[cam]) == 0) {
         ot_log(OT_LOG_ERROR, "record",
                "%s: the camera's source has no audio stream: give the track a source of its own (a file, a URI, "
                "test:WAVE or pipe:FRAGMENT)",

@@ -44,6 +44,9 @@ int record_audio_check(RecordAudio *a, int has_first, int afv, const char *first
  * record_audio_track_clear). 1 when it was, 0 when there is none. */
 int record_audio_take_first(RecordAudio *a, RecordAudioTrack *first);
 void record_audio_track_clear(RecordAudioTrack *t);
+/* After a camera with audio enabled started: 1 when its source has an audio stream, 0 when not, -1 when that was
+ * not known within 2 s. */
+int record_audio_wait_has_audio(CapCamera *cam);
 /* After camera `cam` started: its source must have an audio stream (what: the option, for the message). 0 or
  * OT_ERROR_SOURCE (logged). */
 int record_audio_camera_has_audio(const RecordAudio *a, int cam, const char *what);

@@ -227,7 +227,25 @@ int record_live_add_camera(RecordLive *l, int i, const char *source, CapCamera *
     if (l->audio == SW_AUDIO_FOLLOW_VIDEO && can_have_audio(source) &&
         cap_camera_enable_audio(cam, SW_AUDIO_CHANNELS) < 0)
         return -EINVAL;
-    return record_audio_add_camera(&l->tracks, i, cam);
+    if (record_audio_add_camera(&l->tracks, i, cam) < 0)
+        return -EINVAL;
+    /* Its ISO carries its audio: enabled at the width a track gave it, else stereo. */
+    if (l->iso_audio && can_have_audio(source) && !cap_camera_audio_channels(cam))
+        return cap_camera_enable_audio(cam, SW_AUDIO_CHANNELS);
+    return 0;
+}
+
+/* Which ISOs carry their camera's audio: the cameras whose source turned out to have an audio stream. */
+static void iso_audio(RecordLive *l)
+{
+    for (int i = 0; i < SW_MAX_CAMS; i++) {
+        CapCamera *cam = l->tracks.cams[i];
+        l->iso_channels[i] = 0;
+        if (!l->iso_audio || !cam || !cap_camera_audio_channels(cam))
+            continue;
+        if (record_audio_wait_has_audio(cam) > 0)
+            l->iso_channels[i] = cap_camera_audio_channels(cam);
+    }
 }
 
 int record_live_start(RecordLive *l, const CapFormat *fmt, int timeout_ms)
@@ -250,7 +268,10 @@ int record_live_start(RecordLive *l, const CapFormat *fmt, int timeout_ms)
         if ((ret = cap_camera_start(l->audio_source, timeout_ms)) < 0)
             return ret;
     }
-    return record_audio_start(&l->tracks, fmt, timeout_ms);
+    if ((ret = record_audio_start(&l->tracks, fmt, timeout_ms)) < 0)
+        return ret;
+    iso_audio(l);
+    return 0;
 }
 
 void record_live_configure(const RecordLive *l, SwRunnerConfig *rc)

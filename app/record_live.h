@@ -37,6 +37,9 @@ typedef struct RecordLive {
     const char *audio_title; /* its Matroska title (the --audio-track it came from), or NULL */
     RecordAudioTrack first;  /* the --audio-track that became the first track, if one did */
     RecordAudio tracks;
+    /* The cameras' own audio in their ISOs (set by the caller before the cameras start: --iso, encoded). */
+    int iso_audio;
+    int iso_channels[SW_MAX_CAMS]; /* per camera, after record_live_start: its ISO's audio channels, 0: none */
 
     /* The take (record_live_prepare and on). */
     int live;                /* a camera is live: ticks on the clock */

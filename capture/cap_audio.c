@@ -69,6 +69,11 @@ int cap_camera_enable_audio(CapCamera *cam, int channels)
     return cap_audio_setup(cam, channels);
 }
 
+int cap_camera_audio_channels(const CapCamera *cam)
+{
+    return cam && cam->audio ? cam->audio->channels : 0;
+}
+
 int cap_camera_has_audio(CapCamera *cam)
 {
     if (!cam || !cam->audio)

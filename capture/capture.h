@@ -79,6 +79,8 @@ int cap_camera_enable_audio(CapCamera *cam, int channels);
 /* After cap_camera_start: 1 when the camera's source has an audio stream (linked), 0 when it has none, -1 when
  * it cannot be told yet. */
 int cap_camera_has_audio(CapCamera *cam);
+/* The channels its audio is conformed to (cap_camera_enable_audio), 0: audio not enabled. */
+int cap_camera_audio_channels(const CapCamera *cam);
 /* An audio-only source (--audio-src SOURCE): a file or URI (its first audio stream), test:WAVE (audiotestsrc
  * wave=WAVE, e.g. test:ticks or test:sine) or pipe:FRAGMENT ending in raw audio. Start it with
  * cap_camera_start (it waits for the first audio), read it with cap_camera_audio_source. NULL on error. */

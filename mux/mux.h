@@ -56,6 +56,7 @@ typedef struct MuxOutputConfig {
      * mono, stereo, 5.1, 7.1), its Matroska title, its ROLE tag (the take log's stream role) and proof stream.
      * The first track's title is audio_title (NULL: none). */
     const char *audio_title;
+    const char *audio_role; /* the first track's ROLE tag (NULL: "program audio") */
     int nstems;
     struct {
         int channels;
@@ -218,6 +219,10 @@ typedef struct MuxIsoConfig {
      * it wires into every output (proof streams, preset...). May be NULL. */
     void (*configure)(void *opaque, int cam, MuxOutputConfig *out);
     void *configure_opaque;
+    /* The camera's own audio in its ISO (encoded ISOs): audio_channels[cam] channels (0: none), fed by the
+     * runner's camera_audio through the sink, a FLAC track of audio_bits (0: 24) with ROLE "iso NAME audio". */
+    int audio_channels[SW_MAX_CAMS];
+    int audio_bits;
 } MuxIsoConfig;
 
 typedef struct MuxIsoStats {

@@ -21,6 +21,10 @@ MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParame
  * through the same hooks as an encoded packet (PKT record, commit at a due key packet, FILE ranges). The
  * packet stays the caller's (its fields may be changed). 0 or a negative error (sticky). */
 int mux_output_write_packet(MuxOutput *out, AVPacket *pkt);
+/* Audio track `track` of the writer's output: n frames for the next frame pushed (program thread), as the
+ * runner's program_audio sink takes them. When the stash is full (a real-time writer dropping frames) the rest is
+ * written as silence in its place, so that the track stays on the take clock. 0 or negative. */
+int mux_writer_audio(MuxWriter *w, int track, const SwSample *samples, int n, int channels);
 /* MuxOutputConfig.nice of out (0: none): the writer's thread takes it too. */
 int mux_output_nice(const MuxOutput *out);
 /* Make the calling thread (and the threads it starts) nice more (Linux: per thread). Nothing when nice <= 0. */

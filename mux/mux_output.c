@@ -488,8 +488,8 @@ static int add_copy_stream(MuxOutput *out, const AVCodecParameters *par, AVRatio
 static int open_audio(MuxOutput *out, const MuxOutputConfig *cfg)
 {
     int bits = cfg->audio_bits ? cfg->audio_bits : 24;
-    int ret = mux_audio_open(out->fmt, out->path, cfg->audio_channels, bits, cfg->audio_proof, "program audio",
-                             cfg->audio_title, &out->audio[0]);
+    int ret = mux_audio_open(out->fmt, out->path, cfg->audio_channels, bits, cfg->audio_proof,
+                             cfg->audio_role ? cfg->audio_role : "program audio", cfg->audio_title, &out->audio[0]);
     if (ret < 0)
         return ret;
     out->naudio = 1;

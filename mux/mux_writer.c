@@ -44,6 +44,7 @@ typedef struct MuxItem {
     /* The program audio and the anomalies that came since the previous frame (the program writer only). */
     SwSample *audio; /* audio_cap frames of every track (track t at audio_off[t]), allocated with the item */
     int naudio[SW_AUDIO_MAX_TRACKS];
+    int64_t silence[SW_AUDIO_MAX_TRACKS]; /* then this many frames of silence (samples that did not fit) */
     int nanoms;
     SwAnomaly anoms[MUX_WRITER_MAX_ANOMALIES];
 } MuxItem;
@@ -76,6 +77,8 @@ struct MuxWriter {
     int audio_cap; /* frames per track an item (and the stash) can hold: two ticks */
     SwSample *audio_stash;
     int naudio[SW_AUDIO_MAX_TRACKS];
+    int64_t lost[SW_AUDIO_MAX_TRACKS]; /* frames after the stash that did not fit: silence in their place */
+    int64_t audio_lost;                /* of all tracks, for the log */
     SwAnomaly anom_stash[MUX_WRITER_MAX_ANOMALIES];
     int nanoms;
     int64_t anoms_dropped;
@@ -135,12 +138,16 @@ static int proof_anomalies(ProofStream *ps, const SwAnomaly *a, int n)
 /* What came with a frame before the frame itself: declarations, then the audio of every track (it is the
  * previous tick's). */
 static int write_extras(MuxWriter *w, const SwAnomaly *anoms, int nanoms, const SwSample *audio,
-                        const int *naudio)
+                        const int *naudio, const int64_t *silence)
 {
+    static const SwSample zeros[1024 * SW_AUDIO_MAX_CHANNELS];
     int ret = w->proof ? proof_anomalies(w->proof, anoms, nanoms) : 0;
-    for (int t = 0; t < w->ntracks && !ret; t++)
+    for (int t = 0; t < w->ntracks && !ret; t++) {
         if (naudio[t] > 0)
             ret = mux_output_write_audio(w->out, t, audio + w->audio_off[t], naudio[t]);
+        for (int64_t left = silence[t]; left > 0 && !ret; left -= 1024)
+            ret = mux_output_write_audio(w->out, t, zeros, left < 1024 ? (int)left : 1024);
+    }
     return ret;
 }
 
@@ -159,7 +166,7 @@ static void *writer_main(void *arg)
             /* On this thread: the hook may write what only this thread uses (the output's proof stream). */
             if (item->gap_count && w->on_gap)
                 w->on_gap(w->on_gap_opaque, item->gap_first, item->gap_count);
-            int ret = write_extras(w, item->anoms, item->nanoms, item->audio, item->naudio);
+            int ret = write_extras(w, item->anoms, item->nanoms, item->audio, item->naudio, item->silence);
             if (!ret && w->proof)
                 ret = proof_frame(w, item);
             if (!ret)
@@ -173,6 +180,7 @@ static void *writer_main(void *arg)
         item->nevents = 0;
         item->gap_count = 0;
         memset(item->naudio, 0, sizeof(item->naudio));
+        memset(item->silence, 0, sizeof(item->silence));
         item->nanoms = 0;
         sw_queue_push(w->pool, item); /* never blocks: the pool holds every item */
     }
@@ -197,6 +205,20 @@ static int queue_item(MuxWriter *w, MuxItem *item, OtFrame *frame, int64_t pts, 
     return 0;
 }
 
+/* The stashed audio travels with the frame being queued: a memcpy into the item, no allocation. */
+static void take_audio(MuxWriter *w, MuxItem *item)
+{
+    for (int t = 0; t < w->ntracks; t++) {
+        if (w->naudio[t] > 0)
+            memcpy(item->audio + w->audio_off[t], w->audio_stash + w->audio_off[t],
+                   (size_t)w->naudio[t] * (size_t)w->audio_channels[t] * sizeof(SwSample));
+        item->naudio[t] = w->naudio[t];
+        item->silence[t] = w->lost[t];
+        w->naudio[t] = 0;
+        w->lost[t] = 0;
+    }
+}
+
 static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
 {
     MuxWriter *w = opaque;
@@ -218,13 +240,7 @@ static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
     for (int i = 0; i < item->nevents; i++)
         item->events[i] = w->stash[i];
     w->nstash = 0;
-    for (int t = 0; t < w->ntracks; t++) {
-        if (w->naudio[t] > 0)
-            memcpy(item->audio + w->audio_off[t], w->audio_stash + w->audio_off[t],
-                   (size_t)w->naudio[t] * (size_t)w->audio_channels[t] * sizeof(SwSample));
-        item->naudio[t] = w->naudio[t];
-        w->naudio[t] = 0;
-    }
+    take_audio(w, item);
     if (w->nanoms > 0)
         memcpy(item->anoms, w->anom_stash, (size_t)w->nanoms * sizeof(SwAnomaly));
     item->nanoms = w->nanoms;
@@ -285,6 +301,25 @@ fail:
     return NULL;
 }
 
+int mux_writer_audio(MuxWriter *w, int track, const SwSample *samples, int n, int channels)
+{
+    if (!w || !w->audio_cap || track >= w->ntracks)
+        return 0; /* no such audio track */
+    if (track < 0 || n < 0 || channels != w->audio_channels[track])
+        return -EINVAL; /* the runner and the output disagree: a bug */
+    if (w->lost[track] > 0 || w->naudio[track] + n > w->audio_cap) {
+        /* Frames were dropped (real time) and their audio waits: what does not fit becomes silence, after what
+         * did, so that everything later keeps its time. Counted, logged at the finish. */
+        w->lost[track] += n;
+        w->audio_lost += n;
+        return 0;
+    }
+    memcpy(w->audio_stash + w->audio_off[track] + (size_t)w->naudio[track] * (size_t)channels, samples,
+           (size_t)n * (size_t)channels * sizeof(SwSample));
+    w->naudio[track] += n;
+    return 0;
+}
+
 /* Program audio comes before the next tick's program_frame (sw_runner.h): copied into the stash until then. */
 static int writer_program_audio(void *opaque, int track, int64_t first, const SwSample *samples, int n,
                                 int channels, int missing)
@@ -292,16 +327,9 @@ static int writer_program_audio(void *opaque, int track, int64_t first, const Sw
     MuxWriter *w = opaque;
     (void)first; /* continuous by construction: the runner gives every tick's audio in order */
     (void)missing; /* declared by the runner as an audio-gap anomaly */
-    if (!w->audio_cap || track >= w->ntracks)
-        return 0; /* no such audio track */
-    if (track < 0 || channels != w->audio_channels[track])
-        return -EINVAL; /* the runner and the output disagree: a bug */
-    if (w->naudio[track] + n > w->audio_cap)
-        return -ENOSPC; /* more than two ticks between frames: a bug */
-    memcpy(w->audio_stash + w->audio_off[track] + (size_t)w->naudio[track] * (size_t)channels, samples,
-           (size_t)n * (size_t)channels * sizeof(SwSample));
-    w->naudio[track] += n;
-    return 0;
+    if (w->audio_cap && track >= 0 && track < w->ntracks && w->naudio[track] + n > w->audio_cap)
+        return -ENOSPC; /* the program writer never drops: more than two ticks between frames is a bug */
+    return mux_writer_audio(w, track, samples, n, channels);
 }
 
 static int writer_anomaly(void *opaque, const SwAnomaly *a)
@@ -374,12 +402,18 @@ int mux_writer_finish(MuxWriter *w)
     }
     /* The last tick's audio and declarations came with the END: written before the output closes. */
     if (!err) {
-        ret = write_extras(w, w->anom_stash, w->nanoms, w->audio_stash, w->naudio);
+        ret = write_extras(w, w->anom_stash, w->nanoms, w->audio_stash, w->naudio, w->lost);
         if (ret < 0)
             err = ret;
     }
     w->nanoms = 0;
     memset(w->naudio, 0, sizeof(w->naudio));
+    memset(w->lost, 0, sizeof(w->lost));
+    if (w->audio_lost)
+        ot_log(OT_LOG_WARNING, "mux",
+               "%lld audio frames came while the writer was dropping frames (real time): written as silence in "
+               "their place",
+               (long long)w->audio_lost);
     if (w->anoms_dropped)
         ot_log(OT_LOG_ERROR, "mux", "%lld declarations did not fit a frame and are missing from the take log "
                "(a bug)", (long long)w->anoms_dropped);
@@ -447,6 +481,7 @@ int mux_writer_push(MuxWriter *w, OtFrame *frame, int64_t pts, int force_key, in
     item->gap_first = w->gap_first;
     item->gap_count = w->gap_count;
     w->gap_count = 0;
+    take_audio(w, item); /* an ISO's own audio (mux_writer_audio) */
     return queue_item(w, item, frame, pts, force_key);
 }
 
