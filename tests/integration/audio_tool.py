@@ -5,6 +5,10 @@
                                                      the sine's amplitude), rounded to BITS, no dither
   peak WAV                                           the WAV's sample peak, dBFS
   steps OUT.wav FREQ DBFS:SECONDS...                 a stereo 24-bit WAV of one sine whose level steps
+  sync FILE FPS TOL [MIN]                            in FILE (ffmpeg's decode: its video's luma, its first audio
+                                                     track): every flash frame (mean luma > 128) has a click
+                                                     (|sample| > 0.5 FS) starting within TOL samples of the frame's
+                                                     time, and every click a flash; at least MIN flashes
   pcm FILE STREAM OUT.s32                            ffmpeg's decode of audio stream STREAM (0:a:N) as s32le
   same WAV PCM BITS                                  the decoded program (s32) carries the WAV's samples exactly
                                                      (a 24-bit sample x is x << 8, a 16-bit one x << 16), from the
@@ -103,6 +107,54 @@ def steps(out, freq, *specs):
         w.writeframes(raw)
 
 
+def onsets(x, threshold):
+    """First sample of each click: above threshold after at least 1/10 s below it."""
+    hot = np.nonzero(np.abs(x) > threshold)[0]
+    if len(hot) == 0:
+        return hot
+    keep = np.concatenate(([True], np.diff(hot) > RATE // 10))
+    return hot[keep]
+
+
+def decode(path, args):
+    return subprocess.run(["ffmpeg", "-v", "error", "-i", path] + args + ["-"], check=True,
+                          capture_output=True).stdout
+
+
+def probe(path, stream, entries):
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", stream, "-show_entries", "stream=" + entries,
+                          "-of", "csv=p=0", path], check=True, capture_output=True, text=True).stdout
+    return [int(v) for v in out.strip().split(",")]
+
+
+def sync(path, fps, tol, minimum=1):
+    num, den = (int(v) for v in (fps.split("/") + ["1"])[:2])
+    tol = int(tol)
+    w, h = probe(path, "v:0", "width,height")
+    video = decode(path, ["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "gray"])
+    flashes = np.nonzero(np.frombuffer(video, np.uint8).reshape(-1, h * w).mean(axis=1) > 128)[0]
+    (chans,) = probe(path, "a:0", "channels")
+    audio = decode(path, ["-map", "0:a:0", "-f", "s32le", "-acodec", "pcm_s32le"])
+    x = np.frombuffer(audio, "<i4").reshape(-1, chans)[:, 0].astype(np.float64) / 2.0 ** 31
+    clicks = onsets(x, 0.5)
+    want = flashes * RATE * den // num  # the flash frame's time, in samples
+    worst = 0
+    for f, s in zip(flashes, want):
+        if len(clicks) == 0:
+            sys.exit("flash at frame %d: no click at all in the audio" % f)
+        d = int(clicks[np.argmin(np.abs(clicks - s))] - s)
+        if abs(d) > tol:
+            sys.exit("flash at frame %d (sample %d): the nearest click is %d samples away (> %d)" % (f, s, d, tol))
+        worst = max(worst, abs(d))
+    for c in clicks:
+        if len(want) == 0 or np.min(np.abs(want - c)) > tol:
+            sys.exit("click at sample %d (%.3f s): no flash frame within %d samples" % (c, c / RATE, tol))
+    if len(flashes) < int(minimum):
+        sys.exit("only %d flashes (want at least %s)" % (len(flashes), minimum))
+    print("%d flashes, %d clicks, worst offset %d samples, over %.1f s" % (len(flashes), len(clicks), worst,
+                                                                          len(x) / RATE))
+
+
 def peak(wav):
     src, bits = read_wav(wav)
     print("%.2f" % (20 * np.log10(np.abs(src).max() / float(1 << (bits - 1)))))
@@ -114,7 +166,7 @@ def low_bits(pcm_path):
 
 if __name__ == "__main__":
     cmds = {"tone": tone, "pcm": pcm, "same": same, "tone-level": tone_level, "low-bits": low_bits, "peak": peak,
-            "steps": steps}
+            "steps": steps, "sync": sync}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

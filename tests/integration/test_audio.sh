@@ -212,6 +212,38 @@ assert t[2]["from"] == "camera b", t[2]
     grep -q 'INVALID' "$out/cut.log" && grep -q 'program audio bass sample [0-9]* (.*) is missing' "$out/cut.log" ||
         fail "the removed bass block is not reported INVALID naming the track"
     ;;
+sync)
+    # Two cameras that flash a white frame and click their audio at the same instant: A every second, B every
+    # second at +0.5 s, B's audio stream starting 0.5 s after its video in the container (placed by timestamp).
+    # A 2-minute take with audio following video across 16 cuts: in the program and in each ISO every flash frame
+    # has its click within 48 samples (1 ms) of the frame's time, every click its flash, no drift to the end.
+    flash="color=black:s=320x180:r=30,format=yuv420p,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill"
+    click="if(eq(mod(n\\,48000)\\,0)\\,0.9\\,0)"
+    ffmpeg -v error -y -f lavfi -i "$flash:enable='eq(mod(n\,30)\,0)'" -f lavfi -i "aevalsrc='$click|$click':s=48000" \
+        -t 125 -c:v ffv1 -c:a flac -sample_fmt s32 "$out/A.mkv"
+    ffmpeg -v error -y -f lavfi -i "$flash:enable='eq(mod(n+15\,30)\,0)'" -itsoffset 0.5 \
+        -f lavfi -i "aevalsrc='$click|$click':s=48000" -t 125 -c:v ffv1 -c:a flac -sample_fmt s32 "$out/B.mkv"
+    # The checker can fail: a copy of A whose audio is 2 ms (96 samples) late.
+    ffmpeg -v error -y -i "$out/A.mkv" -t 5 -af adelay=2 -c:v copy -c:a flac -sample_fmt s32 "$out/late.mkv"
+    if $tool sync "$out/late.mkv" 30 48 3 >"$out/late.log" 2>&1; then
+        fail "the sync check passed audio 96 samples late: $(cat "$out/late.log")"
+    fi
+    for i in $(seq 0 16); do
+        echo "$((i * 211)) cut $([ $((i % 2)) = 0 ] && echo A || echo B)"
+    done >"$out/sync.cues"
+    small=(--headless --size 320x180 --fps 30/1 --key "$key" --codec ffv1 --cam "A=$out/A.mkv" --cam "B=$out/B.mkv")
+    record --duration 120 --cues "$out/sync.cues" --afv --iso
+    $tool sync "$take/program.mkv" 30 48 110 || fail "program: a click is not at its flash"
+    $tool sync "$take/iso/A.mkv" 30 48 120 || fail "iso/A.mkv: a click is not at its flash"
+    $tool sync "$take/iso/B.mkv" 30 48 120 || fail "iso/B.mkv: a click is not at its flash"
+    for cam in A B; do
+        [ "$(ffprobe -v error -select_streams a:0 -show_entries stream=codec_name,sample_fmt,bits_per_raw_sample \
+            -of csv=p=0 "$take/iso/$cam.mkv")" = flac,s32,24 ] || fail "iso/$cam.mkv has no 24-bit FLAC audio"
+    done
+    verify_uncut
+    grep -q 'the iso A audio track is continuous' "$out/verify.log" || fail "verify did not check iso A's audio"
+    grep -q 'the iso B audio track is continuous' "$out/verify.log" || fail "verify did not check iso B's audio"
+    ;;
 stems_refused)
     # Each refused before the roll: exit code, a message saying what to fix, no take folder.
     ffmpeg -v error -y -f lavfi -i testsrc=size=320x180:rate=30 -t 2 -c:v ffv1 "$out/pictures.mkv"
