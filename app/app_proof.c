@@ -101,15 +101,16 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
     for (int i = 0; i < SW_MAX_CAMS; i++)
         p->iso_audio_stream[i] = -1;
     for (int i = 0; t->iso_codec && t->iso_audio && i < t->ncams && i < SW_MAX_CAMS; i++) {
-        if (t->iso_audio[i] <= 0)
+        if (!t->iso_audio[i])
             continue;
         isoaroles[i] = g_strdup_printf("iso %s audio", t->cams[i]);
         p->iso_audio_stream[i] = n;
+        int copy = !strcmp(t->iso_codec, mux_codec_name(MUX_CODEC_COPY)); /* the camera's packets, in ms */
         streams[n++] = (ProofStreamInfo){.role = isoaroles[i],
                                          .file = isofiles[i],
-                                         .codec = "flac",
+                                         .codec = t->iso_audio[i],
                                          .tb_num = 1,
-                                         .tb_den = SW_AUDIO_RATE};
+                                         .tb_den = copy ? MUX_COPY_TB_DEN : SW_AUDIO_RATE};
     }
     if (t->has_cues)
         cues = mux_take_path(t->take, MUX_TAKE_CUES_FILE);

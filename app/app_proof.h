@@ -39,7 +39,7 @@ typedef struct AppProofTake {
     int audio_channels; /* program audio in program.mkv (0: none) */
     int nstems;         /* more program audio tracks (stems), after the first, with their roles */
     const char *const *stem_roles;
-    const int *iso_audio; /* per camera, its ISO has its audio (channels; 0: none), or NULL */
+    const char *const *iso_audio; /* per camera, its ISO's audio codec ("flac"; a copy's own), NULL: none */
 } AppProofTake;
 
 /* Create the take log (GENESIS, first checkpoint) in the take folder. 0 or negative (logged). No-op when

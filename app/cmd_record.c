@@ -397,6 +397,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                      .decoder_threads = r->ncams > 1 ? 1 : 0};
     record_live_prepare(&r->live, r->sources, r->ncams, &fmt);
     r->live.iso_audio = o->iso && r->iso_codec != MUX_CODEC_COPY; /* each ISO has its camera's audio */
+    r->live.iso_copy = o->iso && r->iso_codec == MUX_CODEC_COPY;
     MuxTakeConfig tc = {
         .dir = o->out,
         .cams = (const char *const *)r->names,
@@ -425,7 +426,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         mux_take_set_cues(t->take, r->cues);
 
     if ((ret = app_take_start_cameras(t, &fmt, RECORD_START_TIMEOUT_MS, add_camera, r)) < 0 ||
-        (ret = record_live_start(&r->live, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
+        (ret = record_live_start(&r->live, r->sources, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
         goto abort;
     MuxAudioTrackInfo audio_info[SW_AUDIO_MAX_TRACKS];
     int naudio = record_live_audio_tracks(&r->live, &t->stems, audio_info, NULL);
@@ -436,7 +437,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     AppProofTake pt;
     app_take_proof_describe(t, &pt);
     pt.audio_channels = audio_channels;
-    pt.iso_audio = r->live.iso_channels;
+    pt.iso_audio = r->live.iso_audio_codec;
     pt.pacing = "lockstep: every source pulled as fast as the program is made";
     for (int i = 0; i < r->ncams; i++)
         pt.live |= cap_source_is_live(r->sources[i]);

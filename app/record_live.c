@@ -235,20 +235,28 @@ int record_live_add_camera(RecordLive *l, int i, const char *source, CapCamera *
     return 0;
 }
 
-/* Which ISOs carry their camera's audio: the cameras whose source turned out to have an audio stream. */
-static void iso_audio(RecordLive *l)
+/* Which ISOs carry their camera's audio: the cameras whose source turned out to have an audio stream (conformed
+ * to FLAC), or whose file has one (a copy ISO remuxes its packets). */
+static void iso_audio(RecordLive *l, char **sources)
 {
     for (int i = 0; i < SW_MAX_CAMS; i++) {
         CapCamera *cam = l->tracks.cams[i];
         l->iso_channels[i] = 0;
-        if (!l->iso_audio || !cam || !cap_camera_audio_channels(cam))
+        l->iso_audio_codec[i] = NULL;
+        if (!cam)
             continue;
-        if (record_audio_wait_has_audio(cam) > 0)
+        if (l->iso_copy && can_have_audio(sources[i]) &&
+            mux_iso_copy_probe_audio(sources[i], l->iso_codec_buf[i], sizeof(l->iso_codec_buf[i])) > 0) {
+            l->iso_channels[i] = 1;
+            l->iso_audio_codec[i] = l->iso_codec_buf[i];
+        } else if (l->iso_audio && cap_camera_audio_channels(cam) && record_audio_wait_has_audio(cam) > 0) {
             l->iso_channels[i] = cap_camera_audio_channels(cam);
+            l->iso_audio_codec[i] = "flac";
+        }
     }
 }
 
-int record_live_start(RecordLive *l, const CapFormat *fmt, int timeout_ms)
+int record_live_start(RecordLive *l, char **sources, const CapFormat *fmt, int timeout_ms)
 {
     int ret;
     if (l->audio == SW_AUDIO_CAMERA) {
@@ -270,7 +278,7 @@ int record_live_start(RecordLive *l, const CapFormat *fmt, int timeout_ms)
     }
     if ((ret = record_audio_start(&l->tracks, fmt, timeout_ms)) < 0)
         return ret;
-    iso_audio(l);
+    iso_audio(l, sources);
     return 0;
 }
 

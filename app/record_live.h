@@ -37,9 +37,11 @@ typedef struct RecordLive {
     const char *audio_title; /* its Matroska title (the --audio-track it came from), or NULL */
     RecordAudioTrack first;  /* the --audio-track that became the first track, if one did */
     RecordAudio tracks;
-    /* The cameras' own audio in their ISOs (set by the caller before the cameras start: --iso, encoded). */
-    int iso_audio;
+    /* The cameras' own audio in their ISOs (set by the caller before the cameras start: --iso; copy: remuxed). */
+    int iso_audio, iso_copy;
     int iso_channels[SW_MAX_CAMS]; /* per camera, after record_live_start: its ISO's audio channels, 0: none */
+    const char *iso_audio_codec[SW_MAX_CAMS]; /* and its codec, for the take log; NULL: none */
+    char iso_codec_buf[SW_MAX_CAMS][24];
 
     /* The take (record_live_prepare and on). */
     int live;                /* a camera is live: ticks on the clock */
@@ -63,7 +65,7 @@ void record_live_prepare(RecordLive *l, char **sources, int ncams, CapFormat *fm
  * it. 0 or negative (logged). */
 int record_live_add_camera(RecordLive *l, int i, const char *source, CapCamera *cam);
 /* Start --audio-src (after the cameras). 0 or negative (logged). */
-int record_live_start(RecordLive *l, const CapFormat *fmt, int timeout_ms);
+int record_live_start(RecordLive *l, char **sources, const CapFormat *fmt, int timeout_ms);
 /* The runner's live and audio settings. */
 void record_live_configure(const RecordLive *l, SwRunnerConfig *rc);
 /* Per camera: what capture knows (restarts, jitter) for take.json. */

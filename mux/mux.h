@@ -219,8 +219,9 @@ typedef struct MuxIsoConfig {
      * it wires into every output (proof streams, preset...). May be NULL. */
     void (*configure)(void *opaque, int cam, MuxOutputConfig *out);
     void *configure_opaque;
-    /* The camera's own audio in its ISO (encoded ISOs): audio_channels[cam] channels (0: none), fed by the
-     * runner's camera_audio through the sink, a FLAC track of audio_bits (0: 24) with ROLE "iso NAME audio". */
+    /* The camera's own audio in its ISO, ROLE "iso NAME audio": encoded ISOs, audio_channels[cam] channels (0:
+     * none) fed by the runner's camera_audio through the sink, a FLAC track of audio_bits (0: 24); copy ISOs,
+     * nonzero: the file's own audio packets remuxed (mux_iso_copy_probe_audio). */
     int audio_channels[SW_MAX_CAMS];
     int audio_bits;
 } MuxIsoConfig;
@@ -238,6 +239,9 @@ typedef struct MuxIsoStats {
 
 typedef struct MuxIso MuxIso;
 
+/* A copy ISO's camera file has an audio stream (its packets are remuxed into the ISO): 1, with its codec's name
+ * (libavcodec's: "aac", "opus"...) in codec; 0 without; negative when the file cannot be read. */
+int mux_iso_copy_probe_audio(const char *source, char *codec, size_t size);
 /* Creates dir/iso/ and one output + writer per camera. NULL on error (logged), leaving nothing behind. */
 MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg);
 /* The sink to add to the runner (camera_frame only). An ISO that fails is logged once and stops; the take

@@ -39,7 +39,9 @@ struct MuxAudioTrack {
     AVFormatContext *fmt; /* borrowed */
     char *path;
     AVStream *st;
-    AVCodecContext *enc;
+    AVCodecContext *enc; /* NULL: a remuxed track (mux_audio_open_copy) */
+    AVRational tb;       /* of the packets: the encoder's 1/48000, or a remux's 1/MUX_COPY_TB_DEN */
+    int64_t read_shift;  /* a remux: what Matroska's demuxer takes off every pts (Opus's CodecDelay), in tb */
     AVFrame *frame;
     AVPacket *pkt;
     AVPacket *queue[MUX_AUDIO_QUEUE];
@@ -144,6 +146,7 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, int bit
         goto fail;
     }
     a->st->time_base = a->enc->time_base;
+    a->tb = a->enc->time_base;
     if (role)
         av_dict_set(&a->st->metadata, "ROLE", role, 0);
     if (title)
@@ -165,6 +168,90 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, int bit
 fail:
     mux_audio_free(&a);
     return ret;
+}
+
+static int write_one(MuxAudioTrack *a, AVPacket *pkt);
+
+/* The interleaving queue takes pkt (its reference moved); when full, the oldest is written at once. */
+static int enqueue(MuxAudioTrack *a, AVPacket *pkt)
+{
+    if (a->qcount == MUX_AUDIO_QUEUE) {
+        int ret = write_one(a, a->queue[a->qhead]);
+        a->qhead = (a->qhead + 1) % MUX_AUDIO_QUEUE;
+        a->qcount--;
+        if (ret < 0) {
+            av_packet_unref(pkt);
+            return ret;
+        }
+    }
+    av_packet_move_ref(a->queue[(a->qhead + a->qcount) % MUX_AUDIO_QUEUE], pkt);
+    a->qcount++;
+    return 0;
+}
+
+int mux_audio_open_copy(AVFormatContext *fmt, const char *path, const AVCodecParameters *par, ProofStream *proof,
+                        const char *role, const char *title, MuxAudioTrack **out)
+{
+    MuxAudioTrack *a;
+    int ret = -ENOMEM;
+
+    *out = NULL;
+    a = calloc(1, sizeof(*a));
+    if (!a)
+        return -ENOMEM;
+    pthread_mutex_init(&a->stats_lock, NULL);
+    a->fmt = fmt;
+    a->channels = par->ch_layout.nb_channels;
+    a->proof = proof;
+    a->tb = (AVRational){1, MUX_COPY_TB_DEN};
+    a->path = strdup(path);
+    a->pkt = av_packet_alloc();
+    a->last = av_packet_alloc();
+    a->next_last = av_packet_alloc();
+    for (int i = 0; i < MUX_AUDIO_QUEUE; i++)
+        a->queue[i] = av_packet_alloc();
+    if (!a->path || !a->pkt || !a->last || !a->next_last || !a->queue[MUX_AUDIO_QUEUE - 1] ||
+        !(a->st = avformat_new_stream(fmt, NULL)))
+        goto fail;
+    ret = avcodec_parameters_copy(a->st->codecpar, par);
+    if (ret < 0) {
+        ret = fail(a, "copying the audio stream's parameters", ret);
+        goto fail;
+    }
+    a->st->codecpar->codec_tag = 0; /* the source container's tag means nothing to Matroska */
+    a->st->time_base = a->tb;
+    /* Opus: the muxer writes its pre-skip as CodecDelay and the demuxer takes that off every timestamp: the
+     * take log records the timestamps as they read back. */
+    if (par->codec_id == AV_CODEC_ID_OPUS && par->initial_padding > 0) {
+        const AVRational ns = {1, 1000000000};
+        a->read_shift = av_rescale_q(av_rescale_q(par->initial_padding, (AVRational){1, 48000}, ns), ns, a->tb);
+    }
+    if (role)
+        av_dict_set(&a->st->metadata, "ROLE", role, 0);
+    if (title)
+        av_dict_set(&a->st->metadata, "title", title, 0);
+    av_dict_set(&a->st->metadata, "language", "und", 0);
+    *out = a;
+    return 0;
+
+fail:
+    mux_audio_free(&a);
+    return ret;
+}
+
+int mux_audio_put_packet(MuxAudioTrack *a, const AVPacket *pkt)
+{
+    if (!a || a->enc || !pkt)
+        return -EINVAL;
+    if (a->err)
+        return a->err;
+    int ret = av_packet_ref(a->pkt, pkt);
+    if (ret < 0)
+        return fail(a, "keeping an audio packet", ret);
+    pthread_mutex_lock(&a->stats_lock);
+    a->frames++; /* a remux counts packets */
+    pthread_mutex_unlock(&a->stats_lock);
+    return enqueue(a, a->pkt);
 }
 
 /* One packet to the file: its PKT record (held until the next commit makes it durable), then the muxer. */
@@ -197,10 +284,12 @@ static int write_one(MuxAudioTrack *a, AVPacket *pkt)
             av_packet_unref(pkt);
             return fail(a, "keeping a packet for the take log", ret);
         }
+        a->next_last->pts -= a->read_shift;
+        a->next_last->dts -= a->read_shift;
     }
-    if (pkt->pts + pkt->duration > a->end)
-        a->end = pkt->pts + pkt->duration;
-    av_packet_rescale_ts(pkt, a->enc->time_base, a->st->time_base);
+    if (pkt->pts - a->read_shift + pkt->duration > a->end)
+        a->end = pkt->pts - a->read_shift + pkt->duration;
+    av_packet_rescale_ts(pkt, a->tb, a->st->time_base);
     ret = av_write_frame(a->fmt, pkt);
     av_packet_unref(pkt);
     if (ret < 0) {
@@ -236,18 +325,8 @@ static int drain(MuxAudioTrack *a)
             av_packet_unref(a->pkt);
             continue;
         }
-        if (a->qcount == MUX_AUDIO_QUEUE) {
-            /* Full: the oldest goes out now. */
-            ret = write_one(a, a->queue[a->qhead]);
-            a->qhead = (a->qhead + 1) % MUX_AUDIO_QUEUE;
-            a->qcount--;
-            if (ret < 0) {
-                av_packet_unref(a->pkt);
-                return ret;
-            }
-        }
-        av_packet_move_ref(a->queue[(a->qhead + a->qcount) % MUX_AUDIO_QUEUE], a->pkt);
-        a->qcount++;
+        if ((ret = enqueue(a, a->pkt)) < 0)
+            return ret;
     }
 }
 
@@ -279,7 +358,7 @@ static int send_frame(MuxAudioTrack *a, const SwSample *samples, int n)
 
 int mux_audio_push(MuxAudioTrack *a, const SwSample *samples, int n)
 {
-    if (!a)
+    if (!a || !a->enc)
         return -EINVAL;
     if (a->err)
         return a->err;
@@ -316,7 +395,7 @@ int mux_audio_write_until(MuxAudioTrack *a, int64_t ts, AVRational tb)
         return a->err;
     while (a->qcount > 0) {
         AVPacket *p = a->queue[a->qhead];
-        if (ts != INT64_MIN && av_compare_ts(p->pts, a->enc->time_base, ts, tb) > 0)
+        if (ts != INT64_MIN && av_compare_ts(p->pts, a->tb, ts, tb) > 0)
             break;
         int ret = write_one(a, p);
         a->qhead = (a->qhead + 1) % MUX_AUDIO_QUEUE;
@@ -361,6 +440,8 @@ int mux_audio_flush(MuxAudioTrack *a)
         return 0;
     if (a->err)
         return a->err;
+    if (!a->enc)
+        return mux_audio_write_until(a, INT64_MIN, a->tb); /* a remux: its packets as they came */
     if (a->npending > 0) {
         ret = send_frame(a, a->pending, a->npending); /* FLAC takes a short last frame */
         a->npending = 0;
@@ -374,7 +455,7 @@ int mux_audio_flush(MuxAudioTrack *a)
     if (ret < 0)
         return ret;
     measure(a);
-    return mux_audio_write_until(a, INT64_MIN, a->enc->time_base);
+    return mux_audio_write_until(a, INT64_MIN, a->tb);
 }
 
 int mux_audio_close(MuxAudioTrack *a)
@@ -434,5 +515,5 @@ int mux_audio_channels(const MuxAudioTrack *a)
 
 double mux_audio_end_ms(const MuxAudioTrack *a)
 {
-    return a ? mux_mkv_end_ms(a->end, a->enc->time_base.num, a->enc->time_base.den) : 0;
+    return a ? mux_mkv_end_ms(a->end, a->tb.num, a->tb.den) : 0;
 }

@@ -22,6 +22,12 @@ typedef struct MuxAudioTrack MuxAudioTrack;
  * log (PKT records, released by mux_audio_durable), or NULL. 0 or a negative error (logged with path). */
 int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, int bits, ProofStream *proof,
                    const char *role, const char *title, MuxAudioTrack **out);
+/* A remuxed track (a copy ISO's camera audio): par's codec as it is, packets in 1/MUX_COPY_TB_DEN s given by
+ * mux_audio_put_packet, interleaved and recorded like an encoded track's. 0 or negative (logged). */
+int mux_audio_open_copy(AVFormatContext *fmt, const char *path, const AVCodecParameters *par, ProofStream *proof,
+                        const char *role, const char *title, MuxAudioTrack **out);
+/* One packet of a remuxed track (copied: the caller keeps pkt), pts/dts/duration in 1/MUX_COPY_TB_DEN s. */
+int mux_audio_put_packet(MuxAudioTrack *a, const AVPacket *pkt);
 /* n frames (interleaved SwSample), continuing the track: encoded into packets held for interleaving. */
 int mux_audio_push(MuxAudioTrack *a, const SwSample *samples, int n);
 /* Write the held packets that start at or before ts (in tb): called before each video packet (its dts), so

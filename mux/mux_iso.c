@@ -192,7 +192,7 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
             .role = role,
             .title = title,
             .timecode = cfg->timecode,
-            .audio_channels = cfg->codec == MUX_CODEC_COPY ? 0 : cfg->audio_channels[i],
+            .audio_channels = cfg->codec == MUX_CODEC_COPY ? 0 : cfg->audio_channels[i], /* copy: remuxed */
             .audio_bits = cfg->audio_bits,
             .audio_title = cfg->cams[i],
             .audio_role = arole,
@@ -202,7 +202,8 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
         c->iso = iso;
         c->index = i;
         if (cfg->codec == MUX_CODEC_COPY) {
-            c->copy = mux_iso_copy_alloc(&oc, c->name, cfg->sources[i]); /* logs its own errors */
+            /* The camera's own audio packets too, when it has them (audio_channels: any nonzero). */
+            c->copy = mux_iso_copy_alloc(&oc, c->name, cfg->sources[i], cfg->audio_channels[i] > 0);
             g_free(role);
             g_free(title);
             g_free(arole);

@@ -504,7 +504,7 @@ static int open_audio(MuxOutput *out, const MuxOutputConfig *cfg)
 }
 
 static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecParameters *copy_par,
-                      AVRational copy_rate)
+                      AVRational copy_rate, const AVCodecParameters *copy_audio)
 {
     uint8_t *iobuf;
     int ret;
@@ -566,6 +566,15 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecP
 
     if (cfg->audio_channels > 0 && !out->naudio && (ret = open_audio(out, cfg)) < 0)
         return ret;
+    if (copy_audio && !out->naudio) {
+        ret = mux_audio_open_copy(out->fmt, out->path, copy_audio, cfg->audio_proof, cfg->audio_role,
+                                  cfg->audio_title, &out->audio[0]);
+        if (ret < 0)
+            return ret;
+        out->naudio = 1;
+        if (cfg->audio_proof)
+            proof_stream_set_payload(cfg->audio_proof, mux_payload_form(copy_audio));
+    }
     ret = avformat_init_output(out->fmt, NULL);
     if (ret < 0)
         return fail_av(out, "initialising the Matroska muxer", ret);
@@ -589,7 +598,7 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecP
 }
 
 static MuxOutput *output_alloc(const MuxOutputConfig *cfg, const AVCodecParameters *copy_par,
-                               AVRational copy_rate);
+                               AVRational copy_rate, const AVCodecParameters *copy_audio);
 
 MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg)
 {
@@ -603,11 +612,11 @@ MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg)
                cfg && cfg->path ? cfg->path : "(no path)");
         return NULL;
     }
-    return output_alloc(cfg, NULL, (AVRational){0, 1});
+    return output_alloc(cfg, NULL, (AVRational){0, 1}, NULL);
 }
 
 MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParameters *par,
-                                 AVRational frame_rate)
+                                 AVRational frame_rate, const AVCodecParameters *audio_par)
 {
     MuxOutput *out;
 
@@ -619,7 +628,8 @@ MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParame
     MuxOutputConfig cc = *cfg;
     cc.codec = MUX_CODEC_COPY;
     cc.rate = frame_rate.num > 0 && frame_rate.den > 0 ? (SwRate){frame_rate.num, frame_rate.den} : cfg->rate;
-    out = output_alloc(&cc, par, frame_rate);
+    cc.audio_channels = 0;
+    out = output_alloc(&cc, par, frame_rate, audio_par);
     /* The packets are the source container's (H.264 in MP4 or Matroska: length-prefixed NAL units), not an
      * encoder's: the take log must hash them in that form. */
     if (out && out->proof)
@@ -628,7 +638,7 @@ MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParame
 }
 
 static MuxOutput *output_alloc(const MuxOutputConfig *cfg, const AVCodecParameters *copy_par,
-                               AVRational copy_rate)
+                               AVRational copy_rate, const AVCodecParameters *copy_audio)
 {
     MuxOutput *out;
     int ret;
@@ -662,7 +672,7 @@ static MuxOutput *output_alloc(const MuxOutputConfig *cfg, const AVCodecParamete
         ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", cfg->path, ot_strerror(ret), io_fix(ret));
         goto fail;
     }
-    ret = open_muxer(out, cfg, copy_par, copy_rate);
+    ret = open_muxer(out, cfg, copy_par, copy_rate, copy_audio);
     if (ret < 0)
         goto fail_created;
     return out;
@@ -950,6 +960,18 @@ int mux_output_write_packet(MuxOutput *out, AVPacket *pkt)
         return ret;
     stats_add(out, &out->stats.frames, 1); /* a remux's frames are its packets */
     return 0;
+}
+
+int mux_output_write_audio_packet(MuxOutput *out, const AVPacket *pkt)
+{
+    if (!out || !pkt || out->enc || !out->naudio)
+        return -EINVAL;
+    if (out->err)
+        return out->err;
+    if (out->closed)
+        return -EPIPE;
+    int ret = mux_audio_put_packet(out->audio[0], pkt);
+    return ret < 0 ? audio_fail(out, ret) : 0;
 }
 
 int mux_output_audio_tracks(const MuxOutput *out)

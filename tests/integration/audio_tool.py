@@ -134,7 +134,9 @@ def sync(path, fps, tol, minimum=1):
     video = decode(path, ["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "gray"])
     flashes = np.nonzero(np.frombuffer(video, np.uint8).reshape(-1, h * w).mean(axis=1) > 128)[0]
     (chans,) = probe(path, "a:0", "channels")
-    audio = decode(path, ["-map", "0:a:0", "-f", "s32le", "-acodec", "pcm_s32le"])
+    # An audio stream that starts late (a copy ISO keeps the camera's timing) is padded from take time 0.
+    audio = decode(path, ["-map", "0:a:0", "-af", "aresample=async=1:first_pts=0", "-f", "s32le", "-acodec",
+                          "pcm_s32le"])
     x = np.frombuffer(audio, "<i4").reshape(-1, chans)[:, 0].astype(np.float64) / 2.0 ** 31
     clicks = onsets(x, 0.5)
     want = flashes * RATE * den // num  # the flash frame's time, in samples

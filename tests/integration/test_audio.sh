@@ -243,6 +243,22 @@ sync)
     verify_uncut
     grep -q 'the iso A audio track is continuous' "$out/verify.log" || fail "verify did not check iso A's audio"
     grep -q 'the iso B audio track is continuous' "$out/verify.log" || fail "verify did not check iso B's audio"
+    # Copy ISOs: the cameras' own audio packets, remuxed: the same packets (framemd5) from the file's start, still
+    # at their flashes (B's 0.5 s late start kept: the check pads from take time 0).
+    record --duration 20 --cues "$out/sync.cues" --afv --iso --iso-codec copy
+    for cam in A B; do
+        $tool sync "$take/iso/$cam.mkv" 30 48 20 || fail "copy iso/$cam.mkv: a click is not at its flash"
+        for f in src:"$out/$cam.mkv" iso:"$take/iso/$cam.mkv"; do
+            ffmpeg -v error -i "${f#*:}" -map 0:a -c copy -f framemd5 - | grep -v '^#' | awk -F, '{ print $6 }' \
+                >"$out/md5.$cam.${f%%:*}"
+        done
+        n=$(wc -l <"$out/md5.$cam.iso")
+        [ "$n" -ge 40 ] || fail "copy iso/$cam.mkv has only $n audio packets"
+        head -n "$n" "$out/md5.$cam.src" | diff -q - "$out/md5.$cam.iso" >/dev/null ||
+            fail "copy iso/$cam.mkv: its $n audio packets are not the camera's own first $n"
+    done
+    verify_uncut
+    grep -q "the iso A audio track is the camera's own" "$out/verify.log" || fail "verify did not list iso A's audio"
     ;;
 stems_refused)
     # Each refused before the roll: exit code, a message saying what to fix, no take folder.
