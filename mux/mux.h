@@ -239,6 +239,10 @@ typedef struct MuxIsoStats {
 
 typedef struct MuxIso MuxIso;
 
+/* The audio tracks of two Matroska files packet for packet (payload, pts, duration): 0 when every track is the
+ * same, 1 when they differ (what and where in diff), negative when a file cannot be read (logged). *ntracks and
+ * *npackets: what was compared. */
+int mux_audio_compare(const char *a, const char *b, int *ntracks, int64_t *npackets, char *diff, size_t size);
 /* A copy ISO's camera file has an audio stream (its packets are remuxed into the ISO): 1, with its codec's name
  * (libavcodec's: "aac", "opus"...) in codec; 0 without; negative when the file cannot be read. */
 int mux_iso_copy_probe_audio(const char *source, char *codec, size_t size);
@@ -327,6 +331,14 @@ typedef struct MuxTakeInfo {
     int64_t *iso_dropped; /* per camera, from the close (0 when not known) */
     int64_t frames;       /* program frames, -1 while recording */
     char *end_reason;     /* or NULL */
+    /* Program audio (take.json "audio" and "audio_tracks"): naudio 0 when none was recorded. */
+    int audio_bits;
+    int naudio;
+    struct {
+        char *title; /* or NULL */
+        char *from;  /* "camera NAME", "source SOURCE", "afv" */
+        int channels;
+    } audio[SW_AUDIO_MAX_TRACKS];
 } MuxTakeInfo;
 
 /* Reads dir/take.json. NULL on error (logged with the path and what is wrong). */

@@ -20,6 +20,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+
+#include <glib.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -220,12 +223,7 @@ int mux_audio_open_copy(AVFormatContext *fmt, const char *path, const AVCodecPar
     }
     a->st->codecpar->codec_tag = 0; /* the source container's tag means nothing to Matroska */
     a->st->time_base = a->tb;
-    /* Opus: the muxer writes its pre-skip as CodecDelay and the demuxer takes that off every timestamp: the
-     * take log records the timestamps as they read back. */
-    if (par->codec_id == AV_CODEC_ID_OPUS && par->initial_padding > 0) {
-        const AVRational ns = {1, 1000000000};
-        a->read_shift = av_rescale_q(av_rescale_q(par->initial_padding, (AVRational){1, 48000}, ns), ns, a->tb);
-    }
+    a->read_shift = mux_audio_copy_delay_ms(par);
     if (role)
         av_dict_set(&a->st->metadata, "ROLE", role, 0);
     if (title)
@@ -239,6 +237,16 @@ fail:
     return ret;
 }
 
+int64_t mux_audio_copy_delay_ms(const AVCodecParameters *par)
+{
+    /* Opus: the muxer writes its pre-skip as CodecDelay, which the demuxer takes off every block's time. */
+    if (par->codec_id != AV_CODEC_ID_OPUS || par->initial_padding <= 0)
+        return 0;
+    const AVRational ns = {1, 1000000000};
+    return av_rescale_q(av_rescale_q(par->initial_padding, (AVRational){1, 48000}, ns), ns,
+                        (AVRational){1, MUX_COPY_TB_DEN});
+}
+
 int mux_audio_put_packet(MuxAudioTrack *a, const AVPacket *pkt)
 {
     if (!a || a->enc || !pkt)
@@ -248,6 +256,10 @@ int mux_audio_put_packet(MuxAudioTrack *a, const AVPacket *pkt)
     int ret = av_packet_ref(a->pkt, pkt);
     if (ret < 0)
         return fail(a, "keeping an audio packet", ret);
+
+    /* Stored that much later: Matroska's demuxer gives it back at the time given, which the take log records. */
+    a->pkt->pts += a->read_shift;
+    a->pkt->dts += a->read_shift;
     pthread_mutex_lock(&a->stats_lock);
     a->frames++; /* a remux counts packets */
     pthread_mutex_unlock(&a->stats_lock);
@@ -284,7 +296,7 @@ static int write_one(MuxAudioTrack *a, AVPacket *pkt)
             av_packet_unref(pkt);
             return fail(a, "keeping a packet for the take log", ret);
         }
-        a->next_last->pts -= a->read_shift;
+        a->next_last->pts -= a->read_shift; /* as it reads back */
         a->next_last->dts -= a->read_shift;
     }
     if (pkt->pts - a->read_shift + pkt->duration > a->end)
@@ -496,6 +508,76 @@ void mux_audio_get_stats(MuxAudioTrack *a, int64_t *frames, int64_t *packets)
     *frames = a->frames;
     *packets = a->packets;
     pthread_mutex_unlock(&a->stats_lock);
+}
+
+/* Every audio packet of path, per track in file order: a GPtrArray per track of "pts duration sha256". */
+static int audio_packets(const char *path, GPtrArray **tracks, int *ntracks)
+{
+    AVFormatContext *in = NULL;
+    AVPacket *pkt = av_packet_alloc();
+    int index[64], ret = pkt ? avformat_open_input(&in, path, NULL, NULL) : AVERROR(ENOMEM);
+    *ntracks = 0;
+    if (ret < 0) {
+        ot_log(OT_LOG_ERROR, "mux", "cannot read \"%s\" to compare its audio: %s", path, av_err2str(ret));
+        av_packet_free(&pkt);
+        return OT_ERROR_SOURCE;
+    }
+    for (unsigned i = 0; i < in->nb_streams && i < 64; i++) {
+        index[i] = -1;
+        if (in->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && *ntracks < SW_AUDIO_MAX_TRACKS) {
+            index[i] = (*ntracks)++;
+            tracks[index[i]] = g_ptr_array_new_with_free_func(g_free);
+        }
+    }
+    while ((ret = av_read_frame(in, pkt)) >= 0) {
+        int t = pkt->stream_index < 64 ? index[pkt->stream_index] : -1;
+        if (t >= 0) {
+            char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, pkt->data, (gsize)pkt->size);
+            g_ptr_array_add(tracks[t], g_strdup_printf("%" PRId64 " %" PRId64 " %s", pkt->pts, pkt->duration, sum));
+            g_free(sum);
+        }
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    avformat_close_input(&in);
+    return 0;
+}
+
+int mux_audio_compare(const char *a, const char *b, int *ntracks, int64_t *npackets, char *diff, size_t size)
+{
+    GPtrArray *ta[SW_AUDIO_MAX_TRACKS] = {0}, *tb[SW_AUDIO_MAX_TRACKS] = {0};
+    int na = 0, nb = 0, ret;
+    *ntracks = 0;
+    *npackets = 0;
+    diff[0] = 0;
+    ret = audio_packets(a, ta, &na);
+    if (ret == 0)
+        ret = audio_packets(b, tb, &nb);
+    if (ret == 0 && na != nb) {
+        snprintf(diff, size, "%d audio tracks against %d", na, nb);
+        ret = 1;
+    }
+    for (int t = 0; ret == 0 && t < na; t++) {
+        for (guint k = 0; ret == 0 && k < ta[t]->len && k < tb[t]->len; k++)
+            if (strcmp(ta[t]->pdata[k], tb[t]->pdata[k])) {
+                snprintf(diff, size, "track %d packet %u: %s against %s", t + 1, k, (char *)ta[t]->pdata[k],
+                         (char *)tb[t]->pdata[k]);
+                ret = 1;
+            }
+        if (ret == 0 && ta[t]->len != tb[t]->len) {
+            snprintf(diff, size, "track %d: %u packets against %u", t + 1, ta[t]->len, tb[t]->len);
+            ret = 1;
+        }
+        *npackets += ta[t]->len;
+    }
+    *ntracks = na;
+    for (int t = 0; t < SW_AUDIO_MAX_TRACKS; t++) {
+        if (ta[t])
+            g_ptr_array_free(ta[t], TRUE);
+        if (tb[t])
+            g_ptr_array_free(tb[t], TRUE);
+    }
+    return ret;
 }
 
 void mux_audio_get_loudness(MuxAudioTrack *a, MuxLoudness *out)

@@ -26,7 +26,11 @@ int mux_audio_open(AVFormatContext *fmt, const char *path, int channels, int bit
  * mux_audio_put_packet, interleaved and recorded like an encoded track's. 0 or negative (logged). */
 int mux_audio_open_copy(AVFormatContext *fmt, const char *path, const AVCodecParameters *par, ProofStream *proof,
                         const char *role, const char *title, MuxAudioTrack **out);
-/* One packet of a remuxed track (copied: the caller keeps pkt), pts/dts/duration in 1/MUX_COPY_TB_DEN s. */
+/* Opus's CodecDelay in 1/MUX_COPY_TB_DEN s (0 for other codecs): what Matroska's demuxer takes off its blocks'
+ * times, so how much later they are stored, and how early before 0 its first packet may be. */
+int64_t mux_audio_copy_delay_ms(const AVCodecParameters *par);
+/* One packet of a remuxed track (copied: the caller keeps pkt), pts/dts/duration in 1/MUX_COPY_TB_DEN s as it is
+ * to read back (a time as low as -mux_audio_copy_delay_ms). */
 int mux_audio_put_packet(MuxAudioTrack *a, const AVPacket *pkt);
 /* n frames (interleaved SwSample), continuing the track: encoded into packets held for interleaving. */
 int mux_audio_push(MuxAudioTrack *a, const SwSample *samples, int n);

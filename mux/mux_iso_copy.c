@@ -22,7 +22,7 @@
  *
  * Audio (with_audio): the file's first audio stream is remuxed too, its packets as they are, on the same take
  * clock (take time 0 is the first video frame; audio before it is left out), into a second track interleaved
- * by the output's audio queue: every packet that ends by the last posted frame's end.
+ * by the output's audio queue: every packet that starts by the last posted frame's end, and one more.
  *
  * Threads and locks: `lock` guards limit_ns, limit_tick, done_ns, finishing, aborting, err and failed_at, and
  * `cond` signals their changes. The demuxer, the read-ahead and the output belong to the ISO's thread while
@@ -39,6 +39,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/mathematics.h>
 
+#include "mux_audio.h"
 #include "mux_int.h"
 #include "ot_common.h"
 
@@ -48,6 +49,8 @@
 /* Packets read ahead at most before the ISO writes what it can decide: far beyond any reorder depth (H.264
  * allows 16), and a bound on memory if a file's dts never pass the limit. */
 #define ISO_COPY_AHEAD_MAX 256
+/* Audio packets this long before the first frame are kept (priming: AAC's is 1024 to 2112 samples, 44 ms). */
+#define ISO_COPY_AUDIO_PREROLL_NS 100000000LL
 
 struct MuxIsoCopy {
     char *camera;
@@ -66,6 +69,7 @@ struct MuxIsoCopy {
     int ast_index;       /* the audio stream remuxed too, -1: none */
     AVRational atb;
     GQueue aq;           /* AVPacket *: its packets demuxed, not yet written */
+    int64_t audio_step_ns; /* the duration of its last packet seen: how far past the limit it reaches */
     int64_t askipped;    /* audio packets before take time 0, left out */
     MuxOutput *out;
 
@@ -132,6 +136,8 @@ static int read_one(MuxIsoCopy *c)
         if (pkt->stream_index == c->st_index)
             break;
         if (pkt->stream_index == c->ast_index && pkt->pts != AV_NOPTS_VALUE) {
+            if (pkt->duration > 0)
+                c->audio_step_ns = av_rescale_q(pkt->duration, c->atb, ns_tb);
             g_queue_push_tail(&c->aq, pkt); /* audio: its own queue (read_one goes on to a video packet) */
             if (!(pkt = av_packet_alloc()))
                 return -ENOMEM;
@@ -260,8 +266,9 @@ static int64_t audio_ns(const MuxIsoCopy *c, int64_t ts)
     return av_rescale_q(ts, c->atb, ns_tb) - av_rescale_q(c->origin, c->tb, ns_tb);
 }
 
-/* The audio that ends by limit_ns (the end of the last frame shown), to the output's audio queue: the ISO's
- * audio never outlasts its pictures (a packet that would is left out, at most one at the end). */
+/* The audio that starts by limit_ns (the end of the last frame shown) and the packet after it, to the output's
+ * audio queue: a decoder needs the next packet to finish the samples of the last (AAC's overlap), so replay
+ * decodes the take's audio to its last sample. */
 static int write_audio_upto(MuxIsoCopy *c, int64_t limit_ns)
 {
     const int rnd = AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX;
@@ -269,17 +276,21 @@ static int write_audio_upto(MuxIsoCopy *c, int64_t limit_ns)
     for (;;) {
         AVPacket *last = g_queue_peek_tail(&c->aq);
         if (c->eof || g_queue_get_length(&c->ahead) >= ISO_COPY_AHEAD_MAX ||
-            (last && audio_ns(c, last->pts) > limit_ns))
+            (last && audio_ns(c, last->pts) > limit_ns + c->audio_step_ns))
             break;
         if ((ret = read_one(c)) < 0)
             return ret;
     }
-    for (AVPacket *p; (p = g_queue_peek_head(&c->aq)) && audio_ns(c, p->pts + (p->duration > 0 ? p->duration : 0)) <=
-                          limit_ns;) {
+    /* Packets just before the first frame are kept (AAC priming, Opus pre-skip): a decoder's state starts
+     * there, so that replay decodes the samples the take did. Opus: as far as its CodecDelay, the earliest a
+     * Matroska Opus block can be (libavformat's lowest timestamp for it). */
+    int64_t delay_ms = mux_audio_copy_delay_ms(c->in->streams[c->ast_index]->codecpar);
+    int64_t early = delay_ms > 0 ? av_rescale_q(delay_ms, ms_tb, ns_tb) : ISO_COPY_AUDIO_PREROLL_NS;
+    for (AVPacket *p; (p = g_queue_peek_head(&c->aq)) && audio_ns(c, p->pts) <= limit_ns + c->audio_step_ns;) {
         g_queue_pop_head(&c->aq);
         int64_t t = audio_ns(c, p->pts);
         ret = 0;
-        if (t < 0) {
+        if (t < -early) {
             c->askipped++; /* before the first frame (encoder priming, an earlier start): no place on the clock */
         } else {
             int64_t d = p->duration > 0 ? av_rescale_q(p->duration, c->atb, ms_tb) : 0;

@@ -567,6 +567,10 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecP
     if (cfg->audio_channels > 0 && !out->naudio && (ret = open_audio(out, cfg)) < 0)
         return ret;
     if (copy_audio && !out->naudio) {
+        /* The camera's audio may start just before its first frame (AAC priming, Opus pre-skip): those packets
+         * keep their negative times (a Matroska block may start before its cluster), so that a decoder starts
+         * where the camera's did; libavformat must not shift every stream to make them non-negative. */
+        out->fmt->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
         ret = mux_audio_open_copy(out->fmt, out->path, copy_audio, cfg->audio_proof, cfg->audio_role,
                                   cfg->audio_title, &out->audio[0]);
         if (ret < 0)

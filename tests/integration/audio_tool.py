@@ -8,7 +8,8 @@
   sync FILE FPS TOL [MIN]                            in FILE (ffmpeg's decode: its video's luma, its first audio
                                                      track): every flash frame (mean luma > 128) has a click
                                                      (|sample| > 0.5 FS) starting within TOL samples of the frame's
-                                                     time, and every click a flash; at least MIN flashes
+                                                     time, and every click a flash (within the pictures'
+                                                     time); at least MIN flashes
   pcm FILE STREAM OUT.s32                            ffmpeg's decode of audio stream STREAM (0:a:N) as s32le
   same WAV PCM BITS                                  the decoded program (s32) carries the WAV's samples exactly
                                                      (a 24-bit sample x is x << 8, a 16-bit one x << 16), from the
@@ -132,7 +133,9 @@ def sync(path, fps, tol, minimum=1):
     tol = int(tol)
     w, h = probe(path, "v:0", "width,height")
     video = decode(path, ["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "gray"])
-    flashes = np.nonzero(np.frombuffer(video, np.uint8).reshape(-1, h * w).mean(axis=1) > 128)[0]
+    luma = np.frombuffer(video, np.uint8).reshape(-1, h * w).mean(axis=1)
+    flashes = np.nonzero(luma > 128)[0]
+    end = len(luma) * RATE * den // num  # the pictures' end: audio after it (a copy ISO's last packet) has none
     (chans,) = probe(path, "a:0", "channels")
     # An audio stream that starts late (a copy ISO keeps the camera's timing) is padded from take time 0.
     audio = decode(path, ["-map", "0:a:0", "-af", "aresample=async=1:first_pts=0", "-f", "s32le", "-acodec",
@@ -148,7 +151,7 @@ def sync(path, fps, tol, minimum=1):
         if abs(d) > tol:
             sys.exit("flash at frame %d (sample %d): the nearest click is %d samples away (> %d)" % (f, s, d, tol))
         worst = max(worst, abs(d))
-    for c in clicks:
+    for c in clicks[clicks < end - tol]:
         if len(want) == 0 or np.min(np.abs(want - c)) > tol:
             sys.exit("click at sample %d (%.3f s): no flash frame within %d samples" % (c, c / RATE, tol))
     if len(flashes) < int(minimum):

@@ -260,6 +260,54 @@ sync)
     verify_uncut
     grep -q "the iso A audio track is the camera's own" "$out/verify.log" || fail "verify did not list iso A's audio"
     ;;
+replay)
+    # onetake replay re-makes every program audio track from the ISOs: packet for packet the take's (ffmpeg's
+    # framemd5 of each audio track of both masters), with FFV1 ISOs and with copy ISOs (the cameras' AAC and Opus
+    # packets remuxed, decoded again by the replay), for a camera's track, stems and afv.
+    $tool tone "$out/v.wav" 24 8 440:-20 660:-20
+    ffmpeg -v error -y -f lavfi -i testsrc=size=320x180:rate=30 -i "$out/v.wav" -t 7 -c:v ffv1 -c:a flac \
+        -sample_fmt s32 "$out/flac.mkv"
+    ffmpeg -v error -y -f lavfi -i testsrc=size=320x180:rate=30 -f lavfi -i sine=f=500:r=48000 -t 7 -c:v libx264 \
+        -preset ultrafast -c:a aac -b:a 128k "$out/aac.mp4"
+    # Opus in WebM as GStreamer makes it (the pictures from 0, the first Opus packet its pre-skip before).
+    gst-launch-1.0 -q videotestsrc num-buffers=210 ! video/x-raw,width=320,height=180,framerate=30/1 \
+        ! vp8enc deadline=1 ! queue ! webmmux name=mux ! filesink location="$out/opus.webm" \
+        audiotestsrc num-buffers=330 samplesperbuffer=1024 wave=sine freq=700 ! audio/x-raw,rate=48000,channels=2 \
+        ! opusenc ! queue ! mux. || fail "gst-launch could not make the Opus camera"
+    small=(--headless --size 320x180 --fps 30/1 --key "$key" --codec ffv1 --cam "f=$out/flac.mkv"
+        --cam "a=$out/aac.mp4" --cam "o=$out/opus.webm")
+    printf '0 cut f\n40 cut a\n90 cut o\n130 cut f\n' >"$out/replay.cues"
+    same_audio() { # WHAT: the replay says identical, and ffmpeg finds every audio packet of both masters the same
+        grep -q 'packets bit-identical to the take' "$out/replay.log" || { cat "$out/replay.log"; fail "$1: replay"; }
+        for d in "$take" "$out/replay"; do
+            ffmpeg -v error -i "$d/program.mkv" -map 0:a -c copy -f framemd5 - | grep -v '^#' >"$d.md5"
+        done
+        [ "$(wc -l <"$take.md5")" -ge 100 ] || fail "$1: too few audio packets"
+        cmp -s "$take.md5" "$out/replay.md5" || fail "$1: the replay's audio packets are not the take's"
+        echo "$1: $(wc -l <"$take.md5") audio packets identical"
+    }
+    replay() {
+        rm -rf "$out/replay"
+        "$onetake" replay "$take" --out "$out/replay" >"$out/replay.log" 2>&1 ||
+            { cat "$out/replay.log"; fail "replay failed"; }
+    }
+    for iso in ffv1 copy; do
+        record --duration 5 --cues "$out/replay.cues" --iso --iso-codec $iso --audio a --audio-track f=cam:f \
+            --audio-channels 1 --audio-track o=cam:o
+        replay
+        same_audio "$iso ISOs, three camera tracks"
+        record --duration 5 --cues "$out/replay.cues" --iso --iso-codec $iso --afv
+        replay
+        same_audio "$iso ISOs, afv"
+    done
+    # A track from a source of its own is in no ISO: the replay says so and makes no audio.
+    record --duration 2 --iso --audio-src test:sine
+    replay
+    grep -q 'program audio track 1 comes from source test:sine, which is not in the ISOs' "$out/replay.log" ||
+        { cat "$out/replay.log"; fail "replay did not say why it made no audio"; }
+    [ -z "$(ffprobe -v error -select_streams a -show_entries stream=index -of csv=p=0 "$out/replay/program.mkv")" ] ||
+        fail "the replay made audio it could not re-make"
+    ;;
 stems_refused)
     # Each refused before the roll: exit code, a message saying what to fix, no take folder.
     ffmpeg -v error -y -f lavfi -i testsrc=size=320x180:rate=30 -t 2 -c:v ffv1 "$out/pictures.mkv"
