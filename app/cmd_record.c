@@ -397,6 +397,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     CapFormat fmt = {.width = r->width, .height = r->height, .rate = r->rate,
                      .decoder_threads = r->ncams > 1 ? 1 : 0};
     record_live_prepare(&r->live, r->sources, r->ncams, &fmt);
+    r->live.iso_audio = o->iso && r->iso_codec != MUX_CODEC_COPY; /* each ISO has its camera's audio */
+    r->live.iso_copy = o->iso && r->iso_codec == MUX_CODEC_COPY;
     MuxTakeConfig tc = {
         .dir = o->out,
         .cams = (const char *const *)r->names,
@@ -413,6 +415,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .preset = r->codec == MUX_CODEC_H264 ? o->preset : NULL,
         .iso_preset = o->iso && r->iso_codec == MUX_CODEC_H264 ? iso_preset(o) : NULL,
         .threads = fmt.live || record_ui_wants_realtime(&r->ui) ? 2 : 1,
+        .audio_bits = r->live.audio_bits,
     };
     /* The key before the folder: a bad --key leaves nothing behind. */
     if (app_proof_load_key(&r->proof, o->key, o->no_proof) < 0)
@@ -424,15 +427,18 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         mux_take_set_cues(t->take, r->cues);
 
     if ((ret = app_take_start_cameras(t, &fmt, RECORD_START_TIMEOUT_MS, add_camera, r)) < 0 ||
-        (ret = record_live_start(&r->live, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
+        (ret = record_live_start(&r->live, r->sources, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
         goto abort;
-    int audio_channels = r->live.audio != SW_AUDIO_NONE ? SW_AUDIO_CHANNELS : 0;
+    MuxAudioTrackInfo audio_info[SW_AUDIO_MAX_TRACKS];
+    int naudio = record_live_audio_tracks(&r->live, &t->stems, audio_info, NULL);
+    int audio_channels = naudio > 0 ? r->live.audio_channels : 0;
 
     char start_tc[32];
     format_tc(r, 0, start_tc, sizeof(start_tc));
     AppProofTake pt;
     app_take_proof_describe(t, &pt);
     pt.audio_channels = audio_channels;
+    pt.iso_audio = r->live.iso_audio_codec;
     pt.pacing = "lockstep: every source pulled as fast as the program is made";
     for (int i = 0; i < r->ncams; i++)
         pt.live |= cap_source_is_live(r->sources[i]);
@@ -452,7 +458,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     if (o->iso) {
         t->iso = app_iso_start(mux_take_dir(t->take), mux_take_id(t->take), r->names, r->sources, r->ncams,
                                r->iso_codec, tc.iso_preset, r->width, r->height, r->rate, tc.gop, start_tc,
-                               &r->proof);
+                               &r->proof, r->live.iso_channels, r->live.audio_bits);
         if (!t->iso) {
             ret = OT_ERROR_CODEC;
             goto abort;
@@ -551,7 +557,9 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                                                                 : NULL;
     MuxTakeSummary sum = {.isos = t->iso ? isos : NULL, .nisos = mux_iso_count(t->iso),
                           .live = r->live.live ? live_info : NULL, .latency_ns = r->live.latency_ns,
-                          .audio_from = audio_from};
+                          .audio_from = audio_from, .audio_tracks = audio_info, .naudio_tracks = naudio};
+    if (naudio > 0)
+        audio_info[0].from = audio_from;
     MuxCount ccounts[] = {{"clients", cst.clients},
                           {"commands_staged", cst.commands_staged},
                           {"malformed", cst.malformed},
@@ -577,11 +585,13 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     if (r->ntally > 0)
         groups[ngroups++] = (MuxCountGroup){"tally", tcounts, (int)G_N_ELEMENTS(tcounts)};
     sum.groups = groups;
+    record_live_loudness(&r->live, &end.program, &sum);
     app_take_close(t, &end, &sum);
     g_free(audio_from);
     ret = end.error;
     print_summary(r, st, &end.program, ret, end.wall_seconds);
     record_live_print_summary(&r->live, st, t->cams, r->names, r->ncams);
+    record_live_print_loudness(&r->live, st, &end.program);
     if (r->ncontrol > 0)
         fprintf(stderr,
                 "control: %" G_GINT64_FORMAT " clients, %" G_GINT64_FORMAT " commands staged, %" G_GINT64_FORMAT
@@ -673,6 +683,7 @@ int cmd_record(int argc, char **argv)
     int ret;
     g_option_context_add_main_entries(ctx, record_ui_entries(&r.ui), NULL);
     g_option_context_add_main_entries(ctx, record_live_entries(&r.live), NULL);
+    g_option_context_add_group(ctx, record_live_audio_group(&r.live));
 
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         fprintf(stderr, "onetake record: %s (see onetake record --help)\n", err->message);

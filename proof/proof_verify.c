@@ -952,6 +952,14 @@ static int check_audio(PfScan *sc)
         int64_t next = 0;
         if (!m->audio)
             continue;
+        if (m->tb_num != 1 || m->tb_den < 8000) {
+            /* Counted in ms, not in samples: a remux of a camera's own audio (a copy ISO), its packets as the
+             * camera made them. Each is checked by the file's verifier; continuity is not ours to promise. */
+            proof_verdict_checked(sc->v, "%s: the %s track is the camera's own %u packets, remuxed (not conformed: "
+                                  "its continuity is the camera's)",
+                                  m->file, m->role ? m->role : "audio", ap->len);
+            continue;
+        }
         for (guint i = 0; i < ap->len; i++) {
             const ProofPkt *p = &g_array_index(ap, ProofPkt, i);
             if (p->pts != next || p->duration <= 0 || p->duration > INT64_MAX - p->pts) {
