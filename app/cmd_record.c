@@ -339,9 +339,10 @@ static void progress(void *opaque, const SwRunnerStats *st)
         char ctc[32] = "go";
         if (c->frame >= 0)
             format_tc(r, c->frame, ctc, sizeof(ctc));
-        g_snprintf(next, sizeof(next), "%s %s %s%s%s%s", ctc, c->action == SW_CUE_CUT ? "cut" : "end",
-                   c->camera ? c->camera : "", c->label ? " \"" : "", c->label ? c->label : "",
-                   c->label ? "\"" : "");
+        const char *what = c->action == SW_CUE_CUT ? "cut" : c->action == SW_CUE_END ? "end" : "sub";
+        const char *label = c->action == SW_CUE_SUB ? c->text : c->label;
+        g_snprintf(next, sizeof(next), "%s %s %s%s%s%s", ctc, what, c->camera ? c->camera : "",
+                   label ? " \"" : "", label ? label : "", label ? "\"" : "");
     }
     fprintf(stderr, "%s%s  frame %-7" G_GINT64_FORMAT " speed %.2fx  program %-10s next %s%s", r->tty ? "\r" : "",
             tc, st->ticks, wall_s > 0 ? media_s / wall_s : 0.0, r->names[st->program_cam], next,

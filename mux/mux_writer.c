@@ -82,7 +82,8 @@ static int proof_events(ProofStream *ps, const SwEvent *ev, int n)
 {
     int ret = 0;
     for (int i = 0; i < n && !ret; i++)
-        ret = proof_stream_event_peer(ps, ev[i].type == SW_EVENT_END ? "end" : "cut", ev[i].frame, ev[i].cam,
+        if (ev[i].type != SW_EVENT_SUB) /* a subtitle line is attested by its packet (PKT record) */
+            ret = proof_stream_event_peer(ps, ev[i].type == SW_EVENT_END ? "end" : "cut", ev[i].frame, ev[i].cam,
                                       ev[i].prev_cam, sw_origin_name(ev[i].origin), ev[i].cue_index, ev[i].peer);
     return ret;
 }

@@ -821,13 +821,15 @@ static void draw_cue_row(Ui *ui, int index, int row, int current)
     char what[160];
     if (c->action == SW_CUE_END)
         snprintf(what, sizeof(what), "end");
+    else if (c->action == SW_CUE_SUB || c->action == SW_CUE_SUB_CLEAR)
+        snprintf(what, sizeof(what), "sub");
     else
         snprintf(what, sizeof(what), "%s", c->camera ? c->camera : "?");
     int x = r.x + pad + tc_w;
     int used = text_row(ui, UI_FONT_BOLD, what, fg, x, r.y, r.h, UI_ALIGN_LEFT, r.w - tc_w - pad);
-    if (c->label) {
+    if (c->label || c->text) {
         char label[160];
-        snprintf(label, sizeof(label), "\"%s\"", c->label);
+        snprintf(label, sizeof(label), "\"%s\"", c->label ? c->label : c->text);
         text_row(ui, UI_FONT_LABEL, label, dim, x + used + 2 * pad, r.y, r.h, UI_ALIGN_LEFT,
                  r.w - tc_w - used - 3 * pad);
     }
