@@ -54,8 +54,8 @@ int app_proof_load_key(AppProof *p, const char *path, int disabled)
 
 int app_proof_start(AppProof *p, const AppProofTake *t)
 {
-    ProofStreamInfo streams[2 + SW_MAX_CAMS];
-    char *isofiles[SW_MAX_CAMS] = {0}, *isoroles[SW_MAX_CAMS] = {0};
+    ProofStreamInfo streams[2 + SW_MAX_CAMS + SW_SUB_MAX_LANGS];
+    char *isofiles[SW_MAX_CAMS] = {0}, *isoroles[SW_MAX_CAMS] = {0}, *subroles[SW_SUB_MAX_LANGS] = {0};
     char *cues = NULL;
     int n = 0;
 
@@ -89,6 +89,20 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
                                          .tb_num = 1,
                                          .tb_den = SW_AUDIO_RATE};
     }
+    /* Subtitles: a track of program.mkv per language, its PKT records in program frames (pts = first frame,
+     * duration = frames shown). */
+    p->sub_stream = -1;
+    p->sub_nlangs = t->sub_nlangs;
+    for (int i = 0; i < t->sub_nlangs && i < SW_SUB_MAX_LANGS; i++) {
+        if (!i)
+            p->sub_stream = n;
+        subroles[i] = g_strdup_printf("subtitles %s", t->sub_langs[i]);
+        streams[n++] = (ProofStreamInfo){.role = subroles[i],
+                                         .file = MUX_TAKE_PROGRAM_FILE,
+                                         .codec = "subrip",
+                                         .tb_num = t->rate.den,
+                                         .tb_den = t->rate.num};
+    }
     if (t->has_cues)
         cues = mux_take_path(t->take, MUX_TAKE_CUES_FILE);
     ProofLogConfig cfg = {
@@ -118,6 +132,8 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
         g_free(isofiles[i]);
         g_free(isoroles[i]);
     }
+    for (int i = 0; i < SW_SUB_MAX_LANGS; i++)
+        g_free(subroles[i]);
     return p->log ? 0 : -EIO;
 }
 
@@ -129,6 +145,8 @@ void app_proof_output(AppProof *p, int stream, MuxOutputConfig *oc)
     oc->proof_log = stream == 0 ? p->log : NULL;
     if (stream == 0 && p->audio_stream > 0)
         oc->audio_proof = proof_log_stream(p->log, p->audio_stream);
+    for (int i = 0; stream == 0 && p->sub_stream > 0 && i < p->sub_nlangs && i < SW_SUB_MAX_LANGS; i++)
+        oc->sub_proofs[i] = proof_log_stream(p->log, p->sub_stream + i);
     oc->genesis = proof_log_genesis_hex(p->log);
 }
 

@@ -13,6 +13,8 @@ typedef struct AppProof {
     ProofLog *log;
     int nstreams; /* program (stream 0), then one per ISO when the ISOs are wired, then the program audio */
     int audio_stream; /* the program audio's stream (a second track of program.mkv), -1: none */
+    int sub_stream;   /* the first subtitle language's stream (then one per language), -1: none */
+    int sub_nlangs;
 } AppProof;
 
 /* Load the station key: `path` (--key), or the user's default key, made on first use (said on stderr).
@@ -35,6 +37,8 @@ typedef struct AppProofTake {
         *iso_codec; /* NULL, or the ISO codec when every camera's ISO is in the log (streams 1..ncams) */
     const char *command_line;
     int audio_channels; /* program audio in program.mkv (0: none) */
+    const char *const *sub_langs; /* subtitle tracks of program.mkv, in order (sub_nlangs 0: none) */
+    int sub_nlangs;
 } AppProofTake;
 
 /* Create the take log (GENESIS, first checkpoint) in the take folder. 0 or negative (logged). No-op when

@@ -61,6 +61,7 @@ typedef struct RecordOptions {
     char *control_allow;
     char **tally;
     int tally_index_base;
+    char **lyrics;
 } RecordOptions;
 
 typedef struct Record {
@@ -72,6 +73,8 @@ typedef struct Record {
     char **names;   /* ncams + NULL */
     char **sources; /* ncams + NULL */
     SwCueList *cues;
+    SwSubs *subs; /* the subtitle schedule: the cue list's sub cues and --lyrics; NULL: no subtitles */
+    const char *sub_langs[SW_SUB_MAX_LANGS];
     SwActionList *actions;
     int next_action;
     AppTake t;      /* the take folder, cameras, program, ISOs (with --iso), switcher and runner */
@@ -113,6 +116,7 @@ static void free_options(RecordOptions *o)
     g_strfreev(o->control);
     g_free(o->control_allow);
     g_strfreev(o->tally);
+    g_strfreev(o->lyrics);
 }
 
 static void free_record(Record *r)
@@ -123,6 +127,7 @@ static void free_record(Record *r)
     record_live_free(&r->live);
     app_proof_free(&r->proof);
     app_take_free(&r->t);
+    sw_subs_free(&r->subs);
     sw_actions_free(&r->actions);
     sw_cues_free(&r->cues);
     g_clear_pointer(&r->names, g_strfreev);
@@ -149,6 +154,37 @@ static int parse_endpoints(char **urls, int tally, CtlEndpoint *eps, int *n)
             return -EINVAL;
         *n = i + 1;
     }
+    return 0;
+}
+
+/* The subtitle schedule: the cue list's sub cues, then each --lyrics [LANG=]FILE. 0, or -1 (said, with the
+ * file:line:col of a bad lyrics file). */
+static int load_subs(const RecordOptions *o, Record *r)
+{
+    SwCueError cerr;
+    char msg[768];
+    if (!sw_cues_nlangs(r->cues) && !o->lyrics)
+        return 0;
+    if (!(r->subs = sw_subs_alloc(r->cues, r->rate)))
+        return -1;
+    for (int i = 0; o->lyrics && o->lyrics[i]; i++) {
+        const char *lang, *path;
+        size_t llen;
+        if (sw_subs_split_arg(o->lyrics[i], &lang, &llen, &path) < 0) {
+            ot_log(OT_LOG_ERROR, "record", "--lyrics %s: give [LANG=]FILE, LANG a language such as en, ko or "
+                   "pt-BR", o->lyrics[i]);
+            return -1;
+        }
+        char *code = lang ? g_strndup(lang, llen) : NULL;
+        int ret = sw_subs_load_lyrics(r->subs, code, path, SW_LYRICS_AUTO, &cerr);
+        g_free(code);
+        if (ret < 0) {
+            fprintf(stderr, "%s\n", sw_cue_error_format(&cerr, path, msg, sizeof(msg)));
+            return -1;
+        }
+    }
+    for (int i = 0; i < sw_subs_nlangs(r->subs); i++)
+        r->sub_langs[i] = sw_subs_lang(r->subs, i);
     return 0;
 }
 
@@ -265,6 +301,8 @@ static int check_options(const RecordOptions *o, Record *r)
             return OT_ERROR_CUES;
         }
     }
+    if (load_subs(o, r) < 0)
+        return OT_ERROR_CUES;
     if (o->actions) {
         r->actions = sw_actions_load(o->actions, r->rate, (const char *const *)r->names, r->ncams, &cerr);
         if (!r->actions) {
@@ -423,6 +461,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         return ret;
     if (r->cues)
         mux_take_set_cues(t->take, r->cues);
+    t->sub_langs = r->sub_langs;
+    t->sub_nlangs = sw_subs_nlangs(r->subs);
 
     if ((ret = app_take_start_cameras(t, &fmt, RECORD_START_TIMEOUT_MS, add_camera, r)) < 0 ||
         (ret = record_live_start(&r->live, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
@@ -462,6 +502,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
 
     record_ui_open(&r->ui, o->out);
     t->sw = sw_switcher_alloc(r->cues, r->ncams, 0);
+    if (r->subs)
+        sw_switcher_set_subs(t->sw, r->subs);
     SwRunnerConfig rc = {
         .rate = r->rate,
         .max_frames = r->max_frames,
@@ -564,8 +606,13 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                           {"bytes", tst.bytes},
                           {"not_sent", tst.send_errors},
                           {"tcp_connects", tst.connects}};
-    MuxCountGroup groups[3] = {{0}};
+    MuxCount scounts[SW_SUB_MAX_LANGS];
+    for (int i = 0; i < t->sub_nlangs; i++)
+        scounts[i] = (MuxCount){r->sub_langs[i], end.program.sub_lines_lang[i]};
+    MuxCountGroup groups[4] = {{0}};
     int ngroups = 0;
+    if (t->sub_nlangs > 0)
+        groups[ngroups++] = (MuxCountGroup){"subtitle_lines", scounts, t->sub_nlangs};
     if (r->ncontrol > 0)
         groups[ngroups++] = (MuxCountGroup){"control", ccounts, (int)G_N_ELEMENTS(ccounts)};
     if (r->ntally > 0)
@@ -651,6 +698,9 @@ int cmd_record(int argc, char **argv)
          "Tally out, TSL UMD v5.0: tsl5+udp://HOST:PORT or tsl5+tcp://HOST:PORT; repeatable", "URL"},
         {"tally-index-base", 0, 0, G_OPTION_ARG_INT, &o.tally_index_base,
          "TSL display index of camera 1 (default 0)", "N"},
+        {"lyrics", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.lyrics,
+         "Timed subtitle lines from a SubRip (.srt), WebVTT (.vtt) or LRC (.lrc) file, as language LANG "
+         "(default und); repeatable, one file per language", "[LANG=]FILE"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No progress line", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "More log", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};

@@ -51,6 +51,12 @@ typedef struct MuxOutputConfig {
      * are in this file's FILE records). */
     int audio_channels;
     struct ProofStream *audio_proof;
+    /* Subtitles (sub_nlangs 0: none): one S_TEXT/UTF8 track per language, in this order, fed by
+     * mux_output_write_sub; at the close subtitles.LANG.srt and .vtt beside the file. sub_proofs[i] (may be
+     * NULL): language i's stream in the take log (its bytes are in this file's FILE records). */
+    const char *const *sub_langs;
+    int sub_nlangs;
+    struct ProofStream *sub_proofs[SW_SUB_MAX_LANGS];
 } MuxOutputConfig;
 
 typedef struct MuxOutputStats {
@@ -63,6 +69,8 @@ typedef struct MuxOutputStats {
     const uint8_t *last_data0; /* data[0] of the last AVFrame sent to the encoder (zero-copy test) */
     int64_t audio_frames;  /* program audio frames (1/48000 s) given to the audio track */
     int64_t audio_packets; /* its packets written */
+    int64_t sub_lines;     /* subtitle lines written (every language) */
+    int64_t sub_lines_lang[SW_SUB_MAX_LANGS]; /* of those, per language (MuxOutputConfig.sub_langs order) */
 } MuxOutputStats;
 
 typedef struct MuxOutput MuxOutput;
@@ -75,6 +83,10 @@ int mux_output_write(MuxOutput *out, OtFrame *frame, int64_t pts, int force_key)
 /* Program audio: n more frames (MuxOutputConfig.audio_channels interleaved S16 at 48 kHz), continuing the track
  * from sample 0. 0 or a negative error (sticky, like the video's). */
 int mux_output_write_audio(MuxOutput *out, const int16_t *samples, int n);
+/* Subtitles: language lang (index into MuxOutputConfig.sub_langs) shows text (NULL: nothing) from program frame
+ * `frame` on; the line it ends is written then (frames must not decrease per language). Call before the frame
+ * at `frame` is written. The open lines end at the close. 0 or a negative error (sticky). */
+int mux_output_write_sub(MuxOutput *out, int lang, int64_t frame, const char *text);
 /* Flush the encoder, write the trailer, fdatasync and close the file. 0 or a negative error. Idempotent. */
 int mux_output_close(MuxOutput *out);
 void mux_output_free(MuxOutput **out);
@@ -125,6 +137,26 @@ void mux_writer_set_proof(MuxWriter *w, struct ProofStream *proof);
 #define MUX_TAKE_EDL_FILE "cuts.edl"        /* the executed cuts as a CMX3600 EDL (mux_cutlist_write) */
 #define MUX_TAKE_OTIO_FILE "cuts.otio"      /* the executed cuts as OpenTimelineIO JSON (mux_cutlist_write) */
 #define MUX_TAKE_ISO_DIR "iso"              /* ISOs: iso/NAME.mkv (mux_iso_alloc) */
+#define MUX_TAKE_SUBS_FILE_FMT "subtitles.%s.%s" /* subtitles.LANG.srt, subtitles.LANG.vtt: made at the close */
+
+/* The subtitle tracks of a master read back (replay): languages in track order, and every line in file order
+ * with its frames [start, end) on the take's rate. */
+typedef struct MuxSubTrackLine {
+    int lang;
+    int64_t start, end;
+    char *text;
+} MuxSubTrackLine;
+
+typedef struct MuxSubTracks {
+    char *langs[SW_SUB_MAX_LANGS];
+    int nlangs;
+    MuxSubTrackLine *lines;
+    int nlines;
+} MuxSubTracks;
+
+/* NULL when the file cannot be read (logged). */
+MuxSubTracks *mux_sub_tracks_load(const char *path, SwRate rate);
+void mux_sub_tracks_free(MuxSubTracks **tracks);
 
 typedef struct MuxTakeConfig {
     const char *dir;

@@ -30,6 +30,7 @@
 #include "mux.h"
 #include "mux_audio.h"
 #include "mux_int.h"
+#include "mux_subs.h"
 #include "mux_mkv.h"
 #include "ot_common.h"
 #include "proof.h"
@@ -81,6 +82,7 @@ struct MuxOutput {
     ProofStream *proof; /* borrowed: this file's stream in the take log, or NULL */
     ProofLog *proof_log; /* borrowed: set on the program output, which commits the log */
     MuxAudioTrack *audio; /* the program audio track (mux_audio.c), or NULL */
+    MuxSubs *subs;        /* the subtitle tracks (mux_subs.c), or NULL */
     /* Finishing at a clean close (mux_mkv.h): the header libavformat wrote, captured and rearranged at open
      * (`hdr`, the streaming form's first bytes), its layout, the cue points found as the clusters go by. */
     int capturing;
@@ -191,6 +193,8 @@ static int proof_commit(MuxOutput *out, int64_t pts)
     ret = proof_stream_durable(out->proof, pts);
     if (!ret)
         ret = mux_audio_durable(out->audio); /* the audio written so far is in the same synced bytes */
+    if (!ret)
+        ret = mux_subs_durable(out->subs); /* and the subtitle lines */
     if (!ret && out->proof_log)
         ret = proof_log_commit(out->proof_log, pts);
     if (ret < 0 && !out->err)
@@ -537,6 +541,12 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecP
     if (cfg->audio_channels > 0 && !out->audio) {
         ret = mux_audio_open(out->fmt, out->path, cfg->audio_channels, cfg->audio_proof, "program audio",
                              &out->audio);
+        if (ret < 0)
+            return ret;
+    }
+    if (cfg->sub_nlangs > 0 && !out->subs) {
+        ret = mux_subs_open(out->fmt, out->path, out->rate, cfg->sub_langs, cfg->sub_nlangs, cfg->sub_proofs,
+                            &out->subs);
         if (ret < 0)
             return ret;
     }
@@ -924,6 +934,20 @@ int mux_output_write_packet(MuxOutput *out, AVPacket *pkt)
     return 0;
 }
 
+int mux_output_write_sub(MuxOutput *out, int lang, int64_t frame, const char *text)
+{
+    int ret;
+
+    if (!out || !out->subs)
+        return -EINVAL;
+    if (out->err)
+        return out->err;
+    if (out->closed)
+        return -EPIPE;
+    ret = mux_subs_line(out->subs, lang, frame, text);
+    return ret < 0 ? audio_fail(out, ret) : 0;
+}
+
 int mux_output_write_audio(MuxOutput *out, const int16_t *samples, int n)
 {
     int ret;
@@ -1034,6 +1058,9 @@ int mux_output_close(MuxOutput *out)
             drain_packets(out);
         if (!out->err && out->audio && (ret = mux_audio_flush(out->audio)) < 0)
             audio_fail(out, ret);
+        /* The lines still shown end with the last frame. */
+        if (!out->err && out->subs && (ret = mux_subs_finish(out->subs, out->last_pts + 1)) < 0)
+            audio_fail(out, ret);
         if (!out->err) {
             ret = av_write_trailer(out->fmt);
             if (ret < 0)
@@ -1078,10 +1105,15 @@ int mux_output_close(MuxOutput *out)
         }
         if (!err && out->proof) {
             err = mux_audio_close(out->audio);
+            if (!err)
+                err = mux_subs_close(out->subs);
             if (err)
                 ot_log(OT_LOG_ERROR, "mux", "cannot close the take log stream of \"%s\": %s", out->path,
                        ot_strerror(err));
         }
+        /* The subtitles for post, from the lines as written (derived files: the master holds the record). */
+        if (!err && out->subs)
+            mux_subs_write_files(out->subs); /* a failure is logged; the take is not lost for it */
         if (close(out->fd) < 0 && !err) {
             err = -errno;
             ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", out->path, ot_strerror(err),
@@ -1108,6 +1140,7 @@ void mux_output_free(MuxOutput **pout)
     /* Releases any frame the encoder still held (after a failure, without a flush). */
     avcodec_free_context(&out->enc);
     mux_audio_free(&out->audio);
+    mux_subs_free(&out->subs);
     avformat_free_context(out->fmt);
     if (out->pb) {
         av_freep(&out->pb->buffer); /* may have been reallocated by avio: free what it holds now */
@@ -1135,6 +1168,9 @@ void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats)
     *stats = out->stats;
     pthread_mutex_unlock(&out->stats_lock);
     mux_audio_get_stats(out->audio, &stats->audio_frames, &stats->audio_packets);
+    stats->sub_lines = mux_subs_lines(out->subs, -1);
+    for (int i = 0; i < SW_SUB_MAX_LANGS; i++)
+        stats->sub_lines_lang[i] = mux_subs_lines(out->subs, i);
 }
 
 int mux_output_nice(const MuxOutput *out)

@@ -130,6 +130,16 @@ static int proof_anomalies(ProofStream *ps, const SwAnomaly *a, int n)
     return ret;
 }
 
+/* The subtitle lines that start (or end) at this frame, before it. */
+static int write_subs(MuxWriter *w, const SwEvent *ev, int n)
+{
+    int ret = 0;
+    for (int i = 0; i < n && !ret; i++)
+        if (ev[i].type == SW_EVENT_SUB)
+            ret = mux_output_write_sub(w->out, ev[i].lang, ev[i].frame, ev[i].text);
+    return ret;
+}
+
 /* What came with a frame before the frame itself: declarations, then the audio (it is the previous tick's). */
 static int write_extras(MuxWriter *w, const SwAnomaly *anoms, int nanoms, const int16_t *audio, int naudio)
 {
@@ -155,6 +165,8 @@ static void *writer_main(void *arg)
             if (item->gap_count && w->on_gap)
                 w->on_gap(w->on_gap_opaque, item->gap_first, item->gap_count);
             int ret = write_extras(w, item->anoms, item->nanoms, item->audio, item->naudio);
+            if (!ret)
+                ret = write_subs(w, item->events, item->nevents);
             if (!ret && w->proof)
                 ret = proof_frame(w, item);
             if (!ret)
@@ -306,7 +318,7 @@ static int writer_event(void *opaque, const SwEvent *ev)
 {
     MuxWriter *w = opaque;
 
-    if (!w->proof || !ev)
+    if (!ev || (!w->proof && ev->type != SW_EVENT_SUB))
         return 0;
     if (w->nstash >= (int)(sizeof(w->stash) / sizeof(w->stash[0])))
         return -ENOSPC; /* more events than one tick can make: a bug */
@@ -351,10 +363,11 @@ int mux_writer_finish(MuxWriter *w)
     /* The mux thread has ended: the events after the last frame (the END) are ours to log now. */
     if (w->proof && w->nstash > 0) {
         ret = proof_events(w->proof, w->stash, w->nstash);
-        w->nstash = 0;
         if (ret < 0 && !err)
             err = ret;
     }
+    /* Lines of the END's tick never show: the close ends every line at the last frame. */
+    w->nstash = 0;
     /* The last tick's audio and declarations came with the END: written before the output closes. */
     if (!err && (w->nanoms > 0 || w->naudio > 0)) {
         ret = write_extras(w, w->anom_stash, w->nanoms, w->audio_stash, w->naudio);
