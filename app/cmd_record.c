@@ -157,8 +157,8 @@ static int parse_endpoints(char **urls, int tally, CtlEndpoint *eps, int *n)
     return 0;
 }
 
-/* The subtitle schedule: the cue list's sub cues, then each --lyrics [LANG=]FILE. 0, or -1 (said, with the
- * file:line:col of a bad lyrics file). */
+/* The subtitle schedule: the cue list's sub cues, then each --lyrics [LANG=]FILE. 0, -EINVAL (a bad option or an
+ * unreadable file: usage) or OT_ERROR_CUES (a bad lyrics file, said with its file:line:col). */
 static int load_subs(const RecordOptions *o, Record *r)
 {
     SwCueError cerr;
@@ -166,21 +166,21 @@ static int load_subs(const RecordOptions *o, Record *r)
     if (!sw_cues_nlangs(r->cues) && !o->lyrics)
         return 0;
     if (!(r->subs = sw_subs_alloc(r->cues, r->rate)))
-        return -1;
+        return -ENOMEM;
     for (int i = 0; o->lyrics && o->lyrics[i]; i++) {
         const char *lang, *path;
         size_t llen;
         if (sw_subs_split_arg(o->lyrics[i], &lang, &llen, &path) < 0) {
             ot_log(OT_LOG_ERROR, "record", "--lyrics %s: give [LANG=]FILE, LANG a language such as en, ko or "
                    "pt-BR", o->lyrics[i]);
-            return -1;
+            return -EINVAL;
         }
         char *code = lang ? g_strndup(lang, llen) : NULL;
         int ret = sw_subs_load_lyrics(r->subs, code, path, SW_LYRICS_AUTO, &cerr);
         g_free(code);
         if (ret < 0) {
             fprintf(stderr, "%s\n", sw_cue_error_format(&cerr, path, msg, sizeof(msg)));
-            return -1;
+            return cerr.code == SW_CUE_ERR_IO ? -EINVAL : OT_ERROR_CUES;
         }
     }
     for (int i = 0; i < sw_subs_nlangs(r->subs); i++)
@@ -301,8 +301,9 @@ static int check_options(const RecordOptions *o, Record *r)
             return OT_ERROR_CUES;
         }
     }
-    if (load_subs(o, r) < 0)
-        return OT_ERROR_CUES;
+    int sret = load_subs(o, r);
+    if (sret < 0)
+        return sret;
     if (o->actions) {
         r->actions = sw_actions_load(o->actions, r->rate, (const char *const *)r->names, r->ncams, &cerr);
         if (!r->actions) {

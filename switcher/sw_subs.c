@@ -555,6 +555,46 @@ int sw_subs_load_lyrics(SwSubs *s, const char *lang, const char *path, SwLyricsF
     return ret;
 }
 
+int sw_subs_add_lines(SwSubs *s, const char *lang, const int64_t *start, const int64_t *end,
+                      const char *const *text, int n)
+{
+    if (!s || !lang || n < 0 || !sw_sub_lang_valid(lang, strlen(lang)))
+        return -EINVAL;
+    if (sw_subs_lang_index(s, lang) >= 0)
+        return -EEXIST;
+    if (s->nlangs == SW_SUB_MAX_LANGS)
+        return -ENOSPC;
+    for (int i = 0; i < n; i++)
+        if (start[i] < 0 || end[i] <= start[i] || (i && start[i] < end[i - 1]) || !text[i])
+            return -EINVAL;
+    SwSubOp *ops = malloc(sizeof(*ops) * (size_t)(2 * n + 1));
+    int nops = 0, ret = 0;
+    if (!ops || !(s->langs[s->nlangs] = strdup(lang))) {
+        free(ops);
+        return -ENOMEM;
+    }
+    for (int i = 0; i < n && !ret; i++) {
+        char *t = strdup(text[i]);
+        if (!t || keep_text(s, t) < 0) {
+            free(t);
+            ret = -ENOMEM;
+            break;
+        }
+        add_op(s, ops, &nops, start[i], s->nlangs, t, 0);
+        if (!(i + 1 < n && start[i + 1] == end[i]))
+            add_op(s, ops, &nops, end[i], s->nlangs, NULL, 0);
+    }
+    if (!ret)
+        ret = merge_ops(s, ops, nops);
+    free(ops);
+    if (ret < 0) {
+        free(s->langs[s->nlangs]);
+        return ret;
+    }
+    s->lyrics_lang[s->nlangs++] = 1;
+    return 0;
+}
+
 SwSubs *sw_subs_alloc(const SwCueList *cues, SwRate rate)
 {
     SwSubs *s = calloc(1, sizeof(*s));

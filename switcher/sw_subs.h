@@ -42,6 +42,12 @@ int sw_subs_load_lyrics(SwSubs *subs, const char *lang, const char *path, SwLyri
 int sw_subs_parse_lyrics(SwSubs *subs, const char *lang, const char *text, size_t len, SwLyricsFormat format,
                          SwCueError *err);
 
+/* Add language lang with n lines already on frames (replay: the lines a master holds): line i from start[i] to
+ * end[i] (exclusive), text[i] copied. Lines must be in order and not overlap. 0, -EINVAL, -ENOSPC (too many
+ * languages), -EEXIST (the language is there) or -ENOMEM. */
+int sw_subs_add_lines(SwSubs *subs, const char *lang, const int64_t *start, const int64_t *end,
+                      const char *const *text, int n);
+
 int sw_subs_nlangs(const SwSubs *subs);
 const char *sw_subs_lang(const SwSubs *subs, int lang); /* NULL when out of range */
 int sw_subs_lang_index(const SwSubs *subs, const char *code); /* -1 when none */
