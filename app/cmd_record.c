@@ -19,6 +19,7 @@
 #include "mux.h"
 #include "ot_common.h"
 #include "record_live.h"
+#include "record_ltc.h"
 #include "record_ui.h"
 #include "sw_cues.h"
 #include "sw_runner.h"
@@ -77,6 +78,8 @@ typedef struct Record {
     const char *sub_langs[SW_SUB_MAX_LANGS];
     SwActionList *actions;
     int next_action;
+    int cues_later;       /* --cue-clock ltc: the cue list is read after the LTC */
+    const char *cues_run; /* the cue list the take runs (o->cues, or it on program frames) */
     AppTake t;      /* the take folder, cameras, program, ISOs (with --iso), switcher and runner */
     AppProof proof; /* station key and take log */
     MuxCodec iso_codec;
@@ -86,6 +89,8 @@ typedef struct Record {
     gint64 last_progress_us;
     RecordUi ui; /* the multiview, the roll (countdown), real-time pacing: record_ui.c */
     RecordLive live; /* live cameras (clock, latency, losses) and the program audio: record_live.c */
+    RecordLtc ltc;   /* --ltc, --cue-clock ltc: record_ltc.c */
+    SwSink writer_sink; /* the program writer's, for what before_tick declares (LTC) */
     CtlEndpoint control[CTL_MAX_ENDPOINTS]; /* --control */
     int ncontrol;
     CtlCidr allow[CTL_MAX_CIDRS];
@@ -125,6 +130,7 @@ static void free_record(Record *r)
     ctl_tally_free(&r->tsl);
     record_ui_free(&r->ui);
     record_live_free(&r->live);
+    record_ltc_free(&r->ltc);
     app_proof_free(&r->proof);
     app_take_free(&r->t);
     sw_subs_free(&r->subs);
@@ -294,14 +300,21 @@ static int check_options(const RecordOptions *o, Record *r)
 
     SwCueError cerr;
     char msg[768];
-    if (o->cues) {
+    int any_live = 0;
+    for (int i = 0; i < r->ncams; i++)
+        any_live |= cap_source_is_live(r->sources[i]);
+    if (record_ltc_check(&r->ltc, r->names, r->sources, r->ncams, r->rate, any_live) < 0)
+        return -EINVAL;
+    if (o->cues && r->ltc.cue_clock_ltc) {
+        r->cues_later = 1; /* read in LTC time once the LTC is decoded (record_ltc_convert_cues) */
+    } else if (o->cues) {
         r->cues = sw_cues_load(o->cues, r->rate, (const char *const *)r->names, r->ncams, &cerr);
         if (!r->cues) {
             fprintf(stderr, "%s\n", sw_cue_error_format(&cerr, o->cues, msg, sizeof(msg)));
             return OT_ERROR_CUES;
         }
     }
-    int sret = load_subs(o, r);
+    int sret = r->cues_later ? 0 : load_subs(o, r);
     if (sret < 0)
         return sret;
     if (o->actions) {
@@ -326,6 +339,7 @@ static void before_tick(void *opaque, int64_t tick)
         stop_signal = 0;
         sw_runner_stop(r->t.runner);
     }
+    record_ltc_before_tick(&r->ltc, r->t.writer, &r->writer_sink, tick);
     ctl_server_before_tick(r->ctl, r->t.sw, tick);
     ctl_tally_before_tick(r->tsl, r->t.sw);
     for (; r->actions && r->next_action < sw_actions_count(r->actions); r->next_action++) {
@@ -446,7 +460,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .width = r->width,
         .height = r->height,
         .codec = r->codec,
-        .cues_path = o->cues,
+        .cues_path = r->cues_run,
         .command_line = command_line,
         .gop = o->gop > 0 ? o->gop : sw_rate_nominal(r->rate),
         .iso_codec = o->iso ? mux_codec_name(r->iso_codec) : NULL,
@@ -490,6 +504,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     }
     if ((ret = app_take_open_program(t, "onetake program", start_tc, audio_channels, &r->proof)) < 0)
         goto abort;
+    r->writer_sink = mux_writer_sink(t->writer);
 
     if (o->iso) {
         t->iso = app_iso_start(mux_take_dir(t->take), mux_take_id(t->take), r->names, r->sources, r->ncams,
@@ -610,8 +625,12 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     MuxCount scounts[SW_SUB_MAX_LANGS];
     for (int i = 0; i < t->sub_nlangs; i++)
         scounts[i] = (MuxCount){r->sub_langs[i], end.program.sub_lines_lang[i]};
-    MuxCountGroup groups[4] = {{0}};
+    MuxCount lcounts[6];
+    int nl = record_ltc_counts(&r->ltc, lcounts);
+    MuxCountGroup groups[5] = {{0}};
     int ngroups = 0;
+    if (nl > 0)
+        groups[ngroups++] = (MuxCountGroup){"ltc", lcounts, nl};
     if (t->sub_nlangs > 0)
         groups[ngroups++] = (MuxCountGroup){"subtitle_lines", scounts, t->sub_nlangs};
     if (r->ncontrol > 0)
@@ -713,6 +732,7 @@ int cmd_record(int argc, char **argv)
     int ret;
     g_option_context_add_main_entries(ctx, record_ui_entries(&r.ui), NULL);
     g_option_context_add_main_entries(ctx, record_live_entries(&r.live), NULL);
+    g_option_context_add_main_entries(ctx, record_ltc_entries(&r.ltc), NULL);
 
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         fprintf(stderr, "onetake record: %s (see onetake record --help)\n", err->message);
@@ -743,6 +763,20 @@ int cmd_record(int argc, char **argv)
         goto out;
     }
     mux_init_logging();
+    r.cues_run = o.cues;
+    if (record_ltc_decode(&r.ltc) < 0 ||
+        (r.cues_later && record_ltc_convert_cues(&r.ltc, o.cues, r.names, r.ncams, &r.cues_run, &r.cues) < 0)) {
+        ret = APP_EXIT_FAIL;
+        free_record(&r);
+        cap_deinit();
+        goto out;
+    }
+    if (r.cues_later && (ret = load_subs(&o, &r)) < 0) {
+        ret = ret == OT_ERROR_CUES ? APP_EXIT_FAIL : APP_EXIT_USAGE;
+        free_record(&r);
+        cap_deinit();
+        goto out;
+    }
     ret = run_take(&r, &o, command_line) < 0 ? APP_EXIT_FAIL : APP_EXIT_OK;
     free_record(&r);
     cap_deinit();

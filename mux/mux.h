@@ -126,6 +126,10 @@ void mux_writer_set_gap_hook(MuxWriter *w, void (*on_gap)(void *opaque, int64_t 
 /* The program's proof stream (NULL: none): the mux thread then writes a RAW record per frame (hash of the visible
  * pixels, before encoding), and the CUT/END events and declared repeats the sink receives. Call before the take. */
 void mux_writer_set_proof(MuxWriter *w, struct ProofStream *proof);
+/* Program thread, before tick's program_frame: the take log's LTC record for that tick (the cue clock is LTC frame
+ * `frame`, timecode tc, freewheel 1 when run on from the last mapping), written by the mux thread with the frame.
+ * One per frame (a second note replaces the first). 0 or -EINVAL. */
+int mux_writer_note_ltc(MuxWriter *w, int64_t tick, int64_t frame, const char *tc, int freewheel);
 
 /* The take folder (layout in docs/take-folder.md). Names of its files: */
 #define MUX_TAKE_JSON_FILE "take.json"      /* the take's record: config, then outcome */

@@ -29,6 +29,13 @@
 /* Declarations one frame can carry: a loss, a return and three conform counts per camera, and an audio gap. */
 #define MUX_WRITER_MAX_ANOMALIES (SW_MAX_CAMS * 5 + 4)
 
+/* The cue clock's mapping at a tick (mux_writer_note_ltc). */
+typedef struct MuxLtcNote {
+    int64_t tick, frame;
+    int freewheel;
+    char tc[16];
+} MuxLtcNote;
+
 typedef struct MuxItem {
     OtFrame *frame; /* a reference of our own */
     int64_t pts;
@@ -45,6 +52,7 @@ typedef struct MuxItem {
     int naudio;
     int nanoms;
     SwAnomaly anoms[MUX_WRITER_MAX_ANOMALIES];
+    MuxLtcNote ltc; /* ltc.tc[0] == 0: none */
 } MuxItem;
 
 struct MuxWriter {
@@ -76,6 +84,7 @@ struct MuxWriter {
     SwAnomaly anom_stash[MUX_WRITER_MAX_ANOMALIES];
     int nanoms;
     int64_t anoms_dropped;
+    MuxLtcNote ltc_stash;
 };
 
 static int proof_events(ProofStream *ps, const SwEvent *ev, int n)
@@ -167,6 +176,8 @@ static void *writer_main(void *arg)
             int ret = write_extras(w, item->anoms, item->nanoms, item->audio, item->naudio);
             if (!ret)
                 ret = write_subs(w, item->events, item->nevents);
+            if (!ret && w->proof && item->ltc.tc[0])
+                ret = proof_stream_ltc(w->proof, item->ltc.tick, item->ltc.frame, item->ltc.tc, item->ltc.freewheel);
             if (!ret && w->proof)
                 ret = proof_frame(w, item);
             if (!ret)
@@ -181,6 +192,7 @@ static void *writer_main(void *arg)
         item->gap_count = 0;
         item->naudio = 0;
         item->nanoms = 0;
+        item->ltc.tc[0] = 0;
         sw_queue_push(w->pool, item); /* never blocks: the pool holds every item */
     }
     return NULL;
@@ -233,6 +245,8 @@ static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
         memcpy(item->anoms, w->anom_stash, (size_t)w->nanoms * sizeof(SwAnomaly));
     item->nanoms = w->nanoms;
     w->nanoms = 0;
+    item->ltc = w->ltc_stash;
+    w->ltc_stash.tc[0] = 0;
     /* Keyframes at every cut (a clean entry point per shot) and on a fixed grid of gop frames. */
     return queue_item(w, item, pf->frame, pf->tick, (pf->flags & SW_PF_CUT) || pf->tick % w->gop == 0);
 }
@@ -323,6 +337,15 @@ static int writer_event(void *opaque, const SwEvent *ev)
     if (w->nstash >= (int)(sizeof(w->stash) / sizeof(w->stash[0])))
         return -ENOSPC; /* more events than one tick can make: a bug */
     w->stash[w->nstash++] = *ev;
+    return 0;
+}
+
+int mux_writer_note_ltc(MuxWriter *w, int64_t tick, int64_t frame, const char *tc, int freewheel)
+{
+    if (!w || !tc || strlen(tc) >= sizeof(w->ltc_stash.tc))
+        return -EINVAL;
+    w->ltc_stash = (MuxLtcNote){.tick = tick, .frame = frame, .freewheel = freewheel};
+    memcpy(w->ltc_stash.tc, tc, strlen(tc) + 1);
     return 0;
 }
 
