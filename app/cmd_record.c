@@ -771,6 +771,8 @@ int cmd_record(int argc, char **argv)
         cap_deinit();
         goto out;
     }
+    if (r.cues_later)
+        r.ui.cues = r.cues; /* the multiview shows the list the take runs (on program frames) */
     if (r.cues_later && (ret = load_subs(&o, &r)) < 0) {
         ret = ret == OT_ERROR_CUES ? APP_EXIT_FAIL : APP_EXIT_USAGE;
         free_record(&r);

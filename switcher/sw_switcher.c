@@ -65,6 +65,31 @@ static int next_go_from(const SwSwitcher *sw, int from)
     return -1;
 }
 
+/* Each language's next line: its next timed line with text, else its next go sub cue in file order. */
+static void publish_subs(SwSwitcher *sw)
+{
+    int n = sw_subs_nlangs(sw->subs), left = n;
+    sw->state.sub_langs = n;
+    for (int l = 0; l < n; l++)
+        sw->state.sub_next[l] = NULL;
+    unsigned char done[SW_SUB_MAX_LANGS] = {0};
+    const SwSubOp *op;
+    for (int k = sw->next_sub; left > 0 && (op = sw_subs_get(sw->subs, k)); k++)
+        if (op->text && op->lang < n && !done[op->lang]) {
+            sw->state.sub_next[op->lang] = op->text;
+            done[op->lang] = 1;
+            left--;
+        }
+    for (int i = sw->next_go >= 0 ? sw->next_go : sw->ncues; left > 0 && i < sw->ncues; i++) {
+        const SwCue *c = sw_cues_get(sw->cues, i);
+        if (c->frame < 0 && !sw->fired[i] && c->action == SW_CUE_SUB && c->lang < n && !done[c->lang]) {
+            sw->state.sub_next[c->lang] = c->text;
+            done[c->lang] = 1;
+            left--;
+        }
+    }
+}
+
 /* Recompute the derived fields of the published state. Called with the lock held. */
 static void publish(SwSwitcher *sw)
 {
@@ -85,6 +110,7 @@ static void publish(SwSwitcher *sw)
         }
     }
     sw->state.preview = preview;
+    publish_subs(sw);
     sw->state.next_cue = sw->next_cue;
     sw->state.next_go = sw->next_go;
     sw->state.end_frame = sw->end_frame;
@@ -212,6 +238,7 @@ void sw_switcher_set_subs(SwSwitcher *sw, const SwSubs *subs)
     pthread_mutex_lock(&sw->lock);
     sw->subs = subs ? subs : sw->own_subs;
     sw->next_sub = sw_subs_find(sw->subs, sw->next_tick);
+    publish(sw);
     pthread_mutex_unlock(&sw->lock);
 }
 
@@ -384,6 +411,8 @@ static void do_sub(SwSwitcher *sw, SwDecision *out, int lang, const char *text, 
     SwEvent *ev = add_event(out, SW_EVENT_SUB, out->tick, sw->state.program, -1, origin, cue_index, peer);
     ev->lang = lang;
     ev->text = text;
+    if (lang >= 0 && lang < SW_SUB_MAX_LANGS)
+        sw->state.sub_now[lang] = text;
 }
 
 /* The timed subtitle lines of this tick, after its timed cue (room is left for one more event: a subtitle

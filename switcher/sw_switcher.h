@@ -79,6 +79,12 @@ typedef struct SwState {
     int ended;
     int mix_from;      /* during a transition: the camera it comes from (also on program's tally), else -1 */
     int mix_k, mix_frames; /* its frame index at `tick` and length */
+    /* Subtitles (the multiview): per language of sw_switcher_subs, the line shown now and the next one to come
+     * (a timed line, else the language's next go sub cue), NULL when none; borrowed from the cue list or the
+     * schedule, which outlive the take. */
+    int sub_langs;
+    const char *sub_now[SW_SUB_MAX_LANGS];
+    const char *sub_next[SW_SUB_MAX_LANGS];
 } SwState;
 
 typedef struct SwSwitcher SwSwitcher;

@@ -10,6 +10,8 @@
 #   ntsc      29.97 drop-frame: ';' cue times and an SRT in ms, exact frames the same way.
 #   tamper    a line's text edited in program.mkv: verify INVALID (file-bytes); a remux with one line dropped (ffmpeg, the other
 #             tracks copied): verify --master INVALID, at that line's frame.
+#   multiview the window (private Xvfb) with --screenshot: its FILE.json's current and next line per language are
+#             the lines check_subs.py computes for the frame the screenshot shows
 #   bad       `sub` without text, an empty text, a bad language, overlapping and unordered lyrics, a malformed
 #             LRC, a bad --lyrics argument: the exact exit code, file:line:col on stderr, no take folder.
 set -euo pipefail
@@ -26,10 +28,10 @@ clips() { # FPS: a.mkv (testsrc) and b.mkv (smptebars), 4 s
     ffmpeg -v error -f lavfi -i "smptebars=size=320x180:rate=$1:duration=4" -c:v ffv1 "$out/b.mkv"
 }
 
-record() { # DIR ARGS...: a take that must record (exit 0)
+record() { # DIR ARGS...: a take that must record (exit 0); headless unless $window is set
     local dir=$1 rc=0
     shift
-    "$onetake" record --headless -q --key "$key" --cam "a=$out/a.mkv" --cam "b=$out/b.mkv" --size 320x180 \
+    "$onetake" record ${window:---headless} -q --key "$key" --cam "a=$out/a.mkv" --cam "b=$out/b.mkv" --size 320x180 \
         --codec ffv1 --out "$dir" "$@" >"$dir.log" 2>&1 || rc=$?
     expect_exit 0 "$rc" "record $dir (see $dir.log)"
 }
@@ -145,6 +147,51 @@ PY
     json=$out/remux.json
     "$onetake" verify "$out/take" --master "$out/remux.mkv" --pubkey "$key.pub" --json >"$json" 2>/dev/null || rc=$?
     expect_verify 1 INVALID file-truncated frame=51
+    ;;
+multiview)
+    command -v Xvfb >/dev/null || { echo "SKIP: Xvfb is not installed (package xvfb)"; exit 77; }
+    # shellcheck source=ui_lib.sh
+    . "$(dirname "$0")/ui_lib.sh"
+    start_xvfb "$out"
+    clips 25
+    cat >"$out/cues.txt" <<'CUES'
+0   cut  a
+10  sub     "one"
+40  sub     "two \"2\""
+40  sub.ko  "하나"
+60  sub-clear
+70  sub     "three"
+CUES
+    printf '1
+00:00:00,800 --> 00:00:02,000
+lyric one
+
+2
+00:00:03,000 --> 00:00:03,600
+lyric two
+' >"$out/en.srt"
+    window=--realtime record "$out/take" --fps 25 --duration 4 --cues "$out/cues.txt" --lyrics "en=$out/en.srt" \
+        --screenshot "$out/shot.png" --screenshot-at 50
+    [ -s "$out/shot.png" ] && [ -s "$out/shot.png.json" ] || fail "no screenshot or no shot.png.json"
+    python3 - "$out/shot.png.json" "$out/cues.txt" "$out/en.srt" "$(dirname "$0")" <<'PY'
+import json, subprocess, sys
+shot = json.load(open(sys.argv[1]))
+f = shot["frame"]
+sys.path.insert(0, sys.argv[4])
+import check_subs
+from fractions import Fraction
+class A: pass
+a = A(); a.cues = sys.argv[2]; a.actions = None; a.lyrics = ["en=" + sys.argv[3]]; a.frames = 100
+want = check_subs.expected(a, Fraction(25))
+got = {s["lang"]: (s["now"], s["next"]) for s in shot["subtitles"]}
+assert sorted(got) == sorted(want), (got, want)
+for lang, lines in want.items():
+    now = [t for s, e, t in lines if s <= f < e]
+    nxt = [t for s, e, t in lines if s > f]
+    exp = (now[0] if now else None, nxt[0] if nxt else None)
+    assert got[lang] == exp, "frame %d, %s: window shows %s, expected %s" % (f, lang, got[lang], exp)
+print("ok: the multiview at frame %d shows %s" % (f, got))
+PY
     ;;
 bad)
     clips 25

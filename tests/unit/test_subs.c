@@ -231,6 +231,21 @@ static void test_switcher(void)
         }
         if (t == 3)
             UT_CHECK(d.cut && d.cam == 0);
+        /* what the multiview shows: each language's line now and the next to come */
+        SwState st;
+        sw_switcher_get_state(sw, &st);
+        UT_EQ_INT(st.sub_langs, 2);
+        if (t == 1)
+            UT_CHECK(!st.sub_now[0] && !strcmp(st.sub_next[0], "a") && !strcmp(st.sub_next[1], "b"));
+        if (t == 2)
+            UT_CHECK(!strcmp(st.sub_now[0], "a") && !st.sub_next[0] && !st.sub_now[1] &&
+                     !strcmp(st.sub_next[1], "b"));
+        if (t == 3)
+            UT_CHECK(!strcmp(st.sub_now[1], "b") && !st.sub_next[1]);
+        if (t == 4)
+            UT_CHECK(!st.sub_now[0] && !strcmp(st.sub_now[1], "b"));
+        if (t == 5)
+            UT_CHECK(!strcmp(st.sub_now[1], "staged"));
     }
     UT_EQ_INT(nsub, 4);
     UT_EQ_INT(sw_switcher_sub(sw, 2, "x"), -EINVAL);
