@@ -550,6 +550,10 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         }
     }
     r->ui.audio = audio_channels > 0;
+    if (r->ltc.on) {
+        r->ui.get_ltc = record_ltc_tc_at;
+        r->ui.ltc_opaque = &r->ltc;
+    }
     if ((ret = app_take_start_runner(t, &rc)) < 0)
         goto abort;
 

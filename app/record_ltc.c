@@ -326,6 +326,16 @@ void record_ltc_before_tick(RecordLtc *l, MuxWriter *w, const SwSink *sink, int6
     }
 }
 
+int record_ltc_tc_at(void *opaque, int64_t tick, char *buf, int size)
+{
+    RecordLtc *l = opaque;
+    int fw;
+    if (!l || !l->on || !l->track || tick < 0)
+        return -1;
+    tc_of(l, ltc_of_tick(l, tick, &fw), buf, size);
+    return 0;
+}
+
 int record_ltc_counts(const RecordLtc *l, MuxCount *c)
 {
     if (!l->on || !l->track)

@@ -60,6 +60,9 @@ int record_ltc_convert_cues(RecordLtc *l, const char *cues_path, char **names, i
 /* Program thread, before tick: the take log's LTC record once a second and the anomalies due at this tick, into
  * the program writer's stash and its anomaly sink. No I/O. */
 void record_ltc_before_tick(RecordLtc *l, MuxWriter *w, const SwSink *writer_sink, int64_t tick);
+/* The LTC timecode program frame tick carries (or freewheels to), into buf: 0, or -1 without LTC. Any thread
+ * (read-only once decoded): the multiview's clock. */
+int record_ltc_tc_at(void *l, int64_t tick, char *buf, int size);
 /* take.json's "ltc" counts (n set) into c[6]. */
 int record_ltc_counts(const RecordLtc *l, MuxCount *c);
 void record_ltc_free(RecordLtc *l);

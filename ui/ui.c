@@ -708,6 +708,16 @@ static int64_t frames_until_roll(const Ui *ui)
     return (ns * ui->cfg.rate.num + den - 1) / den;
 }
 
+/* "LTC HH:MM:SS:FF" of the tick shown, or negative without LTC (or before the roll). */
+static int ui_ltc(Ui *ui, char *buf, int size)
+{
+    char tc[32];
+    if (!ui->take->get_ltc || ui->st.tick < 0 ||
+        ui->take->get_ltc(ui->take->ltc_opaque, ui->st.tick, tc, (int)sizeof(tc)) < 0)
+        return -1;
+    return snprintf(buf, (size_t)size, "LTC %s", tc) < size ? 0 : -1;
+}
+
 static void draw_clock(Ui *ui)
 {
     const UiLayout *l = &ui->layout;
@@ -733,7 +743,11 @@ static void draw_clock(Ui *ui)
     struct tm tm;
     localtime_r(&now, &tm);
     strftime(wall, sizeof(wall), ph == UI_ARMED ? "rolls at %H:%M:%S" : "%H:%M:%S", &tm);
-    text_row(ui, UI_FONT_LABEL, wall, C_DIM, c.x + c.w, c.y, bh, UI_ALIGN_RIGHT, c.w - bw - l->border);
+    /* with LTC in, its timecode beside the take's, in place of the wall clock */
+    char ltc[40];
+    int have_ltc = ui_ltc(ui, ltc, sizeof(ltc)) == 0;
+    text_row(ui, have_ltc ? UI_FONT_MONO : UI_FONT_LABEL, have_ltc ? ltc : wall, have_ltc ? C_AMBER : C_DIM,
+             c.x + c.w, c.y, bh, UI_ALIGN_RIGHT, c.w - bw - l->border);
 
     /* the big timecode: the countdown to the roll, then the take's */
     char tc[48], buf[40];
@@ -1078,6 +1092,9 @@ static int write_shot_json(Ui *ui, const char *path)
     json_rect(f, "cues", l->cues);
     fprintf(f, ", ");
     json_rect(f, "meter", l->meter);
+    char ltc[40];
+    fprintf(f, ",\n  \"ltc\": ");
+    json_str(f, ui_ltc(ui, ltc, sizeof(ltc)) == 0 ? ltc + 4 : NULL);
     fprintf(f, ",\n  \"subtitles\": [");
     for (int i = 0; i < ui->st.sub_langs; i++) {
         fprintf(f, "%s{\"lang\": ", i ? ", " : "");

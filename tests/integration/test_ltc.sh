@@ -12,6 +12,7 @@
 #             where freewheeling puts them (the song's own time), verify UNCUT_WITH_DECLARED_ANOMALIES
 #   lost      the LTC stops at frame 50: ltc-lost declared at frame 50 (two frames after the last one decoded),
 #             later cues on freewheeled frames
+#   multiview the window (private Xvfb) with --screenshot: the clock's LTC is the one of the frame it shows
 #   bad       no LTC in the audio, cam:NAME of no camera, --cue-clock ltc without --ltc, a bad --ltc-fps, a live
 #             LTC source, a cue before the LTC starts: the exact exit code, the message, no take folder
 set -euo pipefail
@@ -71,9 +72,9 @@ print("ok: %d program frames are the cameras' frames at the cuts %s (LTC from %s
 PY
 }
 
-record() { # ARGS...: must record (exit 0)
+record() { # ARGS...: must record (exit 0); headless unless $window is set
     local rc=0
-    "$onetake" record --headless -q --key "$key" --cam "a=$out/a.mkv" --cam "b=$out/b.mkv" --size 320x180 \
+    "$onetake" record ${window:---headless} -q --key "$key" --cam "a=$out/a.mkv" --cam "b=$out/b.mkv" --size 320x180 \
         --codec ffv1 --out "$out/take" "$@" >"$out/record.log" 2>&1 || rc=$?
     expect_exit 0 "$rc" "record (see $out/record.log)"
 }
@@ -163,6 +164,26 @@ lost)
     # frames 0..49 are sent; libltc confirms a frame by the edge after its sync word, so 48 is the last one decoded,
     # and the loss is declared when the next should have begun and one more frame has passed: 48 + 2
     anomaly_at ltc-lost 50
+    ;;
+multiview)
+    command -v Xvfb >/dev/null || { echo "SKIP: Xvfb is not installed (package xvfb)"; exit 77; }
+    # shellcheck source=ui_lib.sh
+    . "$(dirname "$0")/ui_lib.sh"
+    start_xvfb "$out"
+    clips 25
+    "$gen" "$out/ltc.wav" --fps 25 --start 10:00:00:00 --seconds 4 --jump-at 30 --jump-to 11:00:00:00 >/dev/null
+    cues25
+    window=--realtime record --fps 25 --ltc "$out/ltc.wav" --cue-clock ltc --cues "$out/cues.txt" \
+        --screenshot "$out/shot.png" --screenshot-at 50
+    python3 - "$out/shot.png.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["frame"]
+# past the jump at 30 the clock freewheels: 10:00:00:00 + f, not 11:00:...
+want = "10:00:%02d:%02d" % (f // 25, f % 25)
+assert d["ltc"] == want, "the clock shows LTC %s at frame %d, expected %s" % (d["ltc"], f, want)
+print("ok: the multiview's clock shows LTC %s at frame %d" % (d["ltc"], f))
+PY
     ;;
 bad)
     clips 25
