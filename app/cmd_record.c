@@ -300,10 +300,7 @@ static int check_options(const RecordOptions *o, Record *r)
 
     SwCueError cerr;
     char msg[768];
-    int any_live = 0;
-    for (int i = 0; i < r->ncams; i++)
-        any_live |= cap_source_is_live(r->sources[i]);
-    if (record_ltc_check(&r->ltc, r->names, r->sources, r->ncams, r->rate, any_live) < 0)
+    if (record_ltc_check(&r->ltc, r->names, r->sources, r->ncams, r->rate) < 0)
         return -EINVAL;
     if (o->cues && r->ltc.cue_clock_ltc) {
         r->cues_later = 1; /* read in LTC time once the LTC is decoded (record_ltc_convert_cues) */
@@ -768,7 +765,7 @@ int cmd_record(int argc, char **argv)
     }
     mux_init_logging();
     r.cues_run = o.cues;
-    if (record_ltc_decode(&r.ltc) < 0 ||
+    if (record_ltc_decode(&r.ltc, r.sources, r.ncams) < 0 ||
         (r.cues_later && record_ltc_convert_cues(&r.ltc, o.cues, r.names, r.ncams, &r.cues_run, &r.cues) < 0)) {
         ret = APP_EXIT_FAIL;
         free_record(&r);

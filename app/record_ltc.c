@@ -50,7 +50,7 @@ static int parse_fps(const char *s, SwRate *r)
     return r->num == 30000 && r->den == 1001 ? 0 : -EINVAL;
 }
 
-int record_ltc_check(RecordLtc *l, char **names, char **sources, int ncams, SwRate prog, int any_live)
+int record_ltc_check(RecordLtc *l, char **names, char **sources, int ncams, SwRate prog)
 {
     l->prog = prog;
     l->cue_clock_ltc = l->cue_clock && !strcmp(l->cue_clock, "ltc");
@@ -95,7 +95,7 @@ int record_ltc_check(RecordLtc *l, char **names, char **sources, int ncams, SwRa
         l->channel = colon && !strcmp(colon, ":2");
         src = sources[cam];
     }
-    if (cap_source_is_live(src) || g_str_has_prefix(src, "test:") || g_str_has_prefix(src, "pipe:") || any_live) {
+    if (g_str_has_prefix(src, "test:") || g_str_has_prefix(src, "pipe:") || cap_source_is_live(src)) {
         ot_log(OT_LOG_ERROR, "record", "--ltc %s: LTC is read from a file in a take of file cameras (the whole "
                "signal before the roll); live LTC is not here yet", l->source);
         return -EINVAL;
@@ -144,11 +144,18 @@ __attribute__((format(printf, 4, 0))) static void add_note(RecordLtc *l, int64_t
         n->detail[sizeof(n->detail) - 1] = '\0'; /* one short sentence: its end may be cut */
 }
 
-int record_ltc_decode(RecordLtc *l)
+int record_ltc_decode(RecordLtc *l, char **sources, int ncams)
 {
     char a[32], b[32];
     if (!l->on)
         return 0;
+    for (int i = 0; i < ncams; i++)
+        if (cap_source_is_live(sources[i])) {
+            ot_log(OT_LOG_ERROR, "record", "--ltc %s: camera %d (%s) is live: LTC is read from a file in a take of "
+                   "file cameras (the whole signal before the roll); live LTC is not here yet", l->source, i + 1,
+                   sources[i]);
+            return -EINVAL;
+        }
     l->track = cap_ltc_decode(l->path, l->channel, l->rate, LTC_START_TIMEOUT_MS);
     if (!l->track)
         return OT_ERROR_SOURCE;

@@ -47,10 +47,10 @@ const GOptionEntry *record_ltc_entries(RecordLtc *l);
 /* Before anything is opened: --ltc's SOURCE (an audio file, or cam:NAME[:CHANNEL] of a file camera), --ltc-fps
  * (24, 25, 29.97 (drop-frame) or 30; default the program's), --cue-clock (program or ltc; ltc needs --ltc). 0 or
  * -EINVAL (said). */
-int record_ltc_check(RecordLtc *l, char **names, char **sources, int ncams, SwRate prog, int any_live);
-/* The LTC decoded and mapped (after cap_init, before the folder). 0, or OT_ERROR_SOURCE when no LTC is found
- * (said, with what was read). */
-int record_ltc_decode(RecordLtc *l);
+int record_ltc_check(RecordLtc *l, char **names, char **sources, int ncams, SwRate prog);
+/* The LTC decoded and mapped (after cap_init, before the folder). 0, -EINVAL (a live camera: live LTC is not
+ * here yet), or OT_ERROR_SOURCE when no LTC is found (said, with what was read). */
+int record_ltc_decode(RecordLtc *l, char **sources, int ncams);
 /* --cue-clock ltc: the cue list at cues_path read in LTC time, each timed cue put on the program frame the
  * mapping gives its LTC frame, written to a temporary file (*out_path, the list the take runs and keeps as
  * cues.txt: each line as written, its TIME replaced by the frame, the LTC time kept in a comment) and parsed

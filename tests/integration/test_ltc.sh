@@ -207,6 +207,8 @@ bad)
     bad 2 "--ltc-fps 50: LTC runs at 24, 25, 29.97 (drop-frame) or 30" --ltc "$out/ltc.wav" --ltc-fps 50
     bad 2 "live LTC is not here yet" --ltc "srt://127.0.0.1:9"
     bad 2 "cannot read \"$out/none.wav\"" --ltc "$out/none.wav"
+    bad 1 "camera 3 (srt://127.0.0.1:9?mode=listener) is live: LTC is read from a file" --ltc "$out/ltc.wav" \
+        --cam "c=srt://127.0.0.1:9?mode=listener"
     printf '09:59:59:00 cut a\n' >"$out/c.txt"
     bad 1 "$out/c.txt:1:1: error: LTC 09:59:59:00 is before the take's first frame" \
         --ltc "$out/ltc.wav" --cue-clock ltc --cues "$out/c.txt"
