@@ -54,8 +54,9 @@ int app_proof_load_key(AppProof *p, const char *path, int disabled)
 
 int app_proof_start(AppProof *p, const AppProofTake *t)
 {
-    ProofStreamInfo streams[2 + SW_MAX_CAMS + SW_SUB_MAX_LANGS];
-    char *isofiles[SW_MAX_CAMS] = {0}, *isoroles[SW_MAX_CAMS] = {0}, *subroles[SW_SUB_MAX_LANGS] = {0};
+    ProofStreamInfo streams[1 + 2 * SW_MAX_CAMS + SW_AUDIO_MAX_TRACKS + SW_SUB_MAX_LANGS];
+    char *isoaroles[SW_MAX_CAMS] = {0}, *subroles[SW_SUB_MAX_LANGS] = {0};
+    char *isofiles[SW_MAX_CAMS] = {0}, *isoroles[SW_MAX_CAMS] = {0};
     char *cues = NULL;
     int n = 0;
 
@@ -88,6 +89,28 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
                                          .codec = "flac",
                                          .tb_num = 1,
                                          .tb_den = SW_AUDIO_RATE};
+        for (int i = 0; i < t->nstems && i < SW_AUDIO_MAX_TRACKS - 1; i++)
+            streams[n++] = (ProofStreamInfo){.role = t->stem_roles[i],
+                                             .file = MUX_TAKE_PROGRAM_FILE,
+                                             .codec = "flac",
+                                             .tb_num = 1,
+                                             .tb_den = SW_AUDIO_RATE};
+        p->nstems = t->nstems;
+    }
+    /* The ISOs' own audio: a second track of each iso/NAME.mkv that has one, after everything else. */
+    for (int i = 0; i < SW_MAX_CAMS; i++)
+        p->iso_audio_stream[i] = -1;
+    for (int i = 0; t->iso_codec && t->iso_audio && i < t->ncams && i < SW_MAX_CAMS; i++) {
+        if (!t->iso_audio[i])
+            continue;
+        isoaroles[i] = g_strdup_printf("iso %s audio", t->cams[i]);
+        p->iso_audio_stream[i] = n;
+        int copy = !strcmp(t->iso_codec, mux_codec_name(MUX_CODEC_COPY)); /* the camera's packets, in ms */
+        streams[n++] = (ProofStreamInfo){.role = isoaroles[i],
+                                         .file = isofiles[i],
+                                         .codec = t->iso_audio[i],
+                                         .tb_num = 1,
+                                         .tb_den = copy ? MUX_COPY_TB_DEN : SW_AUDIO_RATE};
     }
     /* Subtitles: a track of program.mkv per language, its PKT records in program frames (pts = first frame,
      * duration = frames shown). */
@@ -131,6 +154,7 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
     for (int i = 0; i < SW_MAX_CAMS; i++) {
         g_free(isofiles[i]);
         g_free(isoroles[i]);
+        g_free(isoaroles[i]);
     }
     for (int i = 0; i < SW_SUB_MAX_LANGS; i++)
         g_free(subroles[i]);
@@ -143,8 +167,11 @@ void app_proof_output(AppProof *p, int stream, MuxOutputConfig *oc)
         return;
     oc->proof = proof_log_stream(p->log, stream);
     oc->proof_log = stream == 0 ? p->log : NULL;
-    if (stream == 0 && p->audio_stream > 0)
+    if (stream == 0 && p->audio_stream > 0) {
         oc->audio_proof = proof_log_stream(p->log, p->audio_stream);
+        for (int i = 0; i < p->nstems; i++)
+            oc->stems[i].proof = proof_log_stream(p->log, p->audio_stream + 1 + i);
+    }
     for (int i = 0; stream == 0 && p->sub_stream > 0 && i < p->sub_nlangs && i < SW_SUB_MAX_LANGS; i++)
         oc->sub_proofs[i] = proof_log_stream(p->log, p->sub_stream + i);
     oc->genesis = proof_log_genesis_hex(p->log);
@@ -155,6 +182,8 @@ void app_proof_iso_configure(void *opaque, int cam, MuxOutputConfig *oc)
     AppProof *p = opaque;
     if (p && 1 + cam < p->nstreams)
         app_proof_output(p, 1 + cam, oc);
+    if (p && !p->disabled && p->log && cam >= 0 && cam < SW_MAX_CAMS && p->iso_audio_stream[cam] >= 0)
+        oc->audio_proof = proof_log_stream(p->log, p->iso_audio_stream[cam]);
 }
 
 int app_proof_close(AppProof *p, const SwRunnerStats *st, int error)

@@ -448,6 +448,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     CapFormat fmt = {.width = r->width, .height = r->height, .rate = r->rate,
                      .decoder_threads = r->ncams > 1 ? 1 : 0};
     record_live_prepare(&r->live, r->sources, r->ncams, &fmt);
+    r->live.iso_audio = o->iso && r->iso_codec != MUX_CODEC_COPY; /* each ISO has its camera's audio */
+    r->live.iso_copy = o->iso && r->iso_codec == MUX_CODEC_COPY;
     MuxTakeConfig tc = {
         .dir = o->out,
         .cams = (const char *const *)r->names,
@@ -464,6 +466,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .preset = r->codec == MUX_CODEC_H264 ? o->preset : NULL,
         .iso_preset = o->iso && r->iso_codec == MUX_CODEC_H264 ? iso_preset(o) : NULL,
         .threads = fmt.live || record_ui_wants_realtime(&r->ui) ? 2 : 1,
+        .audio_bits = r->live.audio_bits,
     };
     /* The key before the folder: a bad --key leaves nothing behind. */
     if (app_proof_load_key(&r->proof, o->key, o->no_proof) < 0)
@@ -477,15 +480,18 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     t->sub_nlangs = sw_subs_nlangs(r->subs);
 
     if ((ret = app_take_start_cameras(t, &fmt, RECORD_START_TIMEOUT_MS, add_camera, r)) < 0 ||
-        (ret = record_live_start(&r->live, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
+        (ret = record_live_start(&r->live, r->sources, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
         goto abort;
-    int audio_channels = r->live.audio != SW_AUDIO_NONE ? SW_AUDIO_CHANNELS : 0;
+    MuxAudioTrackInfo audio_info[SW_AUDIO_MAX_TRACKS];
+    int naudio = record_live_audio_tracks(&r->live, &t->stems, audio_info, NULL);
+    int audio_channels = naudio > 0 ? r->live.audio_channels : 0;
 
     char start_tc[32];
     format_tc(r, 0, start_tc, sizeof(start_tc));
     AppProofTake pt;
     app_take_proof_describe(t, &pt);
     pt.audio_channels = audio_channels;
+    pt.iso_audio = r->live.iso_audio_codec;
     pt.pacing = "lockstep: every source pulled as fast as the program is made";
     for (int i = 0; i < r->ncams; i++)
         pt.live |= cap_source_is_live(r->sources[i]);
@@ -506,7 +512,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     if (o->iso) {
         t->iso = app_iso_start(mux_take_dir(t->take), mux_take_id(t->take), r->names, r->sources, r->ncams,
                                r->iso_codec, tc.iso_preset, r->width, r->height, r->rate, tc.gop, start_tc,
-                               &r->proof);
+                               &r->proof, r->live.iso_channels, r->live.audio_bits);
         if (!t->iso) {
             ret = OT_ERROR_CODEC;
             goto abort;
@@ -531,8 +537,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     record_live_configure(&r->live, &rc);
     if (r->ncontrol > 0) {
         CtlServerConfig cc = {.eps = r->control, .neps = r->ncontrol, .allow = r->allow, .nallow = r->nallow,
-                              .cams = (const char *const *)r->names, .ncams = r->ncams, .rate = r->rate,
-                              .rate_per_s = 50, .burst = 100};
+                              .cams = (const char *const *)r->names, .ncams = r->ncams, .cues = r->cues,
+                              .rate = r->rate, .rate_per_s = 50, .burst = 100};
         if (!(r->ctl = ctl_server_alloc(&cc, mux_take_id(t->take)))) {
             ret = -EINVAL;
             goto abort;
@@ -573,6 +579,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     record_live_stop(&r->live);
     CtlServerStats cst = {0};
     if (r->ctl) {
+        ctl_server_stop(r->ctl);
         ctl_server_get_stats(r->ctl, &cst);
         ctl_server_free(&r->ctl);
     }
@@ -610,7 +617,9 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                                                                 : NULL;
     MuxTakeSummary sum = {.isos = t->iso ? isos : NULL, .nisos = mux_iso_count(t->iso),
                           .live = r->live.live ? live_info : NULL, .latency_ns = r->live.latency_ns,
-                          .audio_from = audio_from};
+                          .audio_from = audio_from, .audio_tracks = audio_info, .naudio_tracks = naudio};
+    if (naudio > 0)
+        audio_info[0].from = audio_from;
     MuxCount ccounts[] = {{"clients", cst.clients},
                           {"commands_staged", cst.commands_staged},
                           {"malformed", cst.malformed},
@@ -618,7 +627,13 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                           {"peers_refused", cst.refused_peers + cst.refused_full},
                           {"queue_full", cst.queue_full},
                           {"slow_clients_dropped", cst.clients_dropped_slow},
-                          {"events_dropped", cst.events_dropped}};
+                          {"events_dropped", cst.events_dropped},
+                          {"end_refused", cst.refused_end},
+                          {"osc_messages", cst.osc_messages},
+                          {"osc_unknown", cst.unknown},
+                          {"osc_subscriptions", cst.subscriptions},
+                          {"osc_subscriptions_expired", cst.subscriptions_expired},
+                          {"osc_feedback_not_sent", cst.feedback_not_sent}};
     MuxCount tcounts[] = {{"packets", tst.packets},
                           {"bytes", tst.bytes},
                           {"not_sent", tst.send_errors},
@@ -639,18 +654,23 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     if (r->ntally > 0)
         groups[ngroups++] = (MuxCountGroup){"tally", tcounts, (int)G_N_ELEMENTS(tcounts)};
     sum.groups = groups;
+    record_live_loudness(&r->live, &end.program, &sum);
     app_take_close(t, &end, &sum);
     g_free(audio_from);
     ret = end.error;
     print_summary(r, st, &end.program, ret, end.wall_seconds);
     record_live_print_summary(&r->live, st, t->cams, r->names, r->ncams);
+    record_live_print_loudness(&r->live, st, &end.program);
     if (r->ncontrol > 0)
         fprintf(stderr,
                 "control: %" G_GINT64_FORMAT " clients, %" G_GINT64_FORMAT " commands staged, %" G_GINT64_FORMAT
                 " malformed, %" G_GINT64_FORMAT " rate-limited, %" G_GINT64_FORMAT " peers refused, %"
-                G_GINT64_FORMAT " slow clients dropped, %" G_GINT64_FORMAT " events dropped\n",
+                G_GINT64_FORMAT " slow clients dropped, %" G_GINT64_FORMAT " events dropped, %" G_GINT64_FORMAT
+                " ends refused; OSC: %" G_GINT64_FORMAT " messages, %" G_GINT64_FORMAT " unknown, %" G_GINT64_FORMAT
+                " subscriptions (%" G_GINT64_FORMAT " expired), %" G_GINT64_FORMAT " feedback not sent\n",
                 cst.clients, cst.commands_staged, cst.malformed, cst.rate_limited, cst.refused_peers + cst.refused_full,
-                cst.clients_dropped_slow, cst.events_dropped);
+                cst.clients_dropped_slow, cst.events_dropped, cst.refused_end, cst.osc_messages, cst.unknown,
+                cst.subscriptions, cst.subscriptions_expired, cst.feedback_not_sent);
     if (r->ntally > 0)
         fprintf(stderr,
                 "tally: %" G_GINT64_FORMAT " TSL 5.0 packets (%" G_GINT64_FORMAT " bytes) sent, %" G_GINT64_FORMAT
@@ -712,7 +732,9 @@ int cmd_record(int argc, char **argv)
         {"no-proof", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o.no_proof,
          "No take log (benchmarks only: the take cannot be verified)", NULL},
         {"control", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.control,
-         "Remote control: tcp://ADDR:PORT (line protocol, docs/control.md); repeatable", "URL"},
+         "Remote control: tcp://ADDR:PORT (line protocol) or osc://ADDR:PORT (OSC over UDP), docs/control.md; "
+         "repeatable",
+         "URL"},
         {"control-allow", 0, 0, G_OPTION_ARG_STRING, &o.control_allow,
          "Peers allowed to control (default: loopback only; needed for a non-loopback --control)", "CIDR[,CIDR...]"},
         {"tally", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.tally,
@@ -734,6 +756,7 @@ int cmd_record(int argc, char **argv)
     g_option_context_add_main_entries(ctx, record_ui_entries(&r.ui), NULL);
     g_option_context_add_main_entries(ctx, record_live_entries(&r.live), NULL);
     g_option_context_add_main_entries(ctx, record_ltc_entries(&r.ltc), NULL);
+    g_option_context_add_group(ctx, record_live_audio_group(&r.live));
 
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         fprintf(stderr, "onetake record: %s (see onetake record --help)\n", err->message);

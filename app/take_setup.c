@@ -49,6 +49,8 @@ void app_take_proof_describe(const AppTake *t, AppProofTake *pt)
         .command_line = c->command_line,
         .sub_langs = t->sub_langs,
         .sub_nlangs = t->sub_nlangs,
+        .nstems = t->stems.n,
+        .stem_roles = t->stems.roles,
     };
 }
 
@@ -73,7 +75,15 @@ int app_take_open_program(AppTake *t, const char *title, const char *timecode, i
         .audio_channels = audio_channels,
         .sub_langs = t->sub_langs,
         .sub_nlangs = t->sub_nlangs,
+        .audio_bits = c->audio_bits,
+        .audio_title = t->stems.first_title,
     };
+    for (int i = 0; audio_channels > 0 && i < t->stems.n; i++) {
+        oc.stems[i].channels = t->stems.channels[i];
+        oc.stems[i].title = t->stems.titles[i];
+        oc.stems[i].role = t->stems.roles[i];
+        oc.nstems = i + 1;
+    }
     app_proof_output(proof, 0, &oc);
     MuxOutput *out = mux_output_alloc(&oc);
     g_free(path);

@@ -49,7 +49,7 @@ static void *ltc_main(void *arg)
 {
     LtcJob *j = arg;
     SwAudioSource src = cap_camera_audio_source(j->cam);
-    int16_t buf[LTC_BLOCK * SW_AUDIO_CHANNELS];
+    SwSample buf[LTC_BLOCK * SW_AUDIO_CHANNELS];
     short mono[LTC_BLOCK];
     int apv = (int)((int64_t)SW_AUDIO_RATE * j->rate.den / j->rate.num);
     LTCDecoder *d = ltc_decoder_create(apv, LTC_QUEUE);
@@ -65,7 +65,7 @@ static void *ltc_main(void *arg)
         if (missing < 0 || missing == LTC_BLOCK)
             break; /* the end (a file's lockstep read waits for what is not decoded yet) */
         for (int i = 0; i < LTC_BLOCK; i++)
-            mono[i] = buf[i * SW_AUDIO_CHANNELS + j->channel];
+            mono[i] = (short)(buf[i * SW_AUDIO_CHANNELS + j->channel] >> 16); /* the signal's top 16 bits */
         ltc_decoder_write_s16(d, mono, LTC_BLOCK, pos);
         j->track->samples = pos + LTC_BLOCK - missing;
         while (ltc_decoder_read(d, &e) > 0)
@@ -87,7 +87,7 @@ CapLtcTrack *cap_ltc_decode(const char *source, int channel, SwRate rate, int ti
 
     if (rate.num <= 0 || rate.den <= 0)
         return NULL;
-    j.cam = cap_audio_alloc("ltc", source, &fmt);
+    j.cam = cap_audio_alloc("ltc", source, &fmt, SW_AUDIO_CHANNELS);
     if (!j.cam)
         return NULL;
     if (cap_camera_start(j.cam, timeout_ms) < 0) {

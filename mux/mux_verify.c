@@ -159,6 +159,25 @@ static int find_sub_stream(const AVFormatContext *fmt, const ProofStreamModel *m
     return by_lang;
 }
 
+/* The file's track of stream m: its first video track, or the audio track whose ROLE tag is m's role (program.mkv
+ * holds one per program audio track), else its first audio track. -1: none. */
+static int pick_stream(const AVFormatContext *fmt, const ProofStreamModel *m)
+{
+    int first = -1;
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        if (fmt->streams[i]->codecpar->codec_type != (m->audio ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO))
+            continue;
+        if (!m->audio)
+            return (int)i;
+        const AVDictionaryEntry *role = av_dict_get(fmt->streams[i]->metadata, "ROLE", NULL, 0);
+        if (role && m->role && !strcmp(role->value, m->role))
+            return (int)i;
+        if (first < 0)
+            first = (int)i;
+    }
+    return first;
+}
+
 int mux_verify_stream(const char *dir, const ProofTake *take, int index, const char *path_override,
                       ProofVerdict *v, MuxVerifyProgress progress, void *opaque)
 {
@@ -174,6 +193,7 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
     int st_index = -1;
     ProofPayload form;
     const char *unit = "frame"; /* what a pts counts: program frames, or audio samples */
+    char unit_buf[96];
     int64_t k = 0, bad_frame = -1;
     int64_t bad_off = 0, bad_len = 0;
     char tc[32];
@@ -236,13 +256,7 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
         goto out;
     }
     int is_sub = m->codec && !strcmp(m->codec, "subrip");
-    if (is_sub)
-        st_index = find_sub_stream(fmt, m);
-    for (unsigned i = 0; !is_sub && i < fmt->nb_streams; i++)
-        if (fmt->streams[i]->codecpar->codec_type == (m->audio ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO)) {
-            st_index = (int)i;
-            break;
-        }
+    st_index = is_sub ? find_sub_stream(fmt, m) : pick_stream(fmt, m);
     if (st_index < 0) {
         proof_verdict_fail(v, PROOF_INVALID, "container", file, 0, "%s has no %s%s%s stream", file,
                            m->audio ? "audio" : is_sub ? "subtitle" : "video", is_sub ? " track " : "",
@@ -279,7 +293,14 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
         }
     }
     form = mux_payload_form(fmt->streams[st_index]->codecpar);
-    unit = m->audio ? "audio sample" : is_sub ? "subtitle line at frame" : "frame";
+    /* An audio track's messages name it: "program audio bass sample 48000 is missing". */
+    if (m->audio)
+        unit = unit_buf;
+    if (m->audio && snprintf(unit_buf, sizeof(unit_buf), "%s sample", m->role ? m->role : "audio") >=
+                        (int)sizeof(unit_buf))
+        unit = "audio sample";
+    if (is_sub)
+        unit = "subtitle line at frame";
 
     while ((averr = av_read_frame(fmt, pkt)) >= 0) {
         AVStream *st = fmt->streams[pkt->stream_index];
