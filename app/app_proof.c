@@ -54,8 +54,8 @@ int app_proof_load_key(AppProof *p, const char *path, int disabled)
 
 int app_proof_start(AppProof *p, const AppProofTake *t)
 {
-    ProofStreamInfo streams[1 + 2 * SW_MAX_CAMS + SW_AUDIO_MAX_TRACKS];
-    char *isoaroles[SW_MAX_CAMS] = {0};
+    ProofStreamInfo streams[1 + 2 * SW_MAX_CAMS + SW_AUDIO_MAX_TRACKS + SW_SUB_MAX_LANGS];
+    char *isoaroles[SW_MAX_CAMS] = {0}, *subroles[SW_SUB_MAX_LANGS] = {0};
     char *isofiles[SW_MAX_CAMS] = {0}, *isoroles[SW_MAX_CAMS] = {0};
     char *cues = NULL;
     int n = 0;
@@ -112,6 +112,20 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
                                          .tb_num = 1,
                                          .tb_den = copy ? MUX_COPY_TB_DEN : SW_AUDIO_RATE};
     }
+    /* Subtitles: a track of program.mkv per language, its PKT records in program frames (pts = first frame,
+     * duration = frames shown). */
+    p->sub_stream = -1;
+    p->sub_nlangs = t->sub_nlangs;
+    for (int i = 0; i < t->sub_nlangs && i < SW_SUB_MAX_LANGS; i++) {
+        if (!i)
+            p->sub_stream = n;
+        subroles[i] = g_strdup_printf("subtitles %s", t->sub_langs[i]);
+        streams[n++] = (ProofStreamInfo){.role = subroles[i],
+                                         .file = MUX_TAKE_PROGRAM_FILE,
+                                         .codec = "subrip",
+                                         .tb_num = t->rate.den,
+                                         .tb_den = t->rate.num};
+    }
     if (t->has_cues)
         cues = mux_take_path(t->take, MUX_TAKE_CUES_FILE);
     ProofLogConfig cfg = {
@@ -142,6 +156,8 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
         g_free(isoroles[i]);
         g_free(isoaroles[i]);
     }
+    for (int i = 0; i < SW_SUB_MAX_LANGS; i++)
+        g_free(subroles[i]);
     return p->log ? 0 : -EIO;
 }
 
@@ -156,6 +172,8 @@ void app_proof_output(AppProof *p, int stream, MuxOutputConfig *oc)
         for (int i = 0; i < p->nstems; i++)
             oc->stems[i].proof = proof_log_stream(p->log, p->audio_stream + 1 + i);
     }
+    for (int i = 0; stream == 0 && p->sub_stream > 0 && i < p->sub_nlangs && i < SW_SUB_MAX_LANGS; i++)
+        oc->sub_proofs[i] = proof_log_stream(p->log, p->sub_stream + i);
     oc->genesis = proof_log_genesis_hex(p->log);
 }
 

@@ -43,6 +43,8 @@ typedef struct Replay {
     MuxCodec codec;
     int gop;
     char **iso_paths; /* ncams + NULL */
+    MuxSubTracks *subtracks; /* the master's subtitle lines, re-made as they were */
+    SwSubs *subs;
     AppTake t; /* the new take: folder, cameras (the ISOs), program, switcher and runner */
     int quiet;
     int tty;
@@ -59,6 +61,8 @@ static void free_replay(Replay *r)
     for (int i = 0; i < SW_AUDIO_MAX_TRACKS; i++)
         g_clear_pointer(&r->roles[i], g_free);
     app_take_free(&r->t);
+    sw_subs_free(&r->subs);
+    mux_sub_tracks_free(&r->subtracks);
     mux_cut_log_free(&r->cuts);
     g_clear_pointer(&r->iso_paths, g_strfreev);
     mux_take_info_free(&r->info);
@@ -258,6 +262,47 @@ static int compare_cuts(const Replay *r, const char *out_dir)
     return differ;
 }
 
+/* The subtitle tracks of the take's master, to be made again line for line (the director's go lines included):
+ * their languages in track order, their lines as timed lines of the replay's switcher. A master that cannot
+ * be read has nothing to replay of them: said, and the replay goes on. 0 or -ENOMEM. */
+static int load_subtitles(Replay *r)
+{
+    char *master = g_build_filename(r->src_dir, MUX_TAKE_PROGRAM_FILE, NULL);
+    r->subtracks = mux_sub_tracks_load(master, r->info->rate);
+    g_free(master);
+    if (!r->subtracks) {
+        ot_log(OT_LOG_WARNING, "replay", "the master's subtitle tracks cannot be read: the replay has none");
+        return 0;
+    }
+    MuxSubTracks *m = r->subtracks;
+    if (m->nlangs == 0)
+        return 0;
+    if (!(r->subs = sw_subs_alloc(NULL, r->info->rate)))
+        return -ENOMEM;
+    int64_t *start = g_new(int64_t, m->nlines + 1), *end = g_new(int64_t, m->nlines + 1);
+    const char **text = g_new(const char *, m->nlines + 1);
+    int ret = 0;
+    for (int l = 0; l < m->nlangs && !ret; l++) {
+        int n = 0;
+        for (int i = 0; i < m->nlines; i++)
+            if (m->lines[i].lang == l) {
+                start[n] = m->lines[i].start;
+                end[n] = m->lines[i].end;
+                text[n++] = m->lines[i].text;
+            }
+        ret = sw_subs_add_lines(r->subs, m->langs[l], start, end, text, n);
+        if (ret < 0)
+            ot_log(OT_LOG_ERROR, "replay", "the master's subtitles %s cannot be replayed: %s", m->langs[l],
+                   ret == -EINVAL ? "lines out of order or overlapping" : ot_strerror(ret));
+    }
+    g_free(start);
+    g_free(end);
+    g_free(text);
+    r->t.sub_langs = (const char *const *)m->langs;
+    r->t.sub_nlangs = m->nlangs;
+    return ret;
+}
+
 static int run_replay(Replay *r, const char *out_dir, const char *command_line)
 {
     AppTake *t = &r->t;
@@ -299,6 +344,8 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
         .before_tick_opaque = r,
     };
     configure_audio(r, &rc);
+    if ((ret = load_subtitles(r)) < 0)
+        goto abort;
     sw_timecode_format(in->rate, in->drop_frame, 0, start_tc, sizeof(start_tc));
     char *title = g_strdup_printf("onetake program (replay of take %s)", in->take_id);
     ret = app_take_open_program(t, title, start_tc, r->naudio ? in->audio[0].channels : 0, NULL);
@@ -308,6 +355,8 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
 
     /* The first event names the camera on program at frame 0; the rest are staged at their frames. */
     t->sw = sw_switcher_alloc(NULL, in->ncams, first_cam);
+    if (r->subs)
+        sw_switcher_set_subs(t->sw, r->subs);
     r->next_event = r->cuts->events[0].end ? 0 : 1;
     for (int i = 0; i < r->cuts->nevents; i++)
         rc.transitions |= r->cuts->events[i].trans.kind != SW_TRANS_CUT; /* the mixer's pool before tick 0 */

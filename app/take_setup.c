@@ -47,6 +47,8 @@ void app_take_proof_describe(const AppTake *t, AppProofTake *pt)
         .has_cues = c->cues_path != NULL,
         .iso_codec = c->iso_codec,
         .command_line = c->command_line,
+        .sub_langs = t->sub_langs,
+        .sub_nlangs = t->sub_nlangs,
         .nstems = t->stems.n,
         .stem_roles = t->stems.roles,
     };
@@ -71,6 +73,8 @@ int app_take_open_program(AppTake *t, const char *title, const char *timecode, i
         .preset = c->preset, /* x264's output depends on it (replay makes the same packets) */
         .threads = c->threads, /* so does it on this */
         .audio_channels = audio_channels,
+        .sub_langs = t->sub_langs,
+        .sub_nlangs = t->sub_nlangs,
         .audio_bits = c->audio_bits,
         .audio_title = t->stems.first_title,
     };

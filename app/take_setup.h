@@ -31,6 +31,10 @@ typedef struct AppTake {
     MuxIso *iso;                  /* set by the caller (record --iso); NULL: no ISOs */
     SwSwitcher *sw;               /* made by the caller before app_take_start_runner */
     SwRunner *runner;
+    /* Subtitle languages (set by the caller before app_take_proof_describe and app_take_open_program): one
+     * track of program.mkv and one stream of the take log each. Borrowed. */
+    const char *const *sub_langs;
+    int sub_nlangs;
     AppAudioStems stems; /* record's --audio-track (none: zeroed) */
 } AppTake;
 

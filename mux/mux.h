@@ -52,6 +52,12 @@ typedef struct MuxOutputConfig {
     int audio_channels;
     int audio_bits;
     struct ProofStream *audio_proof;
+    /* Subtitles (sub_nlangs 0: none): one S_TEXT/UTF8 track per language, in this order, fed by
+     * mux_output_write_sub; at the close subtitles.LANG.srt and .vtt beside the file. sub_proofs[i] (may be
+     * NULL): language i's stream in the take log (its bytes are in this file's FILE records). */
+    const char *const *sub_langs;
+    int sub_nlangs;
+    struct ProofStream *sub_proofs[SW_SUB_MAX_LANGS];
     /* More program audio tracks (stems), after that first one, in this order: each its channels (1, 2, 6, 8:
      * mono, stereo, 5.1, 7.1), its Matroska title, its ROLE tag (the take log's stream role) and proof stream.
      * The first track's title is audio_title (NULL: none). */
@@ -85,6 +91,8 @@ typedef struct MuxOutputStats {
     const uint8_t *last_data0; /* data[0] of the last AVFrame sent to the encoder (zero-copy test) */
     int64_t audio_frames;  /* program audio frames (1/48000 s) given to the audio track */
     int64_t audio_packets; /* its packets written */
+    int64_t sub_lines;     /* subtitle lines written (every language) */
+    int64_t sub_lines_lang[SW_SUB_MAX_LANGS]; /* of those, per language (MuxOutputConfig.sub_langs order) */
     int audio_tracks;           /* the first and the stems */
     MuxLoudness audio_loudness[SW_AUDIO_MAX_TRACKS]; /* of each audio track, once it is flushed */
     int64_t audio_track_packets[SW_AUDIO_MAX_TRACKS];
@@ -101,6 +109,10 @@ int mux_output_write(MuxOutput *out, OtFrame *frame, int64_t pts, int force_key)
  * SwSample at 48 kHz), continuing the track
  * from sample 0. 0 or a negative error (sticky, like the video's). */
 int mux_output_write_audio(MuxOutput *out, int track, const SwSample *samples, int n);
+/* Subtitles: language lang (index into MuxOutputConfig.sub_langs) shows text (NULL: nothing) from program frame
+ * `frame` on; the line it ends is written then (frames must not decrease per language). Call before the frame
+ * at `frame` is written. The open lines end at the close. 0 or a negative error (sticky). */
+int mux_output_write_sub(MuxOutput *out, int lang, int64_t frame, const char *text);
 /* Its audio tracks (0: none), and a track's channels. */
 int mux_output_audio_tracks(const MuxOutput *out);
 int mux_output_audio_channels(const MuxOutput *out, int track);
@@ -143,6 +155,10 @@ void mux_writer_set_gap_hook(MuxWriter *w, void (*on_gap)(void *opaque, int64_t 
 /* The program's proof stream (NULL: none): the mux thread then writes a RAW record per frame (hash of the visible
  * pixels, before encoding), and the CUT/END events and declared repeats the sink receives. Call before the take. */
 void mux_writer_set_proof(MuxWriter *w, struct ProofStream *proof);
+/* Program thread, before tick's program_frame: the take log's LTC record for that tick (the cue clock is LTC frame
+ * `frame`, timecode tc, freewheel 1 when run on from the last mapping), written by the mux thread with the frame.
+ * One per frame (a second note replaces the first). 0 or -EINVAL. */
+int mux_writer_note_ltc(MuxWriter *w, int64_t tick, int64_t frame, const char *tc, int freewheel);
 
 /* The take folder (layout in docs/take-folder.md). Names of its files: */
 #define MUX_TAKE_JSON_FILE "take.json"      /* the take's record: config, then outcome */
@@ -154,6 +170,26 @@ void mux_writer_set_proof(MuxWriter *w, struct ProofStream *proof);
 #define MUX_TAKE_EDL_FILE "cuts.edl"        /* the executed cuts as a CMX3600 EDL (mux_cutlist_write) */
 #define MUX_TAKE_OTIO_FILE "cuts.otio"      /* the executed cuts as OpenTimelineIO JSON (mux_cutlist_write) */
 #define MUX_TAKE_ISO_DIR "iso"              /* ISOs: iso/NAME.mkv (mux_iso_alloc) */
+#define MUX_TAKE_SUBS_FILE_FMT "subtitles.%s.%s" /* subtitles.LANG.srt, subtitles.LANG.vtt: made at the close */
+
+/* The subtitle tracks of a master read back (replay): languages in track order, and every line in file order
+ * with its frames [start, end) on the take's rate. */
+typedef struct MuxSubTrackLine {
+    int lang;
+    int64_t start, end;
+    char *text;
+} MuxSubTrackLine;
+
+typedef struct MuxSubTracks {
+    char *langs[SW_SUB_MAX_LANGS];
+    int nlangs;
+    MuxSubTrackLine *lines;
+    int nlines;
+} MuxSubTracks;
+
+/* NULL when the file cannot be read (logged). */
+MuxSubTracks *mux_sub_tracks_load(const char *path, SwRate rate);
+void mux_sub_tracks_free(MuxSubTracks **tracks);
 
 typedef struct MuxTakeConfig {
     const char *dir;

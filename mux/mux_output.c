@@ -30,6 +30,7 @@
 #include "mux.h"
 #include "mux_audio.h"
 #include "mux_int.h"
+#include "mux_subs.h"
 #include "mux_mkv.h"
 #include "ot_common.h"
 #include "proof.h"
@@ -82,6 +83,7 @@ struct MuxOutput {
     ProofLog *proof_log; /* borrowed: set on the program output, which commits the log */
     MuxAudioTrack *audio[SW_AUDIO_MAX_TRACKS]; /* the program audio tracks (mux_audio.c) */
     int naudio;
+    MuxSubs *subs;        /* the subtitle tracks (mux_subs.c), or NULL */
     /* Finishing at a clean close (mux_mkv.h): the header libavformat wrote, captured and rearranged at open
      * (`hdr`, the streaming form's first bytes), its layout, the cue points found as the clusters go by. */
     int capturing;
@@ -201,6 +203,8 @@ static int proof_commit(MuxOutput *out, int64_t pts)
     ret = proof_stream_durable(out->proof, pts);
     if (!ret)
         ret = each_audio(out, mux_audio_durable); /* the audio written so far is in the same synced bytes */
+    if (!ret)
+        ret = mux_subs_durable(out->subs); /* and the subtitle lines */
     if (!ret && out->proof_log)
         ret = proof_log_commit(out->proof_log, pts);
     if (ret < 0 && !out->err)
@@ -578,6 +582,12 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecP
         out->naudio = 1;
         if (cfg->audio_proof)
             proof_stream_set_payload(cfg->audio_proof, mux_payload_form(copy_audio));
+    }
+    if (cfg->sub_nlangs > 0 && !out->subs) {
+        ret = mux_subs_open(out->fmt, out->path, out->rate, cfg->sub_langs, cfg->sub_nlangs, cfg->sub_proofs,
+                            &out->subs);
+        if (ret < 0)
+            return ret;
     }
     ret = avformat_init_output(out->fmt, NULL);
     if (ret < 0)
@@ -966,6 +976,20 @@ int mux_output_write_packet(MuxOutput *out, AVPacket *pkt)
     return 0;
 }
 
+int mux_output_write_sub(MuxOutput *out, int lang, int64_t frame, const char *text)
+{
+    int ret;
+
+    if (!out || !out->subs)
+        return -EINVAL;
+    if (out->err)
+        return out->err;
+    if (out->closed)
+        return -EPIPE;
+    ret = mux_subs_line(out->subs, lang, frame, text);
+    return ret < 0 ? audio_fail(out, ret) : 0;
+}
+
 int mux_output_write_audio_packet(MuxOutput *out, const AVPacket *pkt)
 {
     if (!out || !pkt || out->enc || !out->naudio)
@@ -1099,6 +1123,9 @@ int mux_output_close(MuxOutput *out)
             drain_packets(out);
         if (!out->err && (ret = each_audio(out, mux_audio_flush)) < 0)
             audio_fail(out, ret);
+        /* The lines still shown end with the last frame. */
+        if (!out->err && out->subs && (ret = mux_subs_finish(out->subs, out->last_pts + 1)) < 0)
+            audio_fail(out, ret);
         if (!out->err) {
             ret = av_write_trailer(out->fmt);
             if (ret < 0)
@@ -1143,10 +1170,15 @@ int mux_output_close(MuxOutput *out)
         }
         if (!err && out->proof) {
             err = each_audio(out, mux_audio_close);
+            if (!err)
+                err = mux_subs_close(out->subs);
             if (err)
                 ot_log(OT_LOG_ERROR, "mux", "cannot close the take log stream of \"%s\": %s", out->path,
                        ot_strerror(err));
         }
+        /* The subtitles for post, from the lines as written (derived files: the master holds the record). */
+        if (!err && out->subs)
+            mux_subs_write_files(out->subs); /* a failure is logged; the take is not lost for it */
         if (close(out->fd) < 0 && !err) {
             err = -errno;
             ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", out->path, ot_strerror(err),
@@ -1174,6 +1206,7 @@ void mux_output_free(MuxOutput **pout)
     avcodec_free_context(&out->enc);
     for (int t = 0; t < SW_AUDIO_MAX_TRACKS; t++)
         mux_audio_free(&out->audio[t]);
+    mux_subs_free(&out->subs);
     avformat_free_context(out->fmt);
     if (out->pb) {
         av_freep(&out->pb->buffer); /* may have been reallocated by avio: free what it holds now */
@@ -1207,6 +1240,9 @@ void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats)
         mux_audio_get_stats(out->audio[t], &frames, &stats->audio_track_packets[t]);
         mux_audio_get_loudness(out->audio[t], &stats->audio_loudness[t]);
     }
+    stats->sub_lines = mux_subs_lines(out->subs, -1);
+    for (int i = 0; i < SW_SUB_MAX_LANGS; i++)
+        stats->sub_lines_lang[i] = mux_subs_lines(out->subs, i);
 }
 
 int mux_output_nice(const MuxOutput *out)

@@ -755,6 +755,8 @@ static int take_event(void *opaque, const SwEvent *ev)
     int err = atomic_load(&take->event_err);
     if (err)
         return err;
+    if (ev->type == SW_EVENT_SUB)
+        return 0; /* a subtitle line is no cut: it is in program.mkv's subtitle track */
     if (!take->cuts_thread_on)
         return -EPIPE;
     CutEntry *e = sw_queue_try_pop(take->cuts_free);

@@ -30,6 +30,13 @@
  * track. */
 #define MUX_WRITER_MAX_ANOMALIES (SW_MAX_CAMS * 5 + 4 + SW_AUDIO_MAX_TRACKS)
 
+/* The cue clock's mapping at a tick (mux_writer_note_ltc). */
+typedef struct MuxLtcNote {
+    int64_t tick, frame;
+    int freewheel;
+    char tc[16];
+} MuxLtcNote;
+
 typedef struct MuxItem {
     OtFrame *frame; /* a reference of our own */
     int64_t pts;
@@ -47,6 +54,7 @@ typedef struct MuxItem {
     int64_t silence[SW_AUDIO_MAX_TRACKS]; /* then this many frames of silence (samples that did not fit) */
     int nanoms;
     SwAnomaly anoms[MUX_WRITER_MAX_ANOMALIES];
+    MuxLtcNote ltc; /* ltc.tc[0] == 0: none */
 } MuxItem;
 
 struct MuxWriter {
@@ -82,13 +90,15 @@ struct MuxWriter {
     SwAnomaly anom_stash[MUX_WRITER_MAX_ANOMALIES];
     int nanoms;
     int64_t anoms_dropped;
+    MuxLtcNote ltc_stash;
 };
 
 static int proof_events(ProofStream *ps, const SwEvent *ev, int n)
 {
     int ret = 0;
     for (int i = 0; i < n && !ret; i++)
-        ret = proof_stream_event_peer(ps, ev[i].type == SW_EVENT_END ? "end" : "cut", ev[i].frame, ev[i].cam,
+        if (ev[i].type != SW_EVENT_SUB) /* a subtitle line is attested by its packet (PKT record) */
+            ret = proof_stream_event_peer(ps, ev[i].type == SW_EVENT_END ? "end" : "cut", ev[i].frame, ev[i].cam,
                                       ev[i].prev_cam, sw_origin_name(ev[i].origin), ev[i].cue_index, ev[i].peer);
     return ret;
 }
@@ -135,6 +145,16 @@ static int proof_anomalies(ProofStream *ps, const SwAnomaly *a, int n)
     return ret;
 }
 
+/* The subtitle lines that start (or end) at this frame, before it. */
+static int write_subs(MuxWriter *w, const SwEvent *ev, int n)
+{
+    int ret = 0;
+    for (int i = 0; i < n && !ret; i++)
+        if (ev[i].type == SW_EVENT_SUB)
+            ret = mux_output_write_sub(w->out, ev[i].lang, ev[i].frame, ev[i].text);
+    return ret;
+}
+
 /* What came with a frame before the frame itself: declarations, then the audio of every track (it is the
  * previous tick's). */
 static int write_extras(MuxWriter *w, const SwAnomaly *anoms, int nanoms, const SwSample *audio,
@@ -167,6 +187,10 @@ static void *writer_main(void *arg)
             if (item->gap_count && w->on_gap)
                 w->on_gap(w->on_gap_opaque, item->gap_first, item->gap_count);
             int ret = write_extras(w, item->anoms, item->nanoms, item->audio, item->naudio, item->silence);
+            if (!ret)
+                ret = write_subs(w, item->events, item->nevents);
+            if (!ret && w->proof && item->ltc.tc[0])
+                ret = proof_stream_ltc(w->proof, item->ltc.tick, item->ltc.frame, item->ltc.tc, item->ltc.freewheel);
             if (!ret && w->proof)
                 ret = proof_frame(w, item);
             if (!ret)
@@ -182,6 +206,7 @@ static void *writer_main(void *arg)
         memset(item->naudio, 0, sizeof(item->naudio));
         memset(item->silence, 0, sizeof(item->silence));
         item->nanoms = 0;
+        item->ltc.tc[0] = 0;
         sw_queue_push(w->pool, item); /* never blocks: the pool holds every item */
     }
     return NULL;
@@ -245,6 +270,8 @@ static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
         memcpy(item->anoms, w->anom_stash, (size_t)w->nanoms * sizeof(SwAnomaly));
     item->nanoms = w->nanoms;
     w->nanoms = 0;
+    item->ltc = w->ltc_stash;
+    w->ltc_stash.tc[0] = 0;
     /* Keyframes at every cut (a clean entry point per shot) and on a fixed grid of gop frames. */
     return queue_item(w, item, pf->frame, pf->tick, (pf->flags & SW_PF_CUT) || pf->tick % w->gop == 0);
 }
@@ -351,11 +378,20 @@ static int writer_event(void *opaque, const SwEvent *ev)
 {
     MuxWriter *w = opaque;
 
-    if (!w->proof || !ev)
+    if (!ev || (!w->proof && ev->type != SW_EVENT_SUB))
         return 0;
     if (w->nstash >= (int)(sizeof(w->stash) / sizeof(w->stash[0])))
         return -ENOSPC; /* more events than one tick can make: a bug */
     w->stash[w->nstash++] = *ev;
+    return 0;
+}
+
+int mux_writer_note_ltc(MuxWriter *w, int64_t tick, int64_t frame, const char *tc, int freewheel)
+{
+    if (!w || !tc || strlen(tc) >= sizeof(w->ltc_stash.tc))
+        return -EINVAL;
+    w->ltc_stash = (MuxLtcNote){.tick = tick, .frame = frame, .freewheel = freewheel};
+    memcpy(w->ltc_stash.tc, tc, strlen(tc) + 1);
     return 0;
 }
 
@@ -396,10 +432,11 @@ int mux_writer_finish(MuxWriter *w)
     /* The mux thread has ended: the events after the last frame (the END) are ours to log now. */
     if (w->proof && w->nstash > 0) {
         ret = proof_events(w->proof, w->stash, w->nstash);
-        w->nstash = 0;
         if (ret < 0 && !err)
             err = ret;
     }
+    /* Lines of the END's tick never show: the close ends every line at the last frame. */
+    w->nstash = 0;
     /* The last tick's audio and declarations came with the END: written before the output closes. */
     if (!err) {
         ret = write_extras(w, w->anom_stash, w->nanoms, w->audio_stash, w->naudio, w->lost);

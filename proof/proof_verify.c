@@ -693,6 +693,7 @@ typedef struct PfScan {
     int ended;
     int64_t end_frame;
     JsonObject *close;
+    int64_t ltc_records, ltc_freewheel, ltc_last_tick; /* LTC mapping records */
 } PfScan;
 
 static int on_pkt(PfScan *sc, JsonObject *o)
@@ -811,6 +812,19 @@ static int on_anomaly(PfScan *sc, JsonObject *o)
     return 0;
 }
 
+/* LTC: the cue clock's mapping, once a second, its ticks in order. */
+static int on_ltc(PfScan *sc, JsonObject *o)
+{
+    int64_t tick = int_member(o, "tick", -1);
+    if (tick < 0 || tick < sc->ltc_last_tick || int_member(o, "frame", -1) < 0)
+        return fail(sc->v, "log-record", PROOF_LOG_FILE, tick, "LTC record %" PRId64 " is malformed or out of "
+                    "order", sc->r);
+    sc->ltc_last_tick = tick;
+    sc->ltc_records++;
+    sc->ltc_freewheel += json_object_has_member(o, "freewheel") && json_object_get_boolean_member(o, "freewheel");
+    return 0;
+}
+
 /* PATCH: a finished file's in-place header changes, recomputed when its bytes are read. */
 static int on_patch(PfScan *sc, JsonObject *o)
 {
@@ -835,6 +849,7 @@ static const struct {
 } record_handlers[] = {
     {"PKT", on_pkt}, {"FILE", on_file},       {"RAW", on_raw},     {"CUT", on_cut},
     {"END", on_cut}, {"ANOMALY", on_anomaly}, {"PATCH", on_patch}, {"CLOSE", on_close},
+    {"LTC", on_ltc},
 };
 
 /* Records 1..attested-1, each through its kind's handler; pkt_at_note[i]: program packets at checkpoint i. */
@@ -1029,6 +1044,9 @@ static int check_records(ProofTake *t, ProofVerdict *v)
     if (ret)
         goto out;
     t->program_pkts = sc.program_pkts;
+    if (sc.ltc_records)
+        proof_verdict_checked(v, "%" PRId64 " LTC mapping records (take frame -> LTC frame), in order; %" PRId64
+                              " of them freewheeling", sc.ltc_records, sc.ltc_freewheel);
     /* Each checkpoint's media line is the program frames durable at it. */
     for (int i = 1; i < t->nnotes; i++)
         if (t->notes[i].media != pkt_at_note[i]) {

@@ -93,6 +93,10 @@ const char *sw_anomaly_kind_name(SwAnomalyKind kind)
         return "camera-overflow";
     case SW_ANOMALY_AUDIO_GAP:
         return "audio-gap";
+    case SW_ANOMALY_LTC_JUMP:
+        return "ltc-jump";
+    case SW_ANOMALY_LTC_LOST:
+        return "ltc-lost";
     }
     return "unknown";
 }

@@ -85,6 +85,8 @@ typedef enum SwAnomalyKind {
     SW_ANOMALY_CAMERA_DROP,     /* count: camera frames skipped because a newer one was due at the tick */
     SW_ANOMALY_CAMERA_OVERFLOW, /* count: frames capture's bounded queue discarded before a tick could take them */
     SW_ANOMALY_AUDIO_GAP,       /* count: program audio frames (1/48000 s) filled with silence */
+    SW_ANOMALY_LTC_JUMP,        /* the LTC did not go on with the next frame (detail: from, to): freewheeling */
+    SW_ANOMALY_LTC_LOST,        /* the LTC stopped (detail: the last frame): freewheeling */
 } SwAnomalyKind;
 
 typedef struct SwAnomaly {
@@ -97,7 +99,8 @@ typedef struct SwAnomaly {
     char detail[112];  /* one short sentence */
 } SwAnomaly;
 
-/* "camera-lost", "camera-back", "camera-repeat", "camera-drop", "camera-overflow", "audio-gap" */
+/* "camera-lost", "camera-back", "camera-repeat", "camera-drop", "camera-overflow", "audio-gap", "ltc-jump",
+ * "ltc-lost" */
 const char *sw_anomaly_kind_name(SwAnomalyKind kind);
 
 typedef struct SwProgramFrame {
