@@ -34,6 +34,7 @@ typedef struct Replay {
     MuxTakeInfo *info;
     MuxCutLog *cuts;
     int next_event; /* next event of cuts to stage */
+    int64_t done_at; /* the early completion of the last staged cut's transition still to stage, 0: none */
     MuxCodec codec;
     int gop;
     char **iso_paths; /* ncams + NULL */
@@ -57,11 +58,19 @@ static void before_tick(void *opaque, int64_t tick)
 {
     Replay *r = opaque;
 
+    if (r->done_at && r->done_at <= tick) {
+        int ret = sw_switcher_complete(r->t.sw); /* the director's second T, at the frame it landed on */
+        if (ret < 0)
+            ot_log(OT_LOG_WARNING, "replay", "the early completion at frame %" PRId64 " could not be staged: %s",
+                   r->done_at, ot_strerror(ret));
+        r->done_at = 0;
+    }
     for (; r->next_event < r->cuts->nevents; r->next_event++) {
         const MuxCutEvent *ev = &r->cuts->events[r->next_event];
         int ret;
         if (ev->frame > tick)
             break;
+        r->done_at = ev->done_at;
         ret = ev->end ? sw_switcher_end(r->t.sw) : sw_switcher_transition(r->t.sw, ev->cam, &ev->trans);
         if (ret < 0)
             ot_log(OT_LOG_WARNING, "replay",

@@ -1,0 +1,172 @@
+#!/bin/bash
+# test_autotrans.sh ONETAKE SAMPLES_DIR OUT_DIR CASE
+#
+# The director's auto (issue 21, item 2): key T in the multiview and the control protocol's auto run the default
+# transition (--auto-transition) from program to preview; a second one during it completes it at once. On three
+# sample cameras at their own size (640x360) to a lossless FFV1 program with ISOs:
+#   ui        --ui-script presses T (`key t`) and `auto` (the script verb) in a private Xvfb: a mix:15 to close,
+#             then to crane and a second T 6 frames in
+#   tcp       a TCP client (Python sockets, 127.0.0.1:19311) sends auto twice the same way (wipe:30:left:8)
+#   osc       raw OSC datagrams from 127.0.0.1 to /onetake/auto (127.0.0.1:19312) (dip:24:#2040C0)
+#   bad_option  bad --auto-transition values refused with exit 2 and the reason, nothing created
+# Each take: every program frame equals, byte for byte, what check_transitions.py computes itself (numpy) from
+# ffmpeg's decode of the cameras with sw_transition.h's rule at the frames the presses land on (ui: the frame after
+# the script's line; tcp/osc: the frame each reply names), the early completion's frames the new camera's own;
+# cuts.jsonl has the transition's cut and the completion (kind, length, mixed, input), the take log a DONE record;
+# verify says UNCUT; the replay from the ISOs makes the same program packets; cuts.otio's transition is cut short.
+set -euo pipefail
+onetake=$1 samples=$2 out=$3 case=$4
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+need_exe "$onetake"
+need_samples "$samples"
+fresh_dir "$out"
+py=/usr/bin/python3 # Debian's, with python3-numpy (scripts/install-deps.sh)
+"$py" -c 'import numpy' || fail "python3-numpy is not installed (scripts/install-deps.sh)"
+here=$(dirname "$0")
+cams=(--cam "wide=$samples/wide.mp4" --cam "close=$samples/close.mp4" --cam "crane=$samples/crane.mkv")
+clips=("wide=$samples/wide.mp4" "close=$samples/close.mp4" "crane=$samples/crane.mkv")
+take=$out/take
+new_station_key "$out"
+
+# checks PLAN KIND LENGTH MIXED INPUT: the take against the plan (check_transitions.py's cue format)
+checks() {
+    local plan=$1 kind=$2 length=$3 mixed=$4 input=$5
+    cat "$plan"
+    "$py" "$here/check_transitions.py" "$take/program.mkv" 640 360 "$plan" "${clips[@]}" >"$out/check.log" ||
+        { cat "$out/check.log"; fail "the program is not the recomputed one (outputs kept in $out)"; }
+    cat "$out/check.log"
+    grep -qx "mixed=$((length + mixed))" "$out/check.log" ||
+        fail "the oracle counted another number of mixed frames than $length + $mixed"
+    grep -q "transitions: $((length + mixed)) mixed frames (0 outside the pool), 0 shown unmixed" "$out/record.log" ||
+        fail "record did not make exactly $((length + mixed)) mixed frames, all from the pool"
+    # cuts.jsonl: the two transitions' cuts and the completion, against the plan
+    "$py" - "$take/cuts.jsonl" "$plan" "$kind" "$length" "$mixed" "$input" <<'PY' || fail "cuts.jsonl is not the plan"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+plan = [l.split() for l in open(sys.argv[2]) if l.strip()]
+kind, length, mixed, inp = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+origin = "remote" if inp == "control" else "manual"
+trans = [e for e in ev if e["type"] == "cut" and e["kind"] != "cut"]
+done = [e for e in ev if e["type"] == "complete"]
+want = [(int(plan[1][0]), "close", "wide"), (int(plan[2][0]), "crane", "close")]
+got = [(e["frame"], e["camera"], e["prev"]) for e in trans]
+if got != want or any(e["kind"] != kind or e["length"] != length or e["origin"] != origin or
+                      e.get("input") != inp for e in trans):
+    sys.exit(f"transitions in cuts.jsonl: {trans}\nexpected {want}, {kind} {length} by {origin}/{inp}")
+if len(done) != 1:
+    sys.exit(f"{len(done)} completions in cuts.jsonl, expected 1")
+d = done[0]
+if (d["frame"], d["camera"], d["prev"], d["kind"], d["length"], d["mixed"], d["origin"], d["input"]) != \
+        (int(plan[3][0]), "crane", "close", kind, length, mixed, origin, inp):
+    sys.exit(f"the completion in cuts.jsonl: {d}")
+if origin == "remote" and not d.get("peer", "").startswith(("tcp:127.0.0.1:", "osc:127.0.0.1:")):
+    sys.exit(f"the completion names no peer: {d}")
+print(f"ok: cuts.jsonl: 2 {kind} {length} by {inp}, completed at {d['frame']} after {mixed} frames")
+PY
+    # the take log: one DONE record at the completion's frame, with what was mixed
+    "$py" -c '
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import proof_tool
+data = open(sys.argv[2], "rb").read()
+recs = [json.loads(r) for _, r in proof_tool.records(data)]
+done = [r for r in recs if r.get("t") == "DONE"]
+if len(done) != 1 or done[0]["frame"] != int(sys.argv[3]) or done[0]["mixed"] != int(sys.argv[4]):
+    sys.exit("DONE records: %r" % done)
+print("ok: take.log: DONE at frame %d, %d mixed" % (done[0]["frame"], done[0]["mixed"]))
+' "$here" "$take/take.log" "$(sed -n 4p "$plan" | cut -d' ' -f1)" "$mixed" || fail "the take log's DONE record"
+    # verify: UNCUT
+    json=$out/verify.json case=$case rc=0
+    "$onetake" verify "$take" --json >"$json" 2>"$out/verify.log" || rc=$?
+    expect_verify 0 UNCUT
+    # cuts.otio: the completed transition's out_offset is the frames mixed, the other's its length
+    "$py" - "$take/cuts.otio" "$length" "$mixed" <<'PY' || fail "cuts.otio does not cut the transition short"
+import json, sys
+t = json.load(open(sys.argv[1]))
+tr = [x for x in t["tracks"]["children"][0]["children"] if x["OTIO_SCHEMA"] == "Transition.1"]
+got = [x["out_offset"]["value"] for x in tr]
+if got != [int(sys.argv[2]), int(sys.argv[3])]:
+    sys.exit(f"OTIO transitions' out_offset {got}")
+PY
+    # replay from the ISOs: the same program packets (the completion staged again where it landed)
+    rc=0
+    "$onetake" replay "$take" --out "$out/replay" -q >"$out/replay.log" 2>&1 || rc=$?
+    [ $rc -eq 0 ] || { cat "$out/replay.log"; fail "onetake replay exited $rc"; }
+    for d in take replay; do
+        ffmpeg -nostdin -v error -i "$out/$d/program.mkv" -map 0:v -c copy -f framemd5 "$out/$d.packets" ||
+            fail "ffmpeg cannot read $out/$d/program.mkv"
+    done
+    diff "$out/take.packets" "$out/replay.packets" >/dev/null || fail "the replay's program packets differ"
+    echo "ok: replay: identical program packets"
+}
+
+case $case in
+ui)
+    # shellcheck source=ui_lib.sh
+    . "$here/ui_lib.sh"
+    start_xvfb "$out"
+    cat >"$out/ui.script" <<'SCRIPT'
+2    key p
+2    key 2       # close on preview
+20   key t       # T: mix:15 wide -> close, lands at 21
+50   key p
+50   key 3       # crane on preview
+60   auto        # T (the script verb): close -> crane, lands at 61
+66   key t       # a second T 6 frames in: completed at once, at 67
+SCRIPT
+    rc=0
+    "$onetake" record "${cams[@]}" --codec ffv1 --size 640x360 --fps 30/1 --duration 4 --iso --key "$key" \
+        --ui-script "$out/ui.script" --out "$take" >"$out/record.log" 2>&1 || rc=$?
+    cat "$out/record.log"
+    [ $rc -eq 0 ] || fail "onetake record exited $rc"
+    # the press frames from the script: the frame after the line's (the UI stages right after that frame); a
+    # loaded machine may land a press later, which the UI's own log brackets exactly: then that frame is used
+    a=21 b=61 c=67
+    landed() { grep -F "script key T: $1: staged after frame" "$out/record.log" | sed -n "${2}p" |
+        sed -n 's/.*lands at frame \([0-9]*\)$/\1/p'; }
+    la=$(landed auto 1) lb=$(landed auto 2) lc=$(landed "auto (complete the transition)" 1)
+    [ "${la:-}" = 21 ] || { echo "note: the first T landed at ${la:-?} by the UI's log (a loaded machine)"; a=${la:?}; }
+    [ "${lb:-}" = 61 ] || { echo "note: the script's auto landed at ${lb:-?} by the UI's log"; b=${lb:?}; }
+    [ "${lc:-}" = 67 ] || { echo "note: the second T landed at ${lc:-?} by the UI's log"; c=${lc:?}; }
+    printf '0 cut wide\n%d mix close 15\n%d mix crane 15\n%d complete\n120 end\n' "$a" "$b" "$c" >"$out/plan.cues"
+    checks "$out/plan.cues" mix 15 $((c - b)) script
+    echo "ok: autotrans ui"
+    ;;
+bad_option)
+    for v in "mix" "mix:0" "mix:15:x" "dip:5:purple" "wipe:10" "wipe:10:diagonal" "wipe:10:left:-1" "fade:10" \
+        "mix:100001" ":15"; do
+        rc=0
+        "$onetake" record "${cams[@]}" --headless --duration 1 --auto-transition "$v" --out "$out/bad" \
+            >"$out/bad.log" 2>&1 || rc=$?
+        expect_exit 2 $rc "--auto-transition $v"
+        grep -qF -- "--auto-transition $v: give KIND:FRAMES[:ARG]" "$out/bad.log" ||
+            { cat "$out/bad.log"; fail "--auto-transition $v: no reason given"; }
+        [ ! -e "$out/bad" ] || fail "--auto-transition $v: a take folder was created"
+    done
+    echo "ok: autotrans bad_option: 10 values refused with exit 2"
+    ;;
+tcp | osc)
+    if [ "$case" = tcp ]; then
+        port=19311 url=tcp://127.0.0.1:19311 spec=wipe:30:left:8 words="wipe 30 left soft 8" kind=wipe len=30
+    else
+        port=19312 url=osc://127.0.0.1:19312 spec=dip:24:#2040C0 words="dip 24 #2040C0" kind=dip len=24
+    fi
+    rc=0
+    "$onetake" record "${cams[@]}" --headless --realtime --codec ffv1 --size 640x360 --fps 30/1 --duration 9 \
+        --iso --key "$key" --control "$url" --auto-transition "$spec" --out "$take" >"$out/record.log" 2>&1 &
+    pid=$!
+    crc=0
+    "$py" "$here/autotrans_client.py" "$case" "$port" "$out/plan.cues" "$words" || crc=$?
+    wait $pid || rc=$?
+    cat "$out/record.log"
+    [ $crc -eq 0 ] || fail "the $case client failed"
+    [ $rc -eq 0 ] || fail "onetake record exited $rc"
+    b=$(sed -n 3p "$out/plan.cues" | cut -d' ' -f1) c=$(sed -n 4p "$out/plan.cues" | cut -d' ' -f1)
+    checks "$out/plan.cues" $kind $len $((c - b)) control
+    echo "ok: autotrans $case"
+    ;;
+*)
+    fail "unknown case $case"
+    ;;
+esac
