@@ -113,22 +113,38 @@ ui)
 50   key p
 50   key 3       # crane on preview
 60   auto        # T (the script verb): close -> crane, lands at 61
-66   key t       # a second T 6 frames in: completed at once, at 67
+65   key t       # a second T 5 frames in: completed at once, at 66
 SCRIPT
     rc=0
     "$onetake" record "${cams[@]}" --codec ffv1 --size 640x360 --fps 30/1 --duration 4 --iso --key "$key" \
         --ui-script "$out/ui.script" --out "$take" >"$out/record.log" 2>&1 || rc=$?
     cat "$out/record.log"
     [ $rc -eq 0 ] || fail "onetake record exited $rc"
-    # the press frames from the script: the frame after the line's (the UI stages right after that frame); a
-    # loaded machine may land a press later, which the UI's own log brackets exactly: then that frame is used
-    a=21 b=61 c=67
-    landed() { grep -F "script key T: $1: staged after frame" "$out/record.log" | sed -n "${2}p" |
-        sed -n 's/.*lands at frame \([0-9]*\)$/\1/p'; }
-    la=$(landed auto 1) lb=$(landed auto 2) lc=$(landed "auto (complete the transition)" 1)
-    [ "${la:-}" = 21 ] || { echo "note: the first T landed at ${la:-?} by the UI's log (a loaded machine)"; a=${la:?}; }
-    [ "${lb:-}" = 61 ] || { echo "note: the script's auto landed at ${lb:-?} by the UI's log"; b=${lb:?}; }
-    [ "${lc:-}" = 67 ] || { echo "note: the second T landed at ${lc:-?} by the UI's log"; c=${lc:?}; }
+    # the press frames from the script: the frame after the line's (the UI stages right after that frame). A loaded
+    # machine may land a press later: the UI's log brackets where ("staged after frame A, lands at frame N[ to M]");
+    # then the frame the bracket gives is used, and only a bracket of several frames is read from cuts.jsonl (the
+    # one event of that kind inside it).
+    landed() { # WHAT N WANT TYPE: the press frame of the Nth "script key T: WHAT" line
+        local br first last
+        br=$(grep -F "script key T: $1: staged after frame" "$out/record.log" | sed -n "${2}p" |
+            sed -n 's/.*lands at frame \([0-9]*\)\( to \([0-9]*\)\)\?$/\1 \3/p')
+        read -r first last <<<"$br"
+        [ -n "${first:-}" ] || fail "the UI did not log the press \"$1\" #$2"
+        if [ -z "${last:-}" ]; then
+            [ "$first" = "$3" ] || echo "note: \"$1\" #$2 landed at $first by the UI's log, not $3 (a loaded machine)" >&2
+            echo "$first"
+            return
+        fi
+        echo "note: \"$1\" #$2 landed between $first and $last: read from cuts.jsonl" >&2
+        "$py" -c '
+import json, sys
+f = [e["frame"] for e in map(json.loads, open(sys.argv[1])) if e["type"] == sys.argv[2] and e.get("input") == "script"
+     and int(sys.argv[3]) <= e["frame"] <= int(sys.argv[4])]
+print(f[0] if len(f) == 1 else -1)' "$take/cuts.jsonl" "$4" "$first" "$last"
+    }
+    a=$(landed auto 1 21 cut)
+    b=$(landed auto 2 61 cut)
+    c=$(landed "auto (complete the transition)" 1 66 complete)
     printf '0 cut wide\n%d mix close 15\n%d mix crane 15\n%d complete\n120 end\n' "$a" "$b" "$c" >"$out/plan.cues"
     checks "$out/plan.cues" mix 15 $((c - b)) script
     echo "ok: autotrans ui"
