@@ -148,8 +148,8 @@ static int prepare(Replay *r, const char *dir, const char *codec)
     return 0;
 }
 
-/* The replay's executed cuts against the original's: the same cameras from the same frames (origins differ:
- * every replayed cut is manual). 0 when they match, else 1 after saying where they part. */
+/* The replay's executed cuts against the original's: the same cameras from the same frames, the same transitions
+ * completed early at the same frames (origins differ: every replayed cut is manual). 0 when they match, else 1 after saying where they part. */
 static int compare_cuts(const Replay *r, const char *out_dir)
 {
     char *path = g_build_filename(out_dir, MUX_TAKE_CUTS_FILE, NULL);
@@ -165,7 +165,7 @@ static int compare_cuts(const Replay *r, const char *out_dir)
     for (int i = 0; i < n && !differ; i++) {
         const MuxCutEvent *a = i < r->cuts->nevents ? &r->cuts->events[i] : NULL;
         const MuxCutEvent *b = i < ngot ? &got->events[i] : NULL;
-        if (!a || !b || a->end != b->end || a->frame != b->frame || a->cam != b->cam) {
+        if (!a || !b || a->end != b->end || a->frame != b->frame || a->cam != b->cam || a->done_at != b->done_at) {
             ot_log(OT_LOG_ERROR, "replay", "executed event %d differs: the take has %s, the replay %s", i + 1,
                    a ? (a->end ? "an end" : r->info->cams[a->cam]) : "nothing",
                    b ? (b->end ? "an end" : r->info->cams[b->cam]) : "nothing");
