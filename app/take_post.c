@@ -148,7 +148,7 @@ int app_x264_preset_check(const char *option, const char *preset)
 
 MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char **sources, int ncams,
                       MuxCodec codec, const char *preset, int width, int height, SwRate rate, int gop,
-                      const char *timecode, AppProof *proof)
+                      const char *timecode, AppProof *proof, const int *audio_channels, int audio_bits)
 {
     int realtime = 0;
     for (int i = 0; i < ncams; i++)
@@ -171,6 +171,9 @@ MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char *
         .on_drop_opaque = proof,
         .configure = proof ? app_proof_iso_configure : NULL, /* each ISO is a stream of the take log */
         .configure_opaque = proof,
+        .audio_bits = audio_bits,
     };
+    for (int i = 0; audio_channels && i < ncams && i < SW_MAX_CAMS; i++)
+        ic.audio_channels[i] = audio_channels[i];
     return mux_iso_alloc(&ic);
 }

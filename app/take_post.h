@@ -30,10 +30,10 @@ int app_write_cutlists(const char *dir, const char *take_id, SwRate rate, char *
 /* The ISOs of a take: dir/iso/NAME.mkv per camera, tagged with the take id and start timecode. Real time
  * (drop when full) when any source is live. With the take log (proof), each ISO is a stream of it (streams
  * 1..ncams) and dropped frames are declared in it as ANOMALY "iso-drop". NULL on error (logged, nothing left
- * behind). */
+ * behind). audio_channels (NULL: none): per camera, its own audio's channels for its ISO (0: none). */
 MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char **sources, int ncams,
                       MuxCodec codec, const char *preset, int width, int height, SwRate rate, int gop,
-                      const char *timecode, AppProof *proof);
+                      const char *timecode, AppProof *proof, const int *audio_channels, int audio_bits);
 
 /* An x264 preset named by option (--preset, --iso-preset): 0, or -EINVAL (logged with the list). NULL is fine. */
 int app_x264_preset_check(const char *option, const char *preset);

@@ -696,6 +696,7 @@ typedef struct PfScan {
     int ended;
     int64_t end_frame;
     JsonObject *close;
+    int64_t ltc_records, ltc_freewheel, ltc_last_tick; /* LTC mapping records */
 } PfScan;
 
 static int on_pkt(PfScan *sc, JsonObject *o)
@@ -835,6 +836,19 @@ static int on_anomaly(PfScan *sc, JsonObject *o)
     return 0;
 }
 
+/* LTC: the cue clock's mapping, once a second, its ticks in order. */
+static int on_ltc(PfScan *sc, JsonObject *o)
+{
+    int64_t tick = int_member(o, "tick", -1);
+    if (tick < 0 || tick < sc->ltc_last_tick || int_member(o, "frame", -1) < 0)
+        return fail(sc->v, "log-record", PROOF_LOG_FILE, tick, "LTC record %" PRId64 " is malformed or out of "
+                    "order", sc->r);
+    sc->ltc_last_tick = tick;
+    sc->ltc_records++;
+    sc->ltc_freewheel += json_object_has_member(o, "freewheel") && json_object_get_boolean_member(o, "freewheel");
+    return 0;
+}
+
 /* PATCH: a finished file's in-place header changes, recomputed when its bytes are read. */
 static int on_patch(PfScan *sc, JsonObject *o)
 {
@@ -859,7 +873,7 @@ static const struct {
 } record_handlers[] = {
     {"PKT", on_pkt}, {"FILE", on_file},       {"RAW", on_raw},     {"CUT", on_cut},
     {"END", on_cut}, {"ANOMALY", on_anomaly}, {"PATCH", on_patch}, {"CLOSE", on_close},
-    {"DONE", on_done},
+    {"DONE", on_done}, {"LTC", on_ltc},
 };
 
 /* Records 1..attested-1, each through its kind's handler; pkt_at_note[i]: program packets at checkpoint i. */
@@ -977,6 +991,14 @@ static int check_audio(PfScan *sc)
         int64_t next = 0;
         if (!m->audio)
             continue;
+        if (m->tb_num != 1 || m->tb_den < 8000) {
+            /* Counted in ms, not in samples: a remux of a camera's own audio (a copy ISO), its packets as the
+             * camera made them. Each is checked by the file's verifier; continuity is not ours to promise. */
+            proof_verdict_checked(sc->v, "%s: the %s track is the camera's own %u packets, remuxed (not conformed: "
+                                  "its continuity is the camera's)",
+                                  m->file, m->role ? m->role : "audio", ap->len);
+            continue;
+        }
         for (guint i = 0; i < ap->len; i++) {
             const ProofPkt *p = &g_array_index(ap, ProofPkt, i);
             if (p->pts != next || p->duration <= 0 || p->duration > INT64_MAX - p->pts) {
@@ -1047,6 +1069,9 @@ static int check_records(ProofTake *t, ProofVerdict *v)
     if (ret)
         goto out;
     t->program_pkts = sc.program_pkts;
+    if (sc.ltc_records)
+        proof_verdict_checked(v, "%" PRId64 " LTC mapping records (take frame -> LTC frame), in order; %" PRId64
+                              " of them freewheeling", sc.ltc_records, sc.ltc_freewheel);
     /* Each checkpoint's media line is the program frames durable at it. */
     for (int i = 1; i < t->nnotes; i++)
         if (t->notes[i].media != pkt_at_note[i]) {

@@ -296,8 +296,11 @@ def flood(port, pid, seconds, rounds=100):
                 got = me.recv(2)
                 if got is None:
                     fail('a cut sent during the flood was not answered in 2 s')
-                if got[0] == '/onetake/error' and got[1][0] == 'cut' and 'again' in got[1][1] and busy < 10:
-                    busy += 1  # the queue is full of the 50 hosts' commands: the protocol says send it again
+                if got[0] == '/onetake/error' and got[1][0] == 'cut' and 'again' in got[1][1] and busy < 50:
+                    # the queue is full of the 50 hosts' commands: the protocol says send it again, after the next
+                    # frame has taken what is waiting (resending at once only finds the queue full again)
+                    busy += 1
+                    time.sleep(0.04)
                     me.send(encode('/onetake/cut', 'b'))
                 elif got[0] == '/onetake/ok' and got[1][0] == 'cut':
                     cut = {'frame': got[1][1], 'answered_ms': round((time.monotonic() - t) * 1000, 1),

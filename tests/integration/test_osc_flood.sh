@@ -47,6 +47,9 @@ if c["malformed"] + c["osc_unknown"] < f["sent"]["malformed"]:
 cut = [e for e in cuts if e["type"] == "cut" and e.get("origin") == "remote"]
 if len(cut) != 1 or cut[0]["frame"] != f["cut"]["frame"] or cut[0]["camera"] != "b":
     sys.exit("the cut during the flood: answered %r, cuts.jsonl %r" % (f["cut"], cut))
+# Previews cannot take the slots kept for program commands: the director's cut is queued at its first send.
+if f["cut"]["busy"]:
+    sys.exit("the cut during the flood was refused busy %d times: previews starved it" % f["cut"]["busy"])
 if f["cut"]["answered_ms"] > 100:
     sys.exit("the cut during the flood was answered after %.1f ms" % f["cut"]["answered_ms"])
 grow = f["rss_kb"][1] - f["rss_kb"][0]
