@@ -89,6 +89,10 @@ static void before_tick(void *opaque, int64_t tick)
             break;
         r->done_at = ev->done_at;
         ret = ev->end ? sw_switcher_end(r->t.sw) : sw_switcher_transition(r->t.sw, ev->cam, &ev->trans);
+        if (ret == 0 && !ev->end && ev->done_at == ev->frame) {
+            ret = sw_switcher_complete(r->t.sw); /* completed on its first frame: in the same tick, after it */
+            r->done_at = 0;
+        }
         if (ret < 0)
             ot_log(OT_LOG_WARNING, "replay",
                    "the %s at frame %" PRId64 " (line %d of %s) could not be staged: %s",

@@ -145,7 +145,7 @@ MuxCutLog *mux_cut_log_load(const char *path, const char *const *cams, int ncams
             /* an early completion: of the transition the last cut started, inside it, same camera */
             MuxCutEvent *last = log->nevents > 0 ? &log->events[log->nevents - 1] : NULL;
             if (!last || last->trans.kind == SW_TRANS_CUT || last->done_at || last->cam != ev.cam ||
-                ev.frame <= last->frame || ev.frame >= last->frame + last->trans.frames)
+                ev.frame < last->frame || ev.frame >= last->frame + last->trans.frames)
                 what = "a \"complete\" that is not inside the transition of the cut before it";
             else
                 last->done_at = ev.frame;
@@ -216,8 +216,8 @@ static int next_shot(const MuxCutLog *log, int64_t frames, int *next, Shot *sh)
         if (out > ev->frame) {
             int from = sh->ev ? sh->ev->cam : -1; /* sh: the previous shot, or zeroed before the first */
             int64_t trans = from >= 0 && ev->trans.kind != SW_TRANS_CUT ? ev->trans.frames : 0;
-            if (trans && ev->done_at > ev->frame)
-                trans = ev->done_at - ev->frame; /* completed early: the frames actually mixed */
+            if (trans && ev->done_at > 0)
+                trans = ev->done_at - ev->frame; /* completed early: the frames actually mixed (0: a cut) */
             *sh = (Shot){.in = ev->frame, .out = out, .ev = ev, .from = from,
                          .trans = trans < out - ev->frame ? trans : out - ev->frame};
             return 1;

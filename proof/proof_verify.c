@@ -814,7 +814,7 @@ static int on_done(PfScan *sc, JsonObject *o)
                     ", camera %s on program)",
                     sc->r, d.frame, t->frames, cam_name(t, sc->on_program));
     if (!kind || sw_trans_kind_from_name(kind, (int)strlen(kind)) <= SW_TRANS_CUT || length < 2 ||
-        d.mixed < 1 || d.mixed >= length)
+        d.mixed < 0 || d.mixed >= length)
         return fail(sc->v, "log-record", PROOF_LOG_FILE, d.frame,
                     "DONE record %" PRId64 " is not a transition completed early (kind, length, mixed)", sc->r);
     g_array_append_val(sc->dones, d);

@@ -415,10 +415,11 @@ static void do_cut(SwSwitcher *sw, SwDecision *out, int *started, int cam, SwOri
         sw->director_preview = -1;
 }
 
-/* Complete the transition in progress at once (started before this tick): the new camera alone from now, logged. */
+/* Complete the transition in progress at once: the new camera alone from now, logged. One that starts at this very
+ * tick (a double T staged before one tick) mixes no frame: a cut. */
 static void do_complete(SwSwitcher *sw, SwDecision *out, const SwCmd *cmd)
 {
-    if (sw->trans_start < 0 || sw->trans_start >= out->tick)
+    if (sw->trans_start < 0)
         return;
     SwEvent *ev = add_event(out, SW_EVENT_COMPLETE, out->tick, sw->state.program, sw->trans_from, SW_ORIGIN_MANUAL,
                             -1, cmd->peer);
@@ -514,7 +515,7 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
             do_cut(sw, out, &started, cmd->cam, SW_ORIGIN_MANUAL, -1, cmd->peer, &cmd->trans);
             break;
         case SW_CMD_AUTO:
-            if (sw->trans_start >= 0 && sw->trans_start < tick) {
+            if (sw->trans_start >= 0) {
                 do_complete(sw, out, cmd); /* the new camera alone from now */
             } else if (sw->trans_start < 0) {
                 publish(sw); /* the preview as the commands before this one left it */

@@ -61,7 +61,8 @@ typedef struct SwEvent {
     char peer[SW_PEER_MAX]; /* SW_ORIGIN_REMOTE: who sent the command; else "" */
     SwTransSpec trans; /* CUT: the transition it starts at `frame` (kind SW_TRANS_CUT: a plain cut); COMPLETE: the
                         * transition completed */
-    int mixed;         /* COMPLETE: frames of the transition mixed before `frame` (1..trans.frames-1) */
+    int mixed;         /* COMPLETE: frames of the transition mixed before `frame` (0..trans.frames-1; 0: completed
+                        * on its first frame, a double T before one tick: a cut) */
     SwInput input;     /* a command made by auto (the CUT it starts, a COMPLETE): what it came in by */
     int lang;          /* SUB: index into the switcher's SwSubs languages */
     const char *text;  /* SUB: the line (borrowed from the cue list or the SwSubs: they outlive the take) */

@@ -80,13 +80,28 @@ print("ok: take.log: DONE at frame %d, %d mixed" % (done[0]["frame"], done[0]["m
     json=$out/verify.json case=$case rc=0
     "$onetake" verify "$take" --json >"$json" 2>"$out/verify.log" || rc=$?
     expect_verify 0 UNCUT
+    # a cuts.jsonl whose completion is moved one frame no longer matches the log's DONE record: INVALID
+    rm -rf "$out/moved" && cp -r "$take" "$out/moved"
+    "$py" - "$out/moved/cuts.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+for e in lines:
+    if e["type"] == "complete":
+        e["frame"] += 1
+        e["mixed"] += 1
+open(sys.argv[1], "w").write("".join(json.dumps(e, separators=(",", ":")) + "\n" for e in lines))
+PY
+    json=$out/moved.json rc=0
+    "$onetake" verify "$out/moved" --json >"$json" 2>"$out/moved.log" || rc=$?
+    expect_verify 1 INVALID cuts-jsonl
+    rm -rf "$out/moved"
     # cuts.otio: the completed transition's out_offset is the frames mixed, the other's its length
     "$py" - "$take/cuts.otio" "$length" "$mixed" <<'PY' || fail "cuts.otio does not cut the transition short"
 import json, sys
 t = json.load(open(sys.argv[1]))
 tr = [x for x in t["tracks"]["children"][0]["children"] if x["OTIO_SCHEMA"] == "Transition.1"]
 got = [x["out_offset"]["value"] for x in tr]
-if got != [int(sys.argv[2]), int(sys.argv[3])]:
+if got != [int(sys.argv[2])] + ([int(sys.argv[3])] if int(sys.argv[3]) else []):  # mixed 0: a cut
     sys.exit(f"OTIO transitions' out_offset {got}")
 PY
     # replay from the ISOs: the same program packets (the completion staged again where it landed)
@@ -124,9 +139,10 @@ SCRIPT
     # machine may land a press later: the UI's log brackets where ("staged after frame A, lands at frame N[ to M]");
     # then the frame the bracket gives is used, and only a bracket of several frames is read from cuts.jsonl (the
     # one event of that kind inside it).
-    landed() { # WHAT N WANT TYPE: the press frame of the Nth "script key T: WHAT" line
+    landed() { # WHAT N WANT TYPE: the press frame of the Nth T the UI logged (WHAT: for the messages)
         local br first last
-        br=$(grep -F "script key T: $1: staged after frame" "$out/record.log" | sed -n "${2}p" |
+        br=$(grep -E "script key T: auto( \(complete the transition\))?: staged after frame" "$out/record.log" |
+            sed -n "${2}p" |
             sed -n 's/.*lands at frame \([0-9]*\)\( to \([0-9]*\)\)\?$/\1 \3/p')
         read -r first last <<<"$br"
         [ -n "${first:-}" ] || fail "the UI did not log the press \"$1\" #$2"
@@ -144,7 +160,7 @@ print(f[0] if len(f) == 1 else -1)' "$take/cuts.jsonl" "$4" "$first" "$last"
     }
     a=$(landed auto 1 21 cut)
     b=$(landed auto 2 61 cut)
-    c=$(landed "auto (complete the transition)" 1 66 complete)
+    c=$(landed "auto (complete)" 3 66 complete)
     printf '0 cut wide\n%d mix close 15\n%d mix crane 15\n%d complete\n120 end\n' "$a" "$b" "$c" >"$out/plan.cues"
     checks "$out/plan.cues" mix 15 $((c - b)) script
     echo "ok: autotrans ui"

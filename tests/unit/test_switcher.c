@@ -739,6 +739,15 @@ static void test_transitions(void)
     }
     UT_EQ_INT(ncomplete, 1);
     UT_EQ_INT(sw_switcher_auto(sw, &dip), -ENOENT); /* preview is on program now */
+    /* a double T staged before one tick: the transition is completed on its first frame, nothing is mixed */
+    UT_EQ_INT(sw_switcher_preview(sw, 0), 0);
+    UT_EQ_INT(sw_switcher_auto_by(sw, &dip, SW_INPUT_KEY, NULL), 0);
+    UT_EQ_INT(sw_switcher_auto_by(sw, &dip, SW_INPUT_KEY, NULL), 0);
+    UT_EQ_INT(sw_switcher_tick(sw, 20, &d), 0);
+    UT_CHECK(d.nevents == 2 && d.events[0].type == SW_EVENT_CUT && d.events[1].type == SW_EVENT_COMPLETE &&
+             d.events[1].mixed == 0 && d.events[1].input == SW_INPUT_KEY && !d.mix.active && d.cam == 0);
+    UT_EQ_INT(sw_switcher_tick(sw, 21, &d), 0);
+    UT_CHECK(!d.mix.active && d.nevents == 0);
     sw_switcher_free(&sw);
     sw_cues_free(&l);
 }
