@@ -4,7 +4,7 @@
 # every 2 s round them, the program x264 ultrafast, proof on, headless; the same take twice per run, alternating:
 # once with a `mix CAM 15` every 2 s (15 mixed frames of the 60), once with plain cuts. Per take: late ticks and the
 # latest tick (take.json "live"), mixed frames, the process's CPU seconds (/usr/bin/time) and the program thread's
-# ("ot-program", /proc/PID/task/*/stat read until the take ends). Prints a Markdown table and the medians. Runs at
+# ("ot-program") and the program encoder's (/proc/PID/task/*/stat read until the take ends). Prints a Markdown table and the medians. Runs at
 # the caller's priority (under `nice` on a shared machine the live cameras themselves fall behind).
 set -euo pipefail
 build=build seconds=20 size=1920x1080 runs=3 ncams=4
@@ -43,18 +43,26 @@ for kind in mix cut; do
     } >"$work/$kind.cues"
 done
 
-# program_cpu PID: CPU seconds of its "ot-program" thread, read every 0.2 s until the process ends (last value)
-program_cpu() {
-    local pid=$1 last=0 t v tck
-    tck=$(getconf CLK_TCK)
+# thread_cpu PID: CPU seconds of each of its threads by name ({"ot-program": s, ...}, JSON), read every 0.2 s until
+# the process ends (the last reading)
+thread_cpu() {
+    local pid=$1 last="{}" now
     while kill -0 "$pid" 2>/dev/null; do
-        for t in /proc/"$pid"/task/*; do
-            [ "$(cat "$t/comm" 2>/dev/null)" = ot-program ] || continue
-            v=$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null) && last=$v
-        done
+        now=$(python3 -c '
+import glob, json, os, sys
+tck = os.sysconf("SC_CLK_TCK")
+cpu = {}
+for t in glob.glob("/proc/%s/task/*" % sys.argv[1]):
+    try:
+        comm = open(t + "/comm").read().strip()
+        f = open(t + "/stat").read().rsplit(")", 1)[1].split()
+        cpu[comm] = cpu.get(comm, 0) + (int(f[11]) + int(f[12])) / tck
+    except (OSError, IndexError, ValueError):
+        pass
+print(json.dumps(cpu))' "$pid" 2>/dev/null) && [ "$now" != "{}" ] && last=$now
         sleep 0.2
     done
-    echo "scale=3; $last / $tck" | bc
+    echo "$last"
 }
 
 rows=$work/rows.txt
@@ -74,9 +82,9 @@ for ((r = 1; r <= runs; r++)); do
             [ -n "$opid" ] && break
             sleep 0.1
         done
-        pcpu=$(program_cpu "$opid")
+        tcpu=$(thread_cpu "$opid")
         wait "$tpid" || { cat "$work/$tag.log"; echo "the $tag take failed" >&2; exit 1; }
-        python3 - "$work/take-$tag/take.json" "$work/$tag.time" "$work/$tag.log" "$kind" "$r" "$pcpu" "$frames" \
+        python3 - "$work/take-$tag/take.json" "$work/$tag.time" "$work/$tag.log" "$kind" "$r" "$tcpu" "$frames" \
             >>"$rows" <<'PY'
 import json, re, sys
 d = json.load(open(sys.argv[1]))
@@ -85,7 +93,11 @@ log = open(sys.argv[3]).read()
 m = re.search(r"transitions: (\d+) mixed frames", log)
 live = d.get("live", {})
 ok = d.get("status") == "closed" and d.get("frames") == int(sys.argv[7])
-print(json.dumps({"kind": sys.argv[4], "run": int(sys.argv[5]), "cpu": u + s, "program_cpu": float(sys.argv[6]),
+threads = json.loads(sys.argv[6])
+# the program's encoder threads are named after the output (mux_output.c): "ot-...-program"-like names
+enc = sum(v for k, v in threads.items() if "program" in k and k != "ot-program")
+print(json.dumps({"kind": sys.argv[4], "run": int(sys.argv[5]), "cpu": u + s, "program_cpu": threads.get("ot-program", 0),
+                  "encoder_cpu": enc, "threads": threads,
                   "mixed": int(m.group(1)) if m else 0, "late": live.get("late_ticks", -1),
                   "max_late_ms": live.get("max_late_ms", -1), "frames": d.get("frames"), "ok": ok}))
 PY
@@ -96,11 +108,11 @@ python3 - "$rows" "$size" "$ncams" "$seconds" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 print(f"{sys.argv[3]} live test cameras at {sys.argv[2]}p30, {sys.argv[4]} s, x264 ultrafast, proof on\n")
-print("| take | run | frames | mixed | late ticks | latest tick ms | CPU s | program thread CPU s |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+print("| take | run | frames | mixed | late ticks | latest tick ms | CPU s | program thread CPU s | program encoder CPU s |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for r in rows:
     print(f"| {r['kind']} | {r['run']} | {r['frames']} | {r['mixed']} | {r['late']} | {r['max_late_ms']:.1f} "
-          f"| {r['cpu']:.2f} | {r['program_cpu']:.2f} |")
+          f"| {r['cpu']:.2f} | {r['program_cpu']:.2f} | {r['encoder_cpu']:.2f} |")
 ratios = []
 for run in sorted({r["run"] for r in rows}):
     m = [r for r in rows if r["run"] == run and r["kind"] == "mix"][0]
@@ -109,7 +121,8 @@ for run in sorted({r["run"] for r in rows}):
 med = lambda k, kind: statistics.median(r[k] for r in rows if r["kind"] == kind)
 print(f"\nmedian CPU: mixes {med('cpu', 'mix'):.2f} s, cuts {med('cpu', 'cut'):.2f} s; per run mix/cut "
       f"{', '.join('%.3f' % x for x in ratios)} (median {statistics.median(ratios):.3f}); program thread "
-      f"{med('program_cpu', 'mix'):.2f} s against {med('program_cpu', 'cut'):.2f} s")
+      f"{med('program_cpu', 'mix'):.2f} s against {med('program_cpu', 'cut'):.2f} s; program encoder "
+      f"{med('encoder_cpu', 'mix'):.2f} s against {med('encoder_cpu', 'cut'):.2f} s")
 mixed = med('mixed', 'mix')
 if mixed:
     print(f"program thread per mixed frame: {(med('program_cpu', 'mix') - med('program_cpu', 'cut')) / mixed * 1e3:.2f} ms")
