@@ -43,26 +43,26 @@ for kind in mix cut; do
     } >"$work/$kind.cues"
 done
 
-# thread_cpu PID: CPU seconds of each of its threads by name ({"ot-program": s, ...}, JSON), read every 0.2 s until
-# the process ends (the last reading)
+# thread_cpu PID: CPU seconds of its threads by name ({"ot-program": s, ...}, JSON): each thread's largest reading of
+# /proc/PID/task/TID/stat, read every 0.2 s until the process ends (a thread's time only grows while it lives)
 thread_cpu() {
-    local pid=$1 last="{}" now
-    while kill -0 "$pid" 2>/dev/null; do
-        now=$(python3 -c '
-import glob, json, os, sys
-tck = os.sysconf("SC_CLK_TCK")
+    python3 - "$1" <<'PY'
+import glob, json, os, sys, time
+tck, pid, best = os.sysconf("SC_CLK_TCK"), sys.argv[1], {}
+while os.path.exists("/proc/%s" % pid):
+    for t in glob.glob("/proc/%s/task/*" % pid):
+        try:
+            comm = open(t + "/comm").read().strip()
+            f = open(t + "/stat").read().rsplit(")", 1)[1].split()
+            best[(comm, t)] = max(best.get((comm, t), 0), (int(f[11]) + int(f[12])) / tck)
+        except (OSError, IndexError, ValueError):
+            pass
+    time.sleep(0.2)
 cpu = {}
-for t in glob.glob("/proc/%s/task/*" % sys.argv[1]):
-    try:
-        comm = open(t + "/comm").read().strip()
-        f = open(t + "/stat").read().rsplit(")", 1)[1].split()
-        cpu[comm] = cpu.get(comm, 0) + (int(f[11]) + int(f[12])) / tck
-    except (OSError, IndexError, ValueError):
-        pass
-print(json.dumps(cpu))' "$pid" 2>/dev/null) && [ "$now" != "{}" ] && last=$now
-        sleep 0.2
-    done
-    echo "$last"
+for (comm, _), v in best.items():
+    cpu[comm] = cpu.get(comm, 0) + v
+print(json.dumps(cpu))
+PY
 }
 
 rows=$work/rows.txt
