@@ -7,7 +7,7 @@
 # ("ot-program") and the program encoder's (/proc/PID/task/*/stat read until the take ends). Prints a Markdown table and the medians. Runs at
 # the caller's priority (under `nice` on a shared machine the live cameras themselves fall behind).
 set -euo pipefail
-build=build seconds=20 size=1920x1080 runs=3 ncams=4
+build=build seconds=20 size=1920x1080 runs=3 ncams=2
 while [ $# -gt 0 ]; do
     case $1 in
     --build) build=$2; shift 2 ;;
