@@ -80,8 +80,8 @@ int ctl_camera_parse(const char *text, const char *const *cams, int ncams);
 int ctl_line_parse(const char *line, const char *const *cams, int ncams, CtlCmd *cmd, char *err, int errsize);
 const char *ctl_cmd_name(CtlCmdType type);
 /* One OSC datagram (liblo decodes it) -> cmd: /onetake/cut ,s NAME | ,i N; /onetake/preview ,s | ,i; /onetake/take;
- * /onetake/auto; /onetake/go; /onetake/end ,s TAKE_ID; /onetake/status, /onetake/subscribe, /onetake/unsubscribe, each with no
- * argument or ,i PORT. 0; -EBADMSG not an OSC message (bundles included); -ENOENT an address not listed;
+ * /onetake/auto; /onetake/go; /onetake/end ,s TAKE_ID; /onetake/status, /onetake/subscribe, /onetake/unsubscribe,
+ * each with no argument or ,i PORT. 0; -EBADMSG not an OSC message (bundles included); -ENOENT an address not listed;
  * -EINVAL wrong arguments, with err saying what is accepted. data is not changed. */
 int ctl_osc_parse(const void *data, int size, const char *const *cams, int ncams, CtlCmd *cmd, char *err,
                   int errsize);

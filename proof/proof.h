@@ -200,8 +200,8 @@ int proof_stream_event_peer(ProofStream *s, const char *type, int64_t frame, int
                             const char *origin, int cue_index, const char *peer);
 /* DONE: the director completed the transition in progress at once (a second auto, key T) at `frame`: camera cam
  * alone on program from it, the transition came from prev_cam; kind ("mix", "dip", "wipe") and its planned length,
- * `mixed` of its frames mixed before `frame` (0: completed on its first frame); origin "manual" or "remote" (with peer), input "key", "script",
- * "control" or "". */
+ * `mixed` of its frames mixed before `frame` (0: completed on its first frame); origin "manual" or "remote" (with
+ * peer), input "key", "script", "control" or "". */
 int proof_stream_done(ProofStream *s, int64_t frame, int cam, int prev_cam, const char *kind, int length, int mixed,
                       const char *origin, const char *input, const char *peer);
 /* ANOMALY: a declared irregularity (kind "repeat", "lost", ...) at tick for camera cam (-1: none). */

@@ -801,7 +801,8 @@ static int on_cut(PfScan *sc, JsonObject *o)
 }
 
 /* DONE: the transition the last CUT started, completed early by the director at its frame (before that frame's
- * RAW record): the camera stays on program, so only its place and its numbers are checked. */
+ * RAW record): the camera stays on program, so only its place and its numbers are checked (mixed: the frames since
+ * that CUT). */
 static int on_done(PfScan *sc, JsonObject *o)
 {
     ProofTake *t = sc->t;
@@ -813,8 +814,9 @@ static int on_done(PfScan *sc, JsonObject *o)
                     "DONE record %" PRId64 " at frame %" PRId64 " is out of place (next program frame %" PRId64
                     ", camera %s on program)",
                     sc->r, d.frame, t->frames, cam_name(t, sc->on_program));
+    const PfCut *last = &g_array_index(sc->cuts, PfCut, sc->cuts->len - 1);
     if (!kind || sw_trans_kind_from_name(kind, (int)strlen(kind)) <= SW_TRANS_CUT || length < 2 ||
-        d.mixed < 0 || d.mixed >= length)
+        d.mixed < 0 || d.mixed >= length || d.mixed != d.frame - last->frame)
         return fail(sc->v, "log-record", PROOF_LOG_FILE, d.frame,
                     "DONE record %" PRId64 " is not a transition completed early (kind, length, mixed)", sc->r);
     g_array_append_val(sc->dones, d);
@@ -1101,7 +1103,7 @@ static int check_records(ProofTake *t, ProofVerdict *v)
             t->cuts[i] = (ProofCut){c->frame, c->cam, c->end, g_strdup(c->origin)};
         }
         t->ndones = (int)sc.dones->len;
-        t->dones = g_memdup2(sc.dones->data, (guint)(sizeof(ProofDone) * sc.dones->len + 1));
+        t->dones = t->ndones ? g_memdup2(sc.dones->data, sizeof(ProofDone) * sc.dones->len) : NULL;
         if (t->ndones)
             proof_verdict_note(v, "%d transition(s) completed early by the director (DONE records)", t->ndones);
     }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_autotrans.sh ONETAKE SAMPLES_DIR OUT_DIR CASE
+# test_autotrans.sh ONETAKE SAMPLES_DIR OUT_DIR CASE [FORGE]
 #
 # The director's auto (issue 21, item 2): key T in the multiview and the control protocol's auto run the default
 # transition (--auto-transition) from program to preview; a second one during it completes it at once. On three
@@ -13,9 +13,11 @@
 # ffmpeg's decode of the cameras with sw_transition.h's rule at the frames the presses land on (ui: the frame after
 # the script's line; tcp/osc: the frame each reply names), the early completion's frames the new camera's own;
 # cuts.jsonl has the transition's cut and the completion (kind, length, mixed, input), the take log a DONE record;
-# verify says UNCUT; the replay from the ISOs makes the same program packets; cuts.otio's transition is cut short.
+# verify says UNCUT (a cuts.jsonl completion moved a frame: INVALID cuts-jsonl; with FORGE, ot-proof-forge, a DONE
+# record re-signed with another `mixed`: INVALID log-record, or at another frame: INVALID cut-order); the replay from
+# the ISOs makes the same program packets; cuts.otio's transition is cut short.
 set -euo pipefail
-onetake=$1 samples=$2 out=$3 case=$4
+onetake=$1 samples=$2 out=$3 case=$4 forge=${5:-}
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_exe "$onetake"
@@ -95,6 +97,28 @@ PY
     "$onetake" verify "$out/moved" --json >"$json" 2>"$out/moved.log" || rc=$?
     expect_verify 1 INVALID cuts-jsonl
     rm -rf "$out/moved"
+    # the DONE record forged (re-signed by a station-key holder): its numbers and its place are checked
+    if [ -n "$forge" ]; then
+        need_exe "$forge"
+        local i f m
+        read -r i f m < <("$py" -c '
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import proof_tool
+recs = [json.loads(r) for _, r in proof_tool.records(open(sys.argv[2], "rb").read())]
+i = [k for k, r in enumerate(recs) if r.get("t") == "DONE"][0]
+print(i, recs[i]["frame"], recs[i]["mixed"])' "$here" "$take/take.log")
+        forged() { # OLD NEW CHECK: record i edited, re-signed: INVALID, failing CHECK
+            rm -rf "$out/forged" && cp -r "$take" "$out/forged"
+            "$forge" "$out/forged" --key "$key" --edit "$i" "$1" "$2" >/dev/null || fail "ot-proof-forge failed"
+            json=$out/forged.json rc=0
+            "$onetake" verify "$out/forged" --json >"$json" 2>"$out/forged.log" || rc=$?
+            expect_verify 1 INVALID "$3"
+        }
+        forged "\"mixed\":$m," "\"mixed\":$((m + 1))," log-record
+        forged "\"frame\":$f," "\"frame\":$((f + 1))," cut-order
+        rm -rf "$out/forged"
+    fi
     # cuts.otio: the completed transition's out_offset is the frames mixed, the other's its length
     "$py" - "$take/cuts.otio" "$length" "$mixed" <<'PY' || fail "cuts.otio does not cut the transition short"
 import json, sys
