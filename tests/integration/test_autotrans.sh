@@ -7,6 +7,7 @@
 #   ui        --ui-script presses T (`key t`) and `auto` (the script verb) in a private Xvfb: a mix:15 to close,
 #             then to crane and a second T 6 frames in
 #   tcp       a TCP client (Python sockets, 127.0.0.1:19311) sends auto twice the same way (wipe:30:left:8)
+#   ui_key    T pressed as a real keyboard does (XTEST events through Xvfb): input "key"
 #   osc       raw OSC datagrams from 127.0.0.1 to /onetake/auto (127.0.0.1:19312) (dip:24:#2040C0)
 #   bad_option  bad --auto-transition values refused with exit 2 and the reason, nothing created
 # Each take: every program frame equals, byte for byte, what check_transitions.py computes itself (numpy) from
@@ -140,6 +141,30 @@ PY
     echo "ok: replay: identical program packets"
 }
 
+# landed HOW N WANT TYPE INPUT: the program frame the Nth T the UI logged as HOW ("script key T", "key T") landed
+# on. The UI's log brackets it ("HOW: auto[ (complete the transition)]: staged after frame A, lands at frame N[ to
+# M]"): a loaded machine may land a press later than WANT (said); only a bracket of several frames is read from
+# cuts.jsonl (the one event of TYPE by INPUT inside it).
+landed() {
+    local br first last
+    br=$(grep -E "onetake\[ui\]: $1: auto( \(complete the transition\))?: staged after frame" "$out/record.log" |
+        sed -n "${2}p" | sed -n 's/.*lands at frame \([0-9]*\)\( to \([0-9]*\)\)\?$/\1 \3/p')
+    read -r first last <<<"$br"
+    [ -n "${first:-}" ] || fail "the UI did not log T #$2 ($1)"
+    if [ -z "${last:-}" ]; then
+        [ -z "$3" ] || [ "$first" = "$3" ] ||
+            echo "note: T #$2 ($1) landed at $first by the UI's log, not $3 (a loaded machine)" >&2
+        echo "$first"
+        return
+    fi
+    echo "note: T #$2 ($1) landed between $first and $last: read from cuts.jsonl" >&2
+    "$py" -c '
+import json, sys
+f = [e["frame"] for e in map(json.loads, open(sys.argv[1])) if e["type"] == sys.argv[2] and
+     e.get("input") == sys.argv[5] and int(sys.argv[3]) <= e["frame"] <= int(sys.argv[4])]
+print(f[0] if len(f) == 1 else -1)' "$take/cuts.jsonl" "$4" "$first" "$last" "$5"
+}
+
 case $case in
 ui)
     # shellcheck source=ui_lib.sh
@@ -159,35 +184,37 @@ SCRIPT
         --ui-script "$out/ui.script" --out "$take" >"$out/record.log" 2>&1 || rc=$?
     cat "$out/record.log"
     [ $rc -eq 0 ] || fail "onetake record exited $rc"
-    # the press frames from the script: the frame after the line's (the UI stages right after that frame). A loaded
-    # machine may land a press later: the UI's log brackets where ("staged after frame A, lands at frame N[ to M]");
-    # then the frame the bracket gives is used, and only a bracket of several frames is read from cuts.jsonl (the
-    # one event of that kind inside it).
-    landed() { # WHAT N WANT TYPE: the press frame of the Nth T the UI logged (WHAT: for the messages)
-        local br first last
-        br=$(grep -E "script key T: auto( \(complete the transition\))?: staged after frame" "$out/record.log" |
-            sed -n "${2}p" |
-            sed -n 's/.*lands at frame \([0-9]*\)\( to \([0-9]*\)\)\?$/\1 \3/p')
-        read -r first last <<<"$br"
-        [ -n "${first:-}" ] || fail "the UI did not log the press \"$1\" #$2"
-        if [ -z "${last:-}" ]; then
-            [ "$first" = "$3" ] || echo "note: \"$1\" #$2 landed at $first by the UI's log, not $3 (a loaded machine)" >&2
-            echo "$first"
-            return
-        fi
-        echo "note: \"$1\" #$2 landed between $first and $last: read from cuts.jsonl" >&2
-        "$py" -c '
-import json, sys
-f = [e["frame"] for e in map(json.loads, open(sys.argv[1])) if e["type"] == sys.argv[2] and e.get("input") == "script"
-     and int(sys.argv[3]) <= e["frame"] <= int(sys.argv[4])]
-print(f[0] if len(f) == 1 else -1)' "$take/cuts.jsonl" "$4" "$first" "$last"
-    }
-    a=$(landed auto 1 21 cut)
-    b=$(landed auto 2 61 cut)
-    c=$(landed "auto (complete)" 3 66 complete)
+    # the press frames from the script: the frame after the line's (the UI stages right after that frame)
+    a=$(landed "script key T" 1 21 cut script)
+    b=$(landed "script key T" 2 61 cut script)
+    c=$(landed "script key T" 3 66 complete script)
     printf '0 cut wide\n%d mix close 15\n%d mix crane 15\n%d complete\n120 end\n' "$a" "$b" "$c" >"$out/plan.cues"
     checks "$out/plan.cues" mix 15 $((c - b)) script
     echo "ok: autotrans ui"
+    ;;
+ui_key)
+    # T pressed on a real keyboard: XTEST key events through the X server (xtest_key.py, libXtst by ctypes) about
+    # 1.5 s into the run (wide -> close), then twice 0.2 s apart at about 4 s (close -> crane, completed early); the
+    # script only sets the previews (close at 2, crane at 75). No script frame fixes a real key's frame: the UI's
+    # own bracket of each press gives it, and the rest is checked as above, with input "key".
+    # shellcheck source=ui_lib.sh
+    . "$here/ui_lib.sh"
+    start_xvfb "$out"
+    printf '2 key p\n2 key 2\n75 key p\n75 key 3\n' >"$out/ui.script"
+    rc=0
+    "$onetake" record "${cams[@]}" --codec ffv1 --size 640x360 --fps 30/1 --duration 7 --iso --key "$key" \
+        --ui-script "$out/ui.script" --out "$take" >"$out/record.log" 2>&1 &
+    pid=$!
+    "$py" "$here/xtest_key.py" t 640 360 1.5 2.5 0.2 || fail "xtest_key.py could not press T"
+    wait $pid || rc=$?
+    cat "$out/record.log"
+    [ $rc -eq 0 ] || fail "onetake record exited $rc"
+    a=$(landed "key T" 1 "" cut key)
+    b=$(landed "key T" 2 "" cut key)
+    c=$(landed "key T" 3 "" complete key)
+    printf '0 cut wide\n%d mix close 15\n%d mix crane 15\n%d complete\n210 end\n' "$a" "$b" "$c" >"$out/plan.cues"
+    checks "$out/plan.cues" mix 15 $((c - b)) key
+    echo "ok: autotrans ui_key"
     ;;
 bad_option)
     for v in "mix" "mix:0" "mix:15:x" "dip:5:purple" "wipe:10" "wipe:10:diagonal" "wipe:10:left:-1" "fade:10" \
