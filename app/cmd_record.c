@@ -62,6 +62,7 @@ typedef struct RecordOptions {
     char *control_allow;
     char **tally;
     int tally_index_base;
+    char *auto_transition;
     char **lyrics;
 } RecordOptions;
 
@@ -100,6 +101,7 @@ typedef struct Record {
     int ntally;
     int tally_index_base;
     CtlTally *tsl; /* the ot-tally thread, during the take */
+    SwTransSpec auto_trans; /* --auto-transition: what T and the control protocol's auto run */
 } Record;
 
 static void free_options(RecordOptions *o)
@@ -121,6 +123,7 @@ static void free_options(RecordOptions *o)
     g_strfreev(o->control);
     g_free(o->control_allow);
     g_strfreev(o->tally);
+    g_free(o->auto_transition);
     g_strfreev(o->lyrics);
 }
 
@@ -145,6 +148,8 @@ static const char *iso_preset(const RecordOptions *o)
 {
     return o->iso_preset ? o->iso_preset : o->preset;
 }
+
+#define RECORD_AUTO_TRANSITION "mix:15" /* --auto-transition's default */
 
 /* Everything that can be checked before anything is opened or created: nothing is touched on failure. */
 /* --control (tally 0) or --tally (tally 1) addresses into eps[CTL_MAX_ENDPOINTS]; 0 or -EINVAL (said). */
@@ -297,6 +302,15 @@ static int check_options(const RecordOptions *o, Record *r)
     r->tally_index_base = o->tally_index_base;
     if (o->control_allow && (r->nallow = ctl_cidr_parse(o->control_allow, r->allow, CTL_MAX_CIDRS)) < 0)
         return -EINVAL;
+    const char *at = o->auto_transition ? o->auto_transition : RECORD_AUTO_TRANSITION;
+    if (sw_trans_parse_spec(at, &r->auto_trans) < 0) {
+        ot_log(OT_LOG_ERROR, "record",
+               "--auto-transition %s: give KIND:FRAMES[:ARG] with FRAMES 1-%d: mix:15, dip:20 (black), "
+               "dip:20:white or dip:20:#RRGGBB, wipe:15:PATTERN or wipe:15:PATTERN:SOFT (PATTERN left, right, up, "
+               "down, box or circle; SOFT 0-%d pixels)",
+               at, SW_TRANS_MAX_FRAMES, SW_TRANS_MAX_SOFT);
+        return -EINVAL;
+    }
 
     SwCueError cerr;
     char msg[768];
@@ -519,6 +533,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         }
     }
 
+    r->ui.auto_trans = r->auto_trans;
     record_ui_open(&r->ui, o->out);
     t->sw = sw_switcher_alloc(r->cues, r->ncams, 0);
     if (r->subs)
@@ -533,12 +548,14 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .realtime = record_ui_realtime(&r->ui),
         /* Off-program file cameras need not be decoded when nothing else shows them (no window, no ISO). */
         .program_only = o->headless && (!o->decode || !strcmp(o->decode, "program")),
+        /* T in the window or auto from the network may start one: the mixer's pool is made before tick 0 */
+        .transitions = r->ui.ui != NULL || r->ncontrol > 0,
     };
     record_live_configure(&r->live, &rc);
     if (r->ncontrol > 0) {
         CtlServerConfig cc = {.eps = r->control, .neps = r->ncontrol, .allow = r->allow, .nallow = r->nallow,
                               .cams = (const char *const *)r->names, .ncams = r->ncams, .cues = r->cues,
-                              .rate = r->rate, .rate_per_s = 50, .burst = 100};
+                              .rate = r->rate, .rate_per_s = 50, .burst = 100, .auto_trans = r->auto_trans};
         if (!(r->ctl = ctl_server_alloc(&cc, mux_take_id(t->take)))) {
             ret = -EINVAL;
             goto abort;
@@ -741,6 +758,10 @@ int cmd_record(int argc, char **argv)
          "Tally out, TSL UMD v5.0: tsl5+udp://HOST:PORT or tsl5+tcp://HOST:PORT; repeatable", "URL"},
         {"tally-index-base", 0, 0, G_OPTION_ARG_INT, &o.tally_index_base,
          "TSL display index of camera 1 (default 0)", "N"},
+        {"auto-transition", 0, 0, G_OPTION_ARG_STRING, &o.auto_transition,
+         "What key T in the multiview and the control protocol's auto run from program to preview (a second T "
+         "during it completes it at once): mix:15 (default), dip:20[:COLOUR], wipe:15:PATTERN[:SOFT]",
+         "KIND:FRAMES[:ARG]"},
         {"lyrics", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.lyrics,
          "Timed subtitle lines from a SubRip (.srt), WebVTT (.vtt) or LRC (.lrc) file, as language LANG "
          "(default und); repeatable, one file per language", "[LANG=]FILE"},

@@ -40,6 +40,7 @@ typedef struct Replay {
     MuxTakeInfo *info;
     MuxCutLog *cuts;
     int next_event; /* next event of cuts to stage */
+    int64_t done_at; /* the early completion of the last staged cut's transition still to stage, 0: none */
     MuxCodec codec;
     int gop;
     char **iso_paths; /* ncams + NULL */
@@ -74,12 +75,24 @@ static void before_tick(void *opaque, int64_t tick)
 {
     Replay *r = opaque;
 
+    if (r->done_at && r->done_at <= tick) {
+        int ret = sw_switcher_complete(r->t.sw); /* the director's second T, at the frame it landed on */
+        if (ret < 0)
+            ot_log(OT_LOG_WARNING, "replay", "the early completion at frame %" PRId64 " could not be staged: %s",
+                   r->done_at, ot_strerror(ret));
+        r->done_at = 0;
+    }
     for (; r->next_event < r->cuts->nevents; r->next_event++) {
         const MuxCutEvent *ev = &r->cuts->events[r->next_event];
         int ret;
         if (ev->frame > tick)
             break;
+        r->done_at = ev->done_at;
         ret = ev->end ? sw_switcher_end(r->t.sw) : sw_switcher_transition(r->t.sw, ev->cam, &ev->trans);
+        if (ret == 0 && !ev->end && ev->done_at == ev->frame) {
+            ret = sw_switcher_complete(r->t.sw); /* completed on its first frame: in the same tick, after it */
+            r->done_at = 0;
+        }
         if (ret < 0)
             ot_log(OT_LOG_WARNING, "replay",
                    "the %s at frame %" PRId64 " (line %d of %s) could not be staged: %s",
@@ -234,8 +247,9 @@ static int compare_audio(const Replay *r, const char *out_dir)
     return ret != 0;
 }
 
-/* The replay's executed cuts against the original's: the same cameras from the same frames (origins differ:
- * every replayed cut is manual). 0 when they match, else 1 after saying where they part. */
+/* The replay's executed cuts against the original's: the same cameras from the same frames, the same transitions
+ * completed early at the same frames (origins differ: every replayed cut is manual). 0 when they match, else 1
+ * after saying where they part. */
 static int compare_cuts(const Replay *r, const char *out_dir)
 {
     char *path = g_build_filename(out_dir, MUX_TAKE_CUTS_FILE, NULL);
@@ -251,7 +265,7 @@ static int compare_cuts(const Replay *r, const char *out_dir)
     for (int i = 0; i < n && !differ; i++) {
         const MuxCutEvent *a = i < r->cuts->nevents ? &r->cuts->events[i] : NULL;
         const MuxCutEvent *b = i < ngot ? &got->events[i] : NULL;
-        if (!a || !b || a->end != b->end || a->frame != b->frame || a->cam != b->cam) {
+        if (!a || !b || a->end != b->end || a->frame != b->frame || a->cam != b->cam || a->done_at != b->done_at) {
             ot_log(OT_LOG_ERROR, "replay", "executed event %d differs: the take has %s, the replay %s", i + 1,
                    a ? (a->end ? "an end" : r->info->cams[a->cam]) : "nothing",
                    b ? (b->end ? "an end" : r->info->cams[b->cam]) : "nothing");

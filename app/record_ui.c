@@ -185,6 +185,7 @@ void record_ui_open(RecordUi *u, const char *take_dir)
             .screenshot_path = u->screenshot,
             .screenshot_frame = u->screenshot_frame,
             .script = u->script,
+            .auto_trans = u->auto_trans,
         };
         u->ui = ui_alloc(&cfg);
         g_free(title);

@@ -44,6 +44,7 @@ typedef struct RecordUi {
     int width, height;
     const SwCueList *cues;
     int64_t max_frames;
+    SwTransSpec auto_trans; /* --auto-transition (set by record before record_ui_open): what T runs */
 
     /* The take. */
     CapCamera *cams[SW_MAX_CAMS]; /* borrowed, for their previews */

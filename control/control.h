@@ -64,6 +64,7 @@ typedef enum CtlCmdType {
     CTL_CMD_STATUS,
     CTL_CMD_SUBSCRIBE,
     CTL_CMD_UNSUBSCRIBE,
+    CTL_CMD_AUTO,   /* the default transition from program to preview; during one, complete it at once */
 } CtlCmdType;
 
 typedef struct CtlCmd {
@@ -79,8 +80,8 @@ int ctl_camera_parse(const char *text, const char *const *cams, int ncams);
 int ctl_line_parse(const char *line, const char *const *cams, int ncams, CtlCmd *cmd, char *err, int errsize);
 const char *ctl_cmd_name(CtlCmdType type);
 /* One OSC datagram (liblo decodes it) -> cmd: /onetake/cut ,s NAME | ,i N; /onetake/preview ,s | ,i; /onetake/take;
- * /onetake/go; /onetake/end ,s TAKE_ID; /onetake/status, /onetake/subscribe, /onetake/unsubscribe, each with no
- * argument or ,i PORT. 0; -EBADMSG not an OSC message (bundles included); -ENOENT an address not listed;
+ * /onetake/auto; /onetake/go; /onetake/end ,s TAKE_ID; /onetake/status, /onetake/subscribe, /onetake/unsubscribe,
+ * each with no argument or ,i PORT. 0; -EBADMSG not an OSC message (bundles included); -ENOENT an address not listed;
  * -EINVAL wrong arguments, with err saying what is accepted. data is not changed. */
 int ctl_osc_parse(const void *data, int size, const char *const *cams, int ncams, CtlCmd *cmd, char *err,
                   int errsize);
@@ -126,6 +127,7 @@ typedef struct CtlServerConfig {
     SwRate rate;
     double rate_per_s, burst; /* per-peer command rate limit (a TCP connection, an OSC host) */
     double osc_renew_s;       /* an OSC subscription lapses this long after its last renewal (0: 60 s) */
+    SwTransSpec auto_trans;   /* what auto runs (record's --auto-transition); kind SW_TRANS_CUT (zeroed): mix:15 */
 } CtlServerConfig;
 
 typedef struct CtlServerStats {

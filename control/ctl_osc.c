@@ -31,6 +31,7 @@ static const struct {
     {"/onetake/cut", CTL_CMD_CUT},
     {"/onetake/preview", CTL_CMD_PREVIEW},
     {"/onetake/take", CTL_CMD_TAKE},
+    {"/onetake/auto", CTL_CMD_AUTO},
     {"/onetake/go", CTL_CMD_GO},
     {"/onetake/end", CTL_CMD_END},
     {"/onetake/status", CTL_CMD_STATUS},
@@ -55,6 +56,7 @@ static int osc_args(CtlCmd *cmd, const char *path, const char *types, lo_arg **a
                  path, ncams);
         return -EINVAL;
     case CTL_CMD_TAKE:
+    case CTL_CMD_AUTO:
     case CTL_CMD_GO:
         if (argc == 0)
             return 0;
@@ -113,7 +115,7 @@ int ctl_osc_parse(const void *data, int size, const char *const *cams, int ncams
         }
     if (ret == -ENOENT)
         snprintf(err, (size_t)errsize,
-                 "%.64s: not an address onetake serves (/onetake/cut, /preview, /take, /go, "
+                 "%.64s: not an address onetake serves (/onetake/cut, /preview, /take, /auto, /go, "
                  "/end, /status, /subscribe, /unsubscribe)",
                  path);
     lo_message_free(m);

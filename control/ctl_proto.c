@@ -205,8 +205,9 @@ void ctl_addr_format(const struct sockaddr *sa, char *buf, int size)
 
 const char *ctl_cmd_name(CtlCmdType type)
 {
-    static const char *const names[] = {"cut", "preview", "take", "go", "end", "status", "subscribe", "unsubscribe"};
-    return type <= CTL_CMD_UNSUBSCRIBE ? names[type] : "?";
+    static const char *const names[] = {"cut",    "preview",   "take",        "go",  "end",
+                                        "status", "subscribe", "unsubscribe", "auto"};
+    return type <= CTL_CMD_AUTO ? names[type] : "?";
 }
 
 int ctl_camera_parse(const char *text, const char *const *cams, int ncams)
@@ -238,16 +239,17 @@ int ctl_line_parse(const char *line, const char *const *cams, int ncams, CtlCmd 
     memset(cmd, 0, sizeof(*cmd));
     cmd->cam = -1;
     int n = sscanf(line, " %15s %64s %1s", word, arg, extra);
-    static const CtlCmdType all[] = {CTL_CMD_CUT,    CTL_CMD_PREVIEW,   CTL_CMD_TAKE,       CTL_CMD_GO,
-                                     CTL_CMD_END,    CTL_CMD_STATUS,    CTL_CMD_SUBSCRIBE, CTL_CMD_UNSUBSCRIBE};
+    static const CtlCmdType all[] = {CTL_CMD_CUT,       CTL_CMD_PREVIEW,     CTL_CMD_TAKE,
+                                     CTL_CMD_GO,        CTL_CMD_END,         CTL_CMD_STATUS,
+                                     CTL_CMD_SUBSCRIBE, CTL_CMD_UNSUBSCRIBE, CTL_CMD_AUTO};
     int found = -1;
     for (size_t i = 0; n >= 1 && i < sizeof(all) / sizeof(all[0]); i++)
         if (!strcmp(word, ctl_cmd_name(all[i])))
             found = (int)i;
     if (found < 0) {
         snprintf(err, (size_t)errsize,
-                 "unknown command \"%.32s\": give cut CAMERA|N, preview CAMERA|N, take, go, end TAKE_ID, status, "
-                 "subscribe or unsubscribe",
+                 "unknown command \"%.32s\": give cut CAMERA|N, preview CAMERA|N, take, auto, go, end TAKE_ID, "
+                 "status, subscribe or unsubscribe",
                  n >= 1 ? word : "");
         return -EINVAL;
     }

@@ -40,6 +40,13 @@ static int stage(CtlServer *s, SwSwitcher *sw, const CtlQueued *q, const SwState
         return sw_switcher_preview_from(sw, q->cmd.cam, q->peer);
     case CTL_CMD_TAKE:
         return st->preview >= 0 ? sw_switcher_cut_from(sw, st->preview, q->peer) : -ESRCH;
+    case CTL_CMD_AUTO: {
+        SwTransSpec spec = s->cfg.auto_trans;
+        if (spec.kind == SW_TRANS_CUT)
+            spec = (SwTransSpec){.kind = SW_TRANS_MIX, .frames = 15};
+        int ret = sw_switcher_auto_by(sw, &spec, SW_INPUT_CONTROL, q->peer);
+        return ret == -ENOENT ? -ESRCH : ret; /* nothing (else) on preview */
+    }
     case CTL_CMD_GO:
         return sw_switcher_go_from(sw, q->peer);
     case CTL_CMD_END:

@@ -390,6 +390,8 @@ typedef struct MuxCutEvent {
     int cue_line;   /* line in cues.txt, 0 when not from a cue */
     char *label;    /* the cue's label, or NULL */
     SwTransSpec trans; /* the transition the cut starts ("kind", "length", ...; kind SW_TRANS_CUT: none) */
+    int64_t done_at;   /* its transition completed early by the director at this frame (a "complete" line: the
+                        * loader folds it into the cut it belongs to), 0 when it ran its length */
 } MuxCutEvent;
 
 typedef struct MuxCutLog {

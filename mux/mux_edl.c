@@ -86,8 +86,8 @@ static const char *parse_event(JsonParser *parser, const char *line, gssize len,
         return "not a JSON object";
     o = json_node_get_object(root);
     type = obj_string(o, "type");
-    if (!type || (strcmp(type, "cut") && strcmp(type, "end")))
-        return "\"type\" is not \"cut\" or \"end\"";
+    if (!type || (strcmp(type, "cut") && strcmp(type, "end") && strcmp(type, "complete")))
+        return "\"type\" is not \"cut\", \"end\" or \"complete\"";
     if (obj_int(o, "frame", &frame) < 0 || frame < 0)
         return "no \"frame\"";
     if (obj_int(o, "cam", &cam) < 0 || cam < 0 || cam >= ncams)
@@ -99,6 +99,7 @@ static const char *parse_event(JsonParser *parser, const char *line, gssize len,
     if (bad_trans)
         return bad_trans;
     ev->end = !strcmp(type, "end");
+    ev->done_at = !strcmp(type, "complete") ? -1 : 0; /* the loader folds it into its cut */
     ev->frame = frame;
     ev->cam = (int)cam;
     ev->origin = g_strdup(obj_string(o, "origin") ? obj_string(o, "origin") : "?");
@@ -140,6 +141,19 @@ MuxCutLog *mux_cut_log_load(const char *path, const char *const *cams, int ncams
         what = log->ended ? "an event after the end" : parse_event(parser, line, len - 1, cams, ncams, &ev);
         if (!what && log->nevents == 0 && (ev.end || ev.frame != 0))
             what = "the first event is not the camera on program at frame 0";
+        if (!what && ev.done_at < 0) {
+            /* an early completion: of the transition the last cut started, inside it, same camera */
+            MuxCutEvent *last = log->nevents > 0 ? &log->events[log->nevents - 1] : NULL;
+            if (!last || last->trans.kind == SW_TRANS_CUT || last->done_at || last->cam != ev.cam ||
+                ev.frame < last->frame || ev.frame >= last->frame + last->trans.frames)
+                what = "a \"complete\" that is not inside the transition of the cut before it";
+            else
+                last->done_at = ev.frame;
+            g_clear_pointer(&ev.origin, g_free);
+            g_clear_pointer(&ev.label, g_free);
+            if (!what)
+                continue;
+        }
         if (!what && log->nevents > 0 && ev.frame < log->events[log->nevents - 1].frame)
             what = "frames go backwards";
         if (what) {
@@ -202,6 +216,8 @@ static int next_shot(const MuxCutLog *log, int64_t frames, int *next, Shot *sh)
         if (out > ev->frame) {
             int from = sh->ev ? sh->ev->cam : -1; /* sh: the previous shot, or zeroed before the first */
             int64_t trans = from >= 0 && ev->trans.kind != SW_TRANS_CUT ? ev->trans.frames : 0;
+            if (trans && ev->done_at > 0)
+                trans = ev->done_at - ev->frame; /* completed early: the frames actually mixed (0: a cut) */
             *sh = (Shot){.in = ev->frame, .out = out, .ev = ev, .from = from,
                          .trans = trans < out - ev->frame ? trans : out - ev->frame};
             return 1;

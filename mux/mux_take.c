@@ -696,7 +696,7 @@ static char *cut_line(const MuxTake *take, const CutEntry *e, gsize *len)
         cue = sw_cues_get(take->cues, ev->cue_index);
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
-    proof_json_add_string(b, "type", ev->type == SW_EVENT_END ? "end" : "cut");
+    proof_json_add_string(b, "type", sw_event_type_name(ev->type));
     add_int(b, "frame", ev->frame);
     proof_json_add_string(b, "timecode",
                           sw_timecode_format(take->rate, take->drop_frame, ev->frame, tc, (int)sizeof(tc)));
@@ -709,8 +709,12 @@ static char *cut_line(const MuxTake *take, const CutEntry *e, gsize *len)
     add_int_or_null(b, "cue_index", ev->cue_index, ev->cue_index < 0);
     add_int_or_null(b, "cue_line", cue ? cue->line : 0, !cue);
     proof_json_add_string(b, "label", cue ? cue->label : NULL);
-    if (ev->type == SW_EVENT_CUT)
+    if (ev->type != SW_EVENT_END)
         mux_trans_json_add(b, &ev->trans);
+    if (ev->type == SW_EVENT_COMPLETE)
+        add_int(b, "mixed", ev->mixed); /* frames mixed before the early completion; "length" the planned ones */
+    if (ev->input != SW_INPUT_NONE)
+        proof_json_add_string(b, "input", sw_input_name(ev->input)); /* key, script or control */
     add_int(b, "wall_ns", e->wall_ns);
     json_builder_end_object(b);
     return json_to_text(b, 0, len);

@@ -591,8 +591,20 @@ static int check_cuts_jsonl(const char *dir, const ProofTake *take, ProofVerdict
             goto out;
         }
     }
-    proof_verdict_checked(v, "%s: its %d events are the log's CUT and END records", MUX_TAKE_CUTS_FILE,
-                          proof_take_ncuts(take));
+    /* Its early completions (folded into their cuts by the loader) are the log's DONE records. */
+    for (int i = 0, k = 0; i < log->nevents || k < proof_take_ndone(take); i++) {
+        const MuxCutEvent *e = i < log->nevents ? &log->events[i] : NULL;
+        if (e && !e->done_at)
+            continue;
+        const ProofDone *d = proof_take_done(take, k++);
+        if (!d || !e || d->frame != e->done_at || d->cam != e->cam) {
+            ret = derived_fail(v, "cuts-jsonl", MUX_TAKE_CUTS_FILE, d ? d->frame : e->done_at,
+                               "its transitions completed early are not the log's DONE records");
+            goto out;
+        }
+    }
+    proof_verdict_checked(v, "%s: its %d events are the log's CUT and END records%s", MUX_TAKE_CUTS_FILE,
+                          proof_take_ncuts(take), proof_take_ndone(take) ? ", its completions the DONE records" : "");
 out:
     mux_cut_log_free(&log);
     g_free(cams);

@@ -97,9 +97,13 @@ static int proof_events(ProofStream *ps, const SwEvent *ev, int n)
 {
     int ret = 0;
     for (int i = 0; i < n && !ret; i++)
-        if (ev[i].type != SW_EVENT_SUB) /* a subtitle line is attested by its packet (PKT record) */
+        if (ev[i].type == SW_EVENT_COMPLETE)
+            ret = proof_stream_done(ps, ev[i].frame, ev[i].cam, ev[i].prev_cam, sw_trans_kind_name(ev[i].trans.kind),
+                                    ev[i].trans.frames, ev[i].mixed, sw_origin_name(ev[i].origin),
+                                    sw_input_name(ev[i].input), ev[i].peer);
+        else if (ev[i].type != SW_EVENT_SUB) /* a subtitle line is attested by its packet (PKT record) */
             ret = proof_stream_event_peer(ps, ev[i].type == SW_EVENT_END ? "end" : "cut", ev[i].frame, ev[i].cam,
-                                      ev[i].prev_cam, sw_origin_name(ev[i].origin), ev[i].cue_index, ev[i].peer);
+                                          ev[i].prev_cam, sw_origin_name(ev[i].origin), ev[i].cue_index, ev[i].peer);
     return ret;
 }
 

@@ -198,6 +198,12 @@ int proof_stream_event(ProofStream *s, const char *type, int64_t frame, int cam,
 /* The same for a command from the network (origin "remote"): the record also names the peer ("peer"). */
 int proof_stream_event_peer(ProofStream *s, const char *type, int64_t frame, int cam, int prev_cam,
                             const char *origin, int cue_index, const char *peer);
+/* DONE: the director completed the transition in progress at once (a second auto, key T) at `frame`: camera cam
+ * alone on program from it, the transition came from prev_cam; kind ("mix", "dip", "wipe") and its planned length,
+ * `mixed` of its frames mixed before `frame` (0: completed on its first frame); origin "manual" or "remote" (with
+ * peer), input "key", "script", "control" or "". */
+int proof_stream_done(ProofStream *s, int64_t frame, int cam, int prev_cam, const char *kind, int length, int mixed,
+                      const char *origin, const char *input, const char *peer);
 /* ANOMALY: a declared irregularity (kind "repeat", "lost", ...) at tick for camera cam (-1: none). */
 int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail);
 /* ANOMALY of `count` events over program frames [tick, tick + ticks): the compact form for what would otherwise be
@@ -353,6 +359,14 @@ typedef struct ProofCut {
 int proof_take_closed_clean(const ProofTake *take); /* closed, and not with an error */
 int proof_take_ncuts(const ProofTake *take);
 const ProofCut *proof_take_cut(const ProofTake *take, int index);
+/* DONE records: a transition completed early (a second auto), in log order. */
+typedef struct ProofDone {
+    int64_t frame;
+    int cam;
+    int mixed;
+} ProofDone;
+int proof_take_ndone(const ProofTake *take);
+const ProofDone *proof_take_done(const ProofTake *take, int index);
 int proof_take_ncams(const ProofTake *take);
 const char *proof_take_cam(const ProofTake *take, int cam);
 int64_t proof_take_frames(const ProofTake *take); /* RAW records attested */

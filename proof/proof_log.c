@@ -818,32 +818,56 @@ int proof_stream_event(ProofStream *s, const char *type, int64_t frame, int cam,
     return proof_stream_event_peer(s, type, frame, cam, prev_cam, origin, cue_index, NULL);
 }
 
+/* ,"peer":"..." of a remote command into who (size 96), or "": an address ("osc:127.0.0.1:53211"), anything JSON
+ * would need escaped becomes '?'. */
+static void peer_member(const char *peer, char *who, int size)
+{
+    who[0] = 0;
+    if (!peer || !*peer)
+        return;
+    int n = snprintf(who, (size_t)size, ",\"peer\":\"");
+    for (const char *p = peer; *p && n < size - 3 && p - peer < 64; p++)
+        who[n++] = (*p < 0x20 || *p == '"' || *p == '\\' || (unsigned char)*p >= 0x7f) ? '?' : *p;
+    who[n++] = '"';
+    who[n] = 0;
+}
+
+/* A fixed word of proof.h (origin, kind, input): one JSON would escape is a caller's bug. */
+static int plain_word(const char *w)
+{
+    return w && strlen(w) <= 32 && !strpbrk(w, "\"\\");
+}
+
 int proof_stream_event_peer(ProofStream *s, const char *type, int64_t frame, int cam, int prev_cam,
                             const char *origin, int cue_index, const char *peer)
 {
-    char rec[384], cue[24], who[96] = "";
+    char rec[384], cue[24], who[96];
     int len;
-    if (!s || !type || !origin)
-        return -EINVAL;
-    /* origin is one of a few fixed words (proof.h); a word JSON would escape is a caller's bug. */
-    if (strlen(origin) > 32 || strpbrk(origin, "\"\\"))
+    if (!s || !type || !plain_word(origin))
         return -EINVAL;
     if (cue_index >= 0)
         snprintf(cue, sizeof(cue), "%d", cue_index); /* an int always fits 24 bytes */
     else
         g_strlcpy(cue, "null", sizeof(cue));
-    if (peer && *peer) {
-        /* A peer is an address ("osc:127.0.0.1:53211"): anything JSON would need escaped becomes '?'. */
-        int n = snprintf(who, sizeof(who), ",\"peer\":\"");
-        for (const char *p = peer; *p && n < (int)sizeof(who) - 3 && p - peer < 64; p++)
-            who[n++] = (*p < 0x20 || *p == '"' || *p == '\\' || (unsigned char)*p >= 0x7f) ? '?' : *p;
-        who[n++] = '"';
-        who[n] = 0;
-    }
+    peer_member(peer, who, (int)sizeof(who));
     len = snprintf(rec, sizeof(rec),
                    "{\"t\":\"%s\",\"frame\":%" PRId64 ",\"cam\":%d,\"prev\":%d,\"origin\":\"%s\",\"cue\":%s%s}",
                    !strcmp(type, "end") ? "END" : "CUT", frame, cam, prev_cam, origin, cue, who);
     return hold(s, !strcmp(type, "end") ? "END" : "CUT", rec, len, sizeof(rec));
+}
+
+int proof_stream_done(ProofStream *s, int64_t frame, int cam, int prev_cam, const char *kind, int length, int mixed,
+                      const char *origin, const char *input, const char *peer)
+{
+    char rec[384], who[96];
+    if (!s || !plain_word(kind) || !plain_word(origin) || !plain_word(input ? input : ""))
+        return -EINVAL;
+    peer_member(peer, who, (int)sizeof(who));
+    int len = snprintf(rec, sizeof(rec),
+                       "{\"t\":\"DONE\",\"frame\":%" PRId64 ",\"cam\":%d,\"prev\":%d,\"kind\":\"%s\",\"length\":%d,"
+                       "\"mixed\":%d,\"origin\":\"%s\",\"input\":\"%s\"%s}",
+                       frame, cam, prev_cam, kind, length, mixed, origin, input ? input : "", who);
+    return hold(s, "DONE", rec, len, sizeof(rec));
 }
 
 /* A record built in b (taken: unreferenced here) held on the stream until its frame is durable. 0, or

@@ -72,6 +72,8 @@ struct ProofTake {
     GHashTable *anomalies; /* "kind camera" -> count */
     ProofCut *cuts;        /* the attested CUT and END records (origins owned) */
     int ncuts;
+    ProofDone *dones;      /* the attested DONE records */
+    int ndones;
 };
 
 static const char *cam_name(const ProofTake *t, int cam)
@@ -685,6 +687,7 @@ typedef struct PfScan {
     ProofVerdict *v;
     int64_t r; /* the record being read */
     GArray *cuts;
+    GArray *dones;    /* ProofDone */
     GPtrArray *nodes; /* records whose strings are kept (CUT, END, CLOSE) */
     GArray **pkts;    /* per stream: ProofPkt */
     GArray **ranges;  /* per stream: ProofRange */
@@ -797,6 +800,29 @@ static int on_cut(PfScan *sc, JsonObject *o)
     return 1; /* c.origin points into the record */
 }
 
+/* DONE: the transition the last CUT started, completed early by the director at its frame (before that frame's
+ * RAW record): the camera stays on program, so only its place and its numbers are checked (mixed: the frames since
+ * that CUT). */
+static int on_done(PfScan *sc, JsonObject *o)
+{
+    ProofTake *t = sc->t;
+    const char *kind = str_member(o, "kind");
+    ProofDone d = {int_member(o, "frame", -1), (int)int_member(o, "cam", -1), (int)int_member(o, "mixed", -1)};
+    int64_t length = int_member(o, "length", -1);
+    if (d.frame != t->frames || sc->ended || sc->cuts->len == 0 || d.cam != sc->on_program)
+        return fail(sc->v, "cut-order", PROOF_LOG_FILE, d.frame,
+                    "DONE record %" PRId64 " at frame %" PRId64 " is out of place (next program frame %" PRId64
+                    ", camera %s on program)",
+                    sc->r, d.frame, t->frames, cam_name(t, sc->on_program));
+    const PfCut *last = &g_array_index(sc->cuts, PfCut, sc->cuts->len - 1);
+    if (!kind || sw_trans_kind_from_name(kind, (int)strlen(kind)) <= SW_TRANS_CUT || length < 2 ||
+        d.mixed < 0 || d.mixed >= length || d.mixed != d.frame - last->frame)
+        return fail(sc->v, "log-record", PROOF_LOG_FILE, d.frame,
+                    "DONE record %" PRId64 " is not a transition completed early (kind, length, mixed)", sc->r);
+    g_array_append_val(sc->dones, d);
+    return 0;
+}
+
 static int on_anomaly(PfScan *sc, JsonObject *o)
 {
     ProofTake *t = sc->t;
@@ -849,7 +875,7 @@ static const struct {
 } record_handlers[] = {
     {"PKT", on_pkt}, {"FILE", on_file},       {"RAW", on_raw},     {"CUT", on_cut},
     {"END", on_cut}, {"ANOMALY", on_anomaly}, {"PATCH", on_patch}, {"CLOSE", on_close},
-    {"LTC", on_ltc},
+    {"DONE", on_done}, {"LTC", on_ltc},
 };
 
 /* Records 1..attested-1, each through its kind's handler; pkt_at_note[i]: program packets at checkpoint i. */
@@ -1033,6 +1059,7 @@ static int check_records(ProofTake *t, ProofVerdict *v)
     int ret;
 
     sc.cuts = g_array_new(FALSE, FALSE, sizeof(PfCut));
+    sc.dones = g_array_new(FALSE, FALSE, sizeof(ProofDone));
     sc.nodes = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
     sc.pkts = g_new0(GArray *, t->nstreams);
     sc.ranges = g_new0(GArray *, t->nstreams);
@@ -1075,6 +1102,10 @@ static int check_records(ProofTake *t, ProofVerdict *v)
             const PfCut *c = &g_array_index(sc.cuts, PfCut, i);
             t->cuts[i] = (ProofCut){c->frame, c->cam, c->end, g_strdup(c->origin)};
         }
+        t->ndones = (int)sc.dones->len;
+        t->dones = t->ndones ? g_memdup2(sc.dones->data, sizeof(ProofDone) * sc.dones->len) : NULL;
+        if (t->ndones)
+            proof_verdict_note(v, "%d transition(s) completed early by the director (DONE records)", t->ndones);
     }
 out:
     for (int s = 0; s < t->nstreams; s++) {
@@ -1087,6 +1118,7 @@ out:
     g_free(sc.ranges);
     g_free(pkt_at_note);
     g_array_free(sc.cuts, TRUE);
+    g_array_free(sc.dones, TRUE);
     g_ptr_array_free(sc.nodes, TRUE);
     return ret;
 }
@@ -1321,6 +1353,7 @@ void proof_take_free(ProofTake **pt)
     for (int i = 0; i < t->ncuts; i++)
         g_free((char *)t->cuts[i].origin);
     g_free(t->cuts);
+    g_free(t->dones);
     g_free(t->recs);
     g_free(t->close_reason);
     g_free(t->dir);
@@ -1366,6 +1399,16 @@ int proof_take_ncuts(const ProofTake *t)
 const ProofCut *proof_take_cut(const ProofTake *t, int index)
 {
     return t && index >= 0 && index < t->ncuts ? &t->cuts[index] : NULL;
+}
+
+int proof_take_ndone(const ProofTake *t)
+{
+    return t ? t->ndones : 0;
+}
+
+const ProofDone *proof_take_done(const ProofTake *t, int index)
+{
+    return t && index >= 0 && index < t->ndones ? &t->dones[index] : NULL;
 }
 
 int proof_take_ncams(const ProofTake *t)

@@ -15,6 +15,7 @@ typedef enum SwCmdType {
     SW_CMD_END,
     SW_CMD_PREVIEW,
     SW_CMD_AUTO,
+    SW_CMD_COMPLETE,
     SW_CMD_SUB,
 } SwCmdType;
 
@@ -23,6 +24,7 @@ typedef struct SwCmd {
     int cam;
     char peer[SW_PEER_MAX]; /* "" unless remote */
     SwTransSpec trans; /* CUT and AUTO */
+    SwInput input;     /* AUTO */
     const char *text;  /* SUB (cam: the language) */
 } SwCmd;
 
@@ -273,9 +275,10 @@ int sw_switcher_transition(SwSwitcher *sw, int cam, const SwTransSpec *spec)
     return sw ? stage_cam(sw, SW_CMD_CUT, cam, NULL, spec) : -EINVAL;
 }
 
-int sw_switcher_auto(SwSwitcher *sw, const SwTransSpec *spec)
+int sw_switcher_auto_by(SwSwitcher *sw, const SwTransSpec *spec, SwInput input, const char *peer)
 {
-    if (!sw || !spec || spec->kind == SW_TRANS_CUT || !valid_spec(spec))
+    if (!sw || !spec || spec->kind == SW_TRANS_CUT || !valid_spec(spec) || input < SW_INPUT_NONE ||
+        input > SW_INPUT_CONTROL)
         return -EINVAL;
     int ret;
     pthread_mutex_lock(&sw->lock);
@@ -284,8 +287,23 @@ int sw_switcher_auto(SwSwitcher *sw, const SwTransSpec *spec)
     else if (sw->trans_start < 0 && (sw->state.preview < 0 || sw->state.preview == sw->state.program) &&
              sw->ring_count == 0)
         ret = -ENOENT; /* nothing to go to (a staged command may still change that: then it is decided later) */
-    else
-        ret = stage_trans(sw, SW_CMD_AUTO, -1, NULL, spec);
+    else if ((ret = stage_trans(sw, SW_CMD_AUTO, -1, peer, spec)) == 0)
+        sw->ring[(sw->ring_head + sw->ring_count - 1) % SW_CMD_RING].input = input;
+    pthread_mutex_unlock(&sw->lock);
+    return ret;
+}
+
+int sw_switcher_auto(SwSwitcher *sw, const SwTransSpec *spec)
+{
+    return sw_switcher_auto_by(sw, spec, SW_INPUT_NONE, NULL);
+}
+
+int sw_switcher_complete(SwSwitcher *sw)
+{
+    if (!sw)
+        return -EINVAL;
+    pthread_mutex_lock(&sw->lock);
+    int ret = sw->state.ended ? -EPIPE : stage(sw, SW_CMD_COMPLETE, -1, NULL);
     pthread_mutex_unlock(&sw->lock);
     return ret;
 }
@@ -397,6 +415,20 @@ static void do_cut(SwSwitcher *sw, SwDecision *out, int *started, int cam, SwOri
         sw->director_preview = -1;
 }
 
+/* Complete the transition in progress at once: the new camera alone from now, logged. One that starts at this very
+ * tick (a double T staged before one tick) mixes no frame: a cut. */
+static void do_complete(SwSwitcher *sw, SwDecision *out, const SwCmd *cmd)
+{
+    if (sw->trans_start < 0)
+        return;
+    SwEvent *ev = add_event(out, SW_EVENT_COMPLETE, out->tick, sw->state.program, sw->trans_from, SW_ORIGIN_MANUAL,
+                            -1, cmd->peer);
+    ev->trans = sw->trans;
+    ev->mixed = (int)(out->tick - sw->trans_start);
+    ev->input = cmd->input;
+    sw->trans_start = -1;
+}
+
 static void do_end(SwSwitcher *sw, SwDecision *out, SwOrigin origin, int cue_index, const char *peer)
 {
     add_event(out, SW_EVENT_END, out->tick, sw->state.program, -1, origin, cue_index, peer);
@@ -483,13 +515,19 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
             do_cut(sw, out, &started, cmd->cam, SW_ORIGIN_MANUAL, -1, cmd->peer, &cmd->trans);
             break;
         case SW_CMD_AUTO:
-            if (sw->trans_start >= 0 && sw->trans_start < tick)
-                sw->trans_start = -1; /* complete the transition at once: the new camera alone from now */
-            else if (sw->trans_start < 0) {
+            if (sw->trans_start >= 0) {
+                do_complete(sw, out, cmd); /* the new camera alone from now */
+            } else if (sw->trans_start < 0) {
                 publish(sw); /* the preview as the commands before this one left it */
+                int n = out->nevents;
                 if (sw->state.preview >= 0)
-                    do_cut(sw, out, &started, sw->state.preview, SW_ORIGIN_MANUAL, -1, NULL, &cmd->trans);
+                    do_cut(sw, out, &started, sw->state.preview, SW_ORIGIN_MANUAL, -1, cmd->peer, &cmd->trans);
+                if (out->nevents > n)
+                    out->events[n].input = cmd->input;
             }
+            break;
+        case SW_CMD_COMPLETE:
+            do_complete(sw, out, cmd);
             break;
         case SW_CMD_GO:
             sw->staged_gos--;
@@ -582,4 +620,19 @@ const char *sw_origin_name(SwOrigin origin)
         return "remote";
     }
     return "unknown";
+}
+
+const char *sw_input_name(SwInput input)
+{
+    static const char *const names[] = {"", "key", "script", "control"};
+    return input >= SW_INPUT_NONE && input <= SW_INPUT_CONTROL ? names[input] : "";
+}
+
+const char *sw_event_type_name(SwEventType type)
+{
+    return type == SW_EVENT_CUT        ? "cut"
+           : type == SW_EVENT_END      ? "end"
+           : type == SW_EVENT_COMPLETE ? "complete"
+           : type == SW_EVENT_SUB      ? "sub"
+                                       : "?";
 }

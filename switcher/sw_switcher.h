@@ -36,7 +36,20 @@ typedef enum SwEventType {
     SW_EVENT_END,     /* the take ends: `frame` is not recorded */
     SW_EVENT_SUB,     /* subtitle language `lang` shows `text` from `frame` on (text NULL: nothing); `cam` is
                        * the camera on program, prev_cam -1. Not a cut: cut logs and tallies skip it */
+    SW_EVENT_COMPLETE, /* the transition in progress is completed at once (a second auto, key T): `cam` alone on
+                        * program from `frame`; prev_cam the camera it came from, trans its spec (the planned
+                        * length), mixed the frames of it that were mixed (frame - its start). Logged like a cut
+                        * (cuts.jsonl "complete", the take log's DONE); not a cut for tallies and counts */
 } SwEventType;
+
+/* What a director's command came in by, for the logs (cuts.jsonl "input"): not a command, a key of the multiview,
+ * a line of its --ui-script, or the network (control/). */
+typedef enum SwInput {
+    SW_INPUT_NONE = 0,
+    SW_INPUT_KEY,
+    SW_INPUT_SCRIPT,
+    SW_INPUT_CONTROL,
+} SwInput;
 
 typedef struct SwEvent {
     SwEventType type;
@@ -46,7 +59,11 @@ typedef struct SwEvent {
     SwOrigin origin;
     int cue_index;  /* index in the cue list, -1 when not from a cue (a remote go: the go cue it fired) */
     char peer[SW_PEER_MAX]; /* SW_ORIGIN_REMOTE: who sent the command; else "" */
-    SwTransSpec trans; /* CUT: the transition it starts at `frame` (kind SW_TRANS_CUT: a plain cut) */
+    SwTransSpec trans; /* CUT: the transition it starts at `frame` (kind SW_TRANS_CUT: a plain cut); COMPLETE: the
+                        * transition completed */
+    int mixed;         /* COMPLETE: frames of the transition mixed before `frame` (0..trans.frames-1; 0: completed
+                        * on its first frame, a double T before one tick: a cut) */
+    SwInput input;     /* a command made by auto (the CUT it starts, a COMPLETE): what it came in by */
     int lang;          /* SUB: index into the switcher's SwSubs languages */
     const char *text;  /* SUB: the line (borrowed from the cue list or the SwSubs: they outlive the take) */
 } SwEvent;
@@ -129,6 +146,13 @@ int sw_switcher_transition(SwSwitcher *sw, int cam, const SwTransSpec *spec);
  * this tick); else a transition with spec from program to preview (-ENOENT when there is no preview, or it is on
  * program). The choice is made at the tick the command applies. */
 int sw_switcher_auto(SwSwitcher *sw, const SwTransSpec *spec);
+/* The same, saying what the command came in by (its events carry `input`) and, from the network, its peer
+ * (origin SW_ORIGIN_REMOTE). An early completion is a SW_EVENT_COMPLETE event (logged like a cut: cuts.jsonl,
+ * the take log). Same returns. */
+int sw_switcher_auto_by(SwSwitcher *sw, const SwTransSpec *spec, SwInput input, const char *peer);
+/* Complete the transition in progress at the next tick (a COMPLETE event, origin manual), and nothing when there
+ * is none: what replay stages where the take logged a completion. 0, -EPIPE after the end, -ENOSPC. */
+int sw_switcher_complete(SwSwitcher *sw);
 
 /* Decide tick `tick` (ticks must be consecutive from 0). Order within a tick: the timed cue at this frame first,
  * then the director's staged commands in order (the director's last word wins). A cut to the camera already on
@@ -148,5 +172,9 @@ const SwCueList *sw_switcher_cues(const SwSwitcher *sw);
 
 /* "start", "cue", "go", "manual", "duration", "stop", "sources", "remote" */
 const char *sw_origin_name(SwOrigin origin);
+/* "", "key", "script", "control" */
+const char *sw_input_name(SwInput input);
+/* "cut", "end", "complete", "sub" */
+const char *sw_event_type_name(SwEventType type);
 
 #endif

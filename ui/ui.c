@@ -315,6 +315,28 @@ static void esc_pressed(Ui *ui)
                           : "Esc again within 2 s (or hold Esc) ENDS the take");
 }
 
+/* T: the default transition from program to preview, or, during a transition, its completion at once. */
+static void cmd_auto(Ui *ui, const char *how, SwInput input)
+{
+    SwState a, b;
+    sw_switcher_get_state(ui->take->sw, &a);
+    SwTransSpec spec = ui->cfg.auto_trans;
+    if (spec.kind == SW_TRANS_CUT)
+        spec = (SwTransSpec){.kind = SW_TRANS_MIX, .frames = 15};
+    int ret = sw_switcher_auto_by(ui->take->sw, &spec, input, NULL);
+    sw_switcher_get_state(ui->take->sw, &b);
+    if (ret == -ENOENT) {
+        message(ui, "Nothing on preview to go to");
+        ot_log(OT_LOG_INFO, "ui", "%s: auto: nothing on preview to go to", how);
+        return;
+    }
+    if (ret < 0) {
+        message(ui, "Auto refused: %s", refusal(ret));
+        return;
+    }
+    log_landing(ui, how, a.mix_from >= 0 ? "auto (complete the transition)" : "auto", a.tick, b.tick);
+}
+
 static int digit(SDL_Keycode k)
 {
     if (k >= SDLK_1 && k <= SDLK_9)
@@ -340,6 +362,7 @@ static void key_down(Ui *ui, const SDL_KeyboardEvent *k)
     snapshot(ui);
     int n = digit(sym);
     char how[32];
+    int scripted = k->keysym.unused == UI_SCRIPT_MARK;
     if (n >= 0) {
         if (ui->p_armed && ui->now - ui->p_time <= UI_PREVIEW_KEY_MS) {
             ui->p_armed = 0;
@@ -361,6 +384,9 @@ static void key_down(Ui *ui, const SDL_KeyboardEvent *k)
     case SDLK_RETURN:
     case SDLK_KP_ENTER:
         cmd_go(ui, sym == SDLK_SPACE ? "key Space" : "key Enter");
+        break;
+    case SDLK_t:
+        cmd_auto(ui, scripted ? "script key T" : "key T", scripted ? SW_INPUT_SCRIPT : SW_INPUT_KEY);
         break;
     case SDLK_F1:
         ui->help = !ui->help;
@@ -447,6 +473,7 @@ static void push_key(Ui *ui, const UiScriptLine *l, int down)
     e.key.state = down ? SDL_PRESSED : SDL_RELEASED;
     e.key.keysym.sym = l->key;
     e.key.keysym.scancode = SDL_GetScancodeFromKey(l->key);
+    e.key.keysym.unused = UI_SCRIPT_MARK;
     SDL_PushEvent(&e);
 }
 

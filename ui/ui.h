@@ -75,12 +75,13 @@ void ui_preview_size(int program_width, int program_height, int *width, int *hei
 /* ---- scripted input (--ui-script), for tests and docs ---- */
 
 /* One line per event, `#` comments:
- *     FRAME|armed  key NAME | keydown NAME | keyup NAME | click X Y | rclick X Y | stall MS | close
+ *     FRAME|armed  key NAME | keydown NAME | keyup NAME | click X Y | rclick X Y | stall MS | close | auto
  * Events of a line are pushed into SDL's event queue once the program has decided frame FRAME (`armed`: as
  * soon as the window is up, before the roll), then handled exactly like real input: a cut then lands at the
  * next tick. `stall` freezes the window's thread for MS milliseconds (a slow window on purpose). NAME: 1-9,
- * a-z, space, return (enter), escape (esc), f1, ?, or an SDL key name. X Y: window pixels. Lines in
- * non-decreasing FRAME order. */
+ * a-z, space, return (enter), escape (esc), f1, ?, or an SDL key name. X Y: window pixels. `auto` is `key t`
+ * (the default transition, or its early completion). Keys pushed by the script are marked as such: what they do is
+ * logged with input "script" (a real key: "key"). Lines in non-decreasing FRAME order. */
 typedef struct UiScript UiScript;
 
 /* 0, or a negative error after printing "FILE:LINE: what is wrong" (nothing is opened). */
@@ -103,6 +104,9 @@ typedef struct UiConfig {
     const char *screenshot_path;
     int64_t screenshot_frame;
     const UiScript *script; /* borrowed, may be NULL */
+    /* What key T runs from program to preview (sw_switcher_auto_by; a second T during it completes it at once);
+     * kind SW_TRANS_CUT (zeroed): mix:15. */
+    SwTransSpec auto_trans;
 } UiConfig;
 
 typedef struct Ui Ui;

@@ -58,6 +58,9 @@ typedef struct UiScriptLine {
     int line;
 } UiScriptLine;
 
+/* SDL_Keysym.unused of a key event the script pushed (a real key has 0): its commands are logged as the script's. */
+#define UI_SCRIPT_MARK 0x6f74u
+
 int ui_script_count(const UiScript *script);
 const UiScriptLine *ui_script_get(const UiScript *script, int index);
 

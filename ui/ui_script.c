@@ -102,7 +102,7 @@ static int parse_line(char *text, int lineno, UiScriptLine *l, char *why, size_t
     if (n < 2) {
         snprintf(why, why_size,
                  "no action: give key NAME, keydown NAME, keyup NAME, click X Y, rclick X Y, "
-                 "stall MS or close");
+                 "stall MS, close or auto");
         return -EINVAL;
     }
     const char *a = tok[1];
@@ -144,9 +144,13 @@ static int parse_line(char *text, int lineno, UiScriptLine *l, char *why, size_t
     } else if (!strcmp(a, "close")) {
         l->action = UI_SCRIPT_CLOSE;
         want = 2;
+    } else if (!strcmp(a, "auto")) {
+        l->action = UI_SCRIPT_KEY; /* the director's T */
+        l->key = SDLK_t;
+        want = 2;
     } else {
         snprintf(why, why_size,
-                 "unknown action \"%s\": give key, keydown, keyup, click, rclick, stall or close", a);
+                 "unknown action \"%s\": give key, keydown, keyup, click, rclick, stall, close or auto", a);
         return -EINVAL;
     }
     if (n != want) {

@@ -3,8 +3,10 @@
 
 Recomputes every program frame of a take with transitions from the cameras' own frames (decoded by ffmpeg, not by
 onetake) with the rule documented in switcher/sw_transition.h, and compares byte for byte. The cue list is parsed
-here (the subset the test writes: TIME as a frame number, cut / mix / dip / wipe / end). Prints the number of mixed
-frames; exits 1 at the first frame that differs."""
+here (the subset the test writes: TIME as a frame number, cut / mix / dip / wipe / end, and `FRAME complete`: the
+transition before it completed at once at FRAME, a second T). A transition ends at its length, at its completion or
+at the next cut, whichever comes first (a cut during a transition completes it). Prints the number of mixed frames;
+exits 1 at the first frame that differs."""
 import math
 import re
 import subprocess
@@ -100,6 +102,9 @@ def parse_cues(path, names):
         if not f:
             continue
         frame, action = int(f[0]), f[1]
+        if action == "complete":
+            cues[-1]["done"] = frame
+            continue
         if action == "end":
             cues.append({"frame": frame, "kind": "end"})
             continue
@@ -129,12 +134,20 @@ def main():
     end = next(c["frame"] for c in cues if c["kind"] == "end")
     if len(program) != end:
         sys.exit(f"FAIL: the program has {len(program)} frames, the cue list ends at {end}")
+    # where each transition stops mixing: its length, its early completion, the next cut
+    for i, c in enumerate(cues):
+        stop = c["frame"] + c.get("frames", 0)
+        if "done" in c:
+            stop = min(stop, c["done"])
+        if i + 1 < len(cues):
+            stop = min(stop, cues[i + 1]["frame"])
+        c["stop"] = stop
     mixed, plain = 0, 0
     for t in range(end):
         tr = None
         # a transition at frame 0 is a cut (nothing to come from)
         active = [c for c in cues if c["kind"] not in ("end", "cut") and c["frame"] > 0 and
-                  c["frame"] <= t < c["frame"] + c["frames"]]
+                  c["frame"] <= t < c["stop"]]
         current = [c for c in cues if c["kind"] != "end" and c["frame"] <= t]
         cam = current[-1]["cam"] if current else 0
         if active:

@@ -61,6 +61,10 @@ static void test_lines(void)
     UT_CHECK(c.type == CTL_CMD_PREVIEW && c.cam == 0);
     UT_EQ_INT(ctl_line_parse("take", cams, 3, &c, err, sizeof(err)), 0);
     UT_EQ_INT(c.type, CTL_CMD_TAKE);
+    UT_EQ_INT(ctl_line_parse("auto", cams, 3, &c, err, sizeof(err)), 0);
+    UT_CHECK(c.type == CTL_CMD_AUTO && !strcmp(ctl_cmd_name(c.type), "auto"));
+    UT_EQ_INT(ctl_line_parse("auto close", cams, 3, &c, err, sizeof(err)), -EINVAL);
+    UT_CHECK(strstr(err, "auto takes no argument") != NULL);
     UT_EQ_INT(ctl_line_parse("end 0123abcd", cams, 3, &c, err, sizeof(err)), 0);
     UT_CHECK(c.type == CTL_CMD_END && !strcmp(c.arg, "0123abcd"));
     /* refusals say what is accepted */
@@ -177,6 +181,10 @@ static void test_osc(void)
     UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, "1-2"));
     n = osc_msg(m, "/onetake/take", ",", NULL, 0);
     UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_TAKE);
+    n = osc_msg(m, "/onetake/auto", ",", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_AUTO);
+    n = osc_msg(m, "/onetake/auto", ",i", NULL, 2);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, "no argument"));
     n = osc_msg(m, "/onetake/go", ",i", NULL, 1);
     UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, "no argument"));
     n = osc_msg(m, "/onetake/end", ",s", "0123abcd", 0);

@@ -676,8 +676,10 @@ static void test_transitions(void)
         if (t == 30)
             UT_EQ_INT(sw_switcher_preview(sw, 2), 0);
         SwTransSpec mix = {.kind = SW_TRANS_MIX, .frames = 5};
-        if (t == 31 || t == 33)
+        if (t == 31)
             UT_EQ_INT(sw_switcher_auto(sw, &mix), 0);
+        if (t == 33)
+            UT_EQ_INT(sw_switcher_auto_by(sw, &mix, SW_INPUT_CONTROL, "tcp:127.0.0.1:5"), 0);
         UT_EQ_INT(sw_switcher_tick(sw, t, &d), 0);
         mixed += d.mix.active;
         if (t >= 10 && t < 14) {
@@ -694,8 +696,58 @@ static void test_transitions(void)
             UT_EQ_INT(d.nevents, 1);
             UT_CHECKF(d.events[0].trans.kind != SW_TRANS_CUT, "tick %lld: the event has no transition", (long long)t);
         }
+        if (t == 33) {
+            /* the early completion is an event of its own: the transition, its planned length, what was mixed */
+            UT_EQ_INT(d.nevents, 1);
+            const SwEvent *e = &d.events[0];
+            UT_CHECK(e->type == SW_EVENT_COMPLETE && e->cam == 2 && e->prev_cam == 0 && e->mixed == 2 &&
+                     e->trans.kind == SW_TRANS_MIX && e->trans.frames == 5 && e->input == SW_INPUT_CONTROL &&
+                     e->origin == SW_ORIGIN_REMOTE && !strcmp(e->peer, "tcp:127.0.0.1:5"));
+            UT_CHECK(!d.cut && !d.end);
+            UT_CHECK(!strcmp(sw_event_type_name(e->type), "complete"));
+        } else if (t != 23) {
+            for (int k = 0; k < d.nevents; k++)
+                UT_CHECKF(d.events[k].type != SW_EVENT_COMPLETE, "tick %lld: a completion", (long long)t);
+        }
     }
     UT_EQ_INT(mixed, 4 + 3 + 2); /* the wipe cut short at 23 by a cut, the auto completed at 33 */
+    sw_switcher_free(&sw);
+
+    /* sw_switcher_complete (replay): completes the transition in progress, nothing without one; the auto that
+     * starts a transition carries its input */
+    sw = sw_switcher_alloc(NULL, 2, 0);
+    SwTransSpec dip = {.kind = SW_TRANS_DIP, .frames = 6};
+    int ncomplete = 0;
+    for (int64_t t = 0; t < 20; t++) {
+        if (t == 2)
+            UT_EQ_INT(sw_switcher_complete(sw), 0); /* no transition: nothing */
+        if (t == 3)
+            UT_EQ_INT(sw_switcher_preview(sw, 1), 0);
+        if (t == 4)
+            UT_EQ_INT(sw_switcher_auto_by(sw, &dip, SW_INPUT_SCRIPT, NULL), 0);
+        if (t == 8)
+            UT_EQ_INT(sw_switcher_complete(sw), 0);
+        UT_EQ_INT(sw_switcher_tick(sw, t, &d), 0);
+        UT_CHECKF(d.mix.active == (t >= 4 && t < 8), "tick %lld", (long long)t);
+        if (t == 4)
+            UT_CHECK(d.nevents == 1 && d.events[0].input == SW_INPUT_SCRIPT && d.events[0].origin == SW_ORIGIN_MANUAL);
+        for (int k = 0; k < d.nevents; k++)
+            if (d.events[k].type == SW_EVENT_COMPLETE) {
+                ncomplete++;
+                UT_CHECK(t == 8 && d.events[k].mixed == 4 && d.events[k].cam == 1 && d.events[k].trans.frames == 6);
+            }
+    }
+    UT_EQ_INT(ncomplete, 1);
+    UT_EQ_INT(sw_switcher_auto(sw, &dip), -ENOENT); /* preview is on program now */
+    /* a double T staged before one tick: the transition is completed on its first frame, nothing is mixed */
+    UT_EQ_INT(sw_switcher_preview(sw, 0), 0);
+    UT_EQ_INT(sw_switcher_auto_by(sw, &dip, SW_INPUT_KEY, NULL), 0);
+    UT_EQ_INT(sw_switcher_auto_by(sw, &dip, SW_INPUT_KEY, NULL), 0);
+    UT_EQ_INT(sw_switcher_tick(sw, 20, &d), 0);
+    UT_CHECK(d.nevents == 2 && d.events[0].type == SW_EVENT_CUT && d.events[1].type == SW_EVENT_COMPLETE &&
+             d.events[1].mixed == 0 && d.events[1].input == SW_INPUT_KEY && !d.mix.active && d.cam == 0);
+    UT_EQ_INT(sw_switcher_tick(sw, 21, &d), 0);
+    UT_CHECK(!d.mix.active && d.nevents == 0);
     sw_switcher_free(&sw);
     sw_cues_free(&l);
 }
