@@ -29,6 +29,7 @@
 
 typedef struct CapLive CapLive;
 typedef struct CapAudio CapAudio;
+typedef struct CapPackets CapPackets;
 
 struct CapCamera {
     char *name;
@@ -62,6 +63,7 @@ struct CapCamera {
     CapPreview *preview; /* the multiview's branch (cap_preview.c), or NULL; set before start */
     CapLive *live;       /* live cameras (cap_live.c), or NULL */
     CapAudio *audio;     /* the audio branch (cap_audio.c), or NULL */
+    CapPackets *packets; /* the compressed stream's tap (cap_packet.c), or NULL */
 };
 
 /* ---- capture.c ---- */
@@ -92,6 +94,17 @@ void cap_live_arrived(CapCamera *cam, int64_t arrival_ns);
 /* The clock and base time every pipeline of the process runs on. */
 void cap_live_use_take_clock(GstElement *pipeline);
 SwSource cap_live_source(CapCamera *cam, SwSource src);
+
+/* ---- cap_packet.c ---- */
+/* An element uridecodebin added: a video parser gets the tap (nothing when packets are not enabled). */
+void cap_packet_tap(CapCamera *cam, GstElement *el);
+/* The decoded frame (its buffer, tagged with its packet's number) got capture time t_ns and seq frame_seq
+ * (OtFrame.seq): its packet, and
+ * those before it that the decoder passed over, get that time. Streaming thread. */
+void cap_packet_resolve(CapCamera *cam, GstBuffer *frame, int64_t t_ns, int64_t frame_seq);
+/* A live restart: the next packet starts a new run (discont). */
+void cap_packet_discont(CapCamera *cam);
+void cap_packet_free_all(CapCamera *cam);
 
 /* ---- cap_audio.c ---- */
 /* The audio chain for a decoder's audio pad (pad-added), or for a pipe:/test: audio source. */

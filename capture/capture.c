@@ -242,6 +242,7 @@ static void on_deep_element_added(GstBin *bin, GstBin *sub, GstElement *el, gpoi
     CapCamera *cam = user_data;
     (void)bin;
     (void)sub;
+    cap_packet_tap(cam, el); /* a video parser: the copy ISO's compressed stream */
     if (cam->fmt.decoder_threads <= 0 || !g_object_class_find_property(G_OBJECT_GET_CLASS(el), "max-threads"))
         return;
     GstElementFactory *f = gst_element_get_factory(el);
@@ -796,6 +797,7 @@ void cap_camera_free(CapCamera **pcam)
         gst_object_unref(cam->pipeline);
     cap_preview_free(&cam->preview); /* after the pipeline's threads are gone */
     cap_live_free(cam);
+    cap_packet_free_all(cam);
     cap_audio_free(cam);
     gst_caps_replace(&cam->info_caps, NULL);
     g_mutex_clear(&cam->lock);
