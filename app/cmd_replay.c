@@ -3,7 +3,8 @@
  * The switcher core runs again (SwSwitcher + SwRunner), with capture reading DIR/iso/NAME.mkv as the cameras
  * and no cue list: every executed cut of DIR/cuts.jsonl, whatever its origin (cue, go, manual), is staged as
  * a manual cut just before its frame, and the end at its frame. Because ISO frame k of every camera is take
- * frame k (a copy ISO: the camera's own frames at their take times, which the runner maps to the same ticks),
+ * frame k (a copy ISO: the camera's own frames at their take times, which the runner maps to the same ticks;
+ * a live camera's copy ISO starts at take time start_ms, from take.json, given to capture as its origin),
  * tick k of the replay sees exactly the frames tick k of the take saw: with lossless or copy ISOs every
  * program frame is the original's, and with the same deterministic encoder settings every packet too (FFV1;
  * H.264 with the same preset and thread count). The new program goes to DIR2, a take folder of its own
@@ -167,6 +168,13 @@ static int compare_cuts(const Replay *r, const char *out_dir)
     return differ;
 }
 
+/* Between alloc and start: a live copy ISO's time 0 is not the take's (take.json's start_ms). */
+static int set_origin(void *opaque, int cam, CapCamera *camera)
+{
+    const Replay *r = opaque;
+    return cap_camera_set_origin(camera, r->info->iso_start_ms[cam] * 1000000);
+}
+
 static int run_replay(Replay *r, const char *out_dir, const char *command_line)
 {
     AppTake *t = &r->t;
@@ -195,7 +203,7 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
     };
     if ((ret = app_take_create(t, &tc)) < 0)
         return ret;
-    if ((ret = app_take_start_cameras(t, &fmt, REPLAY_START_TIMEOUT_MS, NULL, NULL)) < 0)
+    if ((ret = app_take_start_cameras(t, &fmt, REPLAY_START_TIMEOUT_MS, set_origin, r)) < 0)
         goto abort;
     sw_timecode_format(in->rate, in->drop_frame, 0, start_tc, sizeof(start_tc));
     char *title = g_strdup_printf("onetake program (replay of take %s)", in->take_id);

@@ -45,6 +45,7 @@ struct CapCamera {
     gboolean seekable;  /* a local file: stamped by stream time, which a seek keeps (running time restarts) */
     gboolean uridecode; /* built around uridecodebin: pads come and go with its state */
     gint64 first_t;     /* the first frame's running time (or stream time when seekable), -1 before it */
+    gint64 origin;      /* take time of the first frame (cap_camera_set_origin), 0 */
     int64_t seq;
     GstSample *pending; /* the first sample, pulled by cap_camera_start */
     /* Files: the stop (stream time) of the last seek, -1: none; and where the last frame pulled ends, to tell the

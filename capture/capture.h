@@ -53,6 +53,9 @@ CapCamera *cap_camera_alloc(const char *name, const char *source, int index, con
 /* Start the pipeline and wait until its first frame is there (or an error: not video, cannot decode...), at most
  * timeout_ms. 0 or a negative error (logged). */
 int cap_camera_start(CapCamera *cam, int timeout_ms);
+/* A file camera whose first frame is not at take time 0 but at offset_ns (a live copy ISO starts at the
+ * keyframe before its first shown frame: take.json's start_ms). Between alloc and start. 0 or -EINVAL. */
+int cap_camera_set_origin(CapCamera *cam, int64_t offset_ns);
 /* The multiview's preview of the camera: a branch after the conform chain that scales to width x height (even, the
  * program's aspect) on its own thread, drops frames rather than ever delaying the program, and keeps the latest
  * frame in a slot. Call between cap_camera_alloc and cap_camera_start, once. 0, -EINVAL (bad size), -EBUSY

@@ -67,6 +67,7 @@ struct MuxIsoLive {
     GQueue ahead; /* MuxLivePacket *: pulled, not yet written, decode order */
     int started, waiting_key;
     int64_t start_m;   /* ms of the first packet written: ISO time 0 */
+    int64_t last_m;    /* the latest ms given, INT64_MIN before the first */
     int64_t last_dts;  /* ms, ISO time, INT64_MIN before the first */
     int64_t skipped;   /* packets left out since the last keyframe written (reported with the restart) */
     int pending_params;
@@ -93,18 +94,62 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* The ms of take time t (ns) for a frame the take first showed at tick: as near t as can be, inside the tick's
- * window T(tick-1) + tolerance < m ms <= T(tick) + tolerance (see the top of the file). A frame that arrived
- * after its time's tick (late) is moved to the tick that showed it; before the roll only the order counts. */
-static int64_t take_ms(const MuxIsoLive *c, int64_t t, int64_t tick)
+/* The window of tick: T(tick-1) + tolerance < m ms <= T(tick) + tolerance (tick 0: no lower end). */
+static void tick_window(const MuxIsoLive *c, int64_t tick, int64_t *lo, int64_t *hi)
 {
     const int64_t tol = SW_RUNNER_TOLERANCE_NS;
-    int64_t m = floor_div(t + 500000, 1000000);
-    int64_t hi = floor_div(sw_rate_frame_to_ns(c->rate, tick) + tol, 1000000);
-    if (tick <= 0)
-        return m < hi ? m : hi;
-    int64_t lo = floor_div(sw_rate_frame_to_ns(c->rate, tick - 1) + tol, 1000000) + 1;
-    return m < lo ? lo : m > hi ? hi : m;
+    *hi = floor_div(sw_rate_frame_to_ns(c->rate, tick) + tol, 1000000);
+    *lo = tick <= 0 ? INT64_MIN : floor_div(sw_rate_frame_to_ns(c->rate, tick - 1) + tol, 1000000) + 1;
+}
+
+typedef struct IsoSlot {
+    int64_t t; /* take time, ns */
+    int index; /* in decode order */
+    int64_t m;
+} IsoSlot;
+
+static int by_time(const void *a, const void *b)
+{
+    const IsoSlot *x = a, *y = b;
+    return x->t != y->t ? (x->t < y->t ? -1 : 1) : x->index - y->index;
+}
+
+/* The ms of the n packets that tick first showed (decode order in p): in presentation order, each as near its
+ * take time as can be inside the tick's window, strictly increasing (a decoder reading the ISO keeps frames
+ * of equal time apart only by luck), after the last ms written. A frame that arrived after its time's tick
+ * (late) is moved to the tick that showed it; before the roll only the order counts. */
+static void batch_ms(MuxIsoLive *c, MuxLivePacket **p, int n, int64_t tick, int64_t *ms)
+{
+    int64_t lo, hi;
+    IsoSlot *sl = g_new(IsoSlot, n);
+    tick_window(c, tick, &lo, &hi);
+    if (c->last_m != INT64_MIN && lo <= c->last_m)
+        lo = c->last_m + 1;
+    for (int i = 0; i < n; i++) {
+        sl[i] = (IsoSlot){.t = p[i]->pts_ns - c->roll, .index = i};
+        sl[i].m = floor_div(sl[i].t + 500000, 1000000);
+    }
+    qsort(sl, (size_t)n, sizeof(*sl), by_time);
+    for (int i = 0; i < n; i++) {
+        if (sl[i].m < lo)
+            sl[i].m = lo;
+        if (i > 0 && sl[i].m <= sl[i - 1].m)
+            sl[i].m = sl[i - 1].m + 1;
+    }
+    /* Past the window's end: pulled back, keeping the order (equal only if the window is too small). */
+    for (int i = n - 1; i >= 0; i--) {
+        int64_t cap = i == n - 1 ? hi : sl[i + 1].m - 1;
+        if (sl[i].m > cap)
+            sl[i].m = cap;
+        if (lo != INT64_MIN && sl[i].m < lo)
+            sl[i].m = lo;
+    }
+    for (int i = 0; i < n; i++) {
+        ms[sl[i].index] = sl[i].m;
+        if (c->last_m == INT64_MIN || sl[i].m > c->last_m)
+            c->last_m = sl[i].m;
+    }
+    g_free(sl);
 }
 
 static void declare(MuxIsoLive *c, const char *kind, int64_t tick, const char *detail)
@@ -181,7 +226,7 @@ static uint8_t *avcc_prefix(const MuxLiveStream *st, size_t *len)
 }
 
 /* One packet to the ISO, at its tick's ms. */
-static int write_one(MuxIsoLive *c, MuxLivePacket *p, int64_t tick)
+static int write_one(MuxIsoLive *c, MuxLivePacket *p, int64_t m, int64_t tick)
 {
     uint8_t *prefix = NULL;
     size_t plen = 0;
@@ -199,7 +244,6 @@ static int write_one(MuxIsoLive *c, MuxLivePacket *p, int64_t tick)
         pthread_mutex_unlock(&c->lock);
         return 0;
     }
-    int64_t m = take_ms(c, p->pts_ns - c->roll, tick);
     if (!c->started) {
         c->started = 1;
         c->start_m = m;
@@ -290,11 +334,20 @@ static int write_upto(MuxIsoLive *c, int64_t seq, int64_t tick)
     for (GList *l = c->ahead.head; l; l = l->next, i++)
         if (((MuxLivePacket *)l->data)->frame_seq <= seq)
             n = i + 1;
-    while (n-- > 0 && ret == 0) {
-        MuxLivePacket *p = g_queue_pop_head(&c->ahead);
-        ret = write_one(c, p, tick);
-        packet_free(c, &p);
+    if (n == 0)
+        return 0;
+    MuxLivePacket **batch = g_new(MuxLivePacket *, n);
+    int64_t *ms = g_new(int64_t, n);
+    for (int j = 0; j < n; j++)
+        batch[j] = g_queue_pop_head(&c->ahead);
+    batch_ms(c, batch, n, tick, ms);
+    for (int j = 0; j < n; j++) {
+        if (ret == 0)
+            ret = write_one(c, batch[j], ms[j], tick);
+        packet_free(c, &batch[j]);
     }
+    g_free(batch);
+    g_free(ms);
     return ret;
 }
 
@@ -386,7 +439,7 @@ MuxIsoLive *mux_iso_live_alloc(const MuxOutputConfig *cfg, const char *camera, i
     c->on_anomaly_opaque = on_anomaly_opaque;
     c->roll_ns = c->roll = INT64_MIN;
     c->last_seq = c->last_tick = c->failed_at = -1;
-    c->last_dts = INT64_MIN;
+    c->last_dts = c->last_m = INT64_MIN;
 
     if (src->stream(src->opaque, &c->st) < 0) {
         ot_log(OT_LOG_ERROR, "iso",
