@@ -1,13 +1,14 @@
-/* onetake capture: a live camera's own compressed stream, for its copy ISO (--iso-codec copy on a live source).
+/* onetake capture: a live camera's own compressed stream, for its copy ISO (--iso-codec copy on a live
+ * source).
  *
  * - The tap: uridecodebin plugs a parser (h264parse, h265parse, mpegvideoparse) between the demuxer and the
- *   decoder; a probe on the parser's source pad sees every parsed access unit (and its caps) on its way to the
- *   decoder, and keeps a reference to it in a bounded queue of its own. It is a tee without a queue element:
- *   the probe never blocks (a mutex held for a few pointer moves), never copies the bytes (GstBuffer's
+ *   decoder; a probe on the parser's source pad sees every parsed access unit (and its caps) on its way to
+ * the decoder, and keeps a reference to it in a bounded queue of its own. It is a tee without a queue
+ * element: the probe never blocks (a mutex held for a few pointer moves), never copies the bytes (GstBuffer's
  *   refcount: the decoder's copy-on-write leaves ours alone), and when the queue is full it drops its oldest
  *   packet and counts it, so the decode branch never waits for the ISO. The caps are those the decoder
- *   negotiated: H.264 as avc and H.265 as hvc1 (avdec_* list them first), with codec_data (avcC/hvcC), which is
- *   the ISO's codec private data; MPEG-2's codec_data is its sequence header.
+ *   negotiated: H.264 as avc and H.265 as hvc1 (avdec_* list them first), with codec_data (avcC/hvcC), which
+ * is the ISO's codec private data; MPEG-2's codec_data is its sequence header.
  * - The take clock: a packet's capture time is its decoded frame's. The probe tags the packet's buffer with
  *   its sequence number (a GstReferenceTimestampMeta of caps CAP_PACKET_META_CAPS, which GstVideoDecoder and
  *   the conform chain copy to the decoded frame); when that frame reaches on_live_sample, its capture time
@@ -17,8 +18,8 @@
  *   frame never comes (the decoder skipped it) takes the time of the next frame that does. The queue hands
  *   packets out in decode order, each once its time is known.
  * - Restarts: after a live restart (a loss), the next packet says `discont`, and so does the first packet
- *   after packets were dropped: the ISO then starts again at a keyframe and declares it. A caps change with new
- *   codec_data is counted (params_changes) and flagged on the next packet.
+ *   after packets were dropped: the ISO then starts again at a keyframe and declares it. A caps change with
+ * new codec_data is counted (params_changes) and flagged on the next packet.
  *
  * Locks: CapPackets.lock (pthread mutex, leaf) protects everything below it. */
 #include <string.h>
@@ -110,7 +111,8 @@ static int info_from_caps(GstCaps *caps, CapStreamInfo *info)
              (mpegversion == 1 || mpegversion == 2))
         g_strlcpy(info->codec, mpegversion == 2 ? "mpeg2video" : "mpeg1video", sizeof(info->codec));
     else
-        return -ENOTSUP; /* Annex B without codec_data, or another codec: the ISO cannot say how to decode it */
+        return -ENOTSUP; /* Annex B without codec_data, or another codec: the ISO cannot say how to decode it
+                          */
     const GValue *cd = gst_structure_get_value(s, "codec_data");
     GstBuffer *cdbuf = cd && G_VALUE_HOLDS(cd, GST_TYPE_BUFFER) ? gst_value_get_buffer(cd) : NULL;
     if (cdbuf) {
@@ -156,7 +158,8 @@ static void on_caps(CapCamera *cam, GstCaps *caps)
 
 static GstClockTime to_running(const GstSegment *seg, GstClockTime t)
 {
-    return GST_CLOCK_TIME_IS_VALID(t) ? gst_segment_to_running_time(seg, GST_FORMAT_TIME, t) : GST_CLOCK_TIME_NONE;
+    return GST_CLOCK_TIME_IS_VALID(t) ? gst_segment_to_running_time(seg, GST_FORMAT_TIME, t)
+                                      : GST_CLOCK_TIME_NONE;
 }
 
 /* The parser's source pad, on the camera's streaming thread: never blocks, never changes what flows. */
@@ -244,7 +247,8 @@ void cap_packet_tap(CapCamera *cam, GstElement *el)
     GstPad *src = gst_element_get_static_pad(el, "src");
     if (!src)
         return;
-    gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_parsed, cam, NULL);
+    gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_parsed, cam,
+                      NULL);
     gst_object_unref(src);
     ot_log(OT_LOG_VERBOSE, "capture", "camera \"%s\": its compressed stream is tapped after %s", cam->name,
            GST_OBJECT_NAME(el));
@@ -267,7 +271,8 @@ void cap_packet_resolve(CapCamera *cam, GstBuffer *frame, int64_t t_ns, int64_t 
             continue;
         p->pub.pts_ns = t_ns;
         p->pub.frame_seq = frame_seq;
-        if (GST_CLOCK_TIME_IS_VALID(p->dts_rt) && GST_CLOCK_TIME_IS_VALID(p->pts_rt) && p->dts_rt <= p->pts_rt)
+        if (GST_CLOCK_TIME_IS_VALID(p->dts_rt) && GST_CLOCK_TIME_IS_VALID(p->pts_rt) &&
+            p->dts_rt <= p->pts_rt)
             p->pub.dts_ns = t_ns - (int64_t)(p->pts_rt - p->dts_rt);
         p->resolved = 1;
     }

@@ -2,19 +2,19 @@
  * came (capture's tap between its parser and its decoder), remuxed to iso/NAME.mkv on the take clock
  * (docs/take-folder.md, "iso/"). Never decoded or re-encoded.
  *
- * Time: a packet's time is its decoded frame's capture time (capture says it: the camera's clock map), minus
- * the roll: the take time the runner compares with its ticks. Matroska counts in ms, so each packet gets the
- * ms that puts it at the very tick the take first showed it: tick k shows the latest frame at or before
- * T(k) + SW_RUNNER_TOLERANCE_NS, and the packet's ms m is chosen, as near its exact time as can be, with
- * T(k-1) + tolerance < m ms <= T(k) + tolerance; replay, reading the ISO as a file camera, then picks the
- * same frame at every tick. The ISO starts at the keyframe before the frame the take showed at tick 0 (often
- * before the roll), so that the first frame decodes: its time 0 is take time start_ms (take.json), which
- * replay adds back.
+ * Time: a packet carries its decoded frame's capture time and seq (capture ties them). At every tick the
+ * program thread posts (tick, seq) when the camera shows a new frame; the ISO writes the packets of the
+ * frames that tick first showed at milliseconds inside the tick's window, T(tick-1) + tolerance < m <=
+ * T(tick) + tolerance (T(k) = k/fps, the tolerance SW_RUNNER_TOLERANCE_NS: the runner picks at tick k the
+ * latest frame at or before T(k) + tolerance), each as near its capture time as can be and strictly
+ * increasing. So a late frame is where the take showed it, frames of equal capture time stay apart, and
+ * replay, reading the ISO as a file camera, picks at every tick the frame the take picked. The ISO starts at
+ * the keyframe before the frame of its first tick (often before the roll): its time 0 is take time start_ms
+ * (take.json), which replay adds back.
  *
- * Progress: as for file copy ISOs, the program thread posts at every tick the capture time of the frame the
- * camera shows (a store under a lock and a signal); the ISO's thread pulls what capture has queued (every
- * 100 ms even without a post, so that capture's bounded queue does not fill before the roll) and writes, in
- * decode order, every packet up to the last one whose frame is shown by then.
+ * Progress: posts are a store under a lock and a signal, never a wait; the ISO's thread pulls what capture
+ * has timed (every 100 ms even without a post, so that capture's bounded queue does not fill before the roll)
+ * and writes, per posted tick, in decode order, every packet up to its frame.
  *
  * Losses: a packet that says discont (capture lost packets: a restart after a loss, a full queue) makes the
  * ISO skip to the next keyframe; the restart is declared (on_anomaly "iso-restart", the take log's ANOMALY on
@@ -23,8 +23,8 @@
  * that a decoder follows the change (Matroska's CodecPrivate is written once, in the header).
  *
  * Threads and locks: `lock` guards posts, npost, last_seq, last_tick, roll_ns, finishing, aborting, err,
- * failed_at and the counters, and `cond` signals their changes. The read-ahead and the output belong to the
- * ISO's thread while it runs. */
+ * failed_at and the counters, and `cond` signals their changes. The read-ahead, the output and the fields
+ * without a lock belong to the ISO's thread while it runs. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -66,10 +66,10 @@ struct MuxIsoLive {
     /* the ISO's thread */
     GQueue ahead; /* MuxLivePacket *: pulled, not yet written, decode order */
     int started, waiting_key;
-    int64_t start_m;   /* ms of the first packet written: ISO time 0 */
-    int64_t last_m;    /* the latest ms given, INT64_MIN before the first */
-    int64_t last_dts;  /* ms, ISO time, INT64_MIN before the first */
-    int64_t skipped;   /* packets left out since the last keyframe written (reported with the restart) */
+    int64_t start_m;  /* ms of the first packet written: ISO time 0 */
+    int64_t last_m;   /* the latest ms given, INT64_MIN before the first */
+    int64_t last_dts; /* ms, ISO time, INT64_MIN before the first */
+    int64_t skipped;  /* packets left out since the last keyframe written (reported with the restart) */
     int pending_params;
     int64_t roll; /* roll_ns, as the thread read it */
 
@@ -255,10 +255,11 @@ static int write_one(MuxIsoLive *c, MuxLivePacket *p, int64_t m, int64_t tick)
         pthread_mutex_lock(&c->lock);
         c->restarts++;
         pthread_mutex_unlock(&c->lock);
-        snprintf(detail, sizeof(detail),
-                 "its stream restarted after a loss: the ISO goes on at the keyframe at take time %.3f s; %" PRId64
-                 " packets before it are not in the ISO",
-                 (double)m / 1000, c->skipped);
+        snprintf(
+            detail, sizeof(detail),
+            "its stream restarted after a loss: the ISO goes on at the keyframe at take time %.3f s; %" PRId64
+            " packets before it are not in the ISO",
+            (double)m / 1000, c->skipped);
         declare(c, "iso-restart", tick, detail);
         c->skipped = 0;
     }
@@ -270,8 +271,8 @@ static int write_one(MuxIsoLive *c, MuxLivePacket *p, int64_t m, int64_t tick)
              memcmp(now.extradata, c->st.extradata, (size_t)now.extradata_size))) {
             if (!strcmp(c->st.codec, "h264") && !strcmp(now.codec, "h264"))
                 prefix = avcc_prefix(&now, &plen);
-            snprintf(detail, sizeof(detail),
-                     "its codec private data changed at take time %.3f s%s", (double)m / 1000,
+            snprintf(detail, sizeof(detail), "its codec private data changed at take time %.3f s%s",
+                     (double)m / 1000,
                      prefix ? ": the new SPS and PPS are in-band before the keyframe"
                             : ": the ISO's header keeps the first (a decoder may fail after this point)");
             declare(c, "iso-params", tick, detail);
@@ -290,7 +291,8 @@ static int write_one(MuxIsoLive *c, MuxLivePacket *p, int64_t m, int64_t tick)
     pkt->pts = m - c->start_m;
     if (pkt->pts < 0)
         pkt->pts = 0;
-    int64_t dts = p->dts_ns != INT64_MIN ? pkt->pts - floor_div(p->pts_ns - p->dts_ns + 500000, 1000000) : pkt->pts;
+    int64_t dts =
+        p->dts_ns != INT64_MIN ? pkt->pts - floor_div(p->pts_ns - p->dts_ns + 500000, 1000000) : pkt->pts;
     if (dts > pkt->pts)
         dts = pkt->pts;
     if (c->last_dts != INT64_MIN && dts < c->last_dts)
@@ -451,26 +453,29 @@ MuxIsoLive *mux_iso_live_alloc(const MuxOutputConfig *cfg, const char *camera, i
     AVCodecParameters *par = avcodec_parameters_alloc();
     int ret = par ? codec_params(c, par) : -ENOMEM;
     AVRational fr = c->st.fps_num > 0 && c->st.fps_den > 0 ? (AVRational){c->st.fps_num, c->st.fps_den}
-                                                             : (AVRational){0, 1};
+                                                           : (AVRational){0, 1};
     c->frame_ms = fr.num > 0 ? av_rescale(1000, fr.den, fr.num) : 0;
     if (ret == 0)
         c->out = mux_output_alloc_copy(cfg, par, fr); /* logs its own errors, with the path */
     avcodec_parameters_free(&par);
     if (ret < 0)
-        ot_log(OT_LOG_ERROR, "iso", "camera \"%s\": its stream (%s) cannot be remuxed: %s", camera, c->st.codec,
-               ot_strerror(ret));
+        ot_log(OT_LOG_ERROR, "iso", "camera \"%s\": its stream (%s) cannot be remuxed: %s", camera,
+               c->st.codec, ot_strerror(ret));
     if (!c->out)
         goto fail;
     ret = pthread_create(&c->thread, NULL, live_thread, c);
     if (ret) {
-        ot_log(OT_LOG_ERROR, "iso", "cannot start the thread of the copy ISO %s: %s", c->iso, ot_strerror(-ret));
+        ot_log(OT_LOG_ERROR, "iso", "cannot start the thread of the copy ISO %s: %s", c->iso,
+               ot_strerror(-ret));
         mux_output_free(&c->out);
         unlink(c->iso);
         goto fail;
     }
     c->thread_started = 1;
-    ot_log(OT_LOG_VERBOSE, "iso", "copy ISO %s: camera \"%s\", its live %s stream (%dx%d, %d/%d fps, %d bytes of "
-           "codec data)", c->iso, camera, c->st.codec, c->st.width, c->st.height, c->st.fps_num, c->st.fps_den,
+    ot_log(OT_LOG_VERBOSE, "iso",
+           "copy ISO %s: camera \"%s\", its live %s stream (%dx%d, %d/%d fps, %d bytes of "
+           "codec data)",
+           c->iso, camera, c->st.codec, c->st.width, c->st.height, c->st.fps_num, c->st.fps_den,
            c->st.extradata_size);
     return c;
 
@@ -541,9 +546,16 @@ int mux_iso_live_finish(MuxIsoLive *c, int64_t *failed_at)
             c->failed_at = c->last_tick;
         }
         pthread_mutex_unlock(&c->lock);
+        if (c->coalesced > 0)
+            ot_log(OT_LOG_WARNING, "iso",
+                   "copy ISO %s: its thread fell %d ticks behind %" PRId64
+                   " times: frames of those ticks sit at a later tick",
+                   c->iso, ISO_LIVE_POSTS, c->coalesced);
         if (!c->started)
-            ot_log(OT_LOG_WARNING, "iso", "copy ISO %s: camera \"%s\" gave no keyframe the take showed: the ISO is "
-                   "empty", c->iso, c->camera);
+            ot_log(OT_LOG_WARNING, "iso",
+                   "copy ISO %s: camera \"%s\" gave no keyframe the take showed: the ISO is "
+                   "empty",
+                   c->iso, c->camera);
     }
     pthread_mutex_lock(&c->lock);
     int err = c->err;
