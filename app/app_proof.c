@@ -54,7 +54,8 @@ int app_proof_load_key(AppProof *p, const char *path, int disabled)
 
 int app_proof_start(AppProof *p, const AppProofTake *t)
 {
-    ProofStreamInfo streams[2 + SW_MAX_CAMS];
+    ProofStreamInfo streams[1 + 2 * SW_MAX_CAMS + SW_AUDIO_MAX_TRACKS + SW_SUB_MAX_LANGS];
+    char *isoaroles[SW_MAX_CAMS] = {0}, *subroles[SW_SUB_MAX_LANGS] = {0};
     char *isofiles[SW_MAX_CAMS] = {0}, *isoroles[SW_MAX_CAMS] = {0};
     char *cues = NULL;
     int n = 0;
@@ -88,6 +89,42 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
                                          .codec = "flac",
                                          .tb_num = 1,
                                          .tb_den = SW_AUDIO_RATE};
+        for (int i = 0; i < t->nstems && i < SW_AUDIO_MAX_TRACKS - 1; i++)
+            streams[n++] = (ProofStreamInfo){.role = t->stem_roles[i],
+                                             .file = MUX_TAKE_PROGRAM_FILE,
+                                             .codec = "flac",
+                                             .tb_num = 1,
+                                             .tb_den = SW_AUDIO_RATE};
+        p->nstems = t->nstems;
+    }
+    /* The ISOs' own audio: a second track of each iso/NAME.mkv that has one, after everything else. */
+    for (int i = 0; i < SW_MAX_CAMS; i++)
+        p->iso_audio_stream[i] = -1;
+    for (int i = 0; t->iso_codec && t->iso_audio && i < t->ncams && i < SW_MAX_CAMS; i++) {
+        if (!t->iso_audio[i])
+            continue;
+        isoaroles[i] = g_strdup_printf("iso %s audio", t->cams[i]);
+        p->iso_audio_stream[i] = n;
+        int copy = !strcmp(t->iso_codec, mux_codec_name(MUX_CODEC_COPY)); /* the camera's packets, in ms */
+        streams[n++] = (ProofStreamInfo){.role = isoaroles[i],
+                                         .file = isofiles[i],
+                                         .codec = t->iso_audio[i],
+                                         .tb_num = 1,
+                                         .tb_den = copy ? MUX_COPY_TB_DEN : SW_AUDIO_RATE};
+    }
+    /* Subtitles: a track of program.mkv per language, its PKT records in program frames (pts = first frame,
+     * duration = frames shown). */
+    p->sub_stream = -1;
+    p->sub_nlangs = t->sub_nlangs;
+    for (int i = 0; i < t->sub_nlangs && i < SW_SUB_MAX_LANGS; i++) {
+        if (!i)
+            p->sub_stream = n;
+        subroles[i] = g_strdup_printf("subtitles %s", t->sub_langs[i]);
+        streams[n++] = (ProofStreamInfo){.role = subroles[i],
+                                         .file = MUX_TAKE_PROGRAM_FILE,
+                                         .codec = "subrip",
+                                         .tb_num = t->rate.den,
+                                         .tb_den = t->rate.num};
     }
     if (t->has_cues)
         cues = mux_take_path(t->take, MUX_TAKE_CUES_FILE);
@@ -117,7 +154,10 @@ int app_proof_start(AppProof *p, const AppProofTake *t)
     for (int i = 0; i < SW_MAX_CAMS; i++) {
         g_free(isofiles[i]);
         g_free(isoroles[i]);
+        g_free(isoaroles[i]);
     }
+    for (int i = 0; i < SW_SUB_MAX_LANGS; i++)
+        g_free(subroles[i]);
     return p->log ? 0 : -EIO;
 }
 
@@ -127,8 +167,13 @@ void app_proof_output(AppProof *p, int stream, MuxOutputConfig *oc)
         return;
     oc->proof = proof_log_stream(p->log, stream);
     oc->proof_log = stream == 0 ? p->log : NULL;
-    if (stream == 0 && p->audio_stream > 0)
+    if (stream == 0 && p->audio_stream > 0) {
         oc->audio_proof = proof_log_stream(p->log, p->audio_stream);
+        for (int i = 0; i < p->nstems; i++)
+            oc->stems[i].proof = proof_log_stream(p->log, p->audio_stream + 1 + i);
+    }
+    for (int i = 0; stream == 0 && p->sub_stream > 0 && i < p->sub_nlangs && i < SW_SUB_MAX_LANGS; i++)
+        oc->sub_proofs[i] = proof_log_stream(p->log, p->sub_stream + i);
     oc->genesis = proof_log_genesis_hex(p->log);
 }
 
@@ -137,6 +182,8 @@ void app_proof_iso_configure(void *opaque, int cam, MuxOutputConfig *oc)
     AppProof *p = opaque;
     if (p && 1 + cam < p->nstreams)
         app_proof_output(p, 1 + cam, oc);
+    if (p && !p->disabled && p->log && cam >= 0 && cam < SW_MAX_CAMS && p->iso_audio_stream[cam] >= 0)
+        oc->audio_proof = proof_log_stream(p->log, p->iso_audio_stream[cam]);
 }
 
 int app_proof_close(AppProof *p, const SwRunnerStats *st, int error)

@@ -13,6 +13,10 @@ typedef struct AppProof {
     ProofLog *log;
     int nstreams; /* program (stream 0), then one per ISO when the ISOs are wired, then the program audio */
     int audio_stream; /* the program audio's stream (a second track of program.mkv), -1: none */
+    int sub_stream;   /* the first subtitle language's stream (then one per language), -1: none */
+    int sub_nlangs;
+    int nstems;       /* its stems' streams follow it */
+    int iso_audio_stream[SW_MAX_CAMS]; /* the ISOs' own audio (a track of iso/NAME.mkv), after them; -1: none */
 } AppProof;
 
 /* Load the station key: `path` (--key), or the user's default key, made on first use (said on stderr).
@@ -35,6 +39,11 @@ typedef struct AppProofTake {
         *iso_codec; /* NULL, or the ISO codec when every camera's ISO is in the log (streams 1..ncams) */
     const char *command_line;
     int audio_channels; /* program audio in program.mkv (0: none) */
+    const char *const *sub_langs; /* subtitle tracks of program.mkv, in order (sub_nlangs 0: none) */
+    int sub_nlangs;
+    int nstems;         /* more program audio tracks (stems), after the first, with their roles */
+    const char *const *stem_roles;
+    const char *const *iso_audio; /* per camera, its ISO's audio codec ("flac"; a copy's own), NULL: none */
 } AppProofTake;
 
 /* Create the take log (GENESIS, first checkpoint) in the take folder. 0 or negative (logged). No-op when

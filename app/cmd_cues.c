@@ -72,6 +72,12 @@ int cmd_cues(int argc, char **argv)
                     g_snprintf(trans + tn, sizeof(trans) - (size_t)tn, " %s soft %d",
                                sw_wipe_pattern_name(c->trans.pattern), c->trans.soft);
             }
+            if (c->action == SW_CUE_SUB || c->action == SW_CUE_SUB_CLEAR) {
+                printf("  line %-4d %-12s frame %-7s %-4s %-10s %s%s%s\n", c->line, tc, fr,
+                       c->action == SW_CUE_SUB ? "sub" : "sub-clear", sw_cues_lang(list, c->lang),
+                       c->text ? "\"" : "", c->text ? c->text : "", c->text ? "\"" : "");
+                continue;
+            }
             printf("  line %-4d %-12s frame %-7s %-4s %-10s%s %s%s%s\n", c->line, tc, fr,
                    c->action == SW_CUE_CUT ? sw_trans_kind_name(c->trans.kind) : "end",
                    c->camera ? c->camera : "", trans, c->label ? "\"" : "", c->label ? c->label : "",

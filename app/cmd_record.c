@@ -19,6 +19,7 @@
 #include "mux.h"
 #include "ot_common.h"
 #include "record_live.h"
+#include "record_ltc.h"
 #include "record_ui.h"
 #include "sw_cues.h"
 #include "sw_runner.h"
@@ -61,6 +62,7 @@ typedef struct RecordOptions {
     char *control_allow;
     char **tally;
     int tally_index_base;
+    char **lyrics;
 } RecordOptions;
 
 typedef struct Record {
@@ -72,8 +74,12 @@ typedef struct Record {
     char **names;   /* ncams + NULL */
     char **sources; /* ncams + NULL */
     SwCueList *cues;
+    SwSubs *subs; /* the subtitle schedule: the cue list's sub cues and --lyrics; NULL: no subtitles */
+    const char *sub_langs[SW_SUB_MAX_LANGS];
     SwActionList *actions;
     int next_action;
+    int cues_later;       /* --cue-clock ltc: the cue list is read after the LTC */
+    const char *cues_run; /* the cue list the take runs (o->cues, or it on program frames) */
     AppTake t;      /* the take folder, cameras, program, ISOs (with --iso), switcher and runner */
     AppProof proof; /* station key and take log */
     MuxCodec iso_codec;
@@ -86,6 +92,8 @@ typedef struct Record {
     gint64 last_progress_us;
     RecordUi ui; /* the multiview, the roll (countdown), real-time pacing: record_ui.c */
     RecordLive live; /* live cameras (clock, latency, losses) and the program audio: record_live.c */
+    RecordLtc ltc;   /* --ltc, --cue-clock ltc: record_ltc.c */
+    SwSink writer_sink; /* the program writer's, for what before_tick declares (LTC) */
     CtlEndpoint control[CTL_MAX_ENDPOINTS]; /* --control */
     int ncontrol;
     CtlCidr allow[CTL_MAX_CIDRS];
@@ -116,6 +124,7 @@ static void free_options(RecordOptions *o)
     g_strfreev(o->control);
     g_free(o->control_allow);
     g_strfreev(o->tally);
+    g_strfreev(o->lyrics);
 }
 
 static void free_record(Record *r)
@@ -124,8 +133,10 @@ static void free_record(Record *r)
     ctl_tally_free(&r->tsl);
     record_ui_free(&r->ui);
     record_live_free(&r->live);
+    record_ltc_free(&r->ltc);
     app_proof_free(&r->proof);
     app_take_free(&r->t);
+    sw_subs_free(&r->subs);
     sw_actions_free(&r->actions);
     sw_cues_free(&r->cues);
     g_clear_pointer(&r->names, g_strfreev);
@@ -152,6 +163,37 @@ static int parse_endpoints(char **urls, int tally, CtlEndpoint *eps, int *n)
             return -EINVAL;
         *n = i + 1;
     }
+    return 0;
+}
+
+/* The subtitle schedule: the cue list's sub cues, then each --lyrics [LANG=]FILE. 0, -EINVAL (a bad option or an
+ * unreadable file: usage) or OT_ERROR_CUES (a bad lyrics file, said with its file:line:col). */
+static int load_subs(const RecordOptions *o, Record *r)
+{
+    SwCueError cerr;
+    char msg[768];
+    if (!sw_cues_nlangs(r->cues) && !o->lyrics)
+        return 0;
+    if (!(r->subs = sw_subs_alloc(r->cues, r->rate)))
+        return -ENOMEM;
+    for (int i = 0; o->lyrics && o->lyrics[i]; i++) {
+        const char *lang, *path;
+        size_t llen;
+        if (sw_subs_split_arg(o->lyrics[i], &lang, &llen, &path) < 0) {
+            ot_log(OT_LOG_ERROR, "record", "--lyrics %s: give [LANG=]FILE, LANG a language such as en, ko or "
+                   "pt-BR", o->lyrics[i]);
+            return -EINVAL;
+        }
+        char *code = lang ? g_strndup(lang, llen) : NULL;
+        int ret = sw_subs_load_lyrics(r->subs, code, path, SW_LYRICS_AUTO, &cerr);
+        g_free(code);
+        if (ret < 0) {
+            fprintf(stderr, "%s\n", sw_cue_error_format(&cerr, path, msg, sizeof(msg)));
+            return cerr.code == SW_CUE_ERR_IO ? -EINVAL : OT_ERROR_CUES;
+        }
+    }
+    for (int i = 0; i < sw_subs_nlangs(r->subs); i++)
+        r->sub_langs[i] = sw_subs_lang(r->subs, i);
     return 0;
 }
 
@@ -269,13 +311,20 @@ static int check_options(const RecordOptions *o, Record *r)
 
     SwCueError cerr;
     char msg[768];
-    if (o->cues) {
+    if (record_ltc_check(&r->ltc, r->names, r->sources, r->ncams, r->rate) < 0)
+        return -EINVAL;
+    if (o->cues && r->ltc.cue_clock_ltc) {
+        r->cues_later = 1; /* read in LTC time once the LTC is decoded (record_ltc_convert_cues) */
+    } else if (o->cues) {
         r->cues = sw_cues_load(o->cues, r->rate, (const char *const *)r->names, r->ncams, &cerr);
         if (!r->cues) {
             fprintf(stderr, "%s\n", sw_cue_error_format(&cerr, o->cues, msg, sizeof(msg)));
             return OT_ERROR_CUES;
         }
     }
+    int sret = r->cues_later ? 0 : load_subs(o, r);
+    if (sret < 0)
+        return sret;
     if (o->actions) {
         r->actions = sw_actions_load(o->actions, r->rate, (const char *const *)r->names, r->ncams, &cerr);
         if (!r->actions) {
@@ -300,6 +349,7 @@ static void before_tick(void *opaque, int64_t tick)
         stop_signal = 0;
         sw_runner_stop(r->t.runner);
     }
+    record_ltc_before_tick(&r->ltc, r->t.writer, &r->writer_sink, tick);
     ctl_server_before_tick(r->ctl, r->t.sw, tick);
     ctl_tally_before_tick(r->tsl, r->t.sw);
     for (; r->actions && r->next_action < sw_actions_count(r->actions); r->next_action++) {
@@ -352,9 +402,10 @@ static void progress(void *opaque, const SwRunnerStats *st)
         char ctc[32] = "go";
         if (c->frame >= 0)
             format_tc(r, c->frame, ctc, sizeof(ctc));
-        g_snprintf(next, sizeof(next), "%s %s %s%s%s%s", ctc, c->action == SW_CUE_CUT ? "cut" : "end",
-                   c->camera ? c->camera : "", c->label ? " \"" : "", c->label ? c->label : "",
-                   c->label ? "\"" : "");
+        const char *what = c->action == SW_CUE_CUT ? "cut" : c->action == SW_CUE_END ? "end" : "sub";
+        const char *label = c->action == SW_CUE_SUB ? c->text : c->label;
+        g_snprintf(next, sizeof(next), "%s %s %s%s%s%s", ctc, what, c->camera ? c->camera : "",
+                   label ? " \"" : "", label ? label : "", label ? "\"" : "");
     }
     fprintf(stderr, "%s%s  frame %-7" G_GINT64_FORMAT " speed %.2fx  program %-10s next %s%s", r->tty ? "\r" : "",
             tc, st->ticks, wall_s > 0 ? media_s / wall_s : 0.0, r->names[st->program_cam], next,
@@ -411,6 +462,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     CapFormat fmt = {.width = r->width, .height = r->height, .rate = r->rate,
                      .decoder_threads = r->ncams > 1 ? 1 : 0};
     record_live_prepare(&r->live, r->sources, r->ncams, &fmt);
+    r->live.iso_audio = o->iso && r->iso_codec != MUX_CODEC_COPY; /* each ISO has its camera's audio */
+    r->live.iso_copy = o->iso && r->iso_codec == MUX_CODEC_COPY;
     MuxTakeConfig tc = {
         .dir = o->out,
         .cams = (const char *const *)r->names,
@@ -420,13 +473,14 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         .width = r->width,
         .height = r->height,
         .codec = r->codec,
-        .cues_path = o->cues,
+        .cues_path = r->cues_run,
         .command_line = command_line,
         .gop = o->gop > 0 ? o->gop : sw_rate_nominal(r->rate),
         .iso_codec = o->iso ? mux_codec_name(r->iso_codec) : NULL,
         .preset = r->codec == MUX_CODEC_H264 ? o->preset : NULL,
         .iso_preset = o->iso && r->iso_codec == MUX_CODEC_H264 ? iso_preset(o) : NULL,
         .threads = fmt.live || record_ui_wants_realtime(&r->ui) ? 2 : 1,
+        .audio_bits = r->live.audio_bits,
     };
     /* The key before the folder: a bad --key leaves nothing behind. */
     if (app_proof_load_key(&r->proof, o->key, o->no_proof) < 0)
@@ -436,9 +490,11 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         return ret;
     if (r->cues)
         mux_take_set_cues(t->take, r->cues);
+    t->sub_langs = r->sub_langs;
+    t->sub_nlangs = sw_subs_nlangs(r->subs);
 
     if ((ret = app_take_start_cameras(t, &fmt, RECORD_START_TIMEOUT_MS, add_camera, r)) < 0 ||
-        (ret = record_live_start(&r->live, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
+        (ret = record_live_start(&r->live, r->sources, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
         goto abort;
     if (r->live_copy && app_iso_live_check(r->names, r->sources, t->cams, r->ncams, r->iso_auto) < 0) {
         if (!r->iso_auto) {
@@ -450,16 +506,23 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                "ISO is ffv1 (lossless)");
         r->iso_codec = MUX_CODEC_FFV1;
         t->cfg.iso_codec = mux_codec_name(r->iso_codec);
+        for (int i = 0; i < SW_MAX_CAMS; i++) { /* decided too late to decode the cameras' audio for them */
+            r->live.iso_channels[i] = 0;
+            r->live.iso_audio_codec[i] = NULL;
+        }
         if ((ret = mux_take_set_iso_codec(t->take, t->cfg.iso_codec)) < 0)
             goto abort;
     }
-    int audio_channels = r->live.audio != SW_AUDIO_NONE ? SW_AUDIO_CHANNELS : 0;
+    MuxAudioTrackInfo audio_info[SW_AUDIO_MAX_TRACKS];
+    int naudio = record_live_audio_tracks(&r->live, &t->stems, audio_info, NULL);
+    int audio_channels = naudio > 0 ? r->live.audio_channels : 0;
 
     char start_tc[32];
     format_tc(r, 0, start_tc, sizeof(start_tc));
     AppProofTake pt;
     app_take_proof_describe(t, &pt);
     pt.audio_channels = audio_channels;
+    pt.iso_audio = r->live.iso_audio_codec;
     pt.pacing = "lockstep: every source pulled as fast as the program is made";
     for (int i = 0; i < r->ncams; i++)
         pt.live |= cap_source_is_live(r->sources[i]);
@@ -475,12 +538,14 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     }
     if ((ret = app_take_open_program(t, "onetake program", start_tc, audio_channels, &r->proof)) < 0)
         goto abort;
+    r->writer_sink = mux_writer_sink(t->writer);
 
     if (o->iso) {
         AppIsoStart is = {.dir = mux_take_dir(t->take), .take_id = mux_take_id(t->take), .names = r->names,
                           .sources = r->sources, .cams = t->cams, .ncams = r->ncams, .codec = r->iso_codec,
                           .preset = tc.iso_preset, .width = r->width, .height = r->height, .rate = r->rate,
-                          .gop = tc.gop, .timecode = start_tc};
+                          .gop = tc.gop, .timecode = start_tc,
+                          .audio_channels = r->live.iso_channels, .audio_bits = r->live.audio_bits};
         t->iso = app_iso_start(&is, &r->proof);
         if (!t->iso) {
             ret = OT_ERROR_CODEC;
@@ -490,6 +555,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
 
     record_ui_open(&r->ui, o->out);
     t->sw = sw_switcher_alloc(r->cues, r->ncams, 0);
+    if (r->subs)
+        sw_switcher_set_subs(t->sw, r->subs);
     SwRunnerConfig rc = {
         .rate = r->rate,
         .max_frames = r->max_frames,
@@ -504,8 +571,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     record_live_configure(&r->live, &rc);
     if (r->ncontrol > 0) {
         CtlServerConfig cc = {.eps = r->control, .neps = r->ncontrol, .allow = r->allow, .nallow = r->nallow,
-                              .cams = (const char *const *)r->names, .ncams = r->ncams, .rate = r->rate,
-                              .rate_per_s = 50, .burst = 100};
+                              .cams = (const char *const *)r->names, .ncams = r->ncams, .cues = r->cues,
+                              .rate = r->rate, .rate_per_s = 50, .burst = 100};
         if (!(r->ctl = ctl_server_alloc(&cc, mux_take_id(t->take)))) {
             ret = -EINVAL;
             goto abort;
@@ -520,6 +587,10 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         }
     }
     r->ui.audio = audio_channels > 0;
+    if (r->ltc.on) {
+        r->ui.get_ltc = record_ltc_tc_at;
+        r->ui.ltc_opaque = &r->ltc;
+    }
     if ((ret = app_take_start_runner(t, &rc)) < 0)
         goto abort;
 
@@ -542,6 +613,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     record_live_stop(&r->live);
     CtlServerStats cst = {0};
     if (r->ctl) {
+        ctl_server_stop(r->ctl);
         ctl_server_get_stats(r->ctl, &cst);
         ctl_server_free(&r->ctl);
     }
@@ -579,7 +651,9 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                                                                 : NULL;
     MuxTakeSummary sum = {.isos = t->iso ? isos : NULL, .nisos = mux_iso_count(t->iso),
                           .live = r->live.live ? live_info : NULL, .latency_ns = r->live.latency_ns,
-                          .audio_from = audio_from};
+                          .audio_from = audio_from, .audio_tracks = audio_info, .naudio_tracks = naudio};
+    if (naudio > 0)
+        audio_info[0].from = audio_from;
     MuxCount ccounts[] = {{"clients", cst.clients},
                           {"commands_staged", cst.commands_staged},
                           {"malformed", cst.malformed},
@@ -587,30 +661,50 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
                           {"peers_refused", cst.refused_peers + cst.refused_full},
                           {"queue_full", cst.queue_full},
                           {"slow_clients_dropped", cst.clients_dropped_slow},
-                          {"events_dropped", cst.events_dropped}};
+                          {"events_dropped", cst.events_dropped},
+                          {"end_refused", cst.refused_end},
+                          {"osc_messages", cst.osc_messages},
+                          {"osc_unknown", cst.unknown},
+                          {"osc_subscriptions", cst.subscriptions},
+                          {"osc_subscriptions_expired", cst.subscriptions_expired},
+                          {"osc_feedback_not_sent", cst.feedback_not_sent}};
     MuxCount tcounts[] = {{"packets", tst.packets},
                           {"bytes", tst.bytes},
                           {"not_sent", tst.send_errors},
                           {"tcp_connects", tst.connects}};
-    MuxCountGroup groups[3] = {{0}};
+    MuxCount scounts[SW_SUB_MAX_LANGS];
+    for (int i = 0; i < t->sub_nlangs; i++)
+        scounts[i] = (MuxCount){r->sub_langs[i], end.program.sub_lines_lang[i]};
+    MuxCount lcounts[6];
+    int nl = record_ltc_counts(&r->ltc, lcounts);
+    MuxCountGroup groups[5] = {{0}};
     int ngroups = 0;
+    if (nl > 0)
+        groups[ngroups++] = (MuxCountGroup){"ltc", lcounts, nl};
+    if (t->sub_nlangs > 0)
+        groups[ngroups++] = (MuxCountGroup){"subtitle_lines", scounts, t->sub_nlangs};
     if (r->ncontrol > 0)
         groups[ngroups++] = (MuxCountGroup){"control", ccounts, (int)G_N_ELEMENTS(ccounts)};
     if (r->ntally > 0)
         groups[ngroups++] = (MuxCountGroup){"tally", tcounts, (int)G_N_ELEMENTS(tcounts)};
     sum.groups = groups;
+    record_live_loudness(&r->live, &end.program, &sum);
     app_take_close(t, &end, &sum);
     g_free(audio_from);
     ret = end.error;
     print_summary(r, st, &end.program, ret, end.wall_seconds);
     record_live_print_summary(&r->live, st, t->cams, r->names, r->ncams);
+    record_live_print_loudness(&r->live, st, &end.program);
     if (r->ncontrol > 0)
         fprintf(stderr,
                 "control: %" G_GINT64_FORMAT " clients, %" G_GINT64_FORMAT " commands staged, %" G_GINT64_FORMAT
                 " malformed, %" G_GINT64_FORMAT " rate-limited, %" G_GINT64_FORMAT " peers refused, %"
-                G_GINT64_FORMAT " slow clients dropped, %" G_GINT64_FORMAT " events dropped\n",
+                G_GINT64_FORMAT " slow clients dropped, %" G_GINT64_FORMAT " events dropped, %" G_GINT64_FORMAT
+                " ends refused; OSC: %" G_GINT64_FORMAT " messages, %" G_GINT64_FORMAT " unknown, %" G_GINT64_FORMAT
+                " subscriptions (%" G_GINT64_FORMAT " expired), %" G_GINT64_FORMAT " feedback not sent\n",
                 cst.clients, cst.commands_staged, cst.malformed, cst.rate_limited, cst.refused_peers + cst.refused_full,
-                cst.clients_dropped_slow, cst.events_dropped);
+                cst.clients_dropped_slow, cst.events_dropped, cst.refused_end, cst.osc_messages, cst.unknown,
+                cst.subscriptions, cst.subscriptions_expired, cst.feedback_not_sent);
     if (r->ntally > 0)
         fprintf(stderr,
                 "tally: %" G_GINT64_FORMAT " TSL 5.0 packets (%" G_GINT64_FORMAT " bytes) sent, %" G_GINT64_FORMAT
@@ -673,13 +767,18 @@ int cmd_record(int argc, char **argv)
         {"no-proof", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o.no_proof,
          "No take log (benchmarks only: the take cannot be verified)", NULL},
         {"control", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.control,
-         "Remote control: tcp://ADDR:PORT (line protocol, docs/control.md); repeatable", "URL"},
+         "Remote control: tcp://ADDR:PORT (line protocol) or osc://ADDR:PORT (OSC over UDP), docs/control.md; "
+         "repeatable",
+         "URL"},
         {"control-allow", 0, 0, G_OPTION_ARG_STRING, &o.control_allow,
          "Peers allowed to control (default: loopback only; needed for a non-loopback --control)", "CIDR[,CIDR...]"},
         {"tally", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.tally,
          "Tally out, TSL UMD v5.0: tsl5+udp://HOST:PORT or tsl5+tcp://HOST:PORT; repeatable", "URL"},
         {"tally-index-base", 0, 0, G_OPTION_ARG_INT, &o.tally_index_base,
          "TSL display index of camera 1 (default 0)", "N"},
+        {"lyrics", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.lyrics,
+         "Timed subtitle lines from a SubRip (.srt), WebVTT (.vtt) or LRC (.lrc) file, as language LANG "
+         "(default und); repeatable, one file per language", "[LANG=]FILE"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No progress line", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "More log", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
@@ -691,6 +790,8 @@ int cmd_record(int argc, char **argv)
     int ret;
     g_option_context_add_main_entries(ctx, record_ui_entries(&r.ui), NULL);
     g_option_context_add_main_entries(ctx, record_live_entries(&r.live), NULL);
+    g_option_context_add_main_entries(ctx, record_ltc_entries(&r.ltc), NULL);
+    g_option_context_add_group(ctx, record_live_audio_group(&r.live));
 
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         fprintf(stderr, "onetake record: %s (see onetake record --help)\n", err->message);
@@ -721,6 +822,22 @@ int cmd_record(int argc, char **argv)
         goto out;
     }
     mux_init_logging();
+    r.cues_run = o.cues;
+    if (record_ltc_decode(&r.ltc, r.sources, r.ncams) < 0 ||
+        (r.cues_later && record_ltc_convert_cues(&r.ltc, o.cues, r.names, r.ncams, &r.cues_run, &r.cues) < 0)) {
+        ret = APP_EXIT_FAIL;
+        free_record(&r);
+        cap_deinit();
+        goto out;
+    }
+    if (r.cues_later)
+        r.ui.cues = r.cues; /* the multiview shows the list the take runs (on program frames) */
+    if (r.cues_later && (ret = load_subs(&o, &r)) < 0) {
+        ret = ret == OT_ERROR_CUES ? APP_EXIT_FAIL : APP_EXIT_USAGE;
+        free_record(&r);
+        cap_deinit();
+        goto out;
+    }
     ret = run_take(&r, &o, command_line) < 0 ? (r.refused ? APP_EXIT_USAGE : APP_EXIT_FAIL) : APP_EXIT_OK;
     free_record(&r);
     cap_deinit();

@@ -10,6 +10,12 @@
  * H.264 with the same preset and thread count). The new program goes to DIR2, a take folder of its own
  * (take.json says "replay_of").
  *
+ * Audio: the program audio tracks that came from cameras (--audio NAME, --afv, --audio-track NAME=cam:CAMERA) are
+ * re-made from the ISOs' audio, which is the cameras' audio as the take conformed it: the same samples through
+ * the same FLAC encoder give the same packets, and the replay says whether they are (mux_audio_compare). A take
+ * with a track from a source of its own (--audio-src, --audio-track NAME=SOURCE) has that audio nowhere in its
+ * folder: the replay then makes no audio, and says so.
+ *
  * Threads: as in record (this thread is the program thread; capture and mux have their own). */
 #include <inttypes.h>
 #include <stdio.h>
@@ -38,15 +44,26 @@ typedef struct Replay {
     MuxCodec codec;
     int gop;
     char **iso_paths; /* ncams + NULL */
+    MuxSubTracks *subtracks; /* the master's subtitle lines, re-made as they were */
+    SwSubs *subs;
     AppTake t; /* the new take: folder, cameras (the ISOs), program, switcher and runner */
     int quiet;
     int tty;
     gint64 last_progress_us;
+    /* Audio (plan_audio): the tracks' cameras (-1: afv), whether each ISO has audio, the stems for the output. */
+    int naudio;
+    int audio_cam[SW_AUDIO_MAX_TRACKS];
+    int iso_has_audio[SW_MAX_CAMS];
+    char *roles[SW_AUDIO_MAX_TRACKS];
 } Replay;
 
 static void free_replay(Replay *r)
 {
+    for (int i = 0; i < SW_AUDIO_MAX_TRACKS; i++)
+        g_clear_pointer(&r->roles[i], g_free);
     app_take_free(&r->t);
+    sw_subs_free(&r->subs);
+    mux_sub_tracks_free(&r->subtracks);
     mux_cut_log_free(&r->cuts);
     g_clear_pointer(&r->iso_paths, g_strfreev);
     mux_take_info_free(&r->info);
@@ -140,6 +157,88 @@ static int prepare(Replay *r, const char *dir, const char *codec)
     return 0;
 }
 
+/* Which program audio tracks can be re-made: each must come from a camera (or afv), whose ISO has its audio. */
+static void plan_audio(Replay *r)
+{
+    const MuxTakeInfo *in = r->info;
+    char codec[24];
+    r->naudio = 0;
+    for (int i = 0; i < in->ncams; i++)
+        r->iso_has_audio[i] = mux_iso_copy_probe_audio(r->iso_paths[i], codec, sizeof(codec)) > 0;
+    for (int t = 0; t < in->naudio; t++) {
+        const char *from = in->audio[t].from ? in->audio[t].from : "";
+        r->audio_cam[t] = -2;
+        if (!strcmp(from, "afv"))
+            r->audio_cam[t] = -1;
+        for (int i = 0; i < in->ncams; i++)
+            if (g_str_has_prefix(from, "camera ") && !strcmp(from + 7, in->cams[i]) && r->iso_has_audio[i])
+                r->audio_cam[t] = i;
+        if (r->audio_cam[t] == -2 || (r->audio_cam[t] == -1 && t > 0)) {
+            ot_log(OT_LOG_WARNING, "replay",
+                   "program audio track %d comes from %s, which is not in the ISOs: the replay makes no "
+                   "program audio (only tracks from the cameras can be re-made)",
+                   t + 1, from);
+            return;
+        }
+    }
+    r->naudio = in->naudio;
+}
+
+/* Camera i (an ISO): its audio, when a track takes it (afv: every ISO that has audio). */
+static int add_camera(void *opaque, int i, CapCamera *cam)
+{
+    Replay *r = opaque;
+    /* A live copy ISO's time 0 is not the take's: take.json's start_ms. */
+    int ret = cap_camera_set_origin(cam, r->info->iso_start_ms[i] * 1000000);
+    if (ret < 0)
+        return ret;
+    for (int t = 0; t < r->naudio; t++)
+        if (r->audio_cam[t] == i || (r->audio_cam[t] == -1 && r->iso_has_audio[i]))
+            return cap_camera_enable_audio(cam, r->info->audio[t].channels);
+    return 0;
+}
+
+/* The runner's tracks and the output's stems, as the take had them. */
+static void configure_audio(Replay *r, SwRunnerConfig *rc)
+{
+    const MuxTakeInfo *in = r->info;
+    AppTake *t = &r->t;
+    if (!r->naudio)
+        return;
+    rc->audio = r->audio_cam[0] == -1 ? SW_AUDIO_FOLLOW_VIDEO : SW_AUDIO_CAMERA;
+    rc->audio_cam = r->audio_cam[0] >= 0 ? r->audio_cam[0] : 0;
+    rc->audio_channels = in->audio[0].channels;
+    t->stems.first_title = in->audio[0].title;
+    for (int k = 1; k < r->naudio; k++) {
+        rc->stems[k - 1] = cap_camera_audio_source(t->cams[r->audio_cam[k]]);
+        rc->stem_names[k - 1] = in->audio[k].title;
+        r->roles[k] = g_strdup_printf("program audio %s", in->audio[k].title ? in->audio[k].title : "?");
+        t->stems.channels[k - 1] = in->audio[k].channels;
+        t->stems.titles[k - 1] = in->audio[k].title;
+        t->stems.roles[k - 1] = r->roles[k];
+        rc->nstems = t->stems.n = k;
+    }
+}
+
+/* The replay's audio packets against the take's: the summary says whether they are the same. */
+static int compare_audio(const Replay *r, const char *out_dir)
+{
+    char *a = g_build_filename(r->src_dir, MUX_TAKE_PROGRAM_FILE, NULL);
+    char *b = g_build_filename(out_dir, MUX_TAKE_PROGRAM_FILE, NULL);
+    char diff[256];
+    int ntracks = 0;
+    int64_t npackets = 0;
+    int ret = mux_audio_compare(a, b, &ntracks, &npackets, diff, sizeof(diff));
+    if (ret == 0)
+        printf("  audio: %d track%s re-made from the ISOs, %" PRId64 " packets bit-identical to the take's\n",
+               ntracks, ntracks == 1 ? "" : "s", npackets);
+    else if (ret > 0)
+        ot_log(OT_LOG_ERROR, "replay", "the replay's audio DIFFERS from the take's: %s", diff);
+    g_free(a);
+    g_free(b);
+    return ret != 0;
+}
+
 /* The replay's executed cuts against the original's: the same cameras from the same frames (origins differ:
  * every replayed cut is manual). 0 when they match, else 1 after saying where they part. */
 static int compare_cuts(const Replay *r, const char *out_dir)
@@ -168,11 +267,45 @@ static int compare_cuts(const Replay *r, const char *out_dir)
     return differ;
 }
 
-/* Between alloc and start: a live copy ISO's time 0 is not the take's (take.json's start_ms). */
-static int set_origin(void *opaque, int cam, CapCamera *camera)
+/* The subtitle tracks of the take's master, to be made again line for line (the director's go lines included):
+ * their languages in track order, their lines as timed lines of the replay's switcher. A master that cannot
+ * be read has nothing to replay of them: said, and the replay goes on. 0 or -ENOMEM. */
+static int load_subtitles(Replay *r)
 {
-    const Replay *r = opaque;
-    return cap_camera_set_origin(camera, r->info->iso_start_ms[cam] * 1000000);
+    char *master = g_build_filename(r->src_dir, MUX_TAKE_PROGRAM_FILE, NULL);
+    r->subtracks = mux_sub_tracks_load(master, r->info->rate);
+    g_free(master);
+    if (!r->subtracks) {
+        ot_log(OT_LOG_WARNING, "replay", "the master's subtitle tracks cannot be read: the replay has none");
+        return 0;
+    }
+    MuxSubTracks *m = r->subtracks;
+    if (m->nlangs == 0)
+        return 0;
+    if (!(r->subs = sw_subs_alloc(NULL, r->info->rate)))
+        return -ENOMEM;
+    int64_t *start = g_new(int64_t, m->nlines + 1), *end = g_new(int64_t, m->nlines + 1);
+    const char **text = g_new(const char *, m->nlines + 1);
+    int ret = 0;
+    for (int l = 0; l < m->nlangs && !ret; l++) {
+        int n = 0;
+        for (int i = 0; i < m->nlines; i++)
+            if (m->lines[i].lang == l) {
+                start[n] = m->lines[i].start;
+                end[n] = m->lines[i].end;
+                text[n++] = m->lines[i].text;
+            }
+        ret = sw_subs_add_lines(r->subs, m->langs[l], start, end, text, n);
+        if (ret < 0)
+            ot_log(OT_LOG_ERROR, "replay", "the master's subtitles %s cannot be replayed: %s", m->langs[l],
+                   ret == -EINVAL ? "lines out of order or overlapping" : ot_strerror(ret));
+    }
+    g_free(start);
+    g_free(end);
+    g_free(text);
+    r->t.sub_langs = (const char *const *)m->langs;
+    r->t.sub_nlangs = m->nlangs;
+    return ret;
 }
 
 static int run_replay(Replay *r, const char *out_dir, const char *command_line)
@@ -200,21 +333,13 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
         .replay_of = in->take_id,
         .preset = r->codec == MUX_CODEC_H264 ? in->preset : NULL,
         .threads = in->threads, /* the same packets need the same encoder threads */
+        .audio_bits = in->audio_bits,
     };
+    plan_audio(r);
     if ((ret = app_take_create(t, &tc)) < 0)
         return ret;
-    if ((ret = app_take_start_cameras(t, &fmt, REPLAY_START_TIMEOUT_MS, set_origin, r)) < 0)
+    if ((ret = app_take_start_cameras(t, &fmt, REPLAY_START_TIMEOUT_MS, add_camera, r)) < 0)
         goto abort;
-    sw_timecode_format(in->rate, in->drop_frame, 0, start_tc, sizeof(start_tc));
-    char *title = g_strdup_printf("onetake program (replay of take %s)", in->take_id);
-    ret = app_take_open_program(t, title, start_tc, 0, NULL);
-    g_free(title);
-    if (ret < 0)
-        goto abort;
-
-    /* The first event names the camera on program at frame 0; the rest are staged at their frames. */
-    t->sw = sw_switcher_alloc(NULL, in->ncams, first_cam);
-    r->next_event = r->cuts->events[0].end ? 0 : 1;
     SwRunnerConfig rc = {
         .rate = in->rate,
         .max_frames = -1,
@@ -223,6 +348,21 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
         .before_tick = before_tick,
         .before_tick_opaque = r,
     };
+    configure_audio(r, &rc);
+    if ((ret = load_subtitles(r)) < 0)
+        goto abort;
+    sw_timecode_format(in->rate, in->drop_frame, 0, start_tc, sizeof(start_tc));
+    char *title = g_strdup_printf("onetake program (replay of take %s)", in->take_id);
+    ret = app_take_open_program(t, title, start_tc, r->naudio ? in->audio[0].channels : 0, NULL);
+    g_free(title);
+    if (ret < 0)
+        goto abort;
+
+    /* The first event names the camera on program at frame 0; the rest are staged at their frames. */
+    t->sw = sw_switcher_alloc(NULL, in->ncams, first_cam);
+    if (r->subs)
+        sw_switcher_set_subs(t->sw, r->subs);
+    r->next_event = r->cuts->events[0].end ? 0 : 1;
     for (int i = 0; i < r->cuts->nevents; i++)
         rc.transitions |= r->cuts->events[i].trans.kind != SW_TRANS_CUT; /* the mixer's pool before tick 0 */
     if ((ret = app_take_start_runner(t, &rc)) < 0)
@@ -242,7 +382,12 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
     int cut_ret = app_write_cutlists(mux_take_dir(t->take), mux_take_id(t->take), in->rate, in->cams, media,
                                      in->ncams, st->ticks);
     app_media_free(media, in->ncams);
-    MuxTakeSummary sum = {0};
+    MuxAudioTrackInfo ainfo[SW_AUDIO_MAX_TRACKS];
+    for (int k = 0; k < r->naudio; k++)
+        ainfo[k] = (MuxAudioTrackInfo){.title = in->audio[k].title, .from = in->audio[k].from,
+                                       .channels = in->audio[k].channels};
+    MuxTakeSummary sum = {.audio_from = r->naudio ? in->audio[0].from : NULL,
+                          .audio_tracks = r->naudio ? ainfo : NULL, .naudio_tracks = r->naudio};
     app_take_close(t, &end, &sum);
     ret = end.error;
     if (r->tty && !r->quiet)
@@ -264,6 +409,8 @@ static int run_replay(Replay *r, const char *out_dir, const char *command_line)
     printf("  program: %s/%s (%s, %.1f MB, %" PRId64 " packets), take %s\n", mux_take_dir(t->take),
            MUX_TAKE_PROGRAM_FILE, mux_codec_name(r->codec), (double)end.program.bytes / 1e6,
            end.program.packets, mux_take_id(t->take));
+    if (r->naudio)
+        differ |= compare_audio(r, mux_take_dir(t->take));
     if (differ)
         return OT_ERROR_TAKE;
     return cut_ret;

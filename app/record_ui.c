@@ -404,6 +404,8 @@ int record_ui_run(RecordUi *u, SwSwitcher *sw, SwRunner *runner, volatile sig_at
         .get_preview = ui_get_preview,
         .get_program = ui_get_program,
         .get_audio = u->audio ? ui_get_audio : NULL, /* no program audio: no meter at all */
+        .get_ltc = u->get_ltc,
+        .ltc_opaque = u->ltc_opaque,
         .is_done = ui_is_done,
         .cancel = ui_cancel,
     };

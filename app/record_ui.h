@@ -57,6 +57,8 @@ typedef struct RecordUi {
     int run_ret;       /* written by the program thread before done, read after the join */
     int linger;        /* the window showed the take to its end: keep it up a moment in record_ui_free */
     int audio;         /* the take has program audio: the window's meter reads the runner's levels */
+    int (*get_ltc)(void *opaque, int64_t tick, char *buf, int size); /* the take's LTC (UiTake.get_ltc), or NULL */
+    void *ltc_opaque;
     /* With the window: the newest program frame (a reference, as the master got it) and its tick. */
     pthread_mutex_t pgm_lock;
     OtFrame *pgm;

@@ -262,6 +262,9 @@ MuxIso *app_iso_start(const AppIsoStart *s, AppProof *proof)
         .live = live,
         .on_anomaly = iso_anomaly_to_log,
         .on_anomaly_opaque = proof,
+        .audio_bits = s->audio_bits,
     };
+    for (int i = 0; s->audio_channels && i < s->ncams && i < SW_MAX_CAMS; i++)
+        ic.audio_channels[i] = s->audio_channels[i];
     return mux_iso_alloc(&ic);
 }

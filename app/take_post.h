@@ -37,7 +37,7 @@ int app_write_cutlists(const char *dir, const char *take_id, SwRate rate, char *
  * (drop when full) when any source is live. With the take log (proof), each ISO is a stream of it (streams
  * 1..ncams) and dropped frames are declared in it as ANOMALY "iso-drop" (a live copy ISO's restarts as
  * "iso-restart", "iso-params"). Copy ISOs of live cameras record the packets of cams[i] (packets enabled).
- * NULL on error (logged, nothing left behind). */
+ * NULL on error (logged, nothing left behind). audio_channels: each camera's own audio in its ISO. */
 typedef struct AppIsoStart {
     const char *dir, *take_id;
     char **names, **sources;
@@ -49,6 +49,8 @@ typedef struct AppIsoStart {
     SwRate rate;
     int gop;
     const char *timecode;
+    const int *audio_channels; /* per camera, its own audio's channels for its ISO (0: none); NULL: none */
+    int audio_bits;
 } AppIsoStart;
 MuxIso *app_iso_start(const AppIsoStart *s, AppProof *proof);
 

@@ -47,6 +47,10 @@ void app_take_proof_describe(const AppTake *t, AppProofTake *pt)
         .has_cues = c->cues_path != NULL,
         .iso_codec = c->iso_codec,
         .command_line = c->command_line,
+        .sub_langs = t->sub_langs,
+        .sub_nlangs = t->sub_nlangs,
+        .nstems = t->stems.n,
+        .stem_roles = t->stems.roles,
     };
 }
 
@@ -69,7 +73,17 @@ int app_take_open_program(AppTake *t, const char *title, const char *timecode, i
         .preset = c->preset, /* x264's output depends on it (replay makes the same packets) */
         .threads = c->threads, /* so does it on this */
         .audio_channels = audio_channels,
+        .sub_langs = t->sub_langs,
+        .sub_nlangs = t->sub_nlangs,
+        .audio_bits = c->audio_bits,
+        .audio_title = t->stems.first_title,
     };
+    for (int i = 0; audio_channels > 0 && i < t->stems.n; i++) {
+        oc.stems[i].channels = t->stems.channels[i];
+        oc.stems[i].title = t->stems.titles[i];
+        oc.stems[i].role = t->stems.roles[i];
+        oc.nstems = i + 1;
+    }
     app_proof_output(proof, 0, &oc);
     MuxOutput *out = mux_output_alloc(&oc);
     g_free(path);

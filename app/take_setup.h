@@ -11,6 +11,16 @@
 #include "sw_runner.h"
 #include "sw_switcher.h"
 
+/* The program audio's Matroska titles and, after its first track, its stems (--audio-track): channels, titles,
+ * ROLE tags (the take log's stream roles). Set by the caller before app_take_proof_describe. */
+typedef struct AppAudioStems {
+    const char *first_title; /* NULL: none */
+    int n;
+    int channels[SW_AUDIO_MAX_TRACKS - 1];
+    const char *titles[SW_AUDIO_MAX_TRACKS - 1];
+    const char *roles[SW_AUDIO_MAX_TRACKS - 1];
+} AppAudioStems;
+
 typedef struct AppTake {
     /* What the take is, as its take.json says: the program and the take log's description are made from it,
      * so that they say the same. Its strings are the caller's, kept for the take's life. */
@@ -21,6 +31,11 @@ typedef struct AppTake {
     MuxIso *iso;                  /* set by the caller (record --iso); NULL: no ISOs */
     SwSwitcher *sw;               /* made by the caller before app_take_start_runner */
     SwRunner *runner;
+    /* Subtitle languages (set by the caller before app_take_proof_describe and app_take_open_program): one
+     * track of program.mkv and one stream of the take log each. Borrowed. */
+    const char *const *sub_langs;
+    int sub_nlangs;
+    AppAudioStems stems; /* record's --audio-track (none: zeroed) */
 } AppTake;
 
 /* The take folder (mux_take_create: a folder that holds anything is refused). 0 or OT_ERROR_TAKE (logged). */

@@ -1,7 +1,10 @@
 /* onetake capture: audio branches (a camera's own audio, or --audio-src), for the program audio.
  *
  *   decoder's audio pad (or a test:/pipe: audio fragment) ! audioconvert ! audioresample
- *       ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! appsink  -> SwAudioRing (switcher/sw_audio.h)
+ *       ! audio/x-raw,format=S32LE,rate=48000,channels=2 ! appsink  -> SwAudioRing (switcher/sw_audio.h)
+ *
+ * S32 holds any source up to 24 bits exactly (audioconvert shifts it to the top bits); audioconvert is told
+ * never to dither, so the same source gives the same samples (replay, the FLAC's bits).
  *
  * The appsink's callback (the branch's streaming thread) places every block in the ring by its timestamp,
  * never by counting: a file's block at stream time s goes to position s x 48000 (the reader adds the camera's
@@ -23,6 +26,7 @@
 
 struct CapAudio {
     SwAudioRing *ring;
+    int channels;
     GstElement *bin;        /* the chain, once in the pipeline */
     atomic_llong first_pos; /* the first block's position, LLONG_MIN before it */
     int64_t origin;         /* lockstep: ring position of take frame 0 (program thread) */
@@ -31,12 +35,15 @@ struct CapAudio {
     gboolean warned_none;
 };
 
-int cap_audio_setup(CapCamera *cam)
+int cap_audio_setup(CapCamera *cam, int channels)
 {
+    if (channels != 1 && channels != 2 && channels != 6 && channels != 8)
+        return -EINVAL;
     if (cam->audio)
-        return 0;
+        return cam->audio->channels == channels ? 0 : -EINVAL;
     CapAudio *a = g_new0(CapAudio, 1);
-    a->ring = sw_audio_ring_alloc(CAP_AUDIO_RING_S * SW_AUDIO_RATE, SW_AUDIO_CHANNELS, CAP_AUDIO_TOLERANCE);
+    a->channels = channels;
+    a->ring = sw_audio_ring_alloc(CAP_AUDIO_RING_S * SW_AUDIO_RATE, channels, CAP_AUDIO_TOLERANCE);
     if (!a->ring) {
         g_free(a);
         return -ENOMEM;
@@ -46,7 +53,7 @@ int cap_audio_setup(CapCamera *cam)
     return 0;
 }
 
-int cap_camera_enable_audio(CapCamera *cam)
+int cap_camera_enable_audio(CapCamera *cam, int channels)
 {
     if (!cam)
         return -EINVAL;
@@ -59,7 +66,22 @@ int cap_camera_enable_audio(CapCamera *cam)
                cam->name, cam->source);
         return -ENOTSUP;
     }
-    return cap_audio_setup(cam);
+    return cap_audio_setup(cam, channels);
+}
+
+int cap_camera_audio_channels(const CapCamera *cam)
+{
+    return cam && cam->audio ? cam->audio->channels : 0;
+}
+
+int cap_camera_has_audio(CapCamera *cam)
+{
+    if (!cam || !cam->audio)
+        return 0;
+    g_mutex_lock(&cam->lock);
+    int ret = cam->audio_linked ? 1 : cam->no_more_pads ? 0 : -1;
+    g_mutex_unlock(&cam->lock);
+    return ret;
 }
 
 static GstFlowReturn on_audio_sample(GstAppSink *appsink, gpointer user_data)
@@ -76,7 +98,7 @@ static GstFlowReturn on_audio_sample(GstAppSink *appsink, gpointer user_data)
         gst_sample_unref(sample);
         return GST_FLOW_OK;
     }
-    int n = (int)(map.size / (SW_AUDIO_CHANNELS * sizeof(int16_t)));
+    int n = (int)(map.size / ((size_t)a->channels * sizeof(SwSample)));
     int64_t pos;
     int block = cam->live == NULL;
     if (cam->live) {
@@ -95,7 +117,7 @@ static GstFlowReturn on_audio_sample(GstAppSink *appsink, gpointer user_data)
     }
     long long unset = LLONG_MIN;
     atomic_compare_exchange_strong(&a->first_pos, &unset, (long long)pos);
-    sw_audio_ring_write(a->ring, pos, (const int16_t *)map.data, n, block);
+    sw_audio_ring_write(a->ring, pos, (const SwSample *)map.data, n, block);
     gst_buffer_unmap(buf, &map);
     gst_sample_unref(sample);
     return GST_FLOW_OK;
@@ -112,8 +134,13 @@ static void on_audio_eos(GstAppSink *appsink, gpointer user_data)
 static GstElement *make_chain(CapCamera *cam)
 {
     GError *err = NULL;
+    /* 5.1 and 7.1 in FLAC's (and FFmpeg's) channel order: FL FR FC LFE RL RR (SL SR). */
+    int ch = cam->audio->channels;
+    const char *mask = ch == 6 ? ",channel-mask=(bitmask)0x3f" : ch == 8 ? ",channel-mask=(bitmask)0xc3f" : "";
     char *desc = g_strdup_printf(
-        "audioconvert ! audioresample ! capsfilter caps=\"%s\" ! appsink name=audio_sink", CAP_AUDIO_CAPS);
+        "audioconvert dithering=none noise-shaping=none ! audioresample ! capsfilter caps=\"%s,channels=%d%s\" "
+        "! appsink name=audio_sink",
+        CAP_AUDIO_CAPS, ch, mask);
     GstElement *bin = gst_parse_bin_from_description(desc, TRUE, &err);
     g_free(desc);
     if (!bin) {
@@ -184,7 +211,7 @@ int cap_audio_wait_first(CapCamera *cam, int timeout_ms)
     return 0;
 }
 
-static int audio_read(void *opaque, int64_t origin_ns, int64_t pos, int n, int16_t *out, int wait)
+static int audio_read(void *opaque, int64_t origin_ns, int64_t pos, int n, SwSample *out, int wait)
 {
     CapCamera *cam = opaque;
     CapAudio *a = cam->audio;
@@ -236,6 +263,7 @@ SwAudioSource cap_camera_audio_source(CapCamera *cam)
         src.opaque = cam;
         src.name = cam->name;
         src.live = cam->live != NULL;
+        src.channels = cam->audio->channels;
         src.read = audio_read;
     }
     return src;

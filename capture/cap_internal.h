@@ -24,8 +24,9 @@
 #include "capture.h"
 #include "sw_audio.h"
 
-/* The program audio format every audio branch is conformed to (sw_audio.h). */
-#define CAP_AUDIO_CAPS "audio/x-raw,format=S16LE,rate=48000,channels=2,layout=interleaved"
+/* The program audio format every audio branch is conformed to (sw_audio.h): S32 with the signal in the top bits, so
+ * a 24-bit source is carried exactly; the branch's channels (cap_audio.c gives 5.1 and 7.1 their positions). */
+#define CAP_AUDIO_CAPS "audio/x-raw,format=S32LE,rate=48000,layout=interleaved"
 
 typedef struct CapLive CapLive;
 typedef struct CapAudio CapAudio;
@@ -110,7 +111,7 @@ void cap_packet_free_all(CapCamera *cam);
 /* ---- cap_audio.c ---- */
 /* The audio chain for a decoder's audio pad (pad-added), or for a pipe:/test: audio source. */
 int cap_audio_link_pad(CapCamera *cam, GstPad *pad);
-int cap_audio_setup(CapCamera *cam);
+int cap_audio_setup(CapCamera *cam, int channels);
 void cap_audio_end(CapCamera *cam);     /* end of stream or failure: readers stop waiting */
 void cap_audio_close(CapCamera *cam);   /* teardown: unblock the writer */
 void cap_audio_discont(CapCamera *cam); /* a live restart: the next block starts anew */

@@ -398,7 +398,7 @@ fail:
     return NULL;
 }
 
-CapCamera *cap_audio_alloc(const char *name, const char *source, const CapFormat *fmt)
+CapCamera *cap_audio_alloc(const char *name, const char *source, const CapFormat *fmt, int channels)
 {
     if (cap_source_check(name, source) < 0)
         return NULL;
@@ -432,7 +432,7 @@ CapCamera *cap_audio_alloc(const char *name, const char *source, const CapFormat
     if (!cam->pipeline)
         goto fail;
     cam->bus = gst_element_get_bus(cam->pipeline);
-    if (cap_audio_setup(cam) < 0)
+    if (cap_audio_setup(cam, channels) < 0)
         goto fail;
     if (!cam->uridecode) {
         /* test:/pipe: the fragment ends in raw audio, linked to the audio chain now. */

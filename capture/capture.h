@@ -73,15 +73,21 @@ OtFrame *cap_camera_get_preview(CapCamera *cam, int64_t at_ns);
 SwSource cap_camera_source(CapCamera *cam);
 int cap_camera_is_live(const CapCamera *cam);
 
-/* Decode the camera's first audio stream too, conformed to 48 kHz stereo S16 (sw_audio.h), for the program audio.
+/* Decode the camera's first audio stream too, conformed to 48 kHz S32 with `channels` channels (1, 2, 6: 5.1, 8: 7.1;
+ * audioconvert mixes what the source has into them), for the program audio.
  * Call between cap_camera_alloc and cap_camera_start. 0, -EBUSY (started), -ENOTSUP (test: and pipe: cameras
  * carry no audio: use --audio-src), or negative (logged). A camera whose source turns out to have no audio
  * gives silence (said once). */
-int cap_camera_enable_audio(CapCamera *cam);
+int cap_camera_enable_audio(CapCamera *cam, int channels);
+/* After cap_camera_start: 1 when the camera's source has an audio stream (linked), 0 when it has none, -1 when
+ * it cannot be told yet. */
+int cap_camera_has_audio(CapCamera *cam);
+/* The channels its audio is conformed to (cap_camera_enable_audio), 0: audio not enabled. */
+int cap_camera_audio_channels(const CapCamera *cam);
 /* An audio-only source (--audio-src SOURCE): a file or URI (its first audio stream), test:WAVE (audiotestsrc
  * wave=WAVE, e.g. test:ticks or test:sine) or pipe:FRAGMENT ending in raw audio. Start it with
  * cap_camera_start (it waits for the first audio), read it with cap_camera_audio_source. NULL on error. */
-CapCamera *cap_audio_alloc(const char *name, const char *source, const CapFormat *fmt);
+CapCamera *cap_audio_alloc(const char *name, const char *source, const CapFormat *fmt, int channels);
 /* The camera's audio as a runner audio source (read NULL when audio is not enabled). */
 SwAudioSource cap_camera_audio_source(CapCamera *cam);
 

@@ -1,9 +1,9 @@
 /* onetake control: the studio's controls. OSC (UDP, liblo's codec) and a TCP line protocol in, TSL UMD v5.0 tally
  * out over UDP and TCP. docs/control.md is the protocol; README.md here is the code.
  *
- * This version holds the part that needs no socket (pure functions, any thread): control and tally addresses,
- * --control-allow ranges, the TCP line grammar, TSL UMD v5.0 packets and their TCP framing, the per-peer token
- * bucket. The server (sockets, thread, feedback) is not written yet: see README.md. */
+ * Pure functions (any thread): control and tally addresses, --control-allow ranges, the TCP line grammar, the OSC
+ * messages, TSL UMD v5.0 packets and their TCP framing, the per-peer token bucket. Then the control server (an
+ * "ot-control" thread serving TCP and OSC) and the tally sender (an "ot-tally" thread). */
 #ifndef CONTROL_H
 #define CONTROL_H
 
@@ -70,6 +70,7 @@ typedef struct CtlCmd {
     CtlCmdType type;
     int cam;                 /* CUT, PREVIEW: camera index */
     char arg[CTL_TEXT_MAX];  /* END: the take id given */
+    int port;                /* OSC STATUS, SUBSCRIBE, UNSUBSCRIBE: the port to answer on (0: the sender's) */
 } CtlCmd;
 
 /* "close" or "2" (1-based) -> camera index, or -1. */
@@ -77,6 +78,12 @@ int ctl_camera_parse(const char *text, const char *const *cams, int ncams);
 /* One TCP line (without its newline) -> cmd. 0, or -EINVAL with err saying what is wrong and what is accepted. */
 int ctl_line_parse(const char *line, const char *const *cams, int ncams, CtlCmd *cmd, char *err, int errsize);
 const char *ctl_cmd_name(CtlCmdType type);
+/* One OSC datagram (liblo decodes it) -> cmd: /onetake/cut ,s NAME | ,i N; /onetake/preview ,s | ,i; /onetake/take;
+ * /onetake/go; /onetake/end ,s TAKE_ID; /onetake/status, /onetake/subscribe, /onetake/unsubscribe, each with no
+ * argument or ,i PORT. 0; -EBADMSG not an OSC message (bundles included); -ENOENT an address not listed;
+ * -EINVAL wrong arguments, with err saying what is accepted. data is not changed. */
+int ctl_osc_parse(const void *data, int size, const char *const *cams, int ncams, CtlCmd *cmd, char *err,
+                  int errsize);
 
 /* ---- TSL UMD v5.0 ---- */
 
@@ -103,7 +110,7 @@ typedef struct CtlBucket {
 /* 1 and one token taken when the peer may send now; 0 when it is over rate per second (burst tokens at most). */
 int ctl_bucket_take(CtlBucket *b, int64_t now_ns, double rate, double burst);
 
-/* ---- the server (ctl_server.c): an "ot-control" thread; TCP in this version ---- */
+/* ---- the server (ctl_server.c, ctl_osc.c): an "ot-control" thread serving TCP and OSC ---- */
 
 #include "sw_switcher.h"
 #include "sw_timecode.h"
@@ -115,13 +122,19 @@ typedef struct CtlServerConfig {
     int nallow;
     const char *const *cams;
     int ncams;
+    const SwCueList *cues; /* may be NULL; frozen, must outlive the server (the cue feedback reads it) */
     SwRate rate;
-    double rate_per_s, burst; /* per-peer command rate limit */
+    double rate_per_s, burst; /* per-peer command rate limit (a TCP connection, an OSC host) */
+    double osc_renew_s;       /* an OSC subscription lapses this long after its last renewal (0: 60 s) */
 } CtlServerConfig;
 
 typedef struct CtlServerStats {
     int64_t clients, commands_staged, malformed, rate_limited, refused_peers, refused_full, queue_full,
         clients_dropped_slow, events_dropped;
+    int64_t refused_end;     /* end with a take id not this take's */
+    int64_t osc_messages;    /* OSC datagrams received from allowed peers */
+    int64_t unknown;         /* OSC messages to an address not served (also in malformed: not OSC at all) */
+    int64_t subscriptions, subscriptions_expired, feedback_not_sent;
 } CtlServerStats;
 
 typedef struct CtlServer CtlServer;
@@ -130,6 +143,8 @@ typedef struct CtlServer CtlServer;
 CtlServer *ctl_server_alloc(const CtlServerConfig *cfg, const char *take_id);
 /* Program thread, from SwRunnerConfig.before_tick: stages the queued commands at `tick` (never waits). */
 void ctl_server_before_tick(CtlServer *s, SwSwitcher *sw, int64_t tick);
+/* Stops serving (the last replies out first, 200 ms at most); the counts are final after it. */
+void ctl_server_stop(CtlServer *s);
 void ctl_server_get_stats(CtlServer *s, CtlServerStats *out);
 /* Sends what is left (200 ms at most), stops the thread, closes every socket. */
 void ctl_server_free(CtlServer **s);

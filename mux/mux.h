@@ -46,12 +46,40 @@ typedef struct MuxOutputConfig {
     struct ProofStream *proof;
     struct ProofLog *proof_log;
     const char *genesis;
-    /* Program audio (audio_channels 0: none): a FLAC track (48 kHz, S16) in the same file, interleaved with the
-     * video, fed by mux_output_write_audio. audio_proof: its stream in the take log (its PKT records; its bytes
-     * are in this file's FILE records). */
+    /* Program audio (audio_channels 0: none): a FLAC track (48 kHz, audio_bits 24 or 16; 0 is 24) in the same
+     * file, interleaved with the video, fed by mux_output_write_audio. audio_proof: its stream in the take log
+     * (its PKT records; its bytes are in this file's FILE records). */
     int audio_channels;
+    int audio_bits;
     struct ProofStream *audio_proof;
+    /* Subtitles (sub_nlangs 0: none): one S_TEXT/UTF8 track per language, in this order, fed by
+     * mux_output_write_sub; at the close subtitles.LANG.srt and .vtt beside the file. sub_proofs[i] (may be
+     * NULL): language i's stream in the take log (its bytes are in this file's FILE records). */
+    const char *const *sub_langs;
+    int sub_nlangs;
+    struct ProofStream *sub_proofs[SW_SUB_MAX_LANGS];
+    /* More program audio tracks (stems), after that first one, in this order: each its channels (1, 2, 6, 8:
+     * mono, stereo, 5.1, 7.1), its Matroska title, its ROLE tag (the take log's stream role) and proof stream.
+     * The first track's title is audio_title (NULL: none). */
+    const char *audio_title;
+    const char *audio_role; /* the first track's ROLE tag (NULL: "program audio") */
+    int nstems;
+    struct {
+        int channels;
+        const char *title;
+        const char *role;
+        struct ProofStream *proof;
+    } stems[SW_AUDIO_MAX_TRACKS - 1];
 } MuxOutputConfig;
+
+/* A track's loudness, ITU-R BS.1770-4 / EBU R128 (libebur128), of every sample it was given. -INFINITY: below
+ * the gate / digital silence. */
+typedef struct MuxLoudness {
+    int measured;          /* the track was flushed and measured */
+    double integrated_lufs; /* integrated loudness, LUFS */
+    double range_lu;        /* loudness range, LU */
+    double true_peak_dbtp;  /* the highest true peak over the channels, dBTP */
+} MuxLoudness;
 
 typedef struct MuxOutputStats {
     int64_t frames;    /* frames sent to the encoder */
@@ -63,6 +91,11 @@ typedef struct MuxOutputStats {
     const uint8_t *last_data0; /* data[0] of the last AVFrame sent to the encoder (zero-copy test) */
     int64_t audio_frames;  /* program audio frames (1/48000 s) given to the audio track */
     int64_t audio_packets; /* its packets written */
+    int64_t sub_lines;     /* subtitle lines written (every language) */
+    int64_t sub_lines_lang[SW_SUB_MAX_LANGS]; /* of those, per language (MuxOutputConfig.sub_langs order) */
+    int audio_tracks;           /* the first and the stems */
+    MuxLoudness audio_loudness[SW_AUDIO_MAX_TRACKS]; /* of each audio track, once it is flushed */
+    int64_t audio_track_packets[SW_AUDIO_MAX_TRACKS];
 } MuxOutputStats;
 
 typedef struct MuxOutput MuxOutput;
@@ -72,9 +105,17 @@ MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg);
 /* Encode frame (borrowed: the encoder's AVFrame holds its own reference through an AVBufferRef whose free callback
  * unrefs it) at pts (in frames). force_key asks for a keyframe (IDR for H.264). 0 or a negative error. */
 int mux_output_write(MuxOutput *out, OtFrame *frame, int64_t pts, int force_key);
-/* Program audio: n more frames (MuxOutputConfig.audio_channels interleaved S16 at 48 kHz), continuing the track
+/* Program audio track `track` (0: the first, 1...: MuxOutputConfig.stems): n more frames (its channels, interleaved
+ * SwSample at 48 kHz), continuing the track
  * from sample 0. 0 or a negative error (sticky, like the video's). */
-int mux_output_write_audio(MuxOutput *out, const int16_t *samples, int n);
+int mux_output_write_audio(MuxOutput *out, int track, const SwSample *samples, int n);
+/* Subtitles: language lang (index into MuxOutputConfig.sub_langs) shows text (NULL: nothing) from program frame
+ * `frame` on; the line it ends is written then (frames must not decrease per language). Call before the frame
+ * at `frame` is written. The open lines end at the close. 0 or a negative error (sticky). */
+int mux_output_write_sub(MuxOutput *out, int lang, int64_t frame, const char *text);
+/* Its audio tracks (0: none), and a track's channels. */
+int mux_output_audio_tracks(const MuxOutput *out);
+int mux_output_audio_channels(const MuxOutput *out, int track);
 /* Flush the encoder, write the trailer, fdatasync and close the file. 0 or a negative error. Idempotent. */
 int mux_output_close(MuxOutput *out);
 void mux_output_free(MuxOutput **out);
@@ -114,6 +155,10 @@ void mux_writer_set_gap_hook(MuxWriter *w, void (*on_gap)(void *opaque, int64_t 
 /* The program's proof stream (NULL: none): the mux thread then writes a RAW record per frame (hash of the visible
  * pixels, before encoding), and the CUT/END events and declared repeats the sink receives. Call before the take. */
 void mux_writer_set_proof(MuxWriter *w, struct ProofStream *proof);
+/* Program thread, before tick's program_frame: the take log's LTC record for that tick (the cue clock is LTC frame
+ * `frame`, timecode tc, freewheel 1 when run on from the last mapping), written by the mux thread with the frame.
+ * One per frame (a second note replaces the first). 0 or -EINVAL. */
+int mux_writer_note_ltc(MuxWriter *w, int64_t tick, int64_t frame, const char *tc, int freewheel);
 
 /* The take folder (layout in docs/take-folder.md). Names of its files: */
 #define MUX_TAKE_JSON_FILE "take.json"      /* the take's record: config, then outcome */
@@ -125,6 +170,26 @@ void mux_writer_set_proof(MuxWriter *w, struct ProofStream *proof);
 #define MUX_TAKE_EDL_FILE "cuts.edl"        /* the executed cuts as a CMX3600 EDL (mux_cutlist_write) */
 #define MUX_TAKE_OTIO_FILE "cuts.otio"      /* the executed cuts as OpenTimelineIO JSON (mux_cutlist_write) */
 #define MUX_TAKE_ISO_DIR "iso"              /* ISOs: iso/NAME.mkv (mux_iso_alloc) */
+#define MUX_TAKE_SUBS_FILE_FMT "subtitles.%s.%s" /* subtitles.LANG.srt, subtitles.LANG.vtt: made at the close */
+
+/* The subtitle tracks of a master read back (replay): languages in track order, and every line in file order
+ * with its frames [start, end) on the take's rate. */
+typedef struct MuxSubTrackLine {
+    int lang;
+    int64_t start, end;
+    char *text;
+} MuxSubTrackLine;
+
+typedef struct MuxSubTracks {
+    char *langs[SW_SUB_MAX_LANGS];
+    int nlangs;
+    MuxSubTrackLine *lines;
+    int nlines;
+} MuxSubTracks;
+
+/* NULL when the file cannot be read (logged). */
+MuxSubTracks *mux_sub_tracks_load(const char *path, SwRate rate);
+void mux_sub_tracks_free(MuxSubTracks **tracks);
 
 typedef struct MuxTakeConfig {
     const char *dir;
@@ -143,6 +208,7 @@ typedef struct MuxTakeConfig {
     const char *iso_preset;   /* x264 preset of h264 ISOs (NULL: the default), recorded */
     int threads;              /* program encoder threads (0: the default, 2), recorded for replay: x264's output
                                * depends on it */
+    int audio_bits;           /* program audio's FLAC bits, 24 or 16 (0: 24), recorded in take.json's audio */
 } MuxTakeConfig;
 
 typedef struct MuxTake MuxTake;
@@ -229,6 +295,11 @@ typedef struct MuxIsoConfig {
      * on_drop. May be NULL. */
     void (*on_anomaly)(void *opaque, int cam, const char *kind, int64_t tick, const char *detail);
     void *on_anomaly_opaque;
+    /* The camera's own audio in its ISO, ROLE "iso NAME audio": encoded ISOs, audio_channels[cam] channels (0:
+     * none) fed by the runner's camera_audio through the sink, a FLAC track of audio_bits (0: 24); copy ISOs,
+     * nonzero: the file's own audio packets remuxed (mux_iso_copy_probe_audio). */
+    int audio_channels[SW_MAX_CAMS];
+    int audio_bits;
 } MuxIsoConfig;
 
 typedef struct MuxIsoStats {
@@ -249,6 +320,13 @@ typedef struct MuxIsoStats {
 
 typedef struct MuxIso MuxIso;
 
+/* The audio tracks of two Matroska files packet for packet (payload, pts, duration): 0 when every track is the
+ * same, 1 when they differ (what and where in diff), negative when a file cannot be read (logged). *ntracks and
+ * *npackets: what was compared. */
+int mux_audio_compare(const char *a, const char *b, int *ntracks, int64_t *npackets, char *diff, size_t size);
+/* A copy ISO's camera file has an audio stream (its packets are remuxed into the ISO): 1, with its codec's name
+ * (libavcodec's: "aac", "opus"...) in codec; 0 without; negative when the file cannot be read. */
+int mux_iso_copy_probe_audio(const char *source, char *codec, size_t size);
 /* Creates dir/iso/ and one output + writer per camera. NULL on error (logged), leaving nothing behind. */
 MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg);
 /* The sink to add to the runner (camera_frame only). An ISO that fails is logged once and stops; the take
@@ -285,6 +363,13 @@ typedef struct MuxCountGroup {
     int n;
 } MuxCountGroup;
 
+/* A program audio track as take.json lists it. */
+typedef struct MuxAudioTrackInfo {
+    const char *title; /* its Matroska title, or NULL */
+    const char *from;  /* "camera NAME", "source SOURCE", "afv" */
+    int channels;
+} MuxAudioTrackInfo;
+
 typedef struct MuxTakeSummary {
     const MuxLiveCamInfo *live; /* one per camera in a live take, else NULL */
     int64_t latency_ns;         /* live: --latency */
@@ -296,6 +381,10 @@ typedef struct MuxTakeSummary {
     int error;          /* 0 when the take closed cleanly */
     double wall_seconds;
     const MuxCountGroup *groups; /* more counts (control, tally), ended by key NULL; or NULL */
+    const MuxAudioTrackInfo *audio_tracks; /* every program audio track, the first included; or NULL */
+    int naudio_tracks;
+    int has_loudness_target;     /* --loudness-target: take.json says how far each track is from it */
+    double loudness_target;      /* LUFS */
 } MuxTakeSummary;
 
 /* Write take.json with status "closed" (or "failed" when summary->error) and the counts. 0 or negative. */
@@ -326,6 +415,14 @@ typedef struct MuxTakeInfo {
     int64_t *iso_start_ms; /* per camera: take time of the ISO's time 0 (MuxIsoStats.start_ms; 0: not known) */
     int64_t frames;       /* program frames, -1 while recording */
     char *end_reason;     /* or NULL */
+    /* Program audio (take.json "audio" and "audio_tracks"): naudio 0 when none was recorded. */
+    int audio_bits;
+    int naudio;
+    struct {
+        char *title; /* or NULL */
+        char *from;  /* "camera NAME", "source SOURCE", "afv" */
+        int channels;
+    } audio[SW_AUDIO_MAX_TRACKS];
 } MuxTakeInfo;
 
 /* Reads dir/take.json. NULL on error (logged with the path and what is wrong). */

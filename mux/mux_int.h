@@ -13,14 +13,23 @@
 /* A MuxOutput with no encoder: a remux. The file, its append-only AVIO, bitexact mode, tags and proof hooks
  * are those of mux_output_alloc (cfg->codec, width and height are ignored); its one stream has par's codec
  * (copied: extradata and all) and frame_rate as its nominal rate (Matroska DefaultDuration; {0, 1} when
- * unknown). With a proof stream, its payload form is set from par (mux_payload_form). NULL on error (logged,
- * file removed). */
+ * unknown). With a proof stream, its payload form is set from par (mux_payload_form). audio_par (may be NULL): a
+ * second stream, the source's audio remuxed too (ROLE cfg->audio_role, title cfg->audio_title, proof
+ * cfg->audio_proof). NULL on error (logged, file removed). */
 MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParameters *par,
-                                 AVRational frame_rate);
+                                 AVRational frame_rate, const AVCodecParameters *audio_par);
+/* A remux's audio (audio_par of mux_output_alloc_copy): one packet as it is, pts/dts/duration in
+ * 1/MUX_COPY_TB_DEN s, interleaved before the next video packet that decodes after it. The packet stays the
+ * caller's. 0 or a negative error (sticky). */
+int mux_output_write_audio_packet(MuxOutput *out, const AVPacket *pkt);
 /* Write one packet of a remux as it is: pts/dts/duration in 1/MUX_COPY_TB_DEN s, decode order. It goes
  * through the same hooks as an encoded packet (PKT record, commit at a due key packet, FILE ranges). The
  * packet stays the caller's (its fields may be changed). 0 or a negative error (sticky). */
 int mux_output_write_packet(MuxOutput *out, AVPacket *pkt);
+/* Audio track `track` of the writer's output: n frames for the next frame pushed (program thread), as the
+ * runner's program_audio sink takes them. When the stash is full (a real-time writer dropping frames) the rest is
+ * written as silence in its place, so that the track stays on the take clock. 0 or negative. */
+int mux_writer_audio(MuxWriter *w, int track, const SwSample *samples, int n, int channels);
 /* MuxOutputConfig.nice of out (0: none): the writer's thread takes it too. */
 int mux_output_nice(const MuxOutput *out);
 /* Make the calling thread (and the threads it starts) nice more (Linux: per thread). Nothing when nice <= 0. */
@@ -53,7 +62,8 @@ typedef struct MuxIsoCopy MuxIsoCopy;
 /* Opens source (a local path or a file:// URI) with libavformat, finds the first frame's pts (the take
  * clock's origin) and creates the ISO from cfg (path, tags, proof). camera names the camera in messages.
  * NULL on error (logged with the camera, the file and a fix; nothing left behind). */
-MuxIsoCopy *mux_iso_copy_alloc(const MuxOutputConfig *cfg, const char *camera, const char *source);
+MuxIsoCopy *mux_iso_copy_alloc(const MuxOutputConfig *cfg, const char *camera, const char *source,
+                               int with_audio);
 /* Program thread, once per tick: frame (borrowed) is what the camera shows at tick. Never blocks on the
  * remux: it only raises the limit that the ISO's thread writes up to. 0, or the ISO's first error. */
 int mux_iso_copy_post(MuxIsoCopy *c, int64_t tick, const OtFrame *frame);

@@ -176,6 +176,7 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
         IsoCam *c = &iso->cams[i];
         char *role = g_strdup_printf("iso %s", cfg->cams[i]);
         char *title = g_strdup_printf("onetake iso %s", cfg->cams[i]);
+        char *arole = g_strdup_printf("iso %s audio", cfg->cams[i]);
         MuxOutput *out;
 
         c->name = g_strdup(cfg->cams[i]);
@@ -195,6 +196,10 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
             .role = role,
             .title = title,
             .timecode = cfg->timecode,
+            .audio_channels = cfg->codec == MUX_CODEC_COPY ? 0 : cfg->audio_channels[i], /* copy: remuxed */
+            .audio_bits = cfg->audio_bits,
+            .audio_title = cfg->cams[i],
+            .audio_role = arole,
         };
         if (cfg->configure)
             cfg->configure(cfg->configure_opaque, i, &oc);
@@ -204,10 +209,11 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
             if (cfg->live && cfg->live[i].opaque)
                 c->live = mux_iso_live_alloc(&oc, c->name, i, &cfg->live[i], cfg->rate, cfg->on_anomaly,
                                              cfg->on_anomaly_opaque);
-            else
-                c->copy = mux_iso_copy_alloc(&oc, c->name, cfg->sources[i]); /* logs its own errors */
+            else /* the camera's own audio packets too, when it has them (audio_channels: any nonzero) */
+                c->copy = mux_iso_copy_alloc(&oc, c->name, cfg->sources[i], cfg->audio_channels[i] > 0);
             g_free(role);
             g_free(title);
+            g_free(arole);
             if (!c->copy && !c->live)
                 goto fail;
             c->created = 1;
@@ -216,6 +222,7 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
         out = mux_output_alloc(&oc); /* logs its own errors, with the path */
         g_free(role);
         g_free(title);
+        g_free(arole);
         if (!out)
             goto fail;
         c->created = 1;
@@ -237,11 +244,36 @@ fail:
     return NULL;
 }
 
+/* The camera's own audio, for its ISO's audio track: stashed for the ISO's next frame, like the program's. */
+static int iso_camera_audio(void *opaque, int cam, int64_t first, const SwSample *samples, int n, int channels,
+                            int missing)
+{
+    MuxIso *iso = opaque;
+    (void)first;
+    (void)missing;
+    if (cam < 0 || cam >= iso->ncams)
+        return -EINVAL;
+    IsoCam *c = &iso->cams[cam];
+    if (!c->writer || c->error)
+        return 0;
+    int ret = mux_writer_audio(c->writer, 0, samples, n, channels);
+    if (ret < 0) {
+        pthread_mutex_lock(&iso->lock);
+        c->error = ret;
+        c->failed_at = c->frames;
+        pthread_mutex_unlock(&iso->lock);
+        ot_log(OT_LOG_ERROR, "iso", "ISO of camera \"%s\": its audio (%d channels) does not fit its track: %s",
+               c->name, channels, ot_strerror(ret));
+    }
+    return 0;
+}
+
 SwSink mux_iso_sink(MuxIso *iso)
 {
     SwSink sink = {0};
     sink.opaque = iso;
     sink.camera_frame = iso_camera_frame;
+    sink.camera_audio = iso_camera_audio;
     return sink;
 }
 

@@ -1,6 +1,6 @@
 /* onetake mux: a copy ISO (--iso-codec copy): the camera's file remuxed to iso/NAME.mkv on the take clock,
- * its own packets, never decoded or re-encoded (docs/take-folder.md, "iso/"). Only file cameras: their
- * packets are in the file; a live source's would need a compressed branch from capture.
+ * its own packets, never decoded or re-encoded (docs/take-folder.md, "iso/"). File cameras: their packets
+ * are in the file (a live camera's copy ISO is its tapped stream: mux_iso_live.c).
  *
  * Time: the ISO is on the take clock exactly as capture stamps the camera's frames: a packet's time is its
  * presentation time minus that of the file's first frame (the smallest pts among the first packets in decode
@@ -20,6 +20,10 @@
  * those frames that are shown after the end (at most the reorder depth: one or two frames); nothing after the
  * last needed packet.
  *
+ * Audio (with_audio): the file's first audio stream is remuxed too, its packets as they are, on the same take
+ * clock (take time 0 is the first video frame; audio before it is left out), into a second track interleaved
+ * by the output's audio queue: every packet that starts by the last posted frame's end, and one more.
+ *
  * Threads and locks: `lock` guards limit_ns, limit_tick, done_ns, finishing, aborting, err and failed_at, and
  * `cond` signals their changes. The demuxer, the read-ahead and the output belong to the ISO's thread while
  * it runs, to the owner's thread before it starts and after the join. The output's stats have their own lock.
@@ -35,6 +39,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/mathematics.h>
 
+#include "mux_audio.h"
 #include "mux_int.h"
 #include "ot_common.h"
 
@@ -44,6 +49,8 @@
 /* Packets read ahead at most before the ISO writes what it can decide: far beyond any reorder depth (H.264
  * allows 16), and a bound on memory if a file's dts never pass the limit. */
 #define ISO_COPY_AHEAD_MAX 256
+/* Audio packets this long before the first frame are kept (priming: AAC's is 1024 to 2112 samples, 44 ms). */
+#define ISO_COPY_AUDIO_PREROLL_NS 100000000LL
 
 struct MuxIsoCopy {
     char *camera;
@@ -59,6 +66,11 @@ struct MuxIsoCopy {
     int eof;
     int64_t last_dts_ms; /* dts of the last packet written, INT64_MIN before the first */
     int64_t skipped;     /* packets before the first frame, left out */
+    int ast_index;       /* the audio stream remuxed too, -1: none */
+    AVRational atb;
+    GQueue aq;           /* AVPacket *: its packets demuxed, not yet written */
+    int64_t audio_step_ns; /* the duration of its last packet seen: how far past the limit it reaches */
+    int64_t askipped;    /* audio packets before take time 0, left out */
     MuxOutput *out;
 
     pthread_t thread;
@@ -123,6 +135,14 @@ static int read_one(MuxIsoCopy *c)
         }
         if (pkt->stream_index == c->st_index)
             break;
+        if (pkt->stream_index == c->ast_index && pkt->pts != AV_NOPTS_VALUE) {
+            if (pkt->duration > 0)
+                c->audio_step_ns = av_rescale_q(pkt->duration, c->atb, ns_tb);
+            g_queue_push_tail(&c->aq, pkt); /* audio: its own queue (read_one goes on to a video packet) */
+            if (!(pkt = av_packet_alloc()))
+                return -ENOMEM;
+            continue;
+        }
         av_packet_unref(pkt);
     }
     if (pkt->pts == AV_NOPTS_VALUE) {
@@ -240,6 +260,52 @@ static int write_upto(MuxIsoCopy *c, int64_t limit_ns)
     return 0;
 }
 
+/* An audio packet's start on the take clock, in ns. */
+static int64_t audio_ns(const MuxIsoCopy *c, int64_t ts)
+{
+    return av_rescale_q(ts, c->atb, ns_tb) - av_rescale_q(c->origin, c->tb, ns_tb);
+}
+
+/* The audio that starts by limit_ns (the end of the last frame shown) and the packet after it, to the output's
+ * audio queue: a decoder needs the next packet to finish the samples of the last (AAC's overlap), so replay
+ * decodes the take's audio to its last sample. */
+static int write_audio_upto(MuxIsoCopy *c, int64_t limit_ns)
+{
+    const int rnd = AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX;
+    int ret;
+    for (;;) {
+        AVPacket *last = g_queue_peek_tail(&c->aq);
+        if (c->eof || g_queue_get_length(&c->ahead) >= ISO_COPY_AHEAD_MAX ||
+            (last && audio_ns(c, last->pts) > limit_ns + c->audio_step_ns))
+            break;
+        if ((ret = read_one(c)) < 0)
+            return ret;
+    }
+    /* Packets just before the first frame are kept (AAC priming, Opus pre-skip): a decoder's state starts
+     * there, so that replay decodes the samples the take did. Opus: as far as its CodecDelay, the earliest a
+     * Matroska Opus block can be (libavformat's lowest timestamp for it). */
+    int64_t delay_ms = mux_audio_copy_delay_ms(c->in->streams[c->ast_index]->codecpar);
+    int64_t early = delay_ms > 0 ? av_rescale_q(delay_ms, ms_tb, ns_tb) : ISO_COPY_AUDIO_PREROLL_NS;
+    for (AVPacket *p; (p = g_queue_peek_head(&c->aq)) && audio_ns(c, p->pts) <= limit_ns + c->audio_step_ns;) {
+        g_queue_pop_head(&c->aq);
+        int64_t t = audio_ns(c, p->pts);
+        ret = 0;
+        if (t < -early) {
+            c->askipped++; /* before the first frame (encoder priming, an earlier start): no place on the clock */
+        } else {
+            int64_t d = p->duration > 0 ? av_rescale_q(p->duration, c->atb, ms_tb) : 0;
+            p->pts = p->dts = av_rescale_q_rnd(t, ns_tb, ms_tb, rnd);
+            p->duration = d;
+            p->pos = -1;
+            ret = mux_output_write_audio_packet(c->out, p); /* logs its own errors */
+        }
+        av_packet_free(&p);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
 static void *copy_thread(void *opaque)
 {
     MuxIsoCopy *c = opaque;
@@ -254,6 +320,8 @@ static void *copy_thread(void *opaque)
         pthread_mutex_unlock(&c->lock);
         /* The remux runs unlocked: the program thread may post the next ticks meanwhile. */
         int ret = write_upto(c, limit);
+        if (ret == 0 && c->ast_index >= 0)
+            ret = write_audio_upto(c, limit + av_rescale_q(c->frame_ms, ms_tb, ns_tb));
         pthread_mutex_lock(&c->lock);
         if (ret < 0) {
             c->err = ret;
@@ -285,7 +353,7 @@ static char *source_path(const char *camera, const char *source)
     return path;
 }
 
-static int open_source(MuxIsoCopy *c)
+static int open_source(MuxIsoCopy *c, int with_audio)
 {
     AVStream *st = NULL;
     int ret;
@@ -312,6 +380,9 @@ static int open_source(MuxIsoCopy *c)
             !(s->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
             c->st_index = (int)i;
             st = s;
+        } else if (with_audio && c->ast_index < 0 && s->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
+            c->ast_index = (int)i;
+            c->atb = s->time_base;
         } else {
             s->discard = AVDISCARD_ALL;
         }
@@ -330,7 +401,26 @@ static int open_source(MuxIsoCopy *c)
     return find_origin(c);
 }
 
-MuxIsoCopy *mux_iso_copy_alloc(const MuxOutputConfig *cfg, const char *camera, const char *source)
+int mux_iso_copy_probe_audio(const char *source, char *codec, size_t size)
+{
+    char *path = source_path("(probe)", source);
+    AVFormatContext *in = NULL;
+    int ret = path ? avformat_open_input(&in, path, NULL, NULL) : -EINVAL;
+    g_free(path);
+    if (ret < 0)
+        return ret < -4095 ? OT_ERROR_SOURCE : ret;
+    ret = avformat_find_stream_info(in, NULL) < 0 ? OT_ERROR_SOURCE : 0;
+    for (unsigned i = 0; ret == 0 && i < in->nb_streams; i++)
+        if (in->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
+            int n = snprintf(codec, size, "%s", avcodec_get_name(in->streams[i]->codecpar->codec_id));
+            ret = n > 0 && (size_t)n < size ? 1 : -ENAMETOOLONG;
+        }
+    avformat_close_input(&in);
+    return ret;
+}
+
+MuxIsoCopy *mux_iso_copy_alloc(const MuxOutputConfig *cfg, const char *camera, const char *source,
+                               int with_audio)
 {
     MuxIsoCopy *c;
     AVStream *st;
@@ -342,6 +432,8 @@ MuxIsoCopy *mux_iso_copy_alloc(const MuxOutputConfig *cfg, const char *camera, c
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
     g_queue_init(&c->ahead);
+    g_queue_init(&c->aq);
+    c->ast_index = -1;
     c->limit_ns = c->done_ns = INT64_MIN;
     c->limit_tick = -1;
     c->failed_at = -1;
@@ -349,11 +441,16 @@ MuxIsoCopy *mux_iso_copy_alloc(const MuxOutputConfig *cfg, const char *camera, c
     c->camera = g_strdup(camera);
     c->iso = g_strdup(cfg->path);
     c->path = source_path(camera, source);
-    if (!c->path || open_source(c) < 0)
+    if (!c->path || open_source(c, with_audio) < 0)
         goto fail;
+    if (with_audio && c->ast_index < 0) {
+        ot_log(OT_LOG_ERROR, "iso", "camera \"%s\" (%s) has no audio stream for its copy ISO", camera, c->path);
+        goto fail;
+    }
 
     st = c->in->streams[c->st_index];
-    c->out = mux_output_alloc_copy(cfg, st->codecpar, c->rate); /* logs its own errors, with the path */
+    c->out = mux_output_alloc_copy(cfg, st->codecpar, c->rate,
+                                   c->ast_index >= 0 ? c->in->streams[c->ast_index]->codecpar : NULL);
     if (!c->out)
         goto fail;
     ret = pthread_create(&c->thread, NULL, copy_thread, c);
@@ -432,6 +529,9 @@ int mux_iso_copy_finish(MuxIsoCopy *c, int64_t *failed_at)
         if (c->skipped > 1)
             ot_log(OT_LOG_VERBOSE, "iso", "copy ISO %s: %" PRId64 " packets before the first frame left out",
                    c->iso, c->skipped);
+        if (c->askipped)
+            ot_log(OT_LOG_VERBOSE, "iso", "copy ISO %s: %" PRId64 " audio packets before the first frame left out",
+                   c->iso, c->askipped);
     }
     pthread_mutex_lock(&c->lock);
     err = c->err;
@@ -455,6 +555,8 @@ void mux_iso_copy_free(MuxIsoCopy **pc)
     join_thread(c, 1);
     mux_output_free(&c->out);
     for (AVPacket *p; (p = g_queue_pop_head(&c->ahead));)
+        av_packet_free(&p);
+    for (AVPacket *p; (p = g_queue_pop_head(&c->aq));)
         av_packet_free(&p);
     avformat_close_input(&c->in);
     pthread_cond_destroy(&c->cond);

@@ -456,7 +456,7 @@ MuxIsoLive *mux_iso_live_alloc(const MuxOutputConfig *cfg, const char *camera, i
                                                            : (AVRational){0, 1};
     c->frame_ms = fr.num > 0 ? av_rescale(1000, fr.den, fr.num) : 0;
     if (ret == 0)
-        c->out = mux_output_alloc_copy(cfg, par, fr); /* logs its own errors, with the path */
+        c->out = mux_output_alloc_copy(cfg, par, fr, NULL); /* no audio; logs its own errors, with the path */
     avcodec_parameters_free(&par);
     if (ret < 0)
         ot_log(OT_LOG_ERROR, "iso", "camera \"%s\": its stream (%s) cannot be remuxed: %s", camera,

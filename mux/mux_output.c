@@ -30,6 +30,7 @@
 #include "mux.h"
 #include "mux_audio.h"
 #include "mux_int.h"
+#include "mux_subs.h"
 #include "mux_mkv.h"
 #include "ot_common.h"
 #include "proof.h"
@@ -80,7 +81,9 @@ struct MuxOutput {
     int layout_logged;
     ProofStream *proof; /* borrowed: this file's stream in the take log, or NULL */
     ProofLog *proof_log; /* borrowed: set on the program output, which commits the log */
-    MuxAudioTrack *audio; /* the program audio track (mux_audio.c), or NULL */
+    MuxAudioTrack *audio[SW_AUDIO_MAX_TRACKS]; /* the program audio tracks (mux_audio.c) */
+    int naudio;
+    MuxSubs *subs;        /* the subtitle tracks (mux_subs.c), or NULL */
     /* Finishing at a clean close (mux_mkv.h): the header libavformat wrote, captured and rearranged at open
      * (`hdr`, the streaming form's first bytes), its layout, the cue points found as the clusters go by. */
     int capturing;
@@ -165,6 +168,15 @@ static void stats_add(MuxOutput *out, int64_t *field, int64_t n)
     pthread_mutex_unlock(&out->stats_lock);
 }
 
+/* f on every audio track, in order; the first error. */
+static int each_audio(MuxOutput *out, int (*f)(MuxAudioTrack *a))
+{
+    int ret = 0;
+    for (int t = 0; t < out->naudio && !ret; t++)
+        ret = f(out->audio[t]);
+    return ret;
+}
+
 /* Every encoded packet passes here once, in order, in the encoder time base (pts = program frame index,
  * exactly), before the muxer rewrites it (H.264 Annex B -> length-prefixed NAL units). Hook point for the
  * proof's PKT records (stream, sequence, pts/dts/duration, key flag, size, payload hash). */
@@ -190,7 +202,9 @@ static int proof_commit(MuxOutput *out, int64_t pts)
     }
     ret = proof_stream_durable(out->proof, pts);
     if (!ret)
-        ret = mux_audio_durable(out->audio); /* the audio written so far is in the same synced bytes */
+        ret = each_audio(out, mux_audio_durable); /* the audio written so far is in the same synced bytes */
+    if (!ret)
+        ret = mux_subs_durable(out->subs); /* and the subtitle lines */
     if (!ret && out->proof_log)
         ret = proof_log_commit(out->proof_log, pts);
     if (ret < 0 && !out->err)
@@ -206,6 +220,7 @@ static int audio_fail(MuxOutput *out, int err)
         out->err = out->io_err ? out->io_err : err;
     return out->err;
 }
+
 
 static int on_packet(MuxOutput *out, const AVPacket *pkt)
 {
@@ -473,8 +488,27 @@ static int add_copy_stream(MuxOutput *out, const AVCodecParameters *par, AVRatio
     return 0;
 }
 
+/* The program audio tracks, in order: the first, then the stems. */
+static int open_audio(MuxOutput *out, const MuxOutputConfig *cfg)
+{
+    int bits = cfg->audio_bits ? cfg->audio_bits : 24;
+    int ret = mux_audio_open(out->fmt, out->path, cfg->audio_channels, bits, cfg->audio_proof,
+                             cfg->audio_role ? cfg->audio_role : "program audio", cfg->audio_title, &out->audio[0]);
+    if (ret < 0)
+        return ret;
+    out->naudio = 1;
+    for (int i = 0; i < cfg->nstems && i < SW_AUDIO_MAX_TRACKS - 1; i++) {
+        ret = mux_audio_open(out->fmt, out->path, cfg->stems[i].channels, bits, cfg->stems[i].proof,
+                             cfg->stems[i].role, cfg->stems[i].title, &out->audio[1 + i]);
+        if (ret < 0)
+            return ret;
+        out->naudio++;
+    }
+    return 0;
+}
+
 static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecParameters *copy_par,
-                      AVRational copy_rate)
+                      AVRational copy_rate, const AVCodecParameters *copy_audio)
 {
     uint8_t *iobuf;
     int ret;
@@ -534,9 +568,24 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecP
     if (cfg->timecode)
         av_dict_set(&out->st->metadata, "TIMECODE", cfg->timecode, 0);
 
-    if (cfg->audio_channels > 0 && !out->audio) {
-        ret = mux_audio_open(out->fmt, out->path, cfg->audio_channels, cfg->audio_proof, "program audio",
-                             &out->audio);
+    if (cfg->audio_channels > 0 && !out->naudio && (ret = open_audio(out, cfg)) < 0)
+        return ret;
+    if (copy_audio && !out->naudio) {
+        /* The camera's audio may start just before its first frame (AAC priming, Opus pre-skip): those packets
+         * keep their negative times (a Matroska block may start before its cluster), so that a decoder starts
+         * where the camera's did; libavformat must not shift every stream to make them non-negative. */
+        out->fmt->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
+        ret = mux_audio_open_copy(out->fmt, out->path, copy_audio, cfg->audio_proof, cfg->audio_role,
+                                  cfg->audio_title, &out->audio[0]);
+        if (ret < 0)
+            return ret;
+        out->naudio = 1;
+        if (cfg->audio_proof)
+            proof_stream_set_payload(cfg->audio_proof, mux_payload_form(copy_audio));
+    }
+    if (cfg->sub_nlangs > 0 && !out->subs) {
+        ret = mux_subs_open(out->fmt, out->path, out->rate, cfg->sub_langs, cfg->sub_nlangs, cfg->sub_proofs,
+                            &out->subs);
         if (ret < 0)
             return ret;
     }
@@ -563,7 +612,7 @@ static int open_muxer(MuxOutput *out, const MuxOutputConfig *cfg, const AVCodecP
 }
 
 static MuxOutput *output_alloc(const MuxOutputConfig *cfg, const AVCodecParameters *copy_par,
-                               AVRational copy_rate);
+                               AVRational copy_rate, const AVCodecParameters *copy_audio);
 
 MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg)
 {
@@ -577,11 +626,11 @@ MuxOutput *mux_output_alloc(const MuxOutputConfig *cfg)
                cfg && cfg->path ? cfg->path : "(no path)");
         return NULL;
     }
-    return output_alloc(cfg, NULL, (AVRational){0, 1});
+    return output_alloc(cfg, NULL, (AVRational){0, 1}, NULL);
 }
 
 MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParameters *par,
-                                 AVRational frame_rate)
+                                 AVRational frame_rate, const AVCodecParameters *audio_par)
 {
     MuxOutput *out;
 
@@ -593,7 +642,8 @@ MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParame
     MuxOutputConfig cc = *cfg;
     cc.codec = MUX_CODEC_COPY;
     cc.rate = frame_rate.num > 0 && frame_rate.den > 0 ? (SwRate){frame_rate.num, frame_rate.den} : cfg->rate;
-    out = output_alloc(&cc, par, frame_rate);
+    cc.audio_channels = 0;
+    out = output_alloc(&cc, par, frame_rate, audio_par);
     /* The packets are the source container's (H.264 in MP4 or Matroska: length-prefixed NAL units), not an
      * encoder's: the take log must hash them in that form. */
     if (out && out->proof)
@@ -602,7 +652,7 @@ MuxOutput *mux_output_alloc_copy(const MuxOutputConfig *cfg, const AVCodecParame
 }
 
 static MuxOutput *output_alloc(const MuxOutputConfig *cfg, const AVCodecParameters *copy_par,
-                               AVRational copy_rate)
+                               AVRational copy_rate, const AVCodecParameters *copy_audio)
 {
     MuxOutput *out;
     int ret;
@@ -636,7 +686,7 @@ static MuxOutput *output_alloc(const MuxOutputConfig *cfg, const AVCodecParamete
         ot_log(OT_LOG_ERROR, "mux", "cannot create \"%s\": %s: %s", cfg->path, ot_strerror(ret), io_fix(ret));
         goto fail;
     }
-    ret = open_muxer(out, cfg, copy_par, copy_rate);
+    ret = open_muxer(out, cfg, copy_par, copy_rate, copy_audio);
     if (ret < 0)
         goto fail_created;
     return out;
@@ -659,7 +709,7 @@ int mux_output_get_gop(const MuxOutput *out)
 
 int mux_output_audio_tick_frames(const MuxOutput *out)
 {
-    if (!out || !out->audio || out->rate.num <= 0)
+    if (!out || !out->naudio || out->rate.num <= 0)
         return 0;
     return (int)(((int64_t)SW_AUDIO_RATE * out->rate.den + out->rate.num - 1) / out->rate.num) + 1;
 }
@@ -793,8 +843,9 @@ static int write_packet(MuxOutput *out, AVPacket *pkt)
         pkt->duration = 1; /* one frame, in the encoder time base */
     /* The program audio up to this packet first: the file interleaves by time, and a commit at this key packet
      * covers it. */
-    if (out->audio && (ret = mux_audio_write_until(out->audio, pkt->dts, out->pkt_tb)) < 0)
-        return audio_fail(out, ret);
+    for (int t = 0; t < out->naudio; t++)
+        if ((ret = mux_audio_write_until(out->audio[t], pkt->dts, out->pkt_tb)) < 0)
+            return audio_fail(out, ret);
     ret = on_packet(out, pkt);
     if (ret < 0)
         return ret;
@@ -807,7 +858,8 @@ static int write_packet(MuxOutput *out, AVPacket *pkt)
     ret = av_write_frame(out->fmt, pkt);
     if (ret < 0)
         return fail_av(out, "writing a packet", ret);
-    if (out->audio && (ret = mux_audio_settle(out->audio)) < 0)
+    /* Matroska's muxer holds one audio packet (of any track) back: whichever it was, it is written now. */
+    if ((ret = each_audio(out, mux_audio_settle)) < 0)
         return audio_fail(out, ret);
     pthread_mutex_lock(&out->stats_lock);
     out->stats.packets++;
@@ -924,17 +976,53 @@ int mux_output_write_packet(MuxOutput *out, AVPacket *pkt)
     return 0;
 }
 
-int mux_output_write_audio(MuxOutput *out, const int16_t *samples, int n)
+int mux_output_write_sub(MuxOutput *out, int lang, int64_t frame, const char *text)
 {
     int ret;
 
-    if (!out || !out->audio || (!samples && n > 0) || n < 0)
+    if (!out || !out->subs)
         return -EINVAL;
     if (out->err)
         return out->err;
     if (out->closed)
         return -EPIPE;
-    ret = mux_audio_push(out->audio, samples, n);
+    ret = mux_subs_line(out->subs, lang, frame, text);
+    return ret < 0 ? audio_fail(out, ret) : 0;
+}
+
+int mux_output_write_audio_packet(MuxOutput *out, const AVPacket *pkt)
+{
+    if (!out || !pkt || out->enc || !out->naudio)
+        return -EINVAL;
+    if (out->err)
+        return out->err;
+    if (out->closed)
+        return -EPIPE;
+    int ret = mux_audio_put_packet(out->audio[0], pkt);
+    return ret < 0 ? audio_fail(out, ret) : 0;
+}
+
+int mux_output_audio_tracks(const MuxOutput *out)
+{
+    return out ? out->naudio : 0;
+}
+
+int mux_output_audio_channels(const MuxOutput *out, int track)
+{
+    return out && track >= 0 && track < out->naudio ? mux_audio_channels(out->audio[track]) : 0;
+}
+
+int mux_output_write_audio(MuxOutput *out, int track, const SwSample *samples, int n)
+{
+    int ret;
+
+    if (!out || track < 0 || track >= out->naudio || (!samples && n > 0) || n < 0)
+        return -EINVAL;
+    if (out->err)
+        return out->err;
+    if (out->closed)
+        return -EPIPE;
+    ret = mux_audio_push(out->audio[track], samples, n);
     return ret < 0 ? audio_fail(out, ret) : 0;
 }
 
@@ -971,8 +1059,9 @@ static int patch_header(MuxOutput *out, int64_t cues_off)
     int np = 0, ret;
     double end_ms = out->end_ms;
 
-    if (out->audio && mux_audio_end_ms(out->audio) > end_ms)
-        end_ms = mux_audio_end_ms(out->audio);
+    for (int t = 0; t < out->naudio; t++)
+        if (mux_audio_end_ms(out->audio[t]) > end_ms)
+            end_ms = mux_audio_end_ms(out->audio[t]);
     ret = mux_mkv_build_patch(out->hdr, &out->lay, cues_off, out->file_offset, end_ms, p, &np);
     if (ret < 0) {
         ot_log(OT_LOG_ERROR, "mux", "cannot make the finished header of \"%s\" (a bug): it stays in its "
@@ -1032,7 +1121,10 @@ int mux_output_close(MuxOutput *out)
             fail_av(out, "flushing the encoder", ret);
         if (!out->err && out->enc)
             drain_packets(out);
-        if (!out->err && out->audio && (ret = mux_audio_flush(out->audio)) < 0)
+        if (!out->err && (ret = each_audio(out, mux_audio_flush)) < 0)
+            audio_fail(out, ret);
+        /* The lines still shown end with the last frame. */
+        if (!out->err && out->subs && (ret = mux_subs_finish(out->subs, out->last_pts + 1)) < 0)
             audio_fail(out, ret);
         if (!out->err) {
             ret = av_write_trailer(out->fmt);
@@ -1077,11 +1169,16 @@ int mux_output_close(MuxOutput *out)
                        t_cues + mono_ms() - t0, mux_mkv_scan_cues(out->scan), t_cues, mono_ms() - t0);
         }
         if (!err && out->proof) {
-            err = mux_audio_close(out->audio);
+            err = each_audio(out, mux_audio_close);
+            if (!err)
+                err = mux_subs_close(out->subs);
             if (err)
                 ot_log(OT_LOG_ERROR, "mux", "cannot close the take log stream of \"%s\": %s", out->path,
                        ot_strerror(err));
         }
+        /* The subtitles for post, from the lines as written (derived files: the master holds the record). */
+        if (!err && out->subs)
+            mux_subs_write_files(out->subs); /* a failure is logged; the take is not lost for it */
         if (close(out->fd) < 0 && !err) {
             err = -errno;
             ot_log(OT_LOG_ERROR, "mux", "cannot close \"%s\": %s: %s", out->path, ot_strerror(err),
@@ -1107,7 +1204,9 @@ void mux_output_free(MuxOutput **pout)
     av_packet_free(&out->pkt);
     /* Releases any frame the encoder still held (after a failure, without a flush). */
     avcodec_free_context(&out->enc);
-    mux_audio_free(&out->audio);
+    for (int t = 0; t < SW_AUDIO_MAX_TRACKS; t++)
+        mux_audio_free(&out->audio[t]);
+    mux_subs_free(&out->subs);
     avformat_free_context(out->fmt);
     if (out->pb) {
         av_freep(&out->pb->buffer); /* may have been reallocated by avio: free what it holds now */
@@ -1134,7 +1233,16 @@ void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats)
     pthread_mutex_lock(&out->stats_lock);
     *stats = out->stats;
     pthread_mutex_unlock(&out->stats_lock);
-    mux_audio_get_stats(out->audio, &stats->audio_frames, &stats->audio_packets);
+    mux_audio_get_stats(out->naudio ? out->audio[0] : NULL, &stats->audio_frames, &stats->audio_packets);
+    stats->audio_tracks = out->naudio;
+    for (int t = 0; t < out->naudio; t++) {
+        int64_t frames;
+        mux_audio_get_stats(out->audio[t], &frames, &stats->audio_track_packets[t]);
+        mux_audio_get_loudness(out->audio[t], &stats->audio_loudness[t]);
+    }
+    stats->sub_lines = mux_subs_lines(out->subs, -1);
+    for (int i = 0; i < SW_SUB_MAX_LANGS; i++)
+        stats->sub_lines_lang[i] = mux_subs_lines(out->subs, i);
 }
 
 int mux_output_nice(const MuxOutput *out)

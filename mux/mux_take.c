@@ -9,6 +9,7 @@
  * drops the event and counts it). The cut log's thread ("ot-cuts", from create to close) formats each line,
  * writes and syncs it, and is the only one touching cuts_fd until it is joined. */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -52,6 +53,7 @@ struct MuxTake {
     char *command_line;
     int gop;          /* 0: not recorded */
     int threads;      /* program encoder threads, 0: the default */
+    int audio_bits;   /* program audio's FLAC bits (0: 24) */
     char *iso_codec;  /* NULL without ISOs */
     char *replay_of;  /* take id of the replayed take, or NULL */
     char *preset;     /* x264 preset, or NULL */
@@ -152,6 +154,62 @@ static char *now_iso8601(void)
     char *text = g_date_time_format_iso8601(now);
     g_date_time_unref(now);
     return text;
+}
+
+/* A measured value, or null for -inf (silence: JSON has no infinity). */
+static void add_level(JsonBuilder *b, const char *key, double v)
+{
+    json_builder_set_member_name(b, key);
+    if (isfinite(v))
+        json_builder_add_double_value(b, round(v * 100) / 100);
+    else
+        json_builder_add_null_value(b);
+}
+
+/* A track's loudness (EBU R128), and how far it is from --loudness-target. */
+static void add_loudness(JsonBuilder *b, const MuxLoudness *l, const MuxTakeSummary *sum)
+{
+    if (!l->measured)
+        return;
+    json_builder_set_member_name(b, "loudness");
+    json_builder_begin_object(b);
+    proof_json_add_string(b, "standard", "ITU-R BS.1770-4 / EBU R128 (libebur128)");
+    add_level(b, "integrated_lufs", l->integrated_lufs);
+    add_level(b, "range_lu", l->range_lu);
+    add_level(b, "true_peak_dbtp", l->true_peak_dbtp);
+    if (sum->has_loudness_target) {
+        add_level(b, "target_lufs", sum->loudness_target);
+        add_level(b, "off_target_lu", l->integrated_lufs - sum->loudness_target);
+    }
+    json_builder_end_object(b);
+}
+
+/* Each program audio track, in program.mkv's order: what it is and what it measured. */
+static void add_audio_tracks(JsonBuilder *b, const MuxTakeSummary *sum, const SwRunnerStats *st)
+{
+    static const char *const layouts[] = {NULL, "mono", "stereo", NULL, NULL, NULL, "5.1", NULL, "7.1"};
+    json_builder_set_member_name(b, "audio_tracks");
+    json_builder_begin_array(b);
+    for (int t = 0; t < sum->naudio_tracks && t < SW_AUDIO_MAX_TRACKS; t++) {
+        const MuxAudioTrackInfo *a = &sum->audio_tracks[t];
+        json_builder_begin_object(b);
+        add_int(b, "track", t + 1);
+        if (a->title)
+            proof_json_add_string(b, "title", a->title);
+        if (a->from)
+            proof_json_add_string(b, "from", a->from);
+        add_int(b, "channels", a->channels);
+        if (a->channels > 0 && a->channels <= 8 && layouts[a->channels])
+            proof_json_add_string(b, "layout", layouts[a->channels]);
+        add_int(b, "samples", st->audio_frames);
+        add_int(b, "silence_samples", t < st->audio_tracks ? st->track_gap_frames[t] : 0);
+        if (sum->program && t < sum->program->audio_tracks) {
+            add_int(b, "packets", sum->program->audio_track_packets[t]);
+            add_loudness(b, &sum->program->audio_loudness[t], sum);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
 }
 
 static void add_program(JsonBuilder *b, const MuxOutputStats *p)
@@ -337,9 +395,14 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
             proof_json_add_string(b, "codec", "flac");
             add_int(b, "rate", SW_AUDIO_RATE);
             add_int(b, "channels", st->audio_channels);
+            add_int(b, "bits", take->audio_bits);
             add_int(b, "samples", st->audio_frames);
             add_int(b, "silence_samples", st->audio_gap_frames);
+            if (sum->program)
+                add_loudness(b, &sum->program->audio_loudness[0], sum);
             json_builder_end_object(b);
+            if (sum->audio_tracks)
+                add_audio_tracks(b, sum, st);
         }
         if (sum->program)
             add_program(b, sum->program);
@@ -553,6 +616,7 @@ MuxTake *mux_take_create(const MuxTakeConfig *cfg)
     take->command_line = g_strdup(cfg->command_line);
     take->gop = cfg->gop;
     take->threads = cfg->threads;
+    take->audio_bits = cfg->audio_bits ? cfg->audio_bits : 24;
     take->iso_codec = g_strdup(cfg->iso_codec);
     take->replay_of = g_strdup(cfg->replay_of);
     take->preset = g_strdup(cfg->preset);
@@ -705,6 +769,8 @@ static int take_event(void *opaque, const SwEvent *ev)
     int err = atomic_load(&take->event_err);
     if (err)
         return err;
+    if (ev->type == SW_EVENT_SUB)
+        return 0; /* a subtitle line is no cut: it is in program.mkv's subtitle track */
     if (!take->cuts_thread_on)
         return -EPIPE;
     CutEntry *e = sw_queue_try_pop(take->cuts_free);

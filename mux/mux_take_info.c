@@ -15,6 +15,8 @@
 #include "ot_frame.h"
 #include "sw_timecode.h"
 
+static void load_audio(JsonObject *o, MuxTakeInfo *info);
+
 static const char *get_string(JsonObject *o, const char *key)
 {
     JsonNode *n = json_object_get_member(o, key);
@@ -133,6 +135,7 @@ MuxTakeInfo *mux_take_info_load(const char *dir)
         info->cams[i] = g_strdup(name);
         info->sources[i] = g_strdup(get_string(json_node_get_object(cam), "source"));
     }
+    load_audio(o, info);
     JsonNode *in = json_object_get_member(o, "iso");
     if (in && JSON_NODE_HOLDS_ARRAY(in)) {
         JsonArray *isos = json_node_get_array(in);
@@ -163,6 +166,35 @@ out:
     return info;
 }
 
+static void load_audio(JsonObject *o, MuxTakeInfo *info)
+{
+    int64_t v;
+    JsonNode *an = json_object_get_member(o, "audio");
+    if (!an || !JSON_NODE_HOLDS_OBJECT(an))
+        return;
+    JsonObject *a = json_node_get_object(an);
+    info->audio_bits = get_int(a, "bits", &v) == 0 && v == 16 ? 16 : 24;
+    JsonNode *tn = json_object_get_member(o, "audio_tracks");
+    JsonArray *tracks = tn && JSON_NODE_HOLDS_ARRAY(tn) ? json_node_get_array(tn) : NULL;
+    if (!tracks) {
+        /* Before stems: one stereo track. */
+        info->audio[0].from = g_strdup(get_string(a, "from"));
+        info->audio[0].channels = get_int(a, "channels", &v) == 0 && v > 0 && v <= 8 ? (int)v : 2;
+        info->naudio = info->audio[0].from ? 1 : 0;
+        return;
+    }
+    for (guint k = 0; k < json_array_get_length(tracks) && info->naudio < SW_AUDIO_MAX_TRACKS; k++) {
+        JsonNode *e = json_array_get_element(tracks, k);
+        JsonObject *t = e && JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
+        if (!t || get_int(t, "channels", &v) < 0 || v < 1 || v > 8)
+            continue;
+        int i = info->naudio++;
+        info->audio[i].channels = (int)v;
+        info->audio[i].title = g_strdup(get_string(t, "title"));
+        info->audio[i].from = g_strdup(get_string(t, "from"));
+    }
+}
+
 void mux_take_info_free(MuxTakeInfo **pinfo)
 {
     MuxTakeInfo *info = pinfo ? *pinfo : NULL;
@@ -178,6 +210,10 @@ void mux_take_info_free(MuxTakeInfo **pinfo)
     g_strfreev(info->sources);
     g_free(info->iso_dropped);
     g_free(info->iso_start_ms);
+    for (int i = 0; i < info->naudio; i++) {
+        g_free(info->audio[i].title);
+        g_free(info->audio[i].from);
+    }
     g_free(info);
     *pinfo = NULL;
 }

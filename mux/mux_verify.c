@@ -139,6 +139,45 @@ static int64_t at_frame(const ProofVerdict *v, const ProofStreamModel *m, int64_
     return (int64_t)((double)pts * m->tb_num * v->rate_num / ((double)m->tb_den * v->rate_den));
 }
 
+/* A subtitle stream of the take log in the file: the track tagged with its role, else the one with its language
+ * (a remux may drop track tags), -1 when none. */
+static int find_sub_stream(const AVFormatContext *fmt, const ProofStreamModel *m)
+{
+    const char *lang = m->role && g_str_has_prefix(m->role, "subtitles ") ? m->role + strlen("subtitles ") : "";
+    int by_lang = -1;
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        const AVStream *st = fmt->streams[i];
+        if (st->codecpar->codec_type != AVMEDIA_TYPE_SUBTITLE)
+            continue;
+        const AVDictionaryEntry *role = av_dict_get(st->metadata, "ROLE", NULL, 0);
+        const AVDictionaryEntry *l = av_dict_get(st->metadata, "language", NULL, 0);
+        if (role && m->role && !strcmp(role->value, m->role))
+            return (int)i;
+        if (!role && by_lang < 0 && l && !strcmp(l->value, lang))
+            by_lang = (int)i;
+    }
+    return by_lang;
+}
+
+/* The file's track of stream m: its first video track, or the audio track whose ROLE tag is m's role (program.mkv
+ * holds one per program audio track), else its first audio track. -1: none. */
+static int pick_stream(const AVFormatContext *fmt, const ProofStreamModel *m)
+{
+    int first = -1;
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        if (fmt->streams[i]->codecpar->codec_type != (m->audio ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO))
+            continue;
+        if (!m->audio)
+            return (int)i;
+        const AVDictionaryEntry *role = av_dict_get(fmt->streams[i]->metadata, "ROLE", NULL, 0);
+        if (role && m->role && !strcmp(role->value, m->role))
+            return (int)i;
+        if (first < 0)
+            first = (int)i;
+    }
+    return first;
+}
+
 int mux_verify_stream(const char *dir, const ProofTake *take, int index, const char *path_override,
                       ProofVerdict *v, MuxVerifyProgress progress, void *opaque)
 {
@@ -154,6 +193,7 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
     int st_index = -1;
     ProofPayload form;
     const char *unit = "frame"; /* what a pts counts: program frames, or audio samples */
+    char unit_buf[96];
     int64_t k = 0, bad_frame = -1;
     int64_t bad_off = 0, bad_len = 0;
     char tc[32];
@@ -215,14 +255,12 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                            file, av_err2str(averr));
         goto out;
     }
-    for (unsigned i = 0; i < fmt->nb_streams; i++)
-        if (fmt->streams[i]->codecpar->codec_type == (m->audio ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_VIDEO)) {
-            st_index = (int)i;
-            break;
-        }
+    int is_sub = m->codec && !strcmp(m->codec, "subrip");
+    st_index = is_sub ? find_sub_stream(fmt, m) : pick_stream(fmt, m);
     if (st_index < 0) {
-        proof_verdict_fail(v, PROOF_INVALID, "container", file, 0, "%s has no %s stream", file,
-                           m->audio ? "audio" : "video");
+        proof_verdict_fail(v, PROOF_INVALID, "container", file, 0, "%s has no %s%s%s stream", file,
+                           m->audio ? "audio" : is_sub ? "subtitle" : "video", is_sub ? " track " : "",
+                           is_sub && m->role ? m->role : "");
         goto out;
     }
     /* One take: the tags in the file's header name this take and this log. */
@@ -255,7 +293,14 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
         }
     }
     form = mux_payload_form(fmt->streams[st_index]->codecpar);
-    unit = m->audio ? "audio sample" : "frame";
+    /* An audio track's messages name it: "program audio bass sample 48000 is missing". */
+    if (m->audio)
+        unit = unit_buf;
+    if (m->audio && snprintf(unit_buf, sizeof(unit_buf), "%s sample", m->role ? m->role : "audio") >=
+                        (int)sizeof(unit_buf))
+        unit = "audio sample";
+    if (is_sub)
+        unit = "subtitle line at frame";
 
     while ((averr = av_read_frame(fmt, pkt)) >= 0) {
         AVStream *st = fmt->streams[pkt->stream_index];
@@ -314,6 +359,19 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                                    " (%s) in %s differs from its PKT record (payload "
                                    "hash): edited, or spliced from another recording",
                                    unit, p->pts, tc, file);
+            goto out;
+        }
+        /* A subtitle line's duration is part of what was recorded: its end is its block's. */
+        int64_t dur = is_sub ? av_rescale_q_rnd(pkt->duration, st->time_base, (AVRational){m->tb_num, m->tb_den},
+                                                AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX)
+                             : p->duration;
+        if (dur != p->duration) {
+            proof_verdict_timecode(v, p->pts, tc, sizeof(tc));
+            proof_verdict_fail(v, PROOF_INVALID, "packet-timestamp", file, p->pts,
+                               "the subtitle line at frame %" PRId64 " (%s) in %s lasts %" PRId64
+                               " frames, the log says %" PRId64 ": its end was rewritten",
+                               p->pts, tc, file, dur, p->duration);
+            av_packet_unref(pkt);
             goto out;
         }
         if (frame != p->pts || !!(pkt->flags & AV_PKT_FLAG_KEY) != !!p->key || norm != p->size) {
@@ -385,9 +443,9 @@ int mux_verify_stream(const char *dir, const ProofTake *take, int index, const c
                               file, m->size, m->nranges, m->closed ? " and its final size" : "", k);
     } else if (!path_override) {
         proof_verdict_checked(v,
-                              "%s: %" PRId64 " packets of its %s track (payload hash, pts, key flag); its "
+                              "%s: %" PRId64 " packets of its %s track (payload hash, pts, key flag%s); its "
                               "bytes are checked with the file",
-                              file, k, m->role ? m->role : "second");
+                              file, k, m->role ? m->role : "second", is_sub ? ", duration" : "");
     } else {
         proof_verdict_checked(v,
                               "%s: %" PRId64
@@ -552,9 +610,21 @@ static int is_take_file(const ProofTake *take, const char *rel)
             return 1;
     if (!g_strcmp0(rel, proof_take_cues_file(take)))
         return 1;
-    for (int i = 0; i < proof_take_nstreams(take); i++)
-        if (!strcmp(rel, proof_take_stream(take, i)->file))
+    for (int i = 0; i < proof_take_nstreams(take); i++) {
+        const ProofStreamModel *m = proof_take_stream(take, i);
+        if (!strcmp(rel, m->file))
             return 1;
+        /* subtitles.LANG.srt/.vtt: made at the close from a subtitle stream's lines */
+        if (m->role && g_str_has_prefix(m->role, "subtitles ")) {
+            char *srt = g_strdup_printf(MUX_TAKE_SUBS_FILE_FMT, m->role + strlen("subtitles "), "srt");
+            char *vtt = g_strdup_printf(MUX_TAKE_SUBS_FILE_FMT, m->role + strlen("subtitles "), "vtt");
+            int is = !strcmp(rel, srt) || !strcmp(rel, vtt);
+            g_free(srt);
+            g_free(vtt);
+            if (is)
+                return 1;
+        }
+    }
     return 0;
 }
 
@@ -589,6 +659,12 @@ int mux_verify_derived(const char *dir, const ProofTake *take, ProofVerdict *v)
         return -1;
     proof_verdict_note(v, "%s and %s are not compared with the log (made from %s for editors)", MUX_TAKE_EDL_FILE,
                        MUX_TAKE_OTIO_FILE, MUX_TAKE_CUTS_FILE);
+    for (int i = 0; i < proof_take_nstreams(take); i++) {
+        const ProofStreamModel *m = proof_take_stream(take, i);
+        if (m->role && g_str_has_prefix(m->role, "subtitles "))
+            proof_verdict_note(v, "subtitles.%s.srt and .vtt are not compared with the log (made at the close "
+                               "from the %s track, which is checked)", m->role + strlen("subtitles "), m->role);
+    }
     note_extra_files(dir, take, v, NULL);
     return 0;
 }

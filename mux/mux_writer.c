@@ -26,8 +26,16 @@
 #include "sw_queue.h"
 
 #define MUX_WRITER_DEFAULT_QUEUE 4
-/* Declarations one frame can carry: a loss, a return and three conform counts per camera, and an audio gap. */
-#define MUX_WRITER_MAX_ANOMALIES (SW_MAX_CAMS * 5 + 4)
+/* Declarations one frame can carry: a loss, a return and three conform counts per camera, and an audio gap per
+ * track. */
+#define MUX_WRITER_MAX_ANOMALIES (SW_MAX_CAMS * 5 + 4 + SW_AUDIO_MAX_TRACKS)
+
+/* The cue clock's mapping at a tick (mux_writer_note_ltc). */
+typedef struct MuxLtcNote {
+    int64_t tick, frame;
+    int freewheel;
+    char tc[16];
+} MuxLtcNote;
 
 typedef struct MuxItem {
     OtFrame *frame; /* a reference of our own */
@@ -41,10 +49,12 @@ typedef struct MuxItem {
     /* Ticks dropped just before this one (mux_writer_push in real time): declared by the mux thread. */
     int64_t gap_first, gap_count;
     /* The program audio and the anomalies that came since the previous frame (the program writer only). */
-    int16_t *audio; /* audio_cap frames, allocated with the item */
-    int naudio;
+    SwSample *audio; /* audio_cap frames of every track (track t at audio_off[t]), allocated with the item */
+    int naudio[SW_AUDIO_MAX_TRACKS];
+    int64_t silence[SW_AUDIO_MAX_TRACKS]; /* then this many frames of silence (samples that did not fit) */
     int nanoms;
     SwAnomaly anoms[MUX_WRITER_MAX_ANOMALIES];
+    MuxLtcNote ltc; /* ltc.tc[0] == 0: none */
 } MuxItem;
 
 struct MuxWriter {
@@ -69,20 +79,26 @@ struct MuxWriter {
     void (*on_gap)(void *opaque, int64_t first, int64_t count);
     void *on_gap_opaque;
     /* Program audio and anomalies of the tick being made (program thread; finish after the join). */
-    int audio_channels;
-    int audio_cap; /* frames an item (and the stash) can hold: two ticks */
-    int16_t *audio_stash;
-    int naudio;
+    int ntracks;
+    int audio_channels[SW_AUDIO_MAX_TRACKS];
+    size_t audio_off[SW_AUDIO_MAX_TRACKS]; /* where track t starts in an item's audio and in the stash */
+    int audio_cap; /* frames per track an item (and the stash) can hold: two ticks */
+    SwSample *audio_stash;
+    int naudio[SW_AUDIO_MAX_TRACKS];
+    int64_t lost[SW_AUDIO_MAX_TRACKS]; /* frames after the stash that did not fit: silence in their place */
+    int64_t audio_lost;                /* of all tracks, for the log */
     SwAnomaly anom_stash[MUX_WRITER_MAX_ANOMALIES];
     int nanoms;
     int64_t anoms_dropped;
+    MuxLtcNote ltc_stash;
 };
 
 static int proof_events(ProofStream *ps, const SwEvent *ev, int n)
 {
     int ret = 0;
     for (int i = 0; i < n && !ret; i++)
-        ret = proof_stream_event_peer(ps, ev[i].type == SW_EVENT_END ? "end" : "cut", ev[i].frame, ev[i].cam,
+        if (ev[i].type != SW_EVENT_SUB) /* a subtitle line is attested by its packet (PKT record) */
+            ret = proof_stream_event_peer(ps, ev[i].type == SW_EVENT_END ? "end" : "cut", ev[i].frame, ev[i].cam,
                                       ev[i].prev_cam, sw_origin_name(ev[i].origin), ev[i].cue_index, ev[i].peer);
     return ret;
 }
@@ -129,12 +145,29 @@ static int proof_anomalies(ProofStream *ps, const SwAnomaly *a, int n)
     return ret;
 }
 
-/* What came with a frame before the frame itself: declarations, then the audio (it is the previous tick's). */
-static int write_extras(MuxWriter *w, const SwAnomaly *anoms, int nanoms, const int16_t *audio, int naudio)
+/* The subtitle lines that start (or end) at this frame, before it. */
+static int write_subs(MuxWriter *w, const SwEvent *ev, int n)
 {
+    int ret = 0;
+    for (int i = 0; i < n && !ret; i++)
+        if (ev[i].type == SW_EVENT_SUB)
+            ret = mux_output_write_sub(w->out, ev[i].lang, ev[i].frame, ev[i].text);
+    return ret;
+}
+
+/* What came with a frame before the frame itself: declarations, then the audio of every track (it is the
+ * previous tick's). */
+static int write_extras(MuxWriter *w, const SwAnomaly *anoms, int nanoms, const SwSample *audio,
+                        const int *naudio, const int64_t *silence)
+{
+    static const SwSample zeros[1024 * SW_AUDIO_MAX_CHANNELS];
     int ret = w->proof ? proof_anomalies(w->proof, anoms, nanoms) : 0;
-    if (!ret && naudio > 0)
-        ret = mux_output_write_audio(w->out, audio, naudio);
+    for (int t = 0; t < w->ntracks && !ret; t++) {
+        if (naudio[t] > 0)
+            ret = mux_output_write_audio(w->out, t, audio + w->audio_off[t], naudio[t]);
+        for (int64_t left = silence[t]; left > 0 && !ret; left -= 1024)
+            ret = mux_output_write_audio(w->out, t, zeros, left < 1024 ? (int)left : 1024);
+    }
     return ret;
 }
 
@@ -153,7 +186,11 @@ static void *writer_main(void *arg)
             /* On this thread: the hook may write what only this thread uses (the output's proof stream). */
             if (item->gap_count && w->on_gap)
                 w->on_gap(w->on_gap_opaque, item->gap_first, item->gap_count);
-            int ret = write_extras(w, item->anoms, item->nanoms, item->audio, item->naudio);
+            int ret = write_extras(w, item->anoms, item->nanoms, item->audio, item->naudio, item->silence);
+            if (!ret)
+                ret = write_subs(w, item->events, item->nevents);
+            if (!ret && w->proof && item->ltc.tc[0])
+                ret = proof_stream_ltc(w->proof, item->ltc.tick, item->ltc.frame, item->ltc.tc, item->ltc.freewheel);
             if (!ret && w->proof)
                 ret = proof_frame(w, item);
             if (!ret)
@@ -166,8 +203,10 @@ static void *writer_main(void *arg)
         ot_frame_unref(&item->frame);
         item->nevents = 0;
         item->gap_count = 0;
-        item->naudio = 0;
+        memset(item->naudio, 0, sizeof(item->naudio));
+        memset(item->silence, 0, sizeof(item->silence));
         item->nanoms = 0;
+        item->ltc.tc[0] = 0;
         sw_queue_push(w->pool, item); /* never blocks: the pool holds every item */
     }
     return NULL;
@@ -191,6 +230,20 @@ static int queue_item(MuxWriter *w, MuxItem *item, OtFrame *frame, int64_t pts, 
     return 0;
 }
 
+/* The stashed audio travels with the frame being queued: a memcpy into the item, no allocation. */
+static void take_audio(MuxWriter *w, MuxItem *item)
+{
+    for (int t = 0; t < w->ntracks; t++) {
+        if (w->naudio[t] > 0)
+            memcpy(item->audio + w->audio_off[t], w->audio_stash + w->audio_off[t],
+                   (size_t)w->naudio[t] * (size_t)w->audio_channels[t] * sizeof(SwSample));
+        item->naudio[t] = w->naudio[t];
+        item->silence[t] = w->lost[t];
+        w->naudio[t] = 0;
+        w->lost[t] = 0;
+    }
+}
+
 static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
 {
     MuxWriter *w = opaque;
@@ -212,14 +265,13 @@ static int writer_program_frame(void *opaque, const SwProgramFrame *pf)
     for (int i = 0; i < item->nevents; i++)
         item->events[i] = w->stash[i];
     w->nstash = 0;
-    if (w->naudio > 0)
-        memcpy(item->audio, w->audio_stash, (size_t)w->naudio * (size_t)w->audio_channels * sizeof(int16_t));
-    item->naudio = w->naudio;
-    w->naudio = 0;
+    take_audio(w, item);
     if (w->nanoms > 0)
         memcpy(item->anoms, w->anom_stash, (size_t)w->nanoms * sizeof(SwAnomaly));
     item->nanoms = w->nanoms;
     w->nanoms = 0;
+    item->ltc = w->ltc_stash;
+    w->ltc_stash.tc[0] = 0;
     /* Keyframes at every cut (a clean entry point per shot) and on a fixed grid of gop frames. */
     return queue_item(w, item, pf->frame, pf->tick, (pf->flags & SW_PF_CUT) || pf->tick % w->gop == 0);
 }
@@ -246,8 +298,14 @@ MuxWriter *mux_writer_alloc(MuxOutput *out, int queue_len, int gop)
     /* Program audio: every item and the stash hold two ticks' worth, allocated now, never per frame. */
     w->audio_cap = 2 * mux_output_audio_tick_frames(out);
     if (w->audio_cap > 0) {
-        w->audio_channels = SW_AUDIO_CHANNELS;
-        size_t bytes = (size_t)w->audio_cap * SW_AUDIO_CHANNELS * sizeof(int16_t);
+        size_t total = 0;
+        w->ntracks = mux_output_audio_tracks(out);
+        for (int t = 0; t < w->ntracks; t++) {
+            w->audio_channels[t] = mux_output_audio_channels(out, t);
+            w->audio_off[t] = total;
+            total += (size_t)w->audio_cap * (size_t)w->audio_channels[t];
+        }
+        size_t bytes = total * sizeof(SwSample);
         if (!(w->audio_stash = malloc(bytes)))
             goto fail;
         for (int i = 0; i < w->nitems; i++)
@@ -270,20 +328,35 @@ fail:
     return NULL;
 }
 
+int mux_writer_audio(MuxWriter *w, int track, const SwSample *samples, int n, int channels)
+{
+    if (!w || !w->audio_cap || track >= w->ntracks)
+        return 0; /* no such audio track */
+    if (track < 0 || n < 0 || channels != w->audio_channels[track])
+        return -EINVAL; /* the runner and the output disagree: a bug */
+    if (w->lost[track] > 0 || w->naudio[track] + n > w->audio_cap) {
+        /* Frames were dropped (real time) and their audio waits: what does not fit becomes silence, after what
+         * did, so that everything later keeps its time. Counted, logged at the finish. */
+        w->lost[track] += n;
+        w->audio_lost += n;
+        return 0;
+    }
+    memcpy(w->audio_stash + w->audio_off[track] + (size_t)w->naudio[track] * (size_t)channels, samples,
+           (size_t)n * (size_t)channels * sizeof(SwSample));
+    w->naudio[track] += n;
+    return 0;
+}
+
 /* Program audio comes before the next tick's program_frame (sw_runner.h): copied into the stash until then. */
-static int writer_program_audio(void *opaque, int64_t first, const int16_t *samples, int n, int missing)
+static int writer_program_audio(void *opaque, int track, int64_t first, const SwSample *samples, int n,
+                                int channels, int missing)
 {
     MuxWriter *w = opaque;
     (void)first; /* continuous by construction: the runner gives every tick's audio in order */
     (void)missing; /* declared by the runner as an audio-gap anomaly */
-    if (!w->audio_cap)
-        return 0; /* no audio track */
-    if (w->naudio + n > w->audio_cap)
-        return -ENOSPC; /* more than two ticks between frames: a bug */
-    memcpy(w->audio_stash + (size_t)w->naudio * (size_t)w->audio_channels, samples,
-           (size_t)n * (size_t)w->audio_channels * sizeof(int16_t));
-    w->naudio += n;
-    return 0;
+    if (w->audio_cap && track >= 0 && track < w->ntracks && w->naudio[track] + n > w->audio_cap)
+        return -ENOSPC; /* the program writer never drops: more than two ticks between frames is a bug */
+    return mux_writer_audio(w, track, samples, n, channels);
 }
 
 static int writer_anomaly(void *opaque, const SwAnomaly *a)
@@ -305,11 +378,20 @@ static int writer_event(void *opaque, const SwEvent *ev)
 {
     MuxWriter *w = opaque;
 
-    if (!w->proof || !ev)
+    if (!ev || (!w->proof && ev->type != SW_EVENT_SUB))
         return 0;
     if (w->nstash >= (int)(sizeof(w->stash) / sizeof(w->stash[0])))
         return -ENOSPC; /* more events than one tick can make: a bug */
     w->stash[w->nstash++] = *ev;
+    return 0;
+}
+
+int mux_writer_note_ltc(MuxWriter *w, int64_t tick, int64_t frame, const char *tc, int freewheel)
+{
+    if (!w || !tc || strlen(tc) >= sizeof(w->ltc_stash.tc))
+        return -EINVAL;
+    w->ltc_stash = (MuxLtcNote){.tick = tick, .frame = frame, .freewheel = freewheel};
+    memcpy(w->ltc_stash.tc, tc, strlen(tc) + 1);
     return 0;
 }
 
@@ -350,17 +432,25 @@ int mux_writer_finish(MuxWriter *w)
     /* The mux thread has ended: the events after the last frame (the END) are ours to log now. */
     if (w->proof && w->nstash > 0) {
         ret = proof_events(w->proof, w->stash, w->nstash);
-        w->nstash = 0;
         if (ret < 0 && !err)
             err = ret;
     }
+    /* Lines of the END's tick never show: the close ends every line at the last frame. */
+    w->nstash = 0;
     /* The last tick's audio and declarations came with the END: written before the output closes. */
-    if (!err && (w->nanoms > 0 || w->naudio > 0)) {
-        ret = write_extras(w, w->anom_stash, w->nanoms, w->audio_stash, w->naudio);
+    if (!err) {
+        ret = write_extras(w, w->anom_stash, w->nanoms, w->audio_stash, w->naudio, w->lost);
         if (ret < 0)
             err = ret;
     }
-    w->nanoms = w->naudio = 0;
+    w->nanoms = 0;
+    memset(w->naudio, 0, sizeof(w->naudio));
+    memset(w->lost, 0, sizeof(w->lost));
+    if (w->audio_lost)
+        ot_log(OT_LOG_WARNING, "mux",
+               "%lld audio frames came while the writer was dropping frames (real time): written as silence in "
+               "their place",
+               (long long)w->audio_lost);
     if (w->anoms_dropped)
         ot_log(OT_LOG_ERROR, "mux", "%lld declarations did not fit a frame and are missing from the take log "
                "(a bug)", (long long)w->anoms_dropped);
@@ -428,6 +518,7 @@ int mux_writer_push(MuxWriter *w, OtFrame *frame, int64_t pts, int force_key, in
     item->gap_first = w->gap_first;
     item->gap_count = w->gap_count;
     w->gap_count = 0;
+    take_audio(w, item); /* an ISO's own audio (mux_writer_audio) */
     return queue_item(w, item, frame, pts, force_key);
 }
 

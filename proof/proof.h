@@ -205,6 +205,9 @@ int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam
  * carries "n" and "ticks"; the verifier adds n up per kind and camera. */
 int proof_stream_anomaly_count(ProofStream *s, const char *kind, int64_t tick, int64_t ticks, int cam,
                                int64_t count, const char *detail);
+/* LTC: at program frame tick the cue clock is LTC frame `frame` (frames since 00:00:00:00 at the LTC's rate,
+ * timecode tc), decoded (freewheel 0) or run on from the last mapping (1). Once a second of media. */
+int proof_stream_ltc(ProofStream *s, int64_t tick, int64_t frame, const char *tc, int freewheel);
 /* A stream whose bytes are in another stream's file (the program audio in program.mkv: that file's FILE records
  * cover it): release its held records now that the file is durable (at the owner's commit), with no FILE record
  * of its own. 0 or negative. */

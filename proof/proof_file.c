@@ -66,7 +66,7 @@ int proof_take_file_open(const char *dir, const char *rel, int64_t *size)
         int next = openat(dfd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int err = errno;
         struct stat st;
-        /* O_DIRECTORY | O_NOFOLLOW says ENOTDIR for a symlink too: tell it from a file in a folder's place. */
+        /* O_NOFOLLOW with O_DIRECTORY says ENOTDIR for a symlink too: tell it from a file in its place. */
         if (next < 0 && err == ENOTDIR && fstatat(dfd, parts[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             S_ISLNK(st.st_mode))
             err = ELOOP;
@@ -166,7 +166,8 @@ const char *proof_file_why(int err)
 
 int proof_file_refused(int err)
 {
-    return err == -ELOOP || err == -EINVAL || err == -EISDIR || err == -EFBIG || err == -EPERM || err == -ENOTDIR;
+    return err == -ELOOP || err == -EINVAL || err == -EISDIR || err == -EFBIG || err == -EPERM ||
+           err == -ENOTDIR;
 }
 
 /* ---- JSON from outside ---- */

@@ -875,6 +875,30 @@ static int anomaly_record(ProofStream *s, const char *kind, int64_t tick, int ca
     return len < PF_MAX_RECORD ? 0 : -ENAMETOOLONG;
 }
 
+int proof_stream_ltc(ProofStream *s, int64_t tick, int64_t frame, const char *tc, int freewheel)
+{
+    JsonBuilder *b;
+    char *rec;
+    gsize len;
+    if (!s || !tc)
+        return -EINVAL;
+    b = json_builder_new();
+    json_builder_begin_object(b);
+    proof_json_add_string(b, "t", "LTC");
+    add_int(b, "tick", tick);
+    add_int(b, "frame", frame);
+    proof_json_add_string(b, "tc", tc);
+    json_builder_set_member_name(b, "freewheel");
+    json_builder_add_boolean_value(b, freewheel != 0);
+    json_builder_end_object(b);
+    rec = json_text(b, &len);
+    g_object_unref(b);
+    if (len < PF_MAX_RECORD)
+        frame_record(s->pending, rec, len);
+    g_free(rec);
+    return len < PF_MAX_RECORD ? 0 : -ENAMETOOLONG;
+}
+
 int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail)
 {
     return anomaly_record(s, kind, tick, cam, detail, 0, 0, 0);

@@ -693,6 +693,7 @@ typedef struct PfScan {
     int ended;
     int64_t end_frame;
     JsonObject *close;
+    int64_t ltc_records, ltc_freewheel, ltc_last_tick; /* LTC mapping records */
 } PfScan;
 
 static int on_pkt(PfScan *sc, JsonObject *o)
@@ -811,6 +812,19 @@ static int on_anomaly(PfScan *sc, JsonObject *o)
     return 0;
 }
 
+/* LTC: the cue clock's mapping, once a second, its ticks in order. */
+static int on_ltc(PfScan *sc, JsonObject *o)
+{
+    int64_t tick = int_member(o, "tick", -1);
+    if (tick < 0 || tick < sc->ltc_last_tick || int_member(o, "frame", -1) < 0)
+        return fail(sc->v, "log-record", PROOF_LOG_FILE, tick, "LTC record %" PRId64 " is malformed or out of "
+                    "order", sc->r);
+    sc->ltc_last_tick = tick;
+    sc->ltc_records++;
+    sc->ltc_freewheel += json_object_has_member(o, "freewheel") && json_object_get_boolean_member(o, "freewheel");
+    return 0;
+}
+
 /* PATCH: a finished file's in-place header changes, recomputed when its bytes are read. */
 static int on_patch(PfScan *sc, JsonObject *o)
 {
@@ -835,6 +849,7 @@ static const struct {
 } record_handlers[] = {
     {"PKT", on_pkt}, {"FILE", on_file},       {"RAW", on_raw},     {"CUT", on_cut},
     {"END", on_cut}, {"ANOMALY", on_anomaly}, {"PATCH", on_patch}, {"CLOSE", on_close},
+    {"LTC", on_ltc},
 };
 
 /* Records 1..attested-1, each through its kind's handler; pkt_at_note[i]: program packets at checkpoint i. */
@@ -952,6 +967,14 @@ static int check_audio(PfScan *sc)
         int64_t next = 0;
         if (!m->audio)
             continue;
+        if (m->tb_num != 1 || m->tb_den < 8000) {
+            /* Counted in ms, not in samples: a remux of a camera's own audio (a copy ISO), its packets as the
+             * camera made them. Each is checked by the file's verifier; continuity is not ours to promise. */
+            proof_verdict_checked(sc->v, "%s: the %s track is the camera's own %u packets, remuxed (not conformed: "
+                                  "its continuity is the camera's)",
+                                  m->file, m->role ? m->role : "audio", ap->len);
+            continue;
+        }
         for (guint i = 0; i < ap->len; i++) {
             const ProofPkt *p = &g_array_index(ap, ProofPkt, i);
             if (p->pts != next || p->duration <= 0 || p->duration > INT64_MAX - p->pts) {
@@ -1021,6 +1044,9 @@ static int check_records(ProofTake *t, ProofVerdict *v)
     if (ret)
         goto out;
     t->program_pkts = sc.program_pkts;
+    if (sc.ltc_records)
+        proof_verdict_checked(v, "%" PRId64 " LTC mapping records (take frame -> LTC frame), in order; %" PRId64
+                              " of them freewheeling", sc.ltc_records, sc.ltc_freewheel);
     /* Each checkpoint's media line is the program frames durable at it. */
     for (int i = 1; i < t->nnotes; i++)
         if (t->notes[i].media != pkt_at_note[i]) {
@@ -1096,37 +1122,50 @@ static int check_clock(ProofTake *t, ProofVerdict *v)
             v->speed, str_member(t->genesis, "pacing") ? str_member(t->genesis, "pacing") : "lockstep");
         return 0;
     }
-    /* The lag of the media behind the clock (since GENESIS: the countdown, the start, the latency) is set
-     * once the take has made media: the first checkpoint with media is the reference. A live take cannot get
-     * ahead of it (slack: encoder latency and one commit; 2.5 s at the final checkpoint, which follows the
-     * encoder's flush of its lookahead; 2% of clock drift). A take that fell behind (a stall, declared as
-     * late ticks) catches up by making its late frames at once, which is faster than the clock between two
-     * checkpoints but never ahead of the reference. And it cannot stay behind it for good: a pause in
-     * production is never caught up; it is where the lag last went past PF_PAUSE_S. */
-    int ref = 0;
-    while (ref < t->last_note && t->notes[ref].media <= 0)
-        ref++;
-    const PfNote *r0 = &t->notes[ref];
-    double lag0 = r0->clock_ns / 1e9 - (double)r0->media * t->rate_den / t->rate_num;
+    /* The lag of the media behind the clock, lag = clock - media time, both since GENESIS. A live take's
+     * frame i is made no earlier than its tick, roll + i/fps (+ latency), and the roll is after GENESIS: the
+     * lag never goes below the GENESIS checkpoint's (slack: one commit, 2.5 s at the checkpoints of the
+     * close, which follow the encoder's flush of its lookahead, and 2% of clock drift). The roll itself is
+     * not in the log, so the lag at the first checkpoint with media cannot be the reference: a stall before
+     * that checkpoint (the recorder stopped, the machine starved) makes it late, and the take catching up
+     * (its late ticks made at once, declared) would look faster than the clock. A pause in production is a
+     * lag that went past the take's base lag (the smallest of its checkpoints before the close) by more than
+     * PF_PAUSE_S and was never caught up before the close. */
+    const PfNote *g0 = &t->notes[0];
+    double lag_g = g0->clock_ns / 1e9 - (double)g0->media * t->rate_den / t->rate_num;
+    double base = INFINITY, base_close = INFINITY;
     int from = -1;
-    for (int i = ref + 1; i <= t->last_note; i++) {
+    for (int i = 1; i <= t->last_note; i++) {
         const PfNote *a = &t->notes[i - 1], *b = &t->notes[i];
         double lag = b->clock_ns / 1e9 - (double)b->media * t->rate_den / t->rate_num;
         /* The checkpoints of the close (the PATCH commits, the final one) follow the encoder's flush. */
         int closing = b->final || (t->program_closed_at >= 0 && b->size > t->program_closed_at);
         double slack =
-            (closing ? PF_FLUSH_SLACK_S : 0.5) + 0.02 * ((double)b->clock_ns - (double)r0->clock_ns) / 1e9;
-        if (lag < lag0 - slack) {
+            (closing ? PF_FLUSH_SLACK_S : 0.5) + 0.02 * ((double)b->clock_ns - (double)g0->clock_ns) / 1e9;
+        if (lag < lag_g - slack) {
             double dm, dc;
-            note_span(t, a, b, &dm, &dc);
+            note_span(t, g0, b, &dm, &dc);
             proof_verdict_timecode(v, a->media, tc, sizeof(tc));
             return fail(
                 v, "real-time", PROOF_CHECKPOINTS_FILE, a->media,
-                "by checkpoint %d the take was %.3f s ahead of the clock (%.3f s of media in the last "
-                "%.3f s): faster than real time for a live take (from frame %" PRId64 ", %s)",
-                i + 1, lag0 - lag, dm, dc, a->media, tc);
+                "by checkpoint %d the take was %.3f s ahead of the clock (%.3f s of media in the %.3f s "
+                "since GENESIS): faster than real time for a live take (from frame %" PRId64 ", %s)",
+                i + 1, lag_g - lag, dm, dc, a->media, tc);
         }
-        if (lag <= lag0 + PF_PAUSE_S)
+        if (b->media > 0 && !closing)
+            base = fmin(base, lag);
+        if (b->media > 0)
+            base_close = fmin(base_close, lag);
+    }
+    if (!isfinite(base))
+        base = base_close; /* a take too short for a checkpoint before its close */
+    /* The close is no production: media stops while the files are finished, the clock goes on. */
+    for (int i = 1; i <= t->last_note && isfinite(base); i++) {
+        const PfNote *b = &t->notes[i];
+        double lag = b->clock_ns / 1e9 - (double)b->media * t->rate_den / t->rate_num;
+        if (b->final || (t->program_closed_at >= 0 && b->size > t->program_closed_at))
+            continue;
+        if (b->media <= 0 || lag <= base + PF_PAUSE_S)
             from = -1;
         else if (from < 0)
             from = i;

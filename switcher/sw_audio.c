@@ -10,7 +10,7 @@
 
 struct SwAudioRing {
     int capacity, channels, tolerance;
-    int16_t *samples; /* capacity x channels */
+    SwSample *samples; /* capacity x channels */
     int64_t *tags;    /* per slot: the position it holds, INT64_MIN when none */
 
     pthread_mutex_t lock; /* leaf: everything below */
@@ -35,7 +35,7 @@ SwAudioRing *sw_audio_ring_alloc(int capacity, int channels, int tolerance)
     r->capacity = capacity;
     r->channels = channels;
     r->tolerance = tolerance;
-    r->samples = calloc((size_t)capacity * (size_t)channels, sizeof(int16_t));
+    r->samples = calloc((size_t)capacity * (size_t)channels, sizeof(SwSample));
     r->tags = malloc((size_t)capacity * sizeof(int64_t));
     if (!r->samples || !r->tags || pthread_mutex_init(&r->lock, NULL) != 0) {
         free(r->samples);
@@ -87,7 +87,7 @@ static int64_t count_valid(const SwAudioRing *r, int64_t from, int64_t to)
     return n;
 }
 
-int sw_audio_ring_write(SwAudioRing *r, int64_t pos, const int16_t *samples, int n, int block)
+int sw_audio_ring_write(SwAudioRing *r, int64_t pos, const SwSample *samples, int n, int block)
 {
     if (!r || (!samples && n > 0) || n < 0)
         return -EINVAL;
@@ -147,12 +147,12 @@ int sw_audio_ring_write(SwAudioRing *r, int64_t pos, const int16_t *samples, int
         }
         /* Write the frames that fall in the window, wrapping around the end of the buffer. */
         int64_t p = pos;
-        const int16_t *src = samples;
+        const SwSample *src = samples;
         int left = n;
         while (left > 0) {
             int64_t slot = slot_of(r, p);
             int run = (int)(r->capacity - slot < left ? r->capacity - slot : left);
-            memcpy(r->samples + slot * r->channels, src, (size_t)run * (size_t)r->channels * sizeof(int16_t));
+            memcpy(r->samples + slot * r->channels, src, (size_t)run * (size_t)r->channels * sizeof(SwSample));
             for (int i = 0; i < run; i++)
                 r->tags[slot + i] = p + i;
             p += run;
@@ -214,7 +214,7 @@ static struct timespec deadline_after(int64_t ns)
     return ts;
 }
 
-int sw_audio_ring_read(SwAudioRing *r, int64_t pos, int n, int16_t *out, int64_t wait_ns, int *timed_out)
+int sw_audio_ring_read(SwAudioRing *r, int64_t pos, int n, SwSample *out, int64_t wait_ns, int *timed_out)
 {
     int ret = 0;
     if (timed_out)
@@ -240,12 +240,12 @@ int sw_audio_ring_read(SwAudioRing *r, int64_t pos, int n, int16_t *out, int64_t
     for (int i = 0; i < n; i++) {
         int64_t p = pos + i;
         int64_t slot = slot_of(r, p);
-        int16_t *dst = out + (size_t)i * (size_t)r->channels;
+        SwSample *dst = out + (size_t)i * (size_t)r->channels;
         if (r->tags[slot] == p) {
-            memcpy(dst, r->samples + slot * r->channels, (size_t)r->channels * sizeof(int16_t));
+            memcpy(dst, r->samples + slot * r->channels, (size_t)r->channels * sizeof(SwSample));
             r->tags[slot] = INT64_MIN; /* read once */
         } else {
-            memset(dst, 0, (size_t)r->channels * sizeof(int16_t));
+            memset(dst, 0, (size_t)r->channels * sizeof(SwSample));
             missing++;
         }
     }
@@ -295,19 +295,19 @@ int64_t sw_audio_tick_pos(int num, int den, int64_t tick)
     return tick * SW_AUDIO_RATE * den / num;
 }
 
-void sw_audio_levels(const int16_t *samples, int n, int channels, float *peak, float *rms)
+void sw_audio_levels(const SwSample *samples, int n, int channels, float *peak, float *rms)
 {
     for (int c = 0; c < channels; c++) {
-        int maxabs = 0;
+        int64_t maxabs = 0; /* |INT32_MIN| does not fit an int */
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            int v = samples[(size_t)i * (size_t)channels + (size_t)c];
-            int a = v < 0 ? -v : v;
+            int64_t v = samples[(size_t)i * (size_t)channels + (size_t)c];
+            int64_t a = v < 0 ? -v : v;
             if (a > maxabs)
                 maxabs = a;
-            sum += (double)v * v;
+            sum += (double)v * (double)v;
         }
-        peak[c] = (float)maxabs / 32768.0f;
-        rms[c] = n > 0 ? (float)(sqrt(sum / n) / 32768.0) : 0.0f;
+        peak[c] = (float)((double)maxabs / SW_SAMPLE_FULL_SCALE);
+        rms[c] = n > 0 ? (float)(sqrt(sum / n) / SW_SAMPLE_FULL_SCALE) : 0.0f;
     }
 }

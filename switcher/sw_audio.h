@@ -27,7 +27,15 @@
 #include <stdint.h>
 
 #define SW_AUDIO_RATE 48000 /* program audio: 48 kHz */
-#define SW_AUDIO_CHANNELS 2 /* stereo, interleaved */
+#define SW_AUDIO_CHANNELS 2 /* stereo, interleaved: the default track */
+#define SW_AUDIO_MAX_CHANNELS 8 /* a track's channels: 1, 2, 6 (5.1) or 8 (7.1) */
+#define SW_AUDIO_MAX_TRACKS 16  /* program audio tracks (the first and its stems) */
+
+/* One sample of program audio: signed 32-bit with the signal in the top bits (GStreamer's S32LE, FFmpeg's S32):
+ * a 24-bit source's sample x is x << 8, a 16-bit one's x << 16, so every depth up to 24 bits is carried exactly
+ * and full scale is 2^31 whatever the source. */
+typedef int32_t SwSample;
+#define SW_SAMPLE_FULL_SCALE 2147483648.0
 
 typedef struct SwAudioRingStats {
     int64_t written;  /* frames written into the ring */
@@ -47,7 +55,7 @@ void sw_audio_ring_free(SwAudioRing **ring);
 
 /* n frames whose first belongs at position pos (copied). block=1 waits for room (lockstep); block=0 never
  * waits. 0, or -EPIPE once the ring was closed (sw_audio_ring_close). */
-int sw_audio_ring_write(SwAudioRing *r, int64_t pos, const int16_t *samples, int n, int block);
+int sw_audio_ring_write(SwAudioRing *r, int64_t pos, const SwSample *samples, int n, int block);
 /* The next write starts anew: no snapping to the previous block (after a reconnect or a seek). */
 void sw_audio_ring_discont(SwAudioRing *r);
 /* The writer has no more (end of stream): readers stop waiting. A later write reopens it (a source that came
@@ -60,7 +68,7 @@ void sw_audio_ring_close(SwAudioRing *r);
  * at most that long for the writer to reach pos + n (or end); 0: never wait (*timed_out, may be NULL, says
  * whether a wait ran out). The first read fixes the start of the window: what was written before pos is
  * discarded. Returns the number of frames that were silence (>= 0), or -EINVAL. */
-int sw_audio_ring_read(SwAudioRing *r, int64_t pos, int n, int16_t *out, int64_t wait_ns, int *timed_out);
+int sw_audio_ring_read(SwAudioRing *r, int64_t pos, int n, SwSample *out, int64_t wait_ns, int *timed_out);
 /* The end of what has been written (exclusive), INT64_MIN before the first write. */
 int64_t sw_audio_ring_written_end(SwAudioRing *r);
 void sw_audio_ring_get_stats(SwAudioRing *r, SwAudioRingStats *stats);
@@ -73,6 +81,6 @@ int64_t sw_audio_pos_from_ns(int64_t t_ns);
 int64_t sw_audio_tick_pos(int num, int den, int64_t tick);
 
 /* Levels of interleaved samples, per channel, linear 0..1: peak and RMS. */
-void sw_audio_levels(const int16_t *samples, int n, int channels, float *peak, float *rms);
+void sw_audio_levels(const SwSample *samples, int n, int channels, float *peak, float *rms);
 
 #endif

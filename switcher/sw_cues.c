@@ -26,6 +26,10 @@ struct SwCueList {
     int ntimed;
     int64_t end_frame;
     char *arena;
+    const char *langs[SW_SUB_MAX_LANGS]; /* in the arena */
+    int nlangs;
+    int *sub_timed; /* list indices of the timed sub cues, in frame order */
+    int nsub_timed;
 };
 
 struct SwActionList {
@@ -78,6 +82,14 @@ typedef struct Parser {
     int trans_line, trans_col, trans_frames;
 
     char cams_desc[256]; /* "wide, close, crane" for messages */
+
+    /* subtitle cues: the languages in order of first appearance, and each one's last timed cue */
+    const char *langs[SW_SUB_MAX_LANGS];
+    int nlangs;
+    int64_t lang_last[SW_SUB_MAX_LANGS];
+    int lang_line[SW_SUB_MAX_LANGS];
+    int64_t sub_max_frame; /* the latest timed sub cue (-1: none) and its line */
+    int sub_max_line;
 } Parser;
 
 /* ---- errors ---- */
@@ -231,7 +243,7 @@ static int grow(void **arr, int *cap, int need, size_t elem)
 
 /* Offset of the first byte that is not valid UTF-8 (or is NUL), or -1. Rejects overlongs, surrogates and code
  * points past U+10FFFF. A broken sequence is reported at its lead byte. */
-static long utf8_invalid(const unsigned char *s, size_t n)
+long sw_cues_utf8_invalid(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -677,6 +689,150 @@ static int parse_transition_fields(Parser *p, size_t *pos, const Token *tc, SwCu
     return 0;
 }
 
+/* ---- subtitle cues ---- */
+
+/* Does the action at pos start with `sub` as a word of its own (sub, sub-clear, sub.LANG...)? Looked at before
+ * the order of cuts is checked, since sub cues have an order of their own. */
+static int sub_action_at(const Parser *p, size_t pos)
+{
+    while (pos < p->line_len && is_blank(p->line[pos]))
+        pos++;
+    if (p->line_len - pos < 3 || memcmp(p->line + pos, "sub", 3) != 0)
+        return 0;
+    pos += 3;
+    return pos == p->line_len || is_blank(p->line[pos]) || p->line[pos] == '.' || p->line[pos] == '-' ||
+           p->line[pos] == '#';
+}
+
+/* The language's index, added on first use. 0..SW_SUB_MAX_LANGS-1, -1 (error set) or -ENOMEM. */
+static int sub_lang_index(Parser *p, const char *code, size_t n, size_t off)
+{
+    for (int i = 0; i < p->nlangs; i++)
+        if (strlen(p->langs[i]) == n && memcmp(p->langs[i], code, n) == 0)
+            return i;
+    if (p->nlangs == SW_SUB_MAX_LANGS)
+        return fail(p, SW_CUE_ERR_SUB, off,
+                    "more than %d subtitle languages: a take has at most %d (one subtitle track each)",
+                    SW_SUB_MAX_LANGS, SW_SUB_MAX_LANGS);
+    const char *stored = arena_store(p, code, n);
+    if (!stored)
+        return -ENOMEM;
+    p->lang_last[p->nlangs] = -1;
+    p->langs[p->nlangs] = stored;
+    return p->nlangs++;
+}
+
+/* TIME sub[.LANG] "TEXT" | TIME sub[.LANG]-clear (tt: the time, frame: its frame or -1 for go). */
+static int parse_sub_line(Parser *p, const Token *tt, int64_t frame)
+{
+    size_t pos = tt->end;
+    Token ta, tl, tx;
+    char shown[64], now[64], before[64];
+    int r, clear = 0;
+
+    if (p->end_line)
+        return fail(p, SW_CUE_ERR_AFTER_END, tt->start,
+                    "cue after the end of the take: the timed end at line %d must be the last cue (move this "
+                    "cue before it, or remove it)",
+                    p->end_line);
+    const char *time_text = arena_store(p, p->line + tt->start, tt->end - tt->start);
+    if (!time_text)
+        return -ENOMEM;
+    if ((r = next_token(p, &pos, &ta)) <= 0)
+        return r < 0 ? -1 : fail(p, SW_CUE_ERR_ACTION, after(tt), "missing action"); /* cannot happen */
+    const char *a = p->line + ta.start, *code = "und";
+    size_t n = ta.end - ta.start, clen = 3;
+    if (n >= 9 && memcmp(a + n - 6, "-clear", 6) == 0) {
+        clear = 1;
+        n -= 6;
+    }
+    if (n > 4 && a[3] == '.') {
+        code = a + 4;
+        clen = n - 4;
+        if (!sw_sub_lang_valid(code, clen))
+            return fail(p, SW_CUE_ERR_SUB, ta.start + 4,
+                        "bad subtitle language \"%.*s\": a language is letters with optional -subtags of "
+                        "letters and digits, at most %d characters (e.g. sub.en, sub.ko, sub.pt-BR)",
+                        (int)(clen < 24 ? clen : 24), code, SW_SUB_LANG_MAX);
+    } else if (n != 3) {
+        return fail(p, SW_CUE_ERR_ACTION, ta.start,
+                    "unknown action %s: a subtitle cue is sub \"TEXT\", sub.LANG \"TEXT\", sub-clear or "
+                    "sub.LANG-clear",
+                    SHOWQ(&ta));
+    }
+    int lang = sub_lang_index(p, code, clen, ta.start);
+    if (lang < 0)
+        return lang;
+    if (frame >= 0 && p->lang_last[lang] >= 0 && frame <= p->lang_last[lang]) {
+        describe_time(SHOW(tt), frame, now, sizeof(now));
+        snprintf(before, sizeof(before), "frame %lld", (long long)p->lang_last[lang]);
+        return fail(p, SW_CUE_ERR_ORDER, tt->start,
+                    "%s is %s the subtitle cue of language %s at line %d (%s): the subtitle cues of one "
+                    "language must be in increasing time order",
+                    now, frame == p->lang_last[lang] ? "at the same frame as" : "before", p->langs[lang],
+                    p->lang_line[lang], before);
+    }
+    SwCue cue = {.frame = frame, .action = clear ? SW_CUE_SUB_CLEAR : SW_CUE_SUB, .cam = -1,
+                 .line = p->lineno, .time_text = time_text, .lang = lang};
+    if ((r = next_token(p, &pos, &tl)) < 0)
+        return -1;
+    if (!clear) {
+        if (r == 0 || !tl.quoted)
+            return fail(p, SW_CUE_ERR_SUB, r ? tl.start : after(&ta),
+                        "%.*s needs its text in double quotes (e.g. %s %.*s \"First line of the lyric\"); to "
+                        "end a line without a new one write %.*s-clear",
+                        (int)n, a, time_text, (int)n, a, (int)n, a);
+        if (tl.end - tl.start == 2)
+            return fail(p, SW_CUE_ERR_SUB, tl.start,
+                        "an empty subtitle line: write %.*s-clear to end the line shown", (int)n, a);
+        if (!(cue.text = arena_store_label(p, &tl)))
+            return -ENOMEM;
+        if ((r = next_token(p, &pos, &tx)) < 0)
+            return -1;
+        tl = tx;
+    }
+    if (r == 1)
+        return fail(p, SW_CUE_ERR_EXTRA, tl.start,
+                    clear ? "unexpected %s: %.*s-clear takes no text (a comment must start with #)"
+                          : "unexpected %s after the subtitle text: a sub cue has one \"text\" (a comment "
+                            "must start with #)",
+                    SHOWQ(&tl), (int)n, a);
+    if (grow((void **)&p->cues, &p->cap, p->count + 1, sizeof(*p->cues)) < 0)
+        return -ENOMEM;
+    p->cues[p->count++] = cue;
+    if (frame >= 0) {
+        p->lang_last[lang] = frame;
+        p->lang_line[lang] = p->lineno;
+        if (frame > p->sub_max_frame) {
+            p->sub_max_frame = frame;
+            p->sub_max_line = p->lineno;
+        }
+    }
+    return 0;
+}
+
+int sw_sub_lang_valid(const char *s, size_t len)
+{
+    if (!s || len == 0 || len > SW_SUB_LANG_MAX)
+        return 0;
+    size_t i = 0;
+    while (i < len && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+        i++;
+    if (i < 2)
+        return 0; /* a primary tag of two letters or more */
+    while (i < len) {
+        if (s[i] != '-' || i + 1 == len)
+            return 0;
+        size_t k = ++i;
+        while (i < len && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                           (s[i] >= '0' && s[i] <= '9')))
+            i++;
+        if (i == k)
+            return 0;
+    }
+    return 1;
+}
+
 static int parse_cue_line(Parser *p)
 {
     size_t pos = 0;
@@ -687,7 +843,11 @@ static int parse_cue_line(Parser *p)
 
     if ((r = next_token(p, &pos, &tt)) <= 0)
         return r; /* blank or comment line */
-    if (parse_time(p, &tt, &frame) < 0 || check_order(p, &tt, frame) < 0)
+    if (parse_time(p, &tt, &frame) < 0)
+        return -1;
+    if (sub_action_at(p, tt.end))
+        return parse_sub_line(p, &tt, frame);
+    if (check_order(p, &tt, frame) < 0)
         return -1;
     const char *time_text = arena_store(p, p->line + tt.start, tt.end - tt.start);
     if (!time_text)
@@ -767,8 +927,14 @@ static int parse_cue_line(Parser *p)
         return -ENOMEM;
     p->cues[p->count++] = cue;
     remember_time(p, frame, time_text);
-    if (frame >= 0 && cue.action == SW_CUE_END)
+    if (frame >= 0 && cue.action == SW_CUE_END) {
         p->end_line = p->lineno;
+        if (p->sub_max_frame >= frame)
+            return fail(p, SW_CUE_ERR_PAST_END, tt.start,
+                        "the end at frame %lld is not after the subtitle cue at line %d (frame %lld): every "
+                        "timed cue must be before the end (move the end or that cue)",
+                        (long long)frame, p->sub_max_line, (long long)p->sub_max_frame);
+    }
     if (frame >= 0 && cue.trans.kind != SW_TRANS_CUT) {
         p->trans_end = frame + cue.trans.frames;
         p->trans_line = p->lineno;
@@ -876,7 +1042,7 @@ static int parse_text(Parser *p, const char *text, size_t len)
         p->line_len = eol - pos;
         if (p->line_len > 0 && p->line[p->line_len - 1] == '\r')
             p->line_len--;
-        long bad = utf8_invalid((const unsigned char *)p->line, p->line_len);
+        long bad = sw_cues_utf8_invalid((const unsigned char *)p->line, p->line_len);
         if (bad >= 0) {
             unsigned char b = (unsigned char)p->line[bad];
             if (b == 0)
@@ -902,6 +1068,7 @@ static void parser_init(Parser *p, ParseMode mode, SwRate rate, const char *cons
     p->cams = ncams > 0 ? cams : NULL;
     p->ncams = p->cams ? ncams : 0;
     p->err = err;
+    p->sub_max_frame = -1;
     memset(err, 0, sizeof(*err));
 }
 
@@ -947,13 +1114,31 @@ SwCueList *sw_cues_parse(const char *text, size_t len, SwRate rate, const char *
     list->timed = malloc(sizeof(*list->timed) * (size_t)(p.count ? p.count : 1));
     if (!list->timed)
         goto nomem;
+    list->sub_timed = malloc(sizeof(*list->sub_timed) * (size_t)(p.count ? p.count : 1));
+    if (!list->sub_timed)
+        goto nomem;
     for (int i = 0; i < p.count; i++) {
         if (p.cues[i].frame < 0)
             continue;
+        if (p.cues[i].action == SW_CUE_SUB || p.cues[i].action == SW_CUE_SUB_CLEAR) {
+            list->sub_timed[list->nsub_timed++] = i;
+            continue;
+        }
         list->timed[list->ntimed++] = i;
         if (p.cues[i].action == SW_CUE_END)
             list->end_frame = p.cues[i].frame;
     }
+    /* Timed sub cues in frame order, file order within a frame (each language's are in order already). */
+    for (int k = 1; k < list->nsub_timed; k++) {
+        int v = list->sub_timed[k], j = k;
+        while (j > 0 && p.cues[list->sub_timed[j - 1]].frame > p.cues[v].frame) {
+            list->sub_timed[j] = list->sub_timed[j - 1];
+            j--;
+        }
+        list->sub_timed[j] = v;
+    }
+    memcpy(list->langs, p.langs, sizeof(list->langs));
+    list->nlangs = p.nlangs;
     list->cues = p.cues;
     list->count = p.count;
     list->arena = p.arena;
@@ -965,15 +1150,17 @@ SwCueList *sw_cues_parse(const char *text, size_t len, SwRate rate, const char *
 nomem:
     report_nomem(err);
 fail:
-    if (list)
+    if (list) {
         free(list->timed);
+        free(list->sub_timed);
+    }
     free(list);
     parser_cleanup(&p);
     return NULL;
 }
 
 /* Read a whole file. 0, or -1 with err filled in. */
-static int read_file(const char *path, char **out, size_t *out_len, SwCueError *err)
+int sw_cues_read_file(const char *path, char **out, size_t *out_len, SwCueError *err)
 {
     FILE *f = NULL;
     char *buf = NULL;
@@ -1034,7 +1221,7 @@ SwCueList *sw_cues_load(const char *path, SwRate rate, const char *const *cams, 
     size_t len;
     if (!err)
         err = &dummy;
-    if (read_file(path, &text, &len, err) < 0)
+    if (sw_cues_read_file(path, &text, &len, err) < 0)
         return NULL;
     SwCueList *list = sw_cues_parse(text, len, rate, cams, ncams, err);
     free(text);
@@ -1047,6 +1234,7 @@ void sw_cues_free(SwCueList **list)
         return;
     free((*list)->cues);
     free((*list)->timed);
+    free((*list)->sub_timed);
     free((*list)->arena);
     free(*list);
     *list = NULL;
@@ -1139,6 +1327,26 @@ int64_t sw_cues_end_frame(const SwCueList *list)
     return list ? list->end_frame : -1;
 }
 
+int sw_cues_nlangs(const SwCueList *list)
+{
+    return list ? list->nlangs : 0;
+}
+
+const char *sw_cues_lang(const SwCueList *list, int lang)
+{
+    return list && lang >= 0 && lang < list->nlangs ? list->langs[lang] : NULL;
+}
+
+int sw_cues_nsub_timed(const SwCueList *list)
+{
+    return list ? list->nsub_timed : 0;
+}
+
+int sw_cues_sub_timed(const SwCueList *list, int k)
+{
+    return list && k >= 0 && k < list->nsub_timed ? list->sub_timed[k] : -1;
+}
+
 char *sw_cue_error_format(const SwCueError *err, const char *path, char *buf, size_t size)
 {
     if (!buf || size == 0)
@@ -1202,6 +1410,10 @@ const char *sw_cue_error_name(SwCueErrorCode code)
         return "pattern";
     case SW_CUE_ERR_COLOUR:
         return "colour";
+    case SW_CUE_ERR_SUB:
+        return "sub";
+    case SW_CUE_ERR_LYRICS:
+        return "lyrics";
     }
     return "unknown";
 }
@@ -1253,7 +1465,7 @@ SwActionList *sw_actions_load(const char *path, SwRate rate, const char *const *
     size_t len;
     if (!err)
         err = &dummy;
-    if (read_file(path, &text, &len, err) < 0)
+    if (sw_cues_read_file(path, &text, &len, err) < 0)
         return NULL;
     SwActionList *list = sw_actions_parse(text, len, rate, cams, ncams, err);
     free(text);

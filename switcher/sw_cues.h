@@ -12,7 +12,15 @@
 typedef enum SwCueAction {
     SW_CUE_CUT,
     SW_CUE_END,
+    SW_CUE_SUB,       /* sub[.LANG] "TEXT": a subtitle line of language `lang` from `frame` on */
+    SW_CUE_SUB_CLEAR, /* sub-clear, sub.LANG-clear: the line of `lang` ends at `frame` */
 } SwCueAction;
+
+/* Subtitle languages one take may have (one Matroska track each). */
+#define SW_SUB_MAX_LANGS 6
+/* A language code as written after `sub.`: letters, then optional -subtags of letters and digits (en, ko,
+ * pt-BR, yue-Hant), at most this many characters. */
+#define SW_SUB_LANG_MAX 16
 
 typedef struct SwCue {
     int64_t frame;  /* program frame index, or -1 for a `go` cue */
@@ -23,6 +31,11 @@ typedef struct SwCue {
     int line;       /* 1-based line in the file */
     const char *time_text; /* TIME as written */
     SwTransSpec trans; /* a cut cue's transition: kind SW_TRANS_CUT for a plain cut (mix/dip/wipe lines) */
+    /* SW_CUE_SUB / SW_CUE_SUB_CLEAR only (cam -1): the language (index into sw_cues_lang, in order of first
+     * appearance; "und" when none is written) and the line's text (NULL for a clear). Sub cues are not timed
+     * cues for sw_cues_find_timed and the shot plan: they have their own order (sw_cues_sub_timed). */
+    int lang;
+    const char *text;
 } SwCue;
 
 typedef enum SwCueErrorCode {
@@ -47,6 +60,8 @@ typedef enum SwCueErrorCode {
     SW_CUE_ERR_PAST_END,      /* a transition that runs past the timed end */
     SW_CUE_ERR_PATTERN,       /* a wipe without a pattern, an unknown pattern, or a bad `soft N` */
     SW_CUE_ERR_COLOUR,        /* a dip colour that is not black, white or #RRGGBB */
+    SW_CUE_ERR_SUB,           /* a sub without its "text", a bad language, too many languages */
+    SW_CUE_ERR_LYRICS,        /* a lyrics file (SRT, WebVTT, LRC) that cannot be used */
 } SwCueErrorCode;
 
 typedef struct SwCueError {
@@ -89,6 +104,21 @@ int sw_cues_next_shot(const SwCueList *list, int cam, int64_t frame, int64_t *in
 int sw_cues_has_transitions(const SwCueList *list);
 /* Frame of the timed `end` cue, or -1. */
 int64_t sw_cues_end_frame(const SwCueList *list);
+
+/* Subtitle cues: the languages (index = SwCue.lang), and the timed sub cues in frame order (file order within a
+ * frame): sw_cues_sub_timed(list, k) is the list index of the k-th, -1 past the end. */
+int sw_cues_nlangs(const SwCueList *list);
+const char *sw_cues_lang(const SwCueList *list, int lang);
+int sw_cues_nsub_timed(const SwCueList *list);
+int sw_cues_sub_timed(const SwCueList *list, int k);
+/* 1 when the len bytes at s make a language code (SW_SUB_LANG_MAX). */
+int sw_sub_lang_valid(const char *s, size_t len);
+
+/* Helpers the other text formats of the switcher share (sw_subs.c): the offset of the first byte of s that is
+ * not valid UTF-8 (or is NUL), or -1; and a whole file read (at most 16 MiB), 0 or -1 with err filled in
+ * (SW_CUE_ERR_IO / SW_CUE_ERR_TOO_BIG). *out is malloc'ed. */
+long sw_cues_utf8_invalid(const unsigned char *s, size_t n);
+int sw_cues_read_file(const char *path, char **out, size_t *out_len, SwCueError *err);
 
 /* "file:line:col: message" formatted into buf. Returns buf. */
 char *sw_cue_error_format(const SwCueError *err, const char *path, char *buf, size_t size);

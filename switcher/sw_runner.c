@@ -23,6 +23,11 @@
 
 typedef struct RunCam {
     SwSource src;
+    /* Its audio (src.audio.read): read once a tick into abuf (audio_cap x achannels), given to the camera_audio
+     * sinks and to the tracks that take it. */
+    SwSample *abuf;
+    int achannels;
+    int amissing;
     OtFrame *cur;  /* the frame shown at the current tick (held) */
     OtFrame *next; /* lookahead: pulled, later than the current tick */
     int done;      /* no more pulls: the source ended or failed */
@@ -45,6 +50,12 @@ typedef struct RunCam {
     int64_t report_tick;  /* first tick not yet covered by a report */
 } RunCam;
 
+typedef struct RunTrack {
+    SwSample *buf; /* audio_cap x channels */
+    int channels;
+    int64_t gap_first_tick, gap_frames, gap_ticks; /* the run of silence being counted, gap_ticks 0: none */
+} RunTrack;
+
 struct SwRunner {
     SwRunnerConfig cfg;
     SwSwitcher *sw; /* borrowed */
@@ -59,10 +70,10 @@ struct SwRunner {
     /* Live. */
     int64_t roll_ns;   /* take time 0 on the clock */
     int64_t period_ns; /* one frame, for lateness (rounded) */
-    /* Program audio (program thread only): one tick's samples, preallocated. */
-    int16_t *audio_buf;
-    int audio_cap; /* frames audio_buf holds */
-    int64_t gap_first_tick, gap_frames, gap_ticks; /* the run of silence being counted, gap_ticks 0: none */
+    /* Program audio (program thread only): per track one tick's samples, preallocated. */
+    RunTrack tracks[SW_AUDIO_MAX_TRACKS];
+    int ntracks;
+    int audio_cap; /* frames a track's buf holds */
     int prev_program_cam; /* program camera of the previous tick (its audio with afv) */
     SwMixer *mixer;       /* transitions' frames (sw_transition.h) */
 };
@@ -82,6 +93,10 @@ const char *sw_anomaly_kind_name(SwAnomalyKind kind)
         return "camera-overflow";
     case SW_ANOMALY_AUDIO_GAP:
         return "audio-gap";
+    case SW_ANOMALY_LTC_JUMP:
+        return "ltc-jump";
+    case SW_ANOMALY_LTC_LOST:
+        return "ltc-lost";
     }
     return "unknown";
 }
@@ -103,6 +118,64 @@ static void clock_wait_until(const SwRunner *r, int64_t due)
         ;
 }
 
+/* Tracks: 1, 2, 6 or 8 channels; stems need a first track and a source each; afv's cameras are stereo. */
+static int audio_config_ok(const SwRunnerConfig *cfg)
+{
+    int ch = cfg->audio_channels > 0 ? cfg->audio_channels : SW_AUDIO_CHANNELS;
+    if (ch > SW_AUDIO_MAX_CHANNELS || (cfg->audio == SW_AUDIO_FOLLOW_VIDEO && ch != SW_AUDIO_CHANNELS))
+        return 0;
+    if (cfg->nstems < 0 || cfg->nstems > SW_AUDIO_MAX_TRACKS - 1 || (cfg->nstems > 0 && cfg->audio == SW_AUDIO_NONE))
+        return 0;
+    for (int i = 0; i < cfg->nstems; i++)
+        if (!cfg->stems[i].read || SW_AUDIO_SOURCE_CHANNELS(&cfg->stems[i]) > SW_AUDIO_MAX_CHANNELS)
+            return 0;
+    return 1;
+}
+
+static int alloc_tracks(SwRunner *r, const SwRunnerConfig *cfg)
+{
+    /* The longest tick: ceil(48000 x den / num) frames. */
+    int64_t cap = ((int64_t)SW_AUDIO_RATE * cfg->rate.den + cfg->rate.num - 1) / cfg->rate.num + 1;
+    if (cap > (1 << 24))
+        return -EINVAL;
+    r->audio_cap = (int)cap;
+    r->ntracks = 1 + cfg->nstems;
+    for (int t = 0; t < r->ntracks; t++) {
+        RunTrack *k = &r->tracks[t];
+        k->channels = t == 0 ? (cfg->audio_channels > 0 ? cfg->audio_channels : SW_AUDIO_CHANNELS)
+                             : SW_AUDIO_SOURCE_CHANNELS(&cfg->stems[t - 1]);
+        if (!(k->buf = calloc((size_t)cap * (size_t)k->channels, sizeof(SwSample))))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static void free_tracks(SwRunner *r)
+{
+    for (int t = 0; t < SW_AUDIO_MAX_TRACKS; t++)
+        free(r->tracks[t].buf);
+    for (int i = 0; i < SW_MAX_CAMS; i++)
+        free(r->cams[i].abuf);
+}
+
+/* Every camera with audio has a tick's buffer: its audio is read once a tick, whoever takes it. */
+static int alloc_camera_audio(SwRunner *r, const SwSource *sources, int nsources, const SwRunnerConfig *cfg)
+{
+    int64_t cap = ((int64_t)SW_AUDIO_RATE * cfg->rate.den + cfg->rate.num - 1) / cfg->rate.num + 1;
+    for (int i = 0; i < nsources; i++) {
+        const SwAudioSource *a = &sources[i].audio;
+        if (!a->read)
+            continue;
+        if (SW_AUDIO_SOURCE_CHANNELS(a) > SW_AUDIO_MAX_CHANNELS || cap > (1 << 24))
+            return -EINVAL;
+        r->cams[i].achannels = SW_AUDIO_SOURCE_CHANNELS(a);
+        if (!(r->cams[i].abuf = calloc((size_t)cap * (size_t)r->cams[i].achannels, sizeof(SwSample))))
+            return -ENOMEM;
+        r->audio_cap = (int)cap;
+    }
+    return 0;
+}
+
 SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSource *sources, int nsources)
 {
     if (!cfg || !sw || !sources || nsources < 1 || nsources > SW_MAX_CAMS ||
@@ -115,20 +188,19 @@ SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSou
             return NULL;
     if (cfg->audio == SW_AUDIO_CAMERA && (cfg->audio_cam < 0 || cfg->audio_cam >= nsources))
         return NULL;
+    if (!audio_config_ok(cfg))
+        return NULL;
     SwRunner *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
-    if (cfg->audio != SW_AUDIO_NONE) {
-        /* The longest tick: ceil(48000 x den / num) frames. */
-        int64_t cap = ((int64_t)SW_AUDIO_RATE * cfg->rate.den + cfg->rate.num - 1) / cfg->rate.num + 1;
-        if (cap > (1 << 24) || !(r->audio_buf = calloc((size_t)cap * SW_AUDIO_CHANNELS, sizeof(int16_t)))) {
-            free(r);
-            return NULL;
-        }
-        r->audio_cap = (int)cap;
+    if ((cfg->audio != SW_AUDIO_NONE && alloc_tracks(r, cfg) < 0) ||
+        alloc_camera_audio(r, sources, nsources, cfg) < 0) {
+        free_tracks(r);
+        free(r);
+        return NULL;
     }
     if (pthread_mutex_init(&r->stats_lock, NULL) != 0) {
-        free(r->audio_buf);
+        free_tracks(r);
         free(r);
         return NULL;
     }
@@ -143,7 +215,8 @@ SwRunner *sw_runner_alloc(const SwRunnerConfig *cfg, SwSwitcher *sw, const SwSou
     r->stats.ncams = nsources;
     r->stats.program_cam = -1;
     r->stats.live = cfg->live;
-    r->stats.audio_channels = cfg->audio != SW_AUDIO_NONE ? SW_AUDIO_CHANNELS : 0;
+    r->stats.audio_channels = r->ntracks > 0 ? r->tracks[0].channels : 0;
+    r->stats.audio_tracks = r->ntracks;
     r->prev_program_cam = -1;
     for (int i = 0; i < nsources; i++)
         r->stats.cams[i] = r->cams[i].st;
@@ -164,7 +237,7 @@ void sw_runner_free(SwRunner **r)
         return;
     release_frames(*r);
     pthread_mutex_destroy(&(*r)->stats_lock);
-    free((*r)->audio_buf);
+    free_tracks(*r);
     sw_mixer_free(&(*r)->mixer);
     free(*r);
     *r = NULL;
@@ -498,95 +571,151 @@ static int report_conform(SwRunner *r, int64_t tick)
 
 /* ---- program audio ---- */
 
-static const SwAudioSource *audio_source(const SwRunner *r, int program_cam)
+static int read_audio(const SwRunner *r, const SwAudioSource *a, int64_t pos, int n, SwSample *out, int channels)
 {
-    switch (r->cfg.audio) {
-    case SW_AUDIO_CAMERA:
-        return &r->cams[r->cfg.audio_cam].src.audio;
-    case SW_AUDIO_SOURCE:
-        return &r->cfg.audio_src;
-    case SW_AUDIO_FOLLOW_VIDEO:
-        return program_cam >= 0 ? &r->cams[program_cam].src.audio : NULL;
-    case SW_AUDIO_NONE:
-        break;
-    }
-    return NULL;
-}
-
-static int read_audio(const SwRunner *r, const SwAudioSource *a, int64_t pos, int n, int16_t *out)
-{
-    if (!a || !a->read) {
-        memset(out, 0, (size_t)n * SW_AUDIO_CHANNELS * sizeof(int16_t));
+    /* A source of another width than its track would write past the buffer: silence instead. */
+    if (!a || !a->read || SW_AUDIO_SOURCE_CHANNELS(a) != channels) {
+        memset(out, 0, (size_t)n * (size_t)channels * sizeof(SwSample));
         return n;
     }
     int ret = a->read(a->opaque, a->live ? r->roll_ns : -1, pos, n, out, !a->live);
     if (ret < 0) {
-        memset(out, 0, (size_t)n * SW_AUDIO_CHANNELS * sizeof(int16_t));
+        memset(out, 0, (size_t)n * (size_t)channels * sizeof(SwSample));
         return n;
     }
     return ret > n ? n : ret;
 }
 
-/* Declare the run of silence being counted, if any. */
-static int flush_gap(SwRunner *r)
+/* Declare the run of silence being counted on track t, if any. */
+static int flush_gap(SwRunner *r, int t)
 {
-    if (!r->gap_ticks)
+    RunTrack *k = &r->tracks[t];
+    if (!k->gap_ticks)
         return 0;
-    int64_t frames = r->gap_frames, first = r->gap_first_tick, ticks = r->gap_ticks;
-    r->gap_ticks = r->gap_frames = 0;
-    return declare(r, SW_ANOMALY_AUDIO_GAP, first, ticks, -1, frames,
-                   "%lld audio frames (%.3f s) of silence in the audio of frames %lld..%lld", (long long)frames,
-                   (double)frames / SW_AUDIO_RATE, (long long)first, (long long)(first + ticks - 1));
+    SwAnomaly a = {.kind = SW_ANOMALY_AUDIO_GAP, .tick = k->gap_first_tick, .ticks = k->gap_ticks, .cam = -1,
+                   .track = t, .count = k->gap_frames};
+    k->gap_ticks = k->gap_frames = 0;
+    char track[48] = "";
+    if (t > 0)
+        snprintf(track, sizeof(track), "track %d (%.24s): ", t + 1,
+                 r->cfg.stem_names[t - 1] ? r->cfg.stem_names[t - 1] : "?");
+    int len = snprintf(a.detail, sizeof(a.detail),
+                       "%s%lld audio frames (%.3f s) of silence in the audio of frames %lld..%lld", track,
+                       (long long)a.count, (double)a.count / SW_AUDIO_RATE, (long long)a.tick,
+                       (long long)(a.tick + a.ticks - 1));
+    if (len >= (int)sizeof(a.detail)) /* a long track name: the sentence is cut (the counts are the record's) */
+        memcpy(a.detail + sizeof(a.detail) - 4, "...", 4);
+    return send_anomaly(r, &a);
 }
 
-/* The audio of tick `seg` (its program camera: cam), given to the sinks. */
+static int flush_gaps(SwRunner *r)
+{
+    int ret = 0;
+    for (int t = 0; t < r->ntracks && !ret; t++)
+        ret = flush_gap(r, t);
+    return ret;
+}
+
+/* The first track's levels (the meter) and every track's and camera's silence, for the stats. */
+static void track_levels(SwRunner *r, int n, const int *missing)
+{
+    float peak[SW_AUDIO_MAX_CHANNELS], rms[SW_AUDIO_MAX_CHANNELS];
+    sw_audio_levels(r->tracks[0].buf, n, r->tracks[0].channels, peak, rms);
+    pthread_mutex_lock(&r->stats_lock);
+    r->stats.audio_frames += n;
+    r->stats.audio_gap_frames += missing[0];
+    for (int t = 0; t < r->ntracks; t++)
+        r->stats.track_gap_frames[t] += missing[t];
+    for (int c = 0; c < 2; c++) {
+        /* A mono track shows on both bars. */
+        int from = c < r->tracks[0].channels ? c : 0;
+        r->stats.audio_peak[c] = peak[from];
+        r->stats.audio_rms[c] = rms[from];
+    }
+    pthread_mutex_unlock(&r->stats_lock);
+}
+
+/* The camera whose own audio src is (a stem taken with cam:CAMERA), or -1: a source of its own. */
+static int camera_of(const SwRunner *r, const SwAudioSource *src)
+{
+    for (int i = 0; src && src->read && i < r->ncams; i++)
+        if (r->cams[i].abuf && src->read == r->cams[i].src.audio.read && src->opaque == r->cams[i].src.audio.opaque)
+            return i;
+    return -1;
+}
+
+/* A camera's tick of audio into a track: its samples when the widths agree, else silence. */
+static int take_camera(const SwRunner *r, int cam, int n, SwSample *out, int channels)
+{
+    const RunCam *c = cam >= 0 ? &r->cams[cam] : NULL;
+    if (!c || !c->abuf || c->achannels != channels) {
+        memset(out, 0, (size_t)n * (size_t)channels * sizeof(SwSample));
+        return n;
+    }
+    memcpy(out, c->abuf, (size_t)n * (size_t)channels * sizeof(SwSample));
+    return c->amissing;
+}
+
+/* Every camera's audio, once a tick, whether a track takes it or not: a file camera off program never fills
+ * its ring and holds up its decoder (lockstep), a live one never overflows, and its ISO has it. */
+static void read_cameras(SwRunner *r, int64_t p0, int n)
+{
+    for (int i = 0; i < r->ncams; i++) {
+        RunCam *c = &r->cams[i];
+        if (c->abuf) {
+            c->amissing = read_audio(r, &c->src.audio, p0, n, c->abuf, c->achannels);
+            c->st.audio_frames += n;
+            c->st.audio_gap_frames += c->amissing;
+        }
+    }
+}
+
+/* The audio of tick `seg` (its program camera: cam): every camera's, then every track, given to the sinks. */
 static int run_audio(SwRunner *r, int64_t seg, int cam)
 {
     int64_t p0 = sw_audio_tick_pos(r->cfg.rate.num, r->cfg.rate.den, seg);
     int n = (int)(sw_audio_tick_pos(r->cfg.rate.num, r->cfg.rate.den, seg + 1) - p0);
     if (n > r->audio_cap)
         n = r->audio_cap; /* cannot happen: audio_cap is the longest tick */
-    const SwAudioSource *a = audio_source(r, cam);
-    int missing = read_audio(r, a, p0, n, r->audio_buf);
-    if (r->cfg.audio == SW_AUDIO_FOLLOW_VIDEO) {
-        /* Every camera's audio advances with the take, so that a file camera off program never fills its ring
-         * and holds up its decoder (lockstep), and a live one never overflows. Read into the tail of the buffer
-         * is not possible (it is one tick): read and discard, one camera at a time, after the program's. */
-        for (int i = 0; i < r->ncams; i++) {
-            const SwAudioSource *o = &r->cams[i].src.audio;
-            if (i == cam || !o->read)
-                continue;
-            int16_t scratch[256 * SW_AUDIO_CHANNELS];
-            for (int done = 0; done < n;) {
-                int k = n - done < 256 ? n - done : 256;
-                (void)read_audio(r, o, p0 + done, k, scratch);
-                done += k;
-            }
+    read_cameras(r, p0, n);
+    int missing[SW_AUDIO_MAX_TRACKS];
+    for (int t = 0; t < r->ntracks; t++) {
+        RunTrack *k = &r->tracks[t];
+        if (t == 0 && r->cfg.audio != SW_AUDIO_SOURCE) {
+            int from = r->cfg.audio == SW_AUDIO_CAMERA ? r->cfg.audio_cam : cam; /* afv: the program camera */
+            missing[t] = take_camera(r, from, n, k->buf, k->channels);
+            continue;
         }
+        const SwAudioSource *a = t == 0 ? &r->cfg.audio_src : &r->cfg.stems[t - 1];
+        int from = camera_of(r, a);
+        missing[t] = from >= 0 ? take_camera(r, from, n, k->buf, k->channels)
+                               : read_audio(r, a, p0, n, k->buf, k->channels);
     }
-    float peak[SW_AUDIO_CHANNELS], rms[SW_AUDIO_CHANNELS];
-    sw_audio_levels(r->audio_buf, n, SW_AUDIO_CHANNELS, peak, rms);
-    pthread_mutex_lock(&r->stats_lock);
-    r->stats.audio_frames += n;
-    r->stats.audio_gap_frames += missing;
-    for (int c = 0; c < SW_AUDIO_CHANNELS && c < 2; c++) {
-        r->stats.audio_peak[c] = peak[c];
-        r->stats.audio_rms[c] = rms[c];
-    }
-    pthread_mutex_unlock(&r->stats_lock);
+    if (r->ntracks > 0)
+        track_levels(r, n, missing);
 
     int ret = 0;
-    if (missing > 0) {
-        if (!r->gap_ticks)
-            r->gap_first_tick = seg;
-        r->gap_ticks++;
-        r->gap_frames += missing;
-    } else {
-        ret = flush_gap(r);
+    for (int t = 0; t < r->ntracks && !ret; t++) {
+        RunTrack *k = &r->tracks[t];
+        if (missing[t] > 0) {
+            if (!k->gap_ticks)
+                k->gap_first_tick = seg;
+            k->gap_ticks++;
+            k->gap_frames += missing[t];
+        } else {
+            ret = flush_gap(r, t);
+        }
     }
-    for (int s = 0; s < r->nsinks && !ret; s++)
-        if (r->sinks[s].program_audio)
-            ret = r->sinks[s].program_audio(r->sinks[s].opaque, p0, r->audio_buf, n, missing);
+    for (int t = 0; t < r->ntracks && !ret; t++)
+        for (int s = 0; s < r->nsinks && !ret; s++)
+            if (r->sinks[s].program_audio)
+                ret = r->sinks[s].program_audio(r->sinks[s].opaque, t, p0, r->tracks[t].buf, n,
+                                                r->tracks[t].channels, missing[t]);
+    for (int i = 0; i < r->ncams && !ret; i++)
+        for (int s = 0; s < r->nsinks && !ret && r->cams[i].abuf; s++)
+            if (r->sinks[s].camera_audio)
+                ret = r->sinks[s].camera_audio(r->sinks[s].opaque, i, p0, r->cams[i].abuf, n, r->cams[i].achannels,
+                                               r->cams[i].amissing);
     return ret;
 }
 
@@ -822,8 +951,9 @@ int sw_runner_run(SwRunner *r)
     int64_t period = sw_rate_frame_to_ns(r->cfg.rate, 1);
     r->period_ns = period;
     r->roll_ns = r->cfg.live && r->cfg.roll_ns > 0 ? r->cfg.roll_ns : clock_now(r);
-    if (r->cfg.audio == SW_AUDIO_CAMERA || r->cfg.audio == SW_AUDIO_FOLLOW_VIDEO)
-        program_only = 0; /* a camera's audio is decoded with its video: seeking would cut it */
+    for (int i = 0; i < r->ncams; i++)
+        if (r->cams[i].abuf)
+            program_only = 0; /* a camera's audio is decoded with its video: seeking would cut it */
     for (int i = 0; i < r->ncams; i++) {
         RunCam *c = &r->cams[i];
         c->advanced = -1;
@@ -950,12 +1080,12 @@ int sw_runner_run(SwRunner *r)
                 r->cams[i].st.overflow = r->cams[i].src.overflow(r->cams[i].src.opaque) - r->cams[i].overflow_base;
         ret = send_events(r, &d);
         /* The audio of the previous tick, now that it had the latency and a frame to arrive. */
-        if (ret == 0 && r->cfg.audio != SW_AUDIO_NONE && tick > 0)
+        if (ret == 0 && r->audio_cap > 0 && tick > 0)
             ret = run_audio(r, tick - 1, r->prev_program_cam);
         if (ret == 0 && r->cfg.live && (d.end || (tick > 0 && tick % sw_rate_nominal(r->cfg.rate) == 0)))
             ret = report_conform(r, tick);
         if (ret == 0 && d.end)
-            ret = flush_gap(r);
+            ret = flush_gaps(r);
         if (ret == 0 && !d.end)
             ret = send_frames(r, &d, flags);
         if (ret < 0) {

@@ -19,18 +19,19 @@
  * 1 ms is under a quarter of a frame at any rate up to 240 fps. */
 #define SW_RUNNER_TOLERANCE_NS 1000000
 
-/* A source of program audio: SW_AUDIO_CHANNELS interleaved S16 at SW_AUDIO_RATE (sw_audio.h). */
+/* A source of program audio: `channels` interleaved SwSample at SW_AUDIO_RATE (sw_audio.h). */
 typedef struct SwAudioSource {
     void *opaque;
     const char *name;
     int live; /* read never waits: what has not arrived when its tick is made is silence */
-    /* Frames [pos, pos + n) of the take's audio into out (n x SW_AUDIO_CHANNELS samples): pos 0 is take frame 0.
+    int channels; /* interleaved samples per frame (0: SW_AUDIO_CHANNELS) */
+    /* Frames [pos, pos + n) of the take's audio into out (n x channels samples): pos 0 is take frame 0.
      * origin_ns: for a live source the CLOCK_MONOTONIC time of take time 0 (the roll), which its timestamps are
      * mapped through; -1 for a file source, whose own origin is its camera's first video frame. wait: 1 in
      * lockstep (wait until the source has decoded that far or ended), 0 live (never wait: what has not arrived
      * is silence). Returns the number of frames that were filled with silence (0..n), or a negative error (then
      * out is all silence). NULL when there is no audio. */
-    int (*read)(void *opaque, int64_t origin_ns, int64_t pos, int n, int16_t *out, int wait);
+    int (*read)(void *opaque, int64_t origin_ns, int64_t pos, int n, SwSample *out, int wait);
 } SwAudioSource;
 
 /* A camera as the runner sees it. */
@@ -84,6 +85,8 @@ typedef enum SwAnomalyKind {
     SW_ANOMALY_CAMERA_DROP,     /* count: camera frames skipped because a newer one was due at the tick */
     SW_ANOMALY_CAMERA_OVERFLOW, /* count: frames capture's bounded queue discarded before a tick could take them */
     SW_ANOMALY_AUDIO_GAP,       /* count: program audio frames (1/48000 s) filled with silence */
+    SW_ANOMALY_LTC_JUMP,        /* the LTC did not go on with the next frame (detail: from, to): freewheeling */
+    SW_ANOMALY_LTC_LOST,        /* the LTC stopped (detail: the last frame): freewheeling */
 } SwAnomalyKind;
 
 typedef struct SwAnomaly {
@@ -91,11 +94,13 @@ typedef struct SwAnomaly {
     int64_t tick;      /* first program frame it concerns */
     int64_t ticks;     /* program frames it spans (>= 1) */
     int cam;           /* camera, or -1 for the program (audio) */
+    int track;         /* audio gaps: the program audio track (0: the first), else 0 */
     int64_t count;     /* how many (frames, ticks, audio frames), see the kind */
     char detail[112];  /* one short sentence */
 } SwAnomaly;
 
-/* "camera-lost", "camera-back", "camera-repeat", "camera-drop", "camera-overflow", "audio-gap" */
+/* "camera-lost", "camera-back", "camera-repeat", "camera-drop", "camera-overflow", "audio-gap", "ltc-jump",
+ * "ltc-lost" */
 const char *sw_anomaly_kind_name(SwAnomalyKind kind);
 
 typedef struct SwProgramFrame {
@@ -116,16 +121,23 @@ typedef struct SwSink {
     /* Every camera's frame for this tick (ISOs, multiview). frame is borrowed; repeat is 1 when it was already
      * given at an earlier tick. */
     int (*camera_frame)(void *opaque, int cam, int64_t tick, OtFrame *frame, int repeat);
-    /* Program audio: frames [first, first + n) of the take's audio (SW_AUDIO_CHANNELS interleaved S16, borrowed for
-     * the call), continuous from 0. The audio of tick i is given at tick i + 1 (live audio then had the take's
-     * latency and one frame to arrive), the last at the END; missing is how many of them are silence because the
-     * source had nothing. */
-    int (*program_audio)(void *opaque, int64_t first, const int16_t *samples, int n, int missing);
+    /* Program audio track `track` (0: the first; 1...: the stems, SwRunnerConfig.stems): frames [first, first + n)
+     * of the take's audio (`channels` interleaved SwSample, borrowed for the call), continuous from 0. The audio
+     * of tick i is given at tick i + 1 (live audio then had the take's latency and one frame to arrive), track by
+     * track, the last at the END; missing is how many of them are silence because the source had nothing. */
+    int (*program_audio)(void *opaque, int track, int64_t first, const SwSample *samples, int n, int channels,
+                         int missing);
+    /* Camera cam's own audio (every camera whose source has audio, read once a tick whoever takes it): frames
+     * [first, first + n) of the take, `channels` interleaved, given after the tracks' program_audio. */
+    int (*camera_audio)(void *opaque, int cam, int64_t first, const SwSample *samples, int n, int channels,
+                        int missing);
     /* A declared irregularity (borrowed for the call). */
     int (*anomaly)(void *opaque, const SwAnomaly *a);
 } SwSink;
 
 #define SW_MAX_SINKS 8
+/* The channels a source gives (0 means SW_AUDIO_CHANNELS). */
+#define SW_AUDIO_SOURCE_CHANNELS(s) ((s)->channels > 0 ? (s)->channels : SW_AUDIO_CHANNELS)
 
 typedef enum SwAudioMode {
     SW_AUDIO_NONE = 0,
@@ -150,6 +162,8 @@ typedef struct SwCamStats {
     int64_t latency_max_ns; /* longest time from a frame's arrival to the tick that first used it */
     int64_t latency_sum_ns; /* sum over latency_count frames (the mean) */
     int64_t latency_count;
+    /* Its own audio (when it has some): frames read (one take's worth) and of those silence (nothing came). */
+    int64_t audio_frames, audio_gap_frames;
 } SwCamStats;
 
 typedef struct SwRunnerStats {
@@ -170,10 +184,12 @@ typedef struct SwRunnerStats {
      * thread held up by anything (a slow sink, a stall) shows here as one long gap. */
     int64_t max_tick_gap_ns;
     int live;             /* ticks on the clock (a live camera in the take) */
-    /* Program audio (audio_channels 0: none). */
+    /* Program audio (audio_channels 0: none): the first track's channels; every track has audio_frames. */
     int audio_channels;
     int64_t audio_frames;     /* frames made (1/48000 s each) */
-    int64_t audio_gap_frames; /* of those, silence because the source had nothing for them */
+    int64_t audio_gap_frames; /* of those, silence because the source had nothing for them (the first track) */
+    int audio_tracks;         /* the first track and its stems */
+    int64_t track_gap_frames[SW_AUDIO_MAX_TRACKS]; /* per track, the first's included */
     float audio_peak[2], audio_rms[2]; /* levels of the last tick's audio, linear 0..1 */
     /* Transitions: mixed program frames (the only program frames that are new pictures), of those the ones the
      * pool could not give (allocated), and transition frames shown unmixed (camera sizes differ). */
@@ -218,6 +234,12 @@ typedef struct SwRunnerConfig {
     SwAudioMode audio;
     int audio_cam;
     SwAudioSource audio_src;
+    int audio_channels; /* the first track's (0: SW_AUDIO_CHANNELS); afv and a camera's audio give theirs */
+    /* Stems (with a first track only): more program audio tracks, each read every tick from its own source (a
+     * source serves one track: the ring reads each sample once), given to the sinks as tracks 1... */
+    SwAudioSource stems[SW_AUDIO_MAX_TRACKS - 1];
+    const char *stem_names[SW_AUDIO_MAX_TRACKS - 1]; /* for declarations */
+    int nstems;
     /* The clock (tests: a manual one). NULL: CLOCK_MONOTONIC and clock_nanosleep. */
     int64_t (*clock_now)(void *opaque);
     void (*clock_wait_until)(void *opaque, int64_t t_ns);

@@ -15,6 +15,7 @@ typedef enum SwCmdType {
     SW_CMD_END,
     SW_CMD_PREVIEW,
     SW_CMD_AUTO,
+    SW_CMD_SUB,
 } SwCmdType;
 
 typedef struct SwCmd {
@@ -22,6 +23,7 @@ typedef struct SwCmd {
     int cam;
     char peer[SW_PEER_MAX]; /* "" unless remote */
     SwTransSpec trans; /* CUT and AUTO */
+    const char *text;  /* SUB (cam: the language) */
 } SwCmd;
 
 struct SwSwitcher {
@@ -47,6 +49,10 @@ struct SwSwitcher {
     int64_t trans_start;
     int trans_from;
     SwTransSpec trans;
+    /* subtitles: the schedule (borrowed, or own_subs), the next timed line to fire */
+    const SwSubs *subs;
+    SwSubs *own_subs;
+    int next_sub;
 };
 
 static int next_go_from(const SwSwitcher *sw, int from)
@@ -57,6 +63,31 @@ static int next_go_from(const SwSwitcher *sw, int from)
             return i;
     }
     return -1;
+}
+
+/* Each language's next line: its next timed line with text, else its next go sub cue in file order. */
+static void publish_subs(SwSwitcher *sw)
+{
+    int n = sw_subs_nlangs(sw->subs), left = n;
+    sw->state.sub_langs = n;
+    for (int l = 0; l < n; l++)
+        sw->state.sub_next[l] = NULL;
+    unsigned char done[SW_SUB_MAX_LANGS] = {0};
+    const SwSubOp *op;
+    for (int k = sw->next_sub; left > 0 && (op = sw_subs_get(sw->subs, k)); k++)
+        if (op->text && op->lang < n && !done[op->lang]) {
+            sw->state.sub_next[op->lang] = op->text;
+            done[op->lang] = 1;
+            left--;
+        }
+    for (int i = sw->next_go >= 0 ? sw->next_go : sw->ncues; left > 0 && i < sw->ncues; i++) {
+        const SwCue *c = sw_cues_get(sw->cues, i);
+        if (c->frame < 0 && !sw->fired[i] && c->action == SW_CUE_SUB && c->lang < n && !done[c->lang]) {
+            sw->state.sub_next[c->lang] = c->text;
+            done[c->lang] = 1;
+            left--;
+        }
+    }
 }
 
 /* Recompute the derived fields of the published state. Called with the lock held. */
@@ -79,6 +110,7 @@ static void publish(SwSwitcher *sw)
         }
     }
     sw->state.preview = preview;
+    publish_subs(sw);
     sw->state.next_cue = sw->next_cue;
     sw->state.next_go = sw->next_go;
     sw->state.end_frame = sw->end_frame;
@@ -118,10 +150,14 @@ SwSwitcher *sw_switcher_alloc(const SwCueList *cues, int ncams, int first_cam)
     sw->state.program = first_cam;
     sw->state.mix_from = -1;
     sw->trans_start = -1;
+    if (sw_cues_nlangs(cues) > 0 && !(sw->own_subs = sw_subs_alloc(cues, sw_cues_rate(cues))))
+        goto fail;
+    sw->subs = sw->own_subs;
     publish(sw);
     return sw;
 
 fail:
+    sw_subs_free(&sw->own_subs);
     free(sw->fired);
     free(sw);
     return NULL;
@@ -132,6 +168,7 @@ void sw_switcher_free(SwSwitcher **sw)
     if (!sw || !*sw)
         return;
     pthread_mutex_destroy(&(*sw)->lock);
+    sw_subs_free(&(*sw)->own_subs);
     free((*sw)->fired);
     free(*sw);
     *sw = NULL;
@@ -190,6 +227,38 @@ static int stage_cam(SwSwitcher *sw, SwCmdType type, int cam, const char *peer, 
         ret = -EINVAL;
     else
         ret = stage_trans(sw, type, cam, peer, trans);
+    pthread_mutex_unlock(&sw->lock);
+    return ret;
+}
+
+void sw_switcher_set_subs(SwSwitcher *sw, const SwSubs *subs)
+{
+    if (!sw)
+        return;
+    pthread_mutex_lock(&sw->lock);
+    sw->subs = subs ? subs : sw->own_subs;
+    sw->next_sub = sw_subs_find(sw->subs, sw->next_tick);
+    publish(sw);
+    pthread_mutex_unlock(&sw->lock);
+}
+
+const SwSubs *sw_switcher_subs(const SwSwitcher *sw)
+{
+    return sw ? sw->subs : NULL;
+}
+
+int sw_switcher_sub(SwSwitcher *sw, int lang, const char *text)
+{
+    int ret;
+    if (!sw)
+        return -EINVAL;
+    pthread_mutex_lock(&sw->lock);
+    if (sw->state.ended)
+        ret = -EPIPE;
+    else if (lang < 0 || lang >= sw_subs_nlangs(sw->subs))
+        ret = -EINVAL;
+    else if ((ret = stage(sw, SW_CMD_SUB, lang, NULL)) == 0)
+        sw->ring[(sw->ring_head + sw->ring_count - 1) % SW_CMD_RING].text = text;
     pthread_mutex_unlock(&sw->lock);
     return ret;
 }
@@ -301,7 +370,7 @@ static SwEvent *add_event(SwDecision *out, SwEventType type, int64_t tick, int c
         memcpy(ev->peer, peer, strnlen(peer, SW_PEER_MAX - 1)); /* zeroed above: stays terminated */
     if (type == SW_EVENT_CUT)
         out->cut = 1;
-    else
+    else if (type == SW_EVENT_END)
         out->end = 1;
     return ev;
 }
@@ -336,12 +405,37 @@ static void do_end(SwSwitcher *sw, SwDecision *out, SwOrigin origin, int cue_ind
     sw->staged_gos = 0;
 }
 
+static void do_sub(SwSwitcher *sw, SwDecision *out, int lang, const char *text, SwOrigin origin, int cue_index,
+                   const char *peer)
+{
+    SwEvent *ev = add_event(out, SW_EVENT_SUB, out->tick, sw->state.program, -1, origin, cue_index, peer);
+    ev->lang = lang;
+    ev->text = text;
+    if (lang >= 0 && lang < SW_SUB_MAX_LANGS)
+        sw->state.sub_now[lang] = text;
+}
+
+/* The timed subtitle lines of this tick, after its timed cue (room is left for one more event: a subtitle
+ * line that does not fit fires at the next tick). */
+static void fire_subs(SwSwitcher *sw, SwDecision *out, int64_t tick)
+{
+    const SwSubOp *op;
+    while ((op = sw_subs_get(sw->subs, sw->next_sub)) && op->frame <= tick && out->nevents < SW_MAX_EVENTS - 1) {
+        if (op->cue >= 0 && op->cue < sw->ncues)
+            sw->fired[op->cue] = 1;
+        do_sub(sw, out, op->lang, op->text, SW_ORIGIN_CUE, op->cue, NULL);
+        sw->next_sub++;
+    }
+}
+
 /* Fire cue i (timed or go; peer: a go from the network, else NULL). */
 static void fire(SwSwitcher *sw, SwDecision *out, int *started, int i, SwOrigin origin, const char *peer)
 {
     const SwCue *c = sw_cues_get(sw->cues, i);
     sw->fired[i] = 1;
-    if (c->action == SW_CUE_END)
+    if (c->action == SW_CUE_SUB || c->action == SW_CUE_SUB_CLEAR)
+        do_sub(sw, out, c->lang, c->text, origin, i, peer);
+    else if (c->action == SW_CUE_END)
         do_end(sw, out, origin, i, peer);
     else
         do_cut(sw, out, started, c->cam, origin, i, peer, &c->trans);
@@ -376,6 +470,8 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
     }
     if (!started && !sw->state.ended)
         do_cut(sw, out, &started, sw->first_cam, SW_ORIGIN_START, -1, NULL, NULL);
+    if (!sw->state.ended)
+        fire_subs(sw, out, tick);
 
     /* 2. the director's commands in staging order; a full event list leaves the rest for the next tick */
     while (!sw->state.ended && sw->ring_count > 0 && out->nevents < SW_MAX_EVENTS) {
@@ -409,6 +505,9 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
             break;
         case SW_CMD_PREVIEW:
             sw->director_preview = cmd->cam;
+            break;
+        case SW_CMD_SUB:
+            do_sub(sw, out, cmd->cam, cmd->text, SW_ORIGIN_MANUAL, -1, cmd->peer);
             break;
         }
     }

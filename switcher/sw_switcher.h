@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "sw_cues.h"
+#include "sw_subs.h"
 #include "sw_transition.h"
 
 #define SW_MAX_CAMS 16
@@ -33,6 +34,8 @@ typedef enum SwOrigin {
 typedef enum SwEventType {
     SW_EVENT_CUT = 0, /* `cam` is on program from `frame` on */
     SW_EVENT_END,     /* the take ends: `frame` is not recorded */
+    SW_EVENT_SUB,     /* subtitle language `lang` shows `text` from `frame` on (text NULL: nothing); `cam` is
+                       * the camera on program, prev_cam -1. Not a cut: cut logs and tallies skip it */
 } SwEventType;
 
 typedef struct SwEvent {
@@ -44,6 +47,8 @@ typedef struct SwEvent {
     int cue_index;  /* index in the cue list, -1 when not from a cue (a remote go: the go cue it fired) */
     char peer[SW_PEER_MAX]; /* SW_ORIGIN_REMOTE: who sent the command; else "" */
     SwTransSpec trans; /* CUT: the transition it starts at `frame` (kind SW_TRANS_CUT: a plain cut) */
+    int lang;          /* SUB: index into the switcher's SwSubs languages */
+    const char *text;  /* SUB: the line (borrowed from the cue list or the SwSubs: they outlive the take) */
 } SwEvent;
 
 /* A transition in progress at a tick: frame k (0..spec.frames-1) from camera `from` to the decision's camera. */
@@ -74,6 +79,12 @@ typedef struct SwState {
     int ended;
     int mix_from;      /* during a transition: the camera it comes from (also on program's tally), else -1 */
     int mix_k, mix_frames; /* its frame index at `tick` and length */
+    /* Subtitles (the multiview): per language of sw_switcher_subs, the line shown now and the next one to come
+     * (a timed line, else the language's next go sub cue), NULL when none; borrowed from the cue list or the
+     * schedule, which outlive the take. */
+    int sub_langs;
+    const char *sub_now[SW_SUB_MAX_LANGS];
+    const char *sub_next[SW_SUB_MAX_LANGS];
 } SwState;
 
 typedef struct SwSwitcher SwSwitcher;
@@ -83,6 +94,18 @@ typedef struct SwSwitcher SwSwitcher;
  * says otherwise. */
 SwSwitcher *sw_switcher_alloc(const SwCueList *cues, int ncams, int first_cam);
 void sw_switcher_free(SwSwitcher **sw);
+
+/* The subtitle schedule (timed lines of the cue list and of lyrics files), borrowed: it must outlive the switcher
+ * and hold the cue list's languages first (sw_subs_alloc of the same list). Set before the first tick; without
+ * it the switcher fires the cue list's own sub cues. Timed lines fire after the timed cue of their frame, in
+ * the schedule's order. */
+void sw_switcher_set_subs(SwSwitcher *sw, const SwSubs *subs);
+/* The subtitle schedule in use (the one set, or the switcher's own). */
+const SwSubs *sw_switcher_subs(const SwSwitcher *sw);
+/* Stage a subtitle line (text NULL: clear) for language lang, as a director's command (origin MANUAL; replay
+ * re-stages the recorded lines this way). text is borrowed until its event is made. 0, -EINVAL (no such
+ * language), -ENOSPC, -EPIPE. */
+int sw_switcher_sub(SwSwitcher *sw, int lang, const char *text);
 
 /* Commands, applied at the next tick in the order they were staged. Return 0, -EINVAL for a bad camera index,
  * -ENOSPC when too many commands are already staged, -ENOENT for go when no go cue is left, -EPIPE after the end. */

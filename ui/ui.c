@@ -708,6 +708,16 @@ static int64_t frames_until_roll(const Ui *ui)
     return (ns * ui->cfg.rate.num + den - 1) / den;
 }
 
+/* "LTC HH:MM:SS:FF" of the tick shown, or negative without LTC (or before the roll). */
+static int ui_ltc(Ui *ui, char *buf, int size)
+{
+    char tc[32];
+    if (!ui->take->get_ltc || ui->st.tick < 0 ||
+        ui->take->get_ltc(ui->take->ltc_opaque, ui->st.tick, tc, (int)sizeof(tc)) < 0)
+        return -1;
+    return snprintf(buf, (size_t)size, "LTC %s", tc) < size ? 0 : -1;
+}
+
 static void draw_clock(Ui *ui)
 {
     const UiLayout *l = &ui->layout;
@@ -733,7 +743,11 @@ static void draw_clock(Ui *ui)
     struct tm tm;
     localtime_r(&now, &tm);
     strftime(wall, sizeof(wall), ph == UI_ARMED ? "rolls at %H:%M:%S" : "%H:%M:%S", &tm);
-    text_row(ui, UI_FONT_LABEL, wall, C_DIM, c.x + c.w, c.y, bh, UI_ALIGN_RIGHT, c.w - bw - l->border);
+    /* with LTC in, its timecode beside the take's, in place of the wall clock */
+    char ltc[40];
+    int have_ltc = ui_ltc(ui, ltc, sizeof(ltc)) == 0;
+    text_row(ui, have_ltc ? UI_FONT_MONO : UI_FONT_LABEL, have_ltc ? ltc : wall, have_ltc ? C_AMBER : C_DIM,
+             c.x + c.w, c.y, bh, UI_ALIGN_RIGHT, c.w - bw - l->border);
 
     /* the big timecode: the countdown to the roll, then the take's */
     char tc[48], buf[40];
@@ -821,16 +835,41 @@ static void draw_cue_row(Ui *ui, int index, int row, int current)
     char what[160];
     if (c->action == SW_CUE_END)
         snprintf(what, sizeof(what), "end");
+    else if (c->action == SW_CUE_SUB || c->action == SW_CUE_SUB_CLEAR)
+        snprintf(what, sizeof(what), "sub");
     else
         snprintf(what, sizeof(what), "%s", c->camera ? c->camera : "?");
     int x = r.x + pad + tc_w;
     int used = text_row(ui, UI_FONT_BOLD, what, fg, x, r.y, r.h, UI_ALIGN_LEFT, r.w - tc_w - pad);
-    if (c->label) {
+    if (c->label || c->text) {
         char label[160];
-        snprintf(label, sizeof(label), "\"%s\"", c->label);
+        snprintf(label, sizeof(label), "\"%s\"", c->label ? c->label : c->text);
         text_row(ui, UI_FONT_LABEL, label, dim, x + used + 2 * pad, r.y, r.h, UI_ALIGN_LEFT,
                  r.w - tc_w - used - 3 * pad);
     }
+}
+
+/* Subtitles at the top of the cue rows: per language (the first UI_SUB_ROWS_LANGS), the line shown now and the
+ * next one. Returns the rows used. */
+#define UI_SUB_ROWS_LANGS 2
+static int draw_subs(Ui *ui)
+{
+    const UiLayout *l = &ui->layout;
+    const SwSubs *subs = sw_switcher_subs(ui->take->sw);
+    int row = 0;
+    for (int i = 0; i < ui->st.sub_langs && i < UI_SUB_ROWS_LANGS && row + 2 <= l->cue_rows / 2; i++) {
+        char tag[32];
+        snprintf(tag, sizeof(tag), "SUB %s", sw_subs_lang(subs, i) ? sw_subs_lang(subs, i) : "?");
+        int tw = ui_text_width(ui->text, UI_FONT_BOLD, "SUB pt-BR ") + l->border;
+        for (int k = 0; k < 2; k++, row++) {
+            const char *t = k ? ui->st.sub_next[i] : ui->st.sub_now[i];
+            int y = l->cues.y + row * l->row_h;
+            text_row(ui, UI_FONT_BOLD, k ? "next" : tag, C_DIM, l->cues.x, y, l->row_h, UI_ALIGN_LEFT, tw);
+            text_row(ui, UI_FONT_LABEL, t ? t : "-", k ? C_DIM : C_TEXT, l->cues.x + tw, y, l->row_h, UI_ALIGN_LEFT,
+                     l->cues.w - tw);
+        }
+    }
+    return row;
 }
 
 static void draw_cues(Ui *ui)
@@ -840,9 +879,10 @@ static void draw_cues(Ui *ui)
     if (l->cue_rows <= 0)
         return;
     int n = sw_cues_count(cues);
+    int row = draw_subs(ui);
     if (!cues || n == 0) {
-        text_row(ui, UI_FONT_LABEL, "No cue list: cut by hand (1-9, click)", C_DIM, l->cues.x, l->cues.y,
-                 l->row_h, UI_ALIGN_LEFT, l->cues.w);
+        text_row(ui, UI_FONT_LABEL, "No cue list: cut by hand (1-9, click)", C_DIM, l->cues.x,
+                 l->cues.y + row * l->row_h, l->row_h, UI_ALIGN_LEFT, l->cues.w);
         return;
     }
     /* The current cue (the last one fired, in file order), then the cues still to come. */
@@ -850,8 +890,7 @@ static void draw_cues(Ui *ui)
     for (int i = 0; i < n; i++)
         if (cue_fired(ui, sw_cues_get(cues, i), i))
             current = i;
-    int row = 0;
-    if (current >= 0)
+    if (current >= 0 && row < l->cue_rows)
         draw_cue_row(ui, current, row++, 1);
     for (int i = 0; i < n && row < l->cue_rows; i++)
         if (!cue_fired(ui, sw_cues_get(cues, i), i))
@@ -988,6 +1027,26 @@ static void draw(Ui *ui)
 
 /* ---- screenshot ---- */
 
+/* A JSON string (or null): UTF-8 as it is, quotes, backslashes and control characters escaped. */
+static void json_str(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
 static void json_rect(FILE *f, const char *key, UiRect r)
 {
     fprintf(f, "\"%s\": [%d, %d, %d, %d]", key, r.x, r.y, r.w, r.h);
@@ -1033,7 +1092,20 @@ static int write_shot_json(Ui *ui, const char *path)
     json_rect(f, "cues", l->cues);
     fprintf(f, ", ");
     json_rect(f, "meter", l->meter);
-    fprintf(f, ",\n  \"tiles\": [\n");
+    char ltc[40];
+    fprintf(f, ",\n  \"ltc\": ");
+    json_str(f, ui_ltc(ui, ltc, sizeof(ltc)) == 0 ? ltc + 4 : NULL);
+    fprintf(f, ",\n  \"subtitles\": [");
+    for (int i = 0; i < ui->st.sub_langs; i++) {
+        fprintf(f, "%s{\"lang\": ", i ? ", " : "");
+        json_str(f, sw_subs_lang(sw_switcher_subs(ui->take->sw), i));
+        fprintf(f, ", \"now\": ");
+        json_str(f, ui->st.sub_now[i]);
+        fprintf(f, ", \"next\": ");
+        json_str(f, ui->st.sub_next[i]);
+        fprintf(f, "}");
+    }
+    fprintf(f, "],\n  \"tiles\": [\n");
     for (int i = 0; i < ui->cfg.ncams; i++) {
         const char *tally = ui->st.program == i ? "program" : ui->st.preview == i ? "preview" : "none";
         fprintf(f, "    {");

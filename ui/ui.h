@@ -138,6 +138,10 @@ typedef struct UiTake {
     OtFrame *(*get_program)(void *opaque, int64_t *tick);
     /* Program audio levels. NULL when the take has no program audio: the meter is not drawn at all. */
     int (*get_audio)(void *opaque, UiAudioLevel *level);
+    /* The LTC the program frame `tick` carries ("HH:MM:SS:FF", drop-frame with ';'), into buf; 0, or negative
+     * when there is none. NULL when the take has no LTC: the clock shows the wall clock instead. */
+    int (*get_ltc)(void *opaque, int64_t tick, char *buf, int size);
+    void *ltc_opaque;
     /* 1 once the program thread has finished the take (ended, failed or cancelled). */
     int (*is_done)(void *opaque);
     /* The director cancelled the take before it rolled (may be NULL). */

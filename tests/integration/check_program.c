@@ -218,7 +218,7 @@ static int plan_build(Plan *pl, const SwCueList *cues, const SwActionList *acts,
     for (int64_t t = 0; t <= frames && pl->end_frame < 0; t++) {
         for (int i = 0; i < ncues && pl->end_frame < 0; i++) {
             const SwCue *cue = sw_cues_get(cues, i);
-            if (cue->frame != t)
+            if (cue->frame != t || cue->action == SW_CUE_SUB || cue->action == SW_CUE_SUB_CLEAR)
                 continue;
             if (cue->action == SW_CUE_END) {
                 pl->end_frame = t;
@@ -255,7 +255,9 @@ static int plan_build(Plan *pl, const SwCueList *cues, const SwActionList *acts,
                 }
                 go_fired[g] = TRUE;
                 const SwCue *cue = sw_cues_get(cues, g);
-                if (cue->action == SW_CUE_END) {
+                if (cue->action == SW_CUE_SUB || cue->action == SW_CUE_SUB_CLEAR) {
+                    break; /* a go sub cue: no cut */
+                } else if (cue->action == SW_CUE_END) {
                     pl->end_frame = t;
                     pl->end_line = cue->line;
                 } else if (t < frames) {

@@ -1,12 +1,14 @@
 /* ot-proof-forge: a forger with a station key, for the tamper tests (docs/proof.md). It rewrites a take's log
  * as somebody holding a station key could: a new session key certified by --cert-key (default: the station
- * key), an optional edit of one record, every checkpoint re-signed at the same tree sizes, a new
+ * key), optional edits of records and checkpoints, every checkpoint re-signed at the same tree sizes, a new
  * take.log.minisig. What it cannot do is what the verifier relies on: sign as another station's key, or forge
  * the old session's signatures.
  *
- *   ot-proof-forge DIR --key STATION.key [--cert-key OTHER.key] [--edit INDEX OLD NEW] [--note INDEX OLD NEW]...
- * --note edits the body of checkpoint INDEX (0-based) before it is re-signed (its media or clock line); it may be
- * given up to 16 times. DIR is changed in place (take.log, checkpoints.txt, take.log.minisig). */
+ *   ot-proof-forge DIR --key STATION.key [--cert-key OTHER.key] [--edit INDEX OLD NEW]...
+ *                  [--note INDEX OLD NEW]...
+ * --edit replaces OLD by NEW in record INDEX; --note in the body of checkpoint INDEX (0-based) before it is
+ * re-signed (its media or clock line); each may be given up to 16 times. DIR is changed in place (take.log,
+ * checkpoints.txt, take.log.minisig). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +59,7 @@ static GBytes *replace(GBytes *rec, const char *old, const char *new)
 
 int main(int argc, char **argv)
 {
-    const char *dir, *key_path = NULL, *cert_path = NULL, *edit_old = NULL, *edit_new = NULL;
-    long edit_index = -1;
+    const char *dir, *key_path = NULL, *cert_path = NULL;
     ProofKey *station, *cert_key, *session;
     GPtrArray *recs;
     char *path, *ckpt_text = NULL, **parts;
@@ -68,8 +69,8 @@ int main(int argc, char **argv)
     struct {
         long index;
         const char *old, *new;
-    } note_edits[16];
-    int nnote_edits = 0;
+    } edits[16], note_edits[16];
+    int nedits = 0, nnote_edits = 0;
 
     if (argc < 4)
         return 2;
@@ -79,10 +80,10 @@ int main(int argc, char **argv)
             key_path = argv[++i];
         else if (!strcmp(argv[i], "--cert-key") && i + 1 < argc)
             cert_path = argv[++i];
-        else if (!strcmp(argv[i], "--edit") && i + 3 < argc) {
-            edit_index = strtol(argv[++i], NULL, 10);
-            edit_old = argv[++i];
-            edit_new = argv[++i];
+        else if (!strcmp(argv[i], "--edit") && i + 3 < argc && nedits < 16) {
+            edits[nedits].index = strtol(argv[++i], NULL, 10);
+            edits[nedits].old = argv[++i];
+            edits[nedits++].new = argv[++i];
         } else if (!strcmp(argv[i], "--note") && i + 3 < argc && nnote_edits < 16) {
             note_edits[nnote_edits].index = strtol(argv[++i], NULL, 10);
             note_edits[nnote_edits].old = argv[++i];
@@ -130,9 +131,11 @@ int main(int argc, char **argv)
         g_object_unref(gen);
         g_object_unref(p);
     }
-    if (edit_index >= 0) {
-        GBytes *old = g_ptr_array_index(recs, edit_index);
-        g_ptr_array_index(recs, edit_index) = replace(old, edit_old, edit_new);
+    for (int e = 0; e < nedits; e++) {
+        if (edits[e].index < 0 || edits[e].index >= (long)recs->len)
+            return 2;
+        GBytes *old = g_ptr_array_index(recs, edits[e].index);
+        g_ptr_array_index(recs, edits[e].index) = replace(old, edits[e].old, edits[e].new);
         g_bytes_unref(old);
     }
 

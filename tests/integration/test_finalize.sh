@@ -55,7 +55,9 @@ check_finished() { # DIR SECONDS (empty: not checked) MIN_CUES
     done
     verify_take "$dir" 0
     grep -q '"finalized" : true' "$json" || fail "verify does not say finalized"
-    "$onetake" verify "$dir" --pubkey "$key.pub" | grep -q "finalized: yes" || fail "no 'finalized: yes'"
+    # Into a file first: grep -q leaving early would make a longer report die of SIGPIPE under pipefail.
+    "$onetake" verify "$dir" --pubkey "$key.pub" >"$out/verify.txt" || fail "verify (text) failed"
+    grep -q "finalized: yes" "$out/verify.txt" || fail "no 'finalized: yes'"
 }
 
 record() {
@@ -111,7 +113,10 @@ copy)
         # Its own packets at the camera's rate: n frames / fps, to Matroska's millisecond.
         n=$(ffprobe -v error -select_streams v -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$iso")
         fps=$(ffprobe -v error -select_streams v -show_entries stream=r_frame_rate -of csv=p=0 "$samples/${cam_files[$i]}")
-        got=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$iso")
+        # The pictures' end (the last video packet's pts + duration): the camera's own audio, remuxed too, may
+        # reach a packet further.
+        got=$(ffprobe -v error -select_streams v -show_entries packet=pts_time,duration_time -of csv=p=0 "$iso" |
+            awk -F, '$1 + $2 > m { m = $1 + $2 } END { printf "%.6f\n", m }')
         python3 -c "import sys; n,f,g=int(sys.argv[1]),sys.argv[2],float(sys.argv[3]); a,b=map(int,f.split('/'))
 sys.exit(0 if abs(g - n*b/a) <= 0.001 else 1)" "$n" "$fps" "$got" || fail "$iso: duration $got, expected $n / $fps"
     done

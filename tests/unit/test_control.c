@@ -1,12 +1,16 @@
 /* control/ unit tests: the protocol codec against bytes written out by hand from the TSL UMD v5.0 layout
  * (PBC, VER, FLAGS, SCREEN, then INDEX, CONTROL, LENGTH, TEXT per display; 16-bit little-endian), the line grammar,
- * CIDR ranges, the token bucket, and the switcher's remote commands (origin "remote" with the peer). */
+ * CIDR ranges, the token bucket, OSC messages written out by hand (OSC 1.0), and the switcher's remote commands (origin
+ * "remote" with the peer). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control.h"
+#include "ot_common.h"
 #include "sw_switcher.h"
 #include "ut.h"
 
@@ -135,10 +139,151 @@ static void test_switcher_remote(void)
     sw_switcher_free(&sw);
 }
 
+/* OSC 1.0 by hand (not liblo's encoder): a NUL-terminated string padded to 4 bytes. */
+static int put_osc_str(uint8_t *p, const char *s)
+{
+    int n = (int)strlen(s) + 1;
+    memset(p, 0, (size_t)(n + 3) / 4 * 4);
+    memcpy(p, s, (size_t)n - 1);
+    return (n + 3) / 4 * 4;
+}
+
+static int osc_msg(uint8_t *p, const char *path, const char *types, const char *sarg, int iarg)
+{
+    int n = put_osc_str(p, path);
+    n += put_osc_str(p + n, types);
+    if (sarg)
+        n += put_osc_str(p + n, sarg);
+    if (strchr(types, 'i')) {
+        uint8_t be[4] = {(uint8_t)(iarg >> 24), (uint8_t)(iarg >> 16), (uint8_t)(iarg >> 8), (uint8_t)iarg};
+        memcpy(p + n, be, 4);
+        n += 4;
+    }
+    return n;
+}
+
+static void test_osc(void)
+{
+    static const char *const cams[] = {"wide", "close"};
+    uint8_t m[256];
+    char err[256];
+    CtlCmd c;
+    int n = osc_msg(m, "/onetake/cut", ",s", "close", 0);
+    UT_CHECK(n == 28 && ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_CUT &&
+             c.cam == 1);
+    n = osc_msg(m, "/onetake/preview", ",i", NULL, 1);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_PREVIEW && c.cam == 0);
+    n = osc_msg(m, "/onetake/cut", ",i", NULL, 3);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, "1-2"));
+    n = osc_msg(m, "/onetake/take", ",", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_TAKE);
+    n = osc_msg(m, "/onetake/go", ",i", NULL, 1);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, "no argument"));
+    n = osc_msg(m, "/onetake/end", ",s", "0123abcd", 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_END &&
+             !strcmp(c.arg, "0123abcd"));
+    n = osc_msg(m, "/onetake/end", ",", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, ",s TAKE_ID"));
+    n = osc_msg(m, "/onetake/subscribe", ",i", NULL, 9001);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == 0 && c.type == CTL_CMD_SUBSCRIBE &&
+             c.port == 9001);
+    n = osc_msg(m, "/onetake/status", ",i", NULL, 70000);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EINVAL && strstr(err, "PORT"));
+    n = osc_msg(m, "/onetake/bogus", ",", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -ENOENT);
+    /* Not OSC: no type tags, a truncated argument, a bundle, a size not a multiple of 4. */
+    n = put_osc_str(m, "hello");
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EBADMSG);
+    n = osc_msg(m, "/onetake/cut", ",s", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EBADMSG);
+    n = put_osc_str(m, "#bundle") + 8;
+    memset(m + 8, 0, 8);
+    UT_CHECK(ctl_osc_parse(m, n, cams, 2, &c, err, sizeof(err)) == -EBADMSG && strstr(err, "bundle"));
+    n = osc_msg(m, "/onetake/take", ",", NULL, 0);
+    UT_CHECK(ctl_osc_parse(m, n - 1, cams, 2, &c, err, sizeof(err)) == -EBADMSG);
+}
+
+/* The paths of the OSC messages that reach fd within ms (the first argument of a /onetake/program into cam). */
+static int osc_drain(int fd, int ms, char paths[][32], int max, char *cam, int camsize)
+{
+    int n = 0;
+    int64_t until = ot_mono_ns() + (int64_t)ms * 1000000;
+    while (ot_mono_ns() < until && n < max) {
+        uint8_t buf[1024];
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 20) <= 0)
+            continue;
+        ssize_t k = recv(fd, buf, sizeof(buf), 0);
+        if (k <= 0)
+            continue;
+        g_strlcpy(paths[n], (const char *)buf, 32);
+        if (!strcmp(paths[n], "/onetake/program") && cam)
+            g_strlcpy(cam, (const char *)buf + 28, (size_t)camsize); /* path 20 + ",sis" 8 */
+        n++;
+    }
+    return n;
+}
+
+static int has_path(char paths[][32], int n, const char *path)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(paths[i], path))
+            return 1;
+    return 0;
+}
+
+/* A real server on loopback (port 19060): a subscriber gets the state at once and each program change, then,
+ * without a renewal, nothing once its subscription has lapsed. */
+static void test_osc_subscription(void)
+{
+    static const char *const cams[] = {"a", "b"};
+    CtlEndpoint ep;
+    UT_EQ_INT(ctl_endpoint_parse("osc://127.0.0.1:19060", 0, &ep), 0);
+    CtlServerConfig cfg = {.eps = &ep, .neps = 1, .cams = cams, .ncams = 2, .rate = {30, 1}, .rate_per_s = 50,
+                           .burst = 100, .osc_renew_s = 0.4};
+    CtlServer *s = ctl_server_alloc(&cfg, "0123456789abcdef0123456789abcdef");
+    UT_CHECK(s != NULL);
+    if (!s)
+        return;
+    SwSwitcher *sw = sw_switcher_alloc(NULL, 2, 0);
+    SwDecision d;
+    UT_EQ_INT(sw_switcher_tick(sw, 0, &d), 0);
+    ctl_server_before_tick(s, sw, 1);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(19060), .sin_addr.s_addr = htonl(0x7f000001)};
+    uint8_t m[64];
+    int n = osc_msg(m, "/onetake/subscribe", ",", NULL, 0);
+    UT_CHECK(sendto(fd, m, (size_t)n, 0, (struct sockaddr *)&to, sizeof(to)) == n);
+    char paths[64][32], cam[8] = "";
+    int got = osc_drain(fd, 200, paths, 64, cam, sizeof(cam));
+    UT_CHECK(has_path(paths, got, "/onetake/program") && has_path(paths, got, "/onetake/tally") && !strcmp(cam, "a"));
+    UT_EQ_INT(sw_switcher_cut(sw, 1), 0);
+    UT_EQ_INT(sw_switcher_tick(sw, 1, &d), 0);
+    ctl_server_before_tick(s, sw, 2);
+    got = osc_drain(fd, 200, paths, 64, cam, sizeof(cam));
+    UT_CHECK(has_path(paths, got, "/onetake/program") && !strcmp(cam, "b"));
+    g_usleep(400000); /* 0.6 s since the subscription: lapsed */
+    osc_drain(fd, 100, paths, 64, NULL, 0);
+    UT_EQ_INT(sw_switcher_cut(sw, 0), 0);
+    UT_EQ_INT(sw_switcher_tick(sw, 2, &d), 0);
+    ctl_server_before_tick(s, sw, 3);
+    got = osc_drain(fd, 200, paths, 64, NULL, 0);
+    UT_EQ_INT(got, 0);
+    ctl_server_stop(s);
+    CtlServerStats st;
+    ctl_server_get_stats(s, &st);
+    UT_CHECK(st.subscriptions == 1 && st.subscriptions_expired == 1 && st.osc_messages == 1);
+    close(fd);
+    ctl_server_free(&s);
+    sw_switcher_free(&sw);
+}
+
 int main(void)
 {
     test_tsl5();
     test_lines();
+    test_osc();
+    test_osc_subscription();
     test_addresses();
     test_bucket();
     test_switcher_remote();

@@ -22,17 +22,17 @@ static const SwRate R30 = {30, 1};
 
 /* ---- the audio ring ---- */
 
-static void fill(int16_t *buf, int n, int64_t pos)
+static void fill(SwSample *buf, int n, int64_t pos)
 {
     for (int i = 0; i < n; i++)
-        buf[2 * i] = buf[2 * i + 1] = (int16_t)((pos + i) % 30000 + 1); /* never 0: silence is visible */
+        buf[2 * i] = buf[2 * i + 1] = (SwSample)((pos + i) % 30000 + 1); /* never 0: silence is visible */
 }
 
-static int check_span(const int16_t *buf, int n, int64_t pos, int64_t hole_from, int64_t hole_to)
+static int check_span(const SwSample *buf, int n, int64_t pos, int64_t hole_from, int64_t hole_to)
 {
     for (int i = 0; i < n; i++) {
         int64_t p = pos + i;
-        int16_t want = p >= hole_from && p < hole_to ? 0 : (int16_t)(p % 30000 + 1);
+        SwSample want = p >= hole_from && p < hole_to ? 0 : (SwSample)(p % 30000 + 1);
         if (buf[2 * i] != want || buf[2 * i + 1] != want)
             return 0;
     }
@@ -42,7 +42,7 @@ static int check_span(const int16_t *buf, int n, int64_t pos, int64_t hole_from,
 static void test_ring(void)
 {
     SwAudioRing *r = sw_audio_ring_alloc(4800, 2, 48);
-    int16_t in[2 * 2000], out[2 * 2000];
+    SwSample in[2 * 2000], out[2 * 2000];
     SwAudioRingStats st;
     UT_CHECK(r != NULL);
 
@@ -185,7 +185,7 @@ typedef struct Rec {
     int64_t audio_next; /* first sample of the next audio block expected */
     int64_t audio_missing;
     int audio_errors;
-    int16_t first_value; /* audio of tick 0 */
+    SwSample first_value; /* audio of tick 0 */
 } Rec;
 
 static int rec_program(void *opaque, const SwProgramFrame *pf)
@@ -204,9 +204,12 @@ static int rec_anomaly(void *opaque, const SwAnomaly *a)
     return 0;
 }
 
-static int rec_audio(void *opaque, int64_t first, const int16_t *samples, int n, int missing)
+static int rec_audio(void *opaque, int track, int64_t first, const SwSample *samples, int n, int channels,
+                     int missing)
 {
     Rec *r = opaque;
+    if (track != 0 || channels != SW_AUDIO_CHANNELS)
+        r->audio_errors++;
     if (first != r->audio_next)
         r->audio_errors++;
     if (first == 0 && n > 0)
@@ -232,7 +235,7 @@ typedef struct FakeAudio {
     int64_t origin;
 } FakeAudio;
 
-static int audio_read(void *opaque, int64_t origin_ns, int64_t pos, int n, int16_t *out, int wait)
+static int audio_read(void *opaque, int64_t origin_ns, int64_t pos, int n, SwSample *out, int wait)
 {
     FakeAudio *a = opaque;
     int missing = 0;
@@ -241,7 +244,7 @@ static int audio_read(void *opaque, int64_t origin_ns, int64_t pos, int n, int16
     for (int i = 0; i < n; i++) {
         int64_t p = pos + i;
         int hole = p >= a->hole_from && p < a->hole_to;
-        out[2 * i] = out[2 * i + 1] = hole ? 0 : (int16_t)(p % 1000 + 1);
+        out[2 * i] = out[2 * i + 1] = hole ? 0 : (SwSample)(p % 1000 + 1);
         missing += hole;
     }
     return missing;
