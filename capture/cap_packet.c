@@ -51,7 +51,7 @@ struct CapPackets {
     int pending_discont, pending_params;
     GstCaps *meta_caps; /* CAP_PACKET_META_CAPS */
     guint64 next_seq;
-    int64_t packets, dropped, params_changes, discarded;
+    int64_t packets, dropped, params_changes, discarded, untagged;
     gboolean warned_ts;
 };
 
@@ -260,10 +260,18 @@ void cap_packet_resolve(CapCamera *cam, GstBuffer *frame, int64_t t_ns, int64_t 
     if (!pk || !frame)
         return;
     GstReferenceTimestampMeta *meta = gst_buffer_get_reference_timestamp_meta(frame, pk->meta_caps);
-    if (!meta)
-        return;
-    guint64 seq = meta->timestamp;
+    int warn = 0;
     pthread_mutex_lock(&pk->lock);
+    guint64 seq = meta ? meta->timestamp : 0;
+    if (!meta) {
+        /* A decoder that drops metas: one frame per packet, in order (right without B-frames). Said once. */
+        for (int i = 0; i < pk->count && !meta; i++)
+            if (!pk->ring[(pk->head + i) % pk->cap]->resolved) {
+                seq = pk->ring[(pk->head + i) % pk->cap]->seq;
+                break;
+            }
+        warn = !pk->untagged++;
+    }
     for (int i = 0; i < pk->count; i++) {
         CapPkt *p = pk->ring[(pk->head + i) % pk->cap];
         /* Its own frame, or one the decoder passed over (its frame would have come before this one). */
@@ -277,6 +285,12 @@ void cap_packet_resolve(CapCamera *cam, GstBuffer *frame, int64_t t_ns, int64_t 
         p->resolved = 1;
     }
     pthread_mutex_unlock(&pk->lock);
+    if (warn)
+        ot_log(
+            OT_LOG_WARNING, "capture",
+            "camera \"%s\": its decoder does not pass on the packets' tags: its copy ISO is timed frame by "
+            "frame in decode order (exact only for streams without B-frames)",
+            cam->name);
 }
 
 void cap_packet_discont(CapCamera *cam)

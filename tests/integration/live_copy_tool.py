@@ -100,8 +100,8 @@ def raw_frames(path, w, h):
 
 def frame_times(path):
     out = subprocess.run(['ffprobe', '-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time',
-                          '-of', 'csv=p=0', path], capture_output=True, text=True, check=True).stdout
-    return [round(float(x) * 1000) for x in out.split()]
+                          '-of', 'json', path], capture_output=True, text=True, check=True).stdout
+    return [round(float(f['pts_time']) * 1000) for f in json.loads(out)['frames']]
 
 
 def cue_plan(path, num, den, nticks, cams):
