@@ -84,6 +84,9 @@ typedef struct Record {
     AppTake t;      /* the take folder, cameras, program, ISOs (with --iso), switcher and runner */
     AppProof proof; /* station key and take log */
     MuxCodec iso_codec;
+    int iso_auto;  /* --iso-codec auto: copy where every camera can, else ffv1 */
+    int live_copy; /* copy ISOs: the live cameras' compressed streams are tapped */
+    int refused;   /* the take was refused before the roll for a usage reason (exit 2) */
     gboolean quiet;
     gboolean tty;
     gint64 start_us;
@@ -206,7 +209,7 @@ static int check_options(const RecordOptions *o, Record *r)
                o->iso_codec);
         return -EINVAL;
     }
-    if (o->iso && app_iso_codec(o->iso_codec, &r->iso_codec) < 0)
+    if (o->iso && app_iso_codec(o->iso_codec, &r->iso_codec, &r->iso_auto) < 0)
         return -EINVAL;
     if (o->iso_preset && (!o->iso || r->iso_codec != MUX_CODEC_H264)) {
         ot_log(OT_LOG_ERROR, "record", "--iso-preset %s: only h264 ISOs have an x264 preset: add --iso "
@@ -288,8 +291,16 @@ static int check_options(const RecordOptions *o, Record *r)
     for (int i = 0; i < r->ncams; i++)
         if (cap_source_check(r->names[i], r->sources[i]) < 0)
             return -EINVAL;
-    if (o->iso && r->iso_codec == MUX_CODEC_COPY && app_iso_copy_check(r->names, r->sources, r->ncams) < 0)
-        return -EINVAL;
+    if (o->iso && r->iso_codec == MUX_CODEC_COPY &&
+        app_iso_copy_check(r->names, r->sources, r->ncams, r->iso_auto) < 0) {
+        if (!r->iso_auto)
+            return -EINVAL;
+        ot_log(OT_LOG_INFO, "record", "--iso-codec auto: a camera makes raw frames (test:, pipe:): every ISO "
+               "is ffv1 (lossless)");
+        r->iso_codec = MUX_CODEC_FFV1;
+    }
+    for (int i = 0; o->iso && r->iso_codec == MUX_CODEC_COPY && i < r->ncams; i++)
+        r->live_copy |= !cap_source_is_file(r->sources[i]);
 
     if (parse_endpoints(o->control, 0, r->control, &r->ncontrol) < 0 ||
         parse_endpoints(o->tally, 1, r->tally, &r->ntally) < 0)
@@ -342,8 +353,10 @@ static int check_options(const RecordOptions *o, Record *r)
 static void before_tick(void *opaque, int64_t tick)
 {
     Record *r = opaque;
-    if (tick == 0)
+    if (tick == 0) {
         r->start_us = r->last_progress_us = g_get_monotonic_time(); /* the take starts at its roll */
+        mux_iso_set_roll(r->t.iso, sw_runner_get_roll_ns(r->t.runner)); /* live copy ISOs: the take clock */
+    }
     if (stop_signal) {
         ot_log(OT_LOG_WARNING, "record", "%s: ending the take cleanly at frame %" G_GINT64_FORMAT,
                stop_signal == SIGINT ? "interrupted" : "terminated", tick);
@@ -448,7 +461,8 @@ static int add_camera(void *opaque, int cam, CapCamera *camera)
 {
     Record *r = opaque;
     record_ui_add_camera(&r->ui, cam, camera);
-    return record_live_add_camera(&r->live, cam, r->sources[cam], camera);
+    int ret = r->live_copy && !cap_source_is_file(r->sources[cam]) ? cap_camera_enable_packets(camera, 0) : 0;
+    return ret < 0 ? ret : record_live_add_camera(&r->live, cam, r->sources[cam], camera);
 }
 
 static int run_take(Record *r, const RecordOptions *o, const char *command_line)
@@ -496,6 +510,23 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     if ((ret = app_take_start_cameras(t, &fmt, RECORD_START_TIMEOUT_MS, add_camera, r)) < 0 ||
         (ret = record_live_start(&r->live, r->sources, &fmt, RECORD_START_TIMEOUT_MS)) < 0)
         goto abort;
+    if (r->live_copy && app_iso_live_check(r->names, r->sources, t->cams, r->ncams, r->iso_auto) < 0) {
+        if (!r->iso_auto) {
+            r->refused = 1; /* a usage error found once the cameras said what they send */
+            ret = -ENOTSUP;
+            goto abort;
+        }
+        ot_log(OT_LOG_INFO, "record", "--iso-codec auto: a live camera sends no compressed stream to copy: every "
+               "ISO is ffv1 (lossless)");
+        r->iso_codec = MUX_CODEC_FFV1;
+        t->cfg.iso_codec = mux_codec_name(r->iso_codec);
+        for (int i = 0; i < SW_MAX_CAMS; i++) { /* decided too late to decode the cameras' audio for them */
+            r->live.iso_channels[i] = 0;
+            r->live.iso_audio_codec[i] = NULL;
+        }
+        if ((ret = mux_take_set_iso_codec(t->take, t->cfg.iso_codec)) < 0)
+            goto abort;
+    }
     MuxAudioTrackInfo audio_info[SW_AUDIO_MAX_TRACKS];
     int naudio = record_live_audio_tracks(&r->live, &t->stems, audio_info, NULL);
     int audio_channels = naudio > 0 ? r->live.audio_channels : 0;
@@ -524,9 +555,12 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     r->writer_sink = mux_writer_sink(t->writer);
 
     if (o->iso) {
-        t->iso = app_iso_start(mux_take_dir(t->take), mux_take_id(t->take), r->names, r->sources, r->ncams,
-                               r->iso_codec, tc.iso_preset, r->width, r->height, r->rate, tc.gop, start_tc,
-                               &r->proof, r->live.iso_channels, r->live.audio_bits);
+        AppIsoStart is = {.dir = mux_take_dir(t->take), .take_id = mux_take_id(t->take), .names = r->names,
+                          .sources = r->sources, .cams = t->cams, .ncams = r->ncams, .codec = r->iso_codec,
+                          .preset = tc.iso_preset, .width = r->width, .height = r->height, .rate = r->rate,
+                          .gop = tc.gop, .timecode = start_tc,
+                          .audio_channels = r->live.iso_channels, .audio_bits = r->live.audio_bits};
+        t->iso = app_iso_start(&is, &r->proof);
         if (!t->iso) {
             ret = OT_ERROR_CODEC;
             goto abort;
@@ -741,7 +775,8 @@ int cmd_record(int argc, char **argv)
         {"headless", 0, 0, G_OPTION_ARG_NONE, &o.headless, "Record with no window", NULL},
         {"iso", 0, 0, G_OPTION_ARG_NONE, &o.iso, "Also record every camera to DIR/iso/NAME.mkv", NULL},
         {"iso-codec", 0, 0, G_OPTION_ARG_STRING, &o.iso_codec,
-         "ISO codec: ffv1 (lossless, default), h264, or copy (file cameras: their own packets)", "CODEC"},
+         "ISO codec: ffv1 (lossless, default), h264, copy (the cameras' own packets: files, and live cameras "
+         "that send H.264/H.265/MPEG-2) or auto (copy where every camera can, else ffv1)", "CODEC"},
         {"audio", 0, 0, G_OPTION_ARG_STRING, &o.audio,
          "Program audio from this camera's audio, continuous across cuts (FLAC in program.mkv)", "NAME"},
         {"key", 0, 0, G_OPTION_ARG_FILENAME, &o.key,
@@ -824,7 +859,7 @@ int cmd_record(int argc, char **argv)
         cap_deinit();
         goto out;
     }
-    ret = run_take(&r, &o, command_line) < 0 ? APP_EXIT_FAIL : APP_EXIT_OK;
+    ret = run_take(&r, &o, command_line) < 0 ? (r.refused ? APP_EXIT_USAGE : APP_EXIT_FAIL) : APP_EXIT_OK;
     free_record(&r);
     cap_deinit();
 out:

@@ -3,7 +3,8 @@
  * The switcher core runs again (SwSwitcher + SwRunner), with capture reading DIR/iso/NAME.mkv as the cameras
  * and no cue list: every executed cut of DIR/cuts.jsonl, whatever its origin (cue, go, manual), is staged as
  * a manual cut just before its frame, and the end at its frame. Because ISO frame k of every camera is take
- * frame k (a copy ISO: the camera's own frames at their take times, which the runner maps to the same ticks),
+ * frame k (a copy ISO: the camera's own frames at their take times, which the runner maps to the same ticks;
+ * a live camera's copy ISO starts at take time start_ms, from take.json, given to capture as its origin),
  * tick k of the replay sees exactly the frames tick k of the take saw: with lossless or copy ISOs every
  * program frame is the original's, and with the same deterministic encoder settings every packet too (FFV1;
  * H.264 with the same preset and thread count). The new program goes to DIR2, a take folder of its own
@@ -200,6 +201,10 @@ static void plan_audio(Replay *r)
 static int add_camera(void *opaque, int i, CapCamera *cam)
 {
     Replay *r = opaque;
+    /* A live copy ISO's time 0 is not the take's: take.json's start_ms. */
+    int ret = cap_camera_set_origin(cam, r->info->iso_start_ms[i] * 1000000);
+    if (ret < 0)
+        return ret;
     for (int t = 0; t < r->naudio; t++)
         if (r->audio_cam[t] == i || (r->audio_cam[t] == -1 && r->iso_has_audio[i]))
             return cap_camera_enable_audio(cam, r->info->audio[t].channels);

@@ -236,7 +236,7 @@ int record_live_add_camera(RecordLive *l, int i, const char *source, CapCamera *
 }
 
 /* Which ISOs carry their camera's audio: the cameras whose source turned out to have an audio stream (conformed
- * to FLAC), or whose file has one (a copy ISO remuxes its packets). */
+ * to FLAC), or whose file has one (a copy ISO remuxes its packets; a live camera's copy ISO has none). */
 static void iso_audio(RecordLive *l, char **sources)
 {
     for (int i = 0; i < SW_MAX_CAMS; i++) {
@@ -245,7 +245,8 @@ static void iso_audio(RecordLive *l, char **sources)
         l->iso_audio_codec[i] = NULL;
         if (!cam)
             continue;
-        if (l->iso_copy && can_have_audio(sources[i]) &&
+        /* A live camera's copy ISO is its video stream only (its compressed audio is not tapped yet). */
+        if (l->iso_copy && cap_source_is_file(sources[i]) &&
             mux_iso_copy_probe_audio(sources[i], l->iso_codec_buf[i], sizeof(l->iso_codec_buf[i])) > 0) {
             l->iso_channels[i] = 1;
             l->iso_audio_codec[i] = l->iso_codec_buf[i];

@@ -10,42 +10,72 @@
 #include "capture.h"
 #include "ot_common.h"
 
-int app_iso_codec(const char *name, MuxCodec *codec)
+int app_iso_codec(const char *name, MuxCodec *codec, int *is_auto)
 {
+    *is_auto = 0;
     if (!name) {
         *codec = MUX_CODEC_FFV1;
         return 0;
     }
-    if (!strcmp(name, "copy")) {
-        /* Not an encoder: the ISO remuxes the camera's file (app_iso_copy_check says which sources can). */
+    if (!strcmp(name, "copy") || !strcmp(name, "auto")) {
+        /* Not an encoder: the ISO remuxes the camera's file or records its live stream (app_iso_copy_check
+         * says which sources can); auto falls back to ffv1 where one cannot. */
         *codec = MUX_CODEC_COPY;
+        *is_auto = !strcmp(name, "auto");
         return 0;
     }
     if (mux_codec_from_name(name, codec) < 0) {
-        ot_log(OT_LOG_ERROR, "record", "--iso-codec %s: give ffv1 (lossless, the default), h264 or copy",
-               name);
+        ot_log(OT_LOG_ERROR, "record",
+               "--iso-codec %s: give ffv1 (lossless, the default), h264, copy or auto", name);
         return -EINVAL;
     }
     return 0;
 }
 
-int app_iso_copy_check(char **names, char **sources, int ncams)
+/* A file (its packets are in it) or a live network/device URI (its compressed stream is tapped). */
+static int can_copy(const char *s)
+{
+    return cap_source_is_file(s) || (cap_source_kind(s) == CAP_SOURCE_URI && cap_source_is_live(s));
+}
+
+int app_iso_copy_check(char **names, char **sources, int ncams, int quiet)
 {
     for (int i = 0; i < ncams; i++) {
         const char *s = sources[i];
-        /* Files only: their packets are in the file. A network stream's or a device's would need a compressed
-         * branch from capture; test: and pipe: sources make raw frames, there is nothing to copy. */
         CapSourceKind kind = cap_source_kind(s);
-        if (cap_source_is_file(s))
+        if (can_copy(s))
             continue;
-        ot_log(OT_LOG_ERROR, "record",
-               "--iso-codec copy: camera \"%s\" (%s) is not a file: a copy ISO remuxes the camera's own "
-               "file (a local path or a file:// URI), and %s; record this take with --iso-codec ffv1 "
-               "(lossless, the default) or h264",
-               names[i], s,
-               kind == CAP_SOURCE_TEST || kind == CAP_SOURCE_PIPE
-                   ? "this source makes raw frames: there is nothing to copy"
-                   : "copying a live source's packets is not available yet");
+        if (!quiet)
+            ot_log(OT_LOG_ERROR, "record",
+                   "--iso-codec copy: camera \"%s\" (%s) %s; record this take with --iso-codec ffv1 "
+                   "(lossless, the default), h264, or auto (copy where a camera's own packets can be had, "
+                   "ffv1 elsewhere)",
+                   names[i], s,
+                   kind == CAP_SOURCE_TEST || kind == CAP_SOURCE_PIPE
+                       ? "makes raw frames: there is nothing to copy"
+                       : "is neither a file nor a live stream: there are no packets to copy");
+        return -ENOTSUP;
+    }
+    return 0;
+}
+
+int app_iso_live_check(char **names, char **sources, CapCamera **cams, int ncams, int quiet)
+{
+    for (int i = 0; i < ncams; i++) {
+        CapStreamInfo info;
+        if (cap_source_is_file(sources[i]))
+            continue;
+        if (cap_camera_get_stream_info(cams[i], &info) == 0) {
+            ot_log(OT_LOG_VERBOSE, "record", "camera \"%s\": its ISO copies its %s stream", names[i], info.codec);
+            cap_stream_info_clear(&info);
+            continue;
+        }
+        if (!quiet)
+            ot_log(OT_LOG_ERROR, "record",
+                   "--iso-codec copy: camera \"%s\" (%s) sends no compressed video a copy ISO can record (it "
+                   "decodes to raw video, or its stream is not H.264, H.265 or MPEG-2 with codec data, or it "
+                   "gave nothing yet); record this take with --iso-codec ffv1 (lossless), h264, or auto",
+                   names[i], sources[i]);
         return -ENOTSUP;
     }
     return 0;
@@ -146,34 +176,95 @@ int app_x264_preset_check(const char *option, const char *preset)
     return -EINVAL;
 }
 
-MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char **sources, int ncams,
-                      MuxCodec codec, const char *preset, int width, int height, SwRate rate, int gop,
-                      const char *timecode, AppProof *proof, const int *audio_channels, int audio_bits)
+/* MuxIsoConfig.on_anomaly with the take log: an ANOMALY record on the ISO's stream (1 + cam), on its thread. */
+static void iso_anomaly_to_log(void *opaque, int cam, const char *kind, int64_t tick, const char *detail)
+{
+    AppProof *p = opaque;
+    if (!p || p->disabled || !p->log || 1 + cam >= p->nstreams)
+        return;
+    if (proof_stream_anomaly(proof_log_stream(p->log, 1 + cam), kind, tick < 0 ? 0 : tick, cam, detail) < 0)
+        ot_log(OT_LOG_ERROR, "iso", "cannot declare the ISO's %s at frame %" PRId64 " in the take log", kind, tick);
+}
+
+/* capture's packet tap as mux's MuxPacketSource (mux does not know capture). */
+static int live_stream(void *opaque, MuxLiveStream *st)
+{
+    CapStreamInfo info;
+    int ret = cap_camera_get_stream_info(opaque, &info);
+    if (ret < 0)
+        return ret;
+    memset(st, 0, sizeof(*st));
+    if (info.extradata_size > MUX_LIVE_EXTRADATA_MAX) {
+        cap_stream_info_clear(&info);
+        return -E2BIG;
+    }
+    g_strlcpy(st->codec, info.codec, sizeof(st->codec));
+    if (info.extradata_size > 0)
+        memcpy(st->extradata, info.extradata, (size_t)info.extradata_size);
+    st->extradata_size = info.extradata_size;
+    st->width = info.width;
+    st->height = info.height;
+    st->fps_num = info.fps_num;
+    st->fps_den = info.fps_den;
+    cap_stream_info_clear(&info);
+    return 0;
+}
+
+static int live_pull(void *opaque, MuxLivePacket *pkt)
+{
+    CapPacket *p = NULL;
+    int ret = cap_camera_pull_packet(opaque, &p);
+    if (ret < 0)
+        return ret;
+    *pkt = (MuxLivePacket){.data = p->data, .size = p->size, .pts_ns = p->pts_ns, .dts_ns = p->dts_ns,
+                           .frame_seq = p->frame_seq,
+                           .key = p->key, .discont = p->discont, .params_changed = p->params_changed,
+                           .handle = p};
+    return 0;
+}
+
+static void live_release(void *opaque, MuxLivePacket *pkt)
+{
+    (void)opaque;
+    CapPacket *p = pkt->handle;
+    cap_packet_free(&p);
+    pkt->handle = NULL;
+}
+
+MuxIso *app_iso_start(const AppIsoStart *s, AppProof *proof)
 {
     int realtime = 0;
-    for (int i = 0; i < ncams; i++)
-        realtime |= cap_source_is_live(sources[i]);
+    MuxPacketSource live[SW_MAX_CAMS] = {{0}};
+    for (int i = 0; i < s->ncams; i++) {
+        realtime |= cap_source_is_live(s->sources[i]);
+        if (s->codec == MUX_CODEC_COPY && s->cams && s->cams[i] && !cap_source_is_file(s->sources[i]))
+            live[i] = (MuxPacketSource){.opaque = s->cams[i], .stream = live_stream, .pull = live_pull,
+                                        .release = live_release};
+    }
     MuxIsoConfig ic = {
-        .dir = dir,
-        .cams = (const char *const *)names,
-        .sources = (const char *const *)sources,
-        .ncams = ncams,
-        .codec = codec,
-        .width = width,
-        .height = height,
-        .rate = rate,
-        .gop = gop,
-        .preset = preset,
-        .take_id = take_id,
-        .timecode = timecode,
+        .dir = s->dir,
+        .cams = (const char *const *)s->names,
+        .sources = (const char *const *)s->sources,
+        .ncams = s->ncams,
+        .codec = s->codec,
+        .width = s->width,
+        .height = s->height,
+        .rate = s->rate,
+        .gop = s->gop,
+        .preset = s->preset,
+        .take_id = s->take_id,
+        .timecode = s->timecode,
         .realtime = realtime,
         .on_drop = iso_drop_to_log,
         .on_drop_opaque = proof,
         .configure = proof ? app_proof_iso_configure : NULL, /* each ISO is a stream of the take log */
         .configure_opaque = proof,
-        .audio_bits = audio_bits,
+        .live = live,
+        .on_anomaly = iso_anomaly_to_log,
+        .on_anomaly_opaque = proof,
+        .audio_bits = s->audio_bits,
     };
-    for (int i = 0; audio_channels && i < ncams && i < SW_MAX_CAMS; i++)
-        ic.audio_channels[i] = audio_channels[i];
+    for (int i = 0; s->audio_channels && i < s->ncams && i < SW_MAX_CAMS; i++)
+        ic.audio_channels[i] = s->audio_channels[i];
     return mux_iso_alloc(&ic);
 }

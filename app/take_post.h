@@ -6,16 +6,22 @@
 #include <stdint.h>
 
 #include "app_proof.h"
+#include "capture.h"
 #include "mux.h"
 
-/* --iso-codec NAME -> codec: "ffv1" (also NULL: the default), "h264" or "copy" (MUX_CODEC_COPY: the
- * camera's own packets, not re-encoded; file cameras only, see app_iso_copy_check). 0 or -EINVAL (logged
+/* --iso-codec NAME -> codec: "ffv1" (also NULL: the default), "h264", "copy" (MUX_CODEC_COPY: the camera's
+ * own packets, not re-encoded: a file's, or a live camera's compressed stream; see app_iso_copy_check) or
+ * "auto" (copy, *is_auto set: the caller falls back to ffv1 where a camera cannot). 0 or -EINVAL (logged
  * with a fix). */
-int app_iso_codec(const char *name, MuxCodec *codec);
-/* Whether every camera can have a copy ISO: a local file or a file:// URI. -ENOTSUP (logged: which camera,
- * why, and to use ffv1 or h264) for the first that cannot, else 0. Before anything is created. */
-int app_iso_copy_check(char **names, char **sources, int ncams);
-
+int app_iso_codec(const char *name, MuxCodec *codec, int *is_auto);
+/* Whether every camera can have a copy ISO: a local file, a file:// URI or a live URI (srt://, udp://,
+ * rtsp://, v4l2://...: whether it sends compressed video is known once it has started, app_iso_live_check).
+ * -ENOTSUP (logged unless quiet: which camera, why, and what to use instead) for the first that cannot,
+ * else 0. Before anything is created. */
+int app_iso_copy_check(char **names, char **sources, int ncams, int quiet);
+/* After the cameras started (packets enabled on every live one): whether each live camera's tap has seen a
+ * stream a copy ISO records. -ENOTSUP (logged unless quiet, naming the camera and what to use instead). */
+int app_iso_live_check(char **names, char **sources, CapCamera **cams, int ncams, int quiet);
 
 /* What the cut lists point at for each camera: "iso/NAME.mkv" with ISOs; else a file source's absolute path,
  * a URI as given, NULL for test:/pipe: sources (nothing to link). g_strfreev the result (ncams entries +
@@ -29,11 +35,24 @@ int app_write_cutlists(const char *dir, const char *take_id, SwRate rate, char *
 
 /* The ISOs of a take: dir/iso/NAME.mkv per camera, tagged with the take id and start timecode. Real time
  * (drop when full) when any source is live. With the take log (proof), each ISO is a stream of it (streams
- * 1..ncams) and dropped frames are declared in it as ANOMALY "iso-drop". NULL on error (logged, nothing left
- * behind). audio_channels (NULL: none): per camera, its own audio's channels for its ISO (0: none). */
-MuxIso *app_iso_start(const char *dir, const char *take_id, char **names, char **sources, int ncams,
-                      MuxCodec codec, const char *preset, int width, int height, SwRate rate, int gop,
-                      const char *timecode, AppProof *proof, const int *audio_channels, int audio_bits);
+ * 1..ncams) and dropped frames are declared in it as ANOMALY "iso-drop" (a live copy ISO's restarts as
+ * "iso-restart", "iso-params"). Copy ISOs of live cameras record the packets of cams[i] (packets enabled).
+ * NULL on error (logged, nothing left behind). audio_channels: each camera's own audio in its ISO. */
+typedef struct AppIsoStart {
+    const char *dir, *take_id;
+    char **names, **sources;
+    CapCamera **cams; /* the started cameras (NULL: copy ISOs of files only) */
+    int ncams;
+    MuxCodec codec;
+    const char *preset;
+    int width, height;
+    SwRate rate;
+    int gop;
+    const char *timecode;
+    const int *audio_channels; /* per camera, its own audio's channels for its ISO (0: none); NULL: none */
+    int audio_bits;
+} AppIsoStart;
+MuxIso *app_iso_start(const AppIsoStart *s, AppProof *proof);
 
 /* An x264 preset named by option (--preset, --iso-preset): 0, or -EINVAL (logged with the list). NULL is fine. */
 int app_x264_preset_check(const char *option, const char *preset);

@@ -30,6 +30,7 @@
 
 typedef struct CapLive CapLive;
 typedef struct CapAudio CapAudio;
+typedef struct CapPackets CapPackets;
 
 struct CapCamera {
     char *name;
@@ -45,6 +46,7 @@ struct CapCamera {
     gboolean seekable;  /* a local file: stamped by stream time, which a seek keeps (running time restarts) */
     gboolean uridecode; /* built around uridecodebin: pads come and go with its state */
     gint64 first_t;     /* the first frame's running time (or stream time when seekable), -1 before it */
+    gint64 origin;      /* take time of the first frame (cap_camera_set_origin), 0 */
     int64_t seq;
     GstSample *pending; /* the first sample, pulled by cap_camera_start */
     /* Files: the stop (stream time) of the last seek, -1: none; and where the last frame pulled ends, to tell the
@@ -63,6 +65,7 @@ struct CapCamera {
     CapPreview *preview; /* the multiview's branch (cap_preview.c), or NULL; set before start */
     CapLive *live;       /* live cameras (cap_live.c), or NULL */
     CapAudio *audio;     /* the audio branch (cap_audio.c), or NULL */
+    CapPackets *packets; /* the compressed stream's tap (cap_packet.c), or NULL */
 };
 
 /* ---- capture.c ---- */
@@ -93,6 +96,17 @@ void cap_live_arrived(CapCamera *cam, int64_t arrival_ns);
 /* The clock and base time every pipeline of the process runs on. */
 void cap_live_use_take_clock(GstElement *pipeline);
 SwSource cap_live_source(CapCamera *cam, SwSource src);
+
+/* ---- cap_packet.c ---- */
+/* An element uridecodebin added: a video parser gets the tap (nothing when packets are not enabled). */
+void cap_packet_tap(CapCamera *cam, GstElement *el);
+/* The decoded frame (its buffer, tagged with its packet's number) got capture time t_ns and seq frame_seq
+ * (OtFrame.seq): its packet, and
+ * those before it that the decoder passed over, get that time. Streaming thread. */
+void cap_packet_resolve(CapCamera *cam, GstBuffer *frame, int64_t t_ns, int64_t frame_seq);
+/* A live restart: the next packet starts a new run (discont). */
+void cap_packet_discont(CapCamera *cam);
+void cap_packet_free_all(CapCamera *cam);
 
 /* ---- cap_audio.c ---- */
 /* The audio chain for a decoder's audio pad (pad-added), or for a pipe:/test: audio source. */

@@ -143,12 +143,15 @@ static GstFlowReturn on_live_sample(GstAppSink *appsink, gpointer user_data)
         return GST_FLOW_OK;
     int64_t arrival = ot_mono_ns();
     GstClockTime rt = cap_running_time(sample);
+    GstBuffer *buf = cam->packets ? gst_buffer_ref(gst_sample_get_buffer(sample)) : NULL;
     OtFrame *f = NULL;
     if (cap_wrap_sample(cam, sample, &f) < 0) {
         if (!lv->warned_map)
             ot_log(OT_LOG_WARNING, "capture", "camera \"%s\": a frame could not be read (skipped)",
                    cam->name);
         lv->warned_map = TRUE;
+        if (buf)
+            gst_buffer_unref(buf);
         return GST_FLOW_OK;
     }
     f->pts_ns = cap_live_capture_time(cam, rt, arrival);
@@ -162,6 +165,7 @@ static GstFlowReturn on_live_sample(GstAppSink *appsink, gpointer user_data)
     if (f->pts_ns < lv->last_t)
         f->pts_ns = lv->last_t;
     lv->last_t = f->pts_ns;
+    int64_t t = f->pts_ns, seq = f->seq;
     if (lv->count == lv->cap) {
         old = lv->ring[lv->head];
         lv->head = (lv->head + 1) % lv->cap;
@@ -173,6 +177,10 @@ static GstFlowReturn on_live_sample(GstAppSink *appsink, gpointer user_data)
     lv->frames++;
     pthread_mutex_unlock(&lv->lock);
     cap_live_arrived(cam, arrival);
+    if (buf) {
+        cap_packet_resolve(cam, buf, t, seq); /* its packet sits where the frame does */
+        gst_buffer_unref(buf);
+    }
     ot_frame_unref(&old); /* outside the lock: it may free a buffer */
     return GST_FLOW_OK;
 }
@@ -330,6 +338,7 @@ static void restart(CapCamera *cam)
         g_ptr_array_unref(fakes);
     }
     cap_audio_discont(cam);
+    cap_packet_discont(cam);
     pthread_mutex_lock(&lv->lock);
     lv->map_ok = 0; /* a new connection: a new offset */
     lv->run_start = ot_mono_ns();

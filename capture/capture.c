@@ -242,6 +242,7 @@ static void on_deep_element_added(GstBin *bin, GstBin *sub, GstElement *el, gpoi
     CapCamera *cam = user_data;
     (void)bin;
     (void)sub;
+    cap_packet_tap(cam, el); /* a video parser: the copy ISO's compressed stream */
     if (cam->fmt.decoder_threads <= 0 || !g_object_class_find_property(G_OBJECT_GET_CLASS(el), "max-threads"))
         return;
     GstElementFactory *f = gst_element_get_factory(el);
@@ -651,7 +652,7 @@ static int wrap_sample(CapCamera *cam, GstSample *sample, OtFrame **out)
         ot_log(OT_LOG_VERBOSE, "capture", "camera \"%s\": first frame at %.3f s of %s time (pts %.3f s): its take "
                "frame 0", cam->name, (double)when / 1e9, cam->seekable ? "stream" : "running", (double)pts / 1e9);
     }
-    int64_t t = when - cam->first_t;
+    int64_t t = when - cam->first_t + cam->origin;
     /* Where this frame ends (its duration, else one frame at the caps' rate; unknown: as far as can be). */
     GstClockTime dur = buf ? GST_BUFFER_DURATION(buf) : GST_CLOCK_TIME_NONE;
     if (!GST_CLOCK_TIME_IS_VALID(dur) && cam->info_caps && GST_VIDEO_INFO_FPS_N(&cam->info) > 0)
@@ -708,8 +709,8 @@ static int camera_seek(void *opaque, int64_t t_ns, int64_t stop_ns)
     if (cam->pending)
         gst_sample_unref(cam->pending);
     cam->pending = NULL;
-    gint64 target = cam->first_t + t_ns;
-    gint64 stop = stop_ns >= 0 ? cam->first_t + stop_ns : -1;
+    gint64 target = cam->first_t + t_ns - cam->origin;
+    gint64 stop = stop_ns >= 0 ? cam->first_t + stop_ns - cam->origin : -1;
     /* SET with -1 clears an earlier stop (NONE would keep it). */
     if (!gst_element_seek(cam->pipeline, 1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE,
                           GST_SEEK_TYPE_SET, target > 0 ? (guint64)target : 0, GST_SEEK_TYPE_SET,
@@ -721,6 +722,14 @@ static int camera_seek(void *opaque, int64_t t_ns, int64_t stop_ns)
     }
     cam->stop = stop;
     cam->last_end = -1;
+    return 0;
+}
+
+int cap_camera_set_origin(CapCamera *cam, int64_t offset_ns)
+{
+    if (!cam || cam->started || cam->live)
+        return -EINVAL;
+    cam->origin = offset_ns;
     return 0;
 }
 
@@ -796,6 +805,7 @@ void cap_camera_free(CapCamera **pcam)
         gst_object_unref(cam->pipeline);
     cap_preview_free(&cam->preview); /* after the pipeline's threads are gone */
     cap_live_free(cam);
+    cap_packet_free_all(cam);
     cap_audio_free(cam);
     gst_caps_replace(&cam->info_caps, NULL);
     g_mutex_clear(&cam->lock);

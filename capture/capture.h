@@ -53,6 +53,9 @@ CapCamera *cap_camera_alloc(const char *name, const char *source, int index, con
 /* Start the pipeline and wait until its first frame is there (or an error: not video, cannot decode...), at most
  * timeout_ms. 0 or a negative error (logged). */
 int cap_camera_start(CapCamera *cam, int timeout_ms);
+/* A file camera whose first frame is not at take time 0 but at offset_ns (a live copy ISO starts at the
+ * keyframe before its first shown frame: take.json's start_ms). Between alloc and start. 0 or -EINVAL. */
+int cap_camera_set_origin(CapCamera *cam, int64_t offset_ns);
 /* The multiview's preview of the camera: a branch after the conform chain that scales to width x height (even, the
  * program's aspect) on its own thread, drops frames rather than ever delaying the program, and keeps the latest
  * frame in a slot. Call between cap_camera_alloc and cap_camera_start, once. 0, -EINVAL (bad size), -EBUSY
@@ -100,6 +103,48 @@ typedef struct CapLiveStats {
 } CapLiveStats;
 /* Counters of a live camera (zeros for a file). Thread-safe. */
 void cap_camera_get_live_stats(CapCamera *cam, CapLiveStats *stats);
+/* A live camera's own compressed stream (cap_packet.c), for its copy ISO: the parsed access units between the
+ * parser and the decoder, in decode order, each stamped with its decoded frame's capture time. */
+typedef struct CapStreamInfo {
+    char codec[16];     /* libavcodec's name: "h264", "hevc", "mpeg2video", "mpeg1video" */
+    uint8_t *extradata; /* codec private data: avcC, hvcC, MPEG-2's sequence header (may be NULL) */
+    int extradata_size;
+    int width, height;
+    int fps_num, fps_den; /* 0/1: unknown */
+} CapStreamInfo;
+
+typedef struct CapPacket {
+    const uint8_t *data; /* valid until cap_packet_free */
+    size_t size;
+    int64_t pts_ns;  /* capture time on CLOCK_MONOTONIC: its decoded frame's (OtFrame.pts_ns) */
+    int64_t dts_ns;  /* decode time on the same clock, INT64_MIN: none */
+    int64_t frame_seq; /* OtFrame.seq of the decoded frame that gave it its time */
+    int key;         /* a keyframe (the decoder can start here) */
+    int discont;     /* packets before this one were lost (a restart after a loss, a full queue) */
+    int params_changed; /* the stream's codec private data changed before this packet */
+} CapPacket;
+
+typedef struct CapPacketStats {
+    int64_t packets;        /* packets queued */
+    int64_t dropped;        /* packets lost: the queue was full, or their run ended before their frame */
+    int64_t params_changes; /* caps changes with new codec private data */
+    int64_t discarded;      /* parsed buffers that were not copied (not a copied codec, no time) */
+} CapPacketStats;
+
+/* Tap the camera's compressed stream: at most max_packets (0: 600) are held; when full the oldest is dropped
+ * and counted (the decoder never waits). Live network and device URIs only (-ENOTSUP, logged, for files,
+ * test: and pipe:). Call between cap_camera_alloc and cap_camera_start. */
+int cap_camera_enable_packets(CapCamera *cam, int max_packets);
+/* The stream once the tap has seen caps it copies (H.264 avc, H.265 hvc1/hev1, MPEG-1/2 video): 0 (clear
+ * info with cap_stream_info_clear), or -EAGAIN (none yet: a raw stream never has one). Thread-safe. */
+int cap_camera_get_stream_info(CapCamera *cam, CapStreamInfo *info);
+void cap_stream_info_clear(CapStreamInfo *info);
+/* The oldest packet whose time is known: 0 with *out (free it with cap_packet_free), -EAGAIN when none is
+ * ready. Thread-safe (the ISO's thread). */
+int cap_camera_pull_packet(CapCamera *cam, CapPacket **out);
+void cap_packet_free(CapPacket **pkt);
+void cap_camera_get_packet_stats(CapCamera *cam, CapPacketStats *stats);
+
 /* Stop the pipeline (idempotent). */
 void cap_camera_stop(CapCamera *cam);
 void cap_camera_free(CapCamera **cam);

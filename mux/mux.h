@@ -223,6 +223,8 @@ char *mux_take_path(const MuxTake *take, const char *name);
 /* The cue list the switcher runs (borrowed: must outlive the take), so that cuts.jsonl can give the cue's line and
  * label for events that came from a cue. NULL (the default) when there is none. */
 void mux_take_set_cues(MuxTake *take, const SwCueList *cues);
+/* The ISO codec decided once the cameras started (--iso-codec auto): take.json is written again. 0 or negative. */
+int mux_take_set_iso_codec(MuxTake *take, const char *iso_codec);
 /* The sink that writes every executed event to cuts.jsonl as it happens (flushed and synced per event). */
 SwSink mux_take_event_sink(MuxTake *take);
 
@@ -232,6 +234,36 @@ SwSink mux_take_event_sink(MuxTake *take);
  * MuxWriter: mux thread and bounded queue. In lockstep (file sources) a full queue blocks the program thread,
  * like the program's; in real time it never blocks: the frame is dropped (pts k is missing from the ISO, so
  * later frames keep their index), counted, and declared through on_drop. */
+/* A live camera's own compressed stream for its copy ISO (capture's tap, wired by the app: mux does not know
+ * capture). Times are capture times on CLOCK_MONOTONIC, the runner's frames' own clock. */
+#define MUX_LIVE_EXTRADATA_MAX 4096
+typedef struct MuxLiveStream {
+    char codec[16]; /* libavcodec's name: "h264", "hevc", "mpeg2video" */
+    uint8_t extradata[MUX_LIVE_EXTRADATA_MAX]; /* codec private data (avcC, hvcC, sequence header) */
+    int extradata_size;
+    int width, height;
+    int fps_num, fps_den; /* 0/1: unknown */
+} MuxLiveStream;
+
+typedef struct MuxLivePacket {
+    const uint8_t *data;
+    size_t size;
+    int64_t pts_ns, dts_ns; /* dts INT64_MIN: none */
+    int64_t frame_seq; /* OtFrame.seq of the decoded frame that gave it its time (the runner's frames) */
+    int key, discont, params_changed; /* discont: packets before this one were lost */
+    void *handle; /* the source's */
+} MuxLivePacket;
+
+typedef struct MuxPacketSource {
+    void *opaque; /* NULL: the camera has no live stream (a file: its copy ISO remuxes the file) */
+    /* 0 with the stream's description, -EAGAIN when it is not known (no compressed stream seen). */
+    int (*stream)(void *opaque, MuxLiveStream *st);
+    /* The next packet in decode order whose time is known: 0 (give it back with release), or -EAGAIN. Never
+     * blocks. Called on the ISO's own thread. */
+    int (*pull)(void *opaque, MuxLivePacket *pkt);
+    void (*release)(void *opaque, MuxLivePacket *pkt);
+} MuxPacketSource;
+
 typedef struct MuxIsoConfig {
     const char *dir;         /* the take folder: creates dir/iso/ and dir/iso/NAME.mkv (O_EXCL) */
     const char *const *cams; /* camera names, in --cam order */
@@ -255,6 +287,14 @@ typedef struct MuxIsoConfig {
      * it wires into every output (proof streams, preset...). May be NULL. */
     void (*configure)(void *opaque, int cam, MuxOutputConfig *out);
     void *configure_opaque;
+    /* MUX_CODEC_COPY: per camera (ncams entries, or NULL: all files), the live stream whose packets the ISO
+     * records (mux_iso_live.c); an entry with opaque NULL is a file camera. */
+    const MuxPacketSource *live;
+    /* Declares what a live copy ISO leaves out or changes (kind "iso-restart": its stream restarted after a
+     * loss, the ISO goes on at a keyframe; "iso-params": new codec private data), on the ISO's thread, like
+     * on_drop. May be NULL. */
+    void (*on_anomaly)(void *opaque, int cam, const char *kind, int64_t tick, const char *detail);
+    void *on_anomaly_opaque;
     /* The camera's own audio in its ISO, ROLE "iso NAME audio": encoded ISOs, audio_channels[cam] channels (0:
      * none) fed by the runner's camera_audio through the sink, a FLAC track of audio_bits (0: 24); copy ISOs,
      * nonzero: the file's own audio packets remuxed (mux_iso_copy_probe_audio). */
@@ -269,6 +309,11 @@ typedef struct MuxIsoStats {
     int64_t repeats;    /* of those, the camera's previous frame again (no new frame at that tick) */
     int64_t dropped;    /* ticks not written because the ISO's queue was full (real time only) */
     int64_t failed_at;  /* tick at which the ISO failed and stopped (the take went on), -1 */
+    int live;           /* a live copy ISO: the camera's compressed stream */
+    int64_t start_ms;   /* take time (ms) of the ISO's time 0: a live copy ISO starts at the keyframe before its
+                         * first shown frame, often before the roll (< 0); 0 for every other ISO */
+    int64_t restarts;   /* live copy: times the ISO went on at a keyframe after lost packets (declared) */
+    int64_t lost_packets; /* live copy: packets not in the ISO (lost by capture, or skipped to a keyframe) */
     int error;          /* the ISO's first error, 0 */
     MuxOutputStats out; /* the file as written */
 } MuxIsoStats;
@@ -292,6 +337,8 @@ int mux_iso_finish(MuxIso *iso);
 int mux_iso_count(const MuxIso *iso);
 /* Counters of ISO i (thread-safe while recording; final after mux_iso_finish). */
 void mux_iso_get_stats(MuxIso *iso, int i, MuxIsoStats *stats);
+/* Live copy ISOs: the roll (CLOCK_MONOTONIC time of take time 0), before the first tick. */
+void mux_iso_set_roll(MuxIso *iso, int64_t roll_ns);
 /* For failures before the first frame: remove the ISO files and dir/iso/ (made by this MuxIso), then free. */
 void mux_iso_abort(MuxIso **iso);
 void mux_iso_free(MuxIso **iso);
@@ -365,6 +412,7 @@ typedef struct MuxTakeInfo {
     int has_iso;
     MuxCodec iso_codec;
     int64_t *iso_dropped; /* per camera, from the close (0 when not known) */
+    int64_t *iso_start_ms; /* per camera: take time of the ISO's time 0 (MuxIsoStats.start_ms; 0: not known) */
     int64_t frames;       /* program frames, -1 while recording */
     char *end_reason;     /* or NULL */
     /* Program audio (take.json "audio" and "audio_tracks"): naudio 0 when none was recorded. */

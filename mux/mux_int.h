@@ -74,4 +74,21 @@ void mux_iso_copy_get_stats(MuxIsoCopy *c, MuxOutputStats *stats);
 /* Stops the thread (without writing more, when not finished) and frees. */
 void mux_iso_copy_free(MuxIsoCopy **c);
 
+/* A live copy ISO (mux_iso_live.c): the camera's compressed stream from src, remuxed to the ISO on the take
+ * clock by a thread of its own, as far as the frames the take has shown. cam is the camera's index (for
+ * on_anomaly). NULL on error (logged with the camera and a fix; nothing left behind). */
+typedef struct MuxIsoLive MuxIsoLive;
+MuxIsoLive *mux_iso_live_alloc(const MuxOutputConfig *cfg, const char *camera, int cam,
+                               const MuxPacketSource *src, SwRate rate,
+                               void (*on_anomaly)(void *, int, const char *, int64_t, const char *),
+                               void *on_anomaly_opaque);
+/* The roll (CLOCK_MONOTONIC of take time 0): the ISO writes nothing before it knows it. */
+void mux_iso_live_set_roll(MuxIsoLive *c, int64_t roll_ns);
+/* As mux_iso_copy_post: frame's capture time is how far the take has shown the camera. */
+int mux_iso_live_post(MuxIsoLive *c, int64_t tick, const OtFrame *frame);
+int mux_iso_live_finish(MuxIsoLive *c, int64_t *failed_at);
+/* st->out, live, start_ms, restarts, lost_packets. */
+void mux_iso_live_get_stats(MuxIsoLive *c, MuxIsoStats *st);
+void mux_iso_live_free(MuxIsoLive **c);
+
 #endif

@@ -18,7 +18,8 @@
  *
  * Copy ISOs (MUX_CODEC_COPY): no MuxWriter and no frames queued; the sink only posts how far the take has
  * shown each camera, and a MuxIsoCopy (mux_iso_copy.c) remuxes the camera's file up to there on its own
- * thread, on the take clock at the camera's own rate (no repeats written, never a drop).
+ * thread, on the take clock at the camera's own rate (no repeats written, never a drop); a live camera's copy
+ * ISO (MuxIsoLive, mux_iso_live.c) records the packets capture tapped from its stream, the same way.
  *
  * Threads and locks: the sink runs on the program thread; mux_iso_get_stats may run on any thread. `lock`
  * protects the counters of every IsoCam (leaf lock, never held while calling into a writer). Alloc, finish,
@@ -52,6 +53,7 @@ typedef struct IsoCam {
     char *path; /* dir/iso/NAME.mkv */
     MuxWriter *writer;
     MuxIsoCopy *copy; /* instead of writer with MUX_CODEC_COPY: the camera's file remuxed (mux_iso_copy.c) */
+    MuxIsoLive *live; /* or, for a live camera, its compressed stream (mux_iso_live.c) */
     int created; /* the file exists because of us (abort removes it) */
     int finished;
     /* Counters: under MuxIso.lock. */
@@ -93,6 +95,8 @@ static int iso_camera_frame(void *opaque, int cam, int64_t tick, OtFrame *frame,
      * copy ISO only learns how far the take has shown the camera: its own thread remuxes up to there. */
     if (c->copy)
         ret = mux_iso_copy_post(c->copy, tick, frame);
+    else if (c->live)
+        ret = mux_iso_live_post(c->live, tick, frame);
     else
         ret = mux_writer_push(c->writer, frame, tick, tick % iso->gop == 0, !iso->realtime);
     if (ret == -EAGAIN) {
@@ -202,12 +206,15 @@ MuxIso *mux_iso_alloc(const MuxIsoConfig *cfg)
         c->iso = iso;
         c->index = i;
         if (cfg->codec == MUX_CODEC_COPY) {
-            /* The camera's own audio packets too, when it has them (audio_channels: any nonzero). */
-            c->copy = mux_iso_copy_alloc(&oc, c->name, cfg->sources[i], cfg->audio_channels[i] > 0);
+            if (cfg->live && cfg->live[i].opaque)
+                c->live = mux_iso_live_alloc(&oc, c->name, i, &cfg->live[i], cfg->rate, cfg->on_anomaly,
+                                             cfg->on_anomaly_opaque);
+            else /* the camera's own audio packets too, when it has them (audio_channels: any nonzero) */
+                c->copy = mux_iso_copy_alloc(&oc, c->name, cfg->sources[i], cfg->audio_channels[i] > 0);
             g_free(role);
             g_free(title);
             g_free(arole);
-            if (!c->copy)
+            if (!c->copy && !c->live)
                 goto fail;
             c->created = 1;
             continue;
@@ -285,10 +292,12 @@ int mux_iso_finish(MuxIso *iso)
         IsoCam *c = &iso->cams[i];
         int64_t copy_failed_at = -1;
         int ret;
-        if ((!c->writer && !c->copy) || c->finished)
+        if ((!c->writer && !c->copy && !c->live) || c->finished)
             continue;
         c->finished = 1;
-        ret = c->copy ? mux_iso_copy_finish(c->copy, &copy_failed_at) : mux_writer_finish(c->writer);
+        ret = c->copy   ? mux_iso_copy_finish(c->copy, &copy_failed_at)
+              : c->live ? mux_iso_live_finish(c->live, &copy_failed_at)
+                        : mux_writer_finish(c->writer);
         pthread_mutex_lock(&iso->lock);
         if (ret < 0 && !c->error) {
             c->error = ret; /* failed while draining or closing */
@@ -321,6 +330,8 @@ void mux_iso_get_stats(MuxIso *iso, int i, MuxIsoStats *st)
     pthread_mutex_unlock(&iso->lock);
     if (c->copy)
         mux_iso_copy_get_stats(c->copy, &st->out);
+    else if (c->live)
+        mux_iso_live_get_stats(c->live, st);
     else
         mux_writer_get_stats(c->writer, &st->out);
 }
@@ -331,6 +342,7 @@ static void free_cams(MuxIso *iso, int remove_files)
         IsoCam *c = &iso->cams[i];
         mux_writer_free(&c->writer);
         mux_iso_copy_free(&c->copy);
+        mux_iso_live_free(&c->live);
         if (remove_files && c->created && unlink(c->path) < 0 && errno != ENOENT)
             ot_log(OT_LOG_WARNING, "iso", "cannot remove \"%s\": %s: remove it by hand", c->path,
                    ot_strerror(-errno));
@@ -339,6 +351,12 @@ static void free_cams(MuxIso *iso, int remove_files)
         g_free(c->path);
         memset(c, 0, sizeof(*c));
     }
+}
+
+void mux_iso_set_roll(MuxIso *iso, int64_t roll_ns)
+{
+    for (int i = 0; iso && i < iso->ncams; i++)
+        mux_iso_live_set_roll(iso->cams[i].live, roll_ns);
 }
 
 void mux_iso_abort(MuxIso **piso)

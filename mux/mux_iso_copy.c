@@ -1,6 +1,6 @@
 /* onetake mux: a copy ISO (--iso-codec copy): the camera's file remuxed to iso/NAME.mkv on the take clock,
- * its own packets, never decoded or re-encoded (docs/take-folder.md, "iso/"). Only file cameras: their
- * packets are in the file; a live source's would need a compressed branch from capture.
+ * its own packets, never decoded or re-encoded (docs/take-folder.md, "iso/"). File cameras: their packets
+ * are in the file (a live camera's copy ISO is its tapped stream: mux_iso_live.c).
  *
  * Time: the ISO is on the take clock exactly as capture stamps the camera's frames: a packet's time is its
  * presentation time minus that of the file's first frame (the smallest pts among the first packets in decode

@@ -242,6 +242,11 @@ static void add_isos(JsonBuilder *b, const MuxIsoStats *isos, int n)
         add_int(b, "frames", s->frames);
         add_int(b, "repeats", s->repeats);
         add_int(b, "dropped", s->dropped);
+        if (s->live) {
+            add_int(b, "start_ms", s->start_ms);
+            add_int(b, "restarts", s->restarts);
+            add_int(b, "lost_packets", s->lost_packets);
+        }
         add_int(b, "packets", s->out.packets);
         add_int(b, "keyframes", s->out.keyframes);
         add_int(b, "bytes", s->out.bytes);
@@ -653,6 +658,15 @@ fail:
     g_free(cues_text);
     mux_take_free(&take);
     return NULL;
+}
+
+int mux_take_set_iso_codec(MuxTake *take, const char *iso_codec)
+{
+    if (!take || !take->iso_codec || !iso_codec)
+        return -EINVAL;
+    g_free(take->iso_codec);
+    take->iso_codec = g_strdup(iso_codec);
+    return write_take_json(take, NULL);
 }
 
 void mux_take_set_cues(MuxTake *take, const SwCueList *cues)

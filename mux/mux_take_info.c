@@ -120,6 +120,7 @@ MuxTakeInfo *mux_take_info_load(const char *dir)
     info->cams = g_new0(char *, (gsize)info->ncams + 1);
     info->sources = g_new0(char *, (gsize)info->ncams + 1);
     info->iso_dropped = g_new0(int64_t, (gsize)info->ncams);
+    info->iso_start_ms = g_new0(int64_t, (gsize)info->ncams);
     for (int i = 0; i < info->ncams; i++) {
         JsonNode *cam = json_array_get_element(cams, (guint)i);
         const char *name =
@@ -144,8 +145,12 @@ MuxTakeInfo *mux_take_info_load(const char *dir)
                 continue;
             const char *cam = get_string(json_node_get_object(e), "camera");
             for (int i = 0; i < info->ncams; i++)
-                if (!g_strcmp0(cam, info->cams[i]) && get_int(json_node_get_object(e), "dropped", &v) == 0)
-                    info->iso_dropped[i] = v;
+                if (!g_strcmp0(cam, info->cams[i])) {
+                    if (get_int(json_node_get_object(e), "dropped", &v) == 0)
+                        info->iso_dropped[i] = v;
+                    if (get_int(json_node_get_object(e), "start_ms", &v) == 0)
+                        info->iso_start_ms[i] = v;
+                }
         }
     }
     goto out;
@@ -204,6 +209,7 @@ void mux_take_info_free(MuxTakeInfo **pinfo)
     g_strfreev(info->cams);
     g_strfreev(info->sources);
     g_free(info->iso_dropped);
+    g_free(info->iso_start_ms);
     for (int i = 0; i < info->naudio; i++) {
         g_free(info->audio[i].title);
         g_free(info->audio[i].from);

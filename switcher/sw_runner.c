@@ -259,6 +259,11 @@ void sw_runner_stop(SwRunner *r)
         atomic_store(&r->stop_requested, 1);
 }
 
+int64_t sw_runner_get_roll_ns(const SwRunner *r)
+{
+    return r ? r->roll_ns : 0;
+}
+
 void sw_runner_get_stats(SwRunner *r, SwRunnerStats *stats)
 {
     if (!r || !stats)

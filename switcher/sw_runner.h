@@ -269,5 +269,7 @@ int sw_runner_run(SwRunner *r);
 void sw_runner_stop(SwRunner *r);
 /* A snapshot of the counters (thread-safe). */
 void sw_runner_get_stats(SwRunner *r, SwRunnerStats *stats);
+/* The roll: CLOCK_MONOTONIC time of take time 0 once the run has started (from before_tick at tick 0 on), else 0. */
+int64_t sw_runner_get_roll_ns(const SwRunner *r);
 
 #endif

@@ -79,15 +79,16 @@ size_zero)
     untouched
     ;;
 iso_codec_copy)
-    # Copy ISOs remux camera files: a test: camera has no packets to copy. Refused before anything is made,
-    # naming the camera and what to use instead.
-    refuse 2 'copy: camera "bars" \(test:smpte\) is not a file.*nothing to copy.*--iso-codec ffv1' \
+    # Copy ISOs are the cameras' own packets: a test: camera makes raw frames, there are none. Refused before
+    # anything is made, naming the camera and what to use instead.
+    refuse 2 'copy: camera "bars" \(test:smpte\) makes raw frames.*nothing to copy.*--iso-codec ffv1' \
         "${one_cam[@]}" --cam bars=test:smpte --iso --iso-codec copy
     untouched
     ;;
 iso_codec_copy_network)
-    # A network camera's packets would need a compressed branch from capture: not available yet, said so.
-    refuse 2 'copy: camera "stage" \(srt://127\.0\.0\.1:9\) is not a file.*not available yet.*--iso-codec' \
+    # A network camera's own stream is copied (test_live_copy); one that sends nothing when the take starts has
+    # no stream to copy: refused once the cameras have started, before the roll, its folder removed.
+    refuse 2 'copy: camera "stage" \(srt://127\.0\.0\.1:9\) sends no compressed video.*--iso-codec ffv1' \
         "${one_cam[@]}" --cam stage=srt://127.0.0.1:9 --iso --iso-codec copy
     untouched
     ;;
