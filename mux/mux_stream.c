@@ -38,6 +38,7 @@
 #define STREAM_BACKOFF_MAX_MS 4000
 #define STREAM_PENDING_MAX 16
 #define STREAM_LATENCY_SAMPLES 65536 /* the median is of the first this many packets (36 min at 30 fps) */
+#define STREAM_SRT_LINGER_S 2         /* at most this long at the close for SRT to deliver what it holds */
 #define STREAM_TS_PACKET 1316        /* 7 TS packets: one UDP datagram, SRT's live payload */
 /* How long the close waits for a stream to send what it holds before it gives up on it (beyond its queue). */
 #define STREAM_CLOSE_GRACE_MS 1000
@@ -290,6 +291,9 @@ static int open_conn(MuxStream *s)
     set_metadata(s, fmt);
     if (!g_ascii_strncasecmp(s->url, "udp://", 6) && !strstr(s->url, "pkt_size="))
         av_dict_set_int(&opts, "pkt_size", STREAM_TS_PACKET, 0);
+    /* SRT's live mode discards what it still holds at the close: give the last GOP time to arrive. */
+    if (!g_ascii_strncasecmp(s->url, "srt://", 6) && !strstr(s->url, "linger="))
+        av_dict_set_int(&opts, "linger", STREAM_SRT_LINGER_S, 0);
     ret = avio_open2(&fmt->pb, s->open_url, AVIO_FLAG_WRITE, &fmt->interrupt_callback, &opts);
     av_dict_free(&opts);
     if (ret >= 0)
