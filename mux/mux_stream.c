@@ -195,7 +195,9 @@ static void run_add(MuxStream *s, DropRun *r, const AVPacket *pkt, const char *w
     if (r->open && key && r->why != why)
         run_close(s, r);
     if (!r->open) {
-        *r = (DropRun){.open = 1, .first = pkt->pts, .last = pkt->pts, .why = why};
+        /* A run that starts inside a GOP (a connection lost mid-GOP) still costs that GOP. */
+        *r = (DropRun){.open = 1, .first = pkt->pts, .last = pkt->pts, .why = why, .gops = !key};
+        s->st.gops_dropped += !key;
     }
     r->first = pkt->pts < r->first ? pkt->pts : r->first;
     r->last = pkt->pts > r->last ? pkt->pts : r->last;

@@ -26,9 +26,6 @@
 
 enum { NAL_SPS = 7, NAL_PPS = 8, NAL_AUD = 9 };
 
-typedef struct RecGap {
-    int64_t first, last, npkts;
-} RecGap;
 
 typedef struct RecState {
     const ProofStreamModel *m;
@@ -42,7 +39,7 @@ typedef struct RecState {
     double offset;      /* recording seconds - take seconds, from the first packet */
     int64_t matched, params_seen;
     int64_t first_frame, last_frame;
-    GArray *gaps;
+    GArray *missing; /* int64_t: pts of the log packets the recording lacks */
 } RecState;
 
 static int r_read(void *opaque, uint8_t *buf, int size)
@@ -162,17 +159,17 @@ static int same_hash(const RecState *st, const uint8_t h[2][PROOF_HASH_LEN], int
     return 0;
 }
 
-/* Log packets (from, to) exclusive were not in the recording: one gap of their frames. */
+/* Log packets (from, to) exclusive are not in the recording. */
 static void add_gap(RecState *st, int64_t from, int64_t to)
 {
-    if (to - from <= 1)
-        return;
-    RecGap g = {INT64_MAX, INT64_MIN, to - from - 1};
-    for (int64_t k = from + 1; k < to; k++) {
-        g.first = st->m->pkts[k].pts < g.first ? st->m->pkts[k].pts : g.first;
-        g.last = st->m->pkts[k].pts > g.last ? st->m->pkts[k].pts : g.last;
-    }
-    g_array_append_val(st->gaps, g);
+    for (int64_t k = from + 1; k < to; k++)
+        g_array_append_val(st->missing, st->m->pkts[k].pts);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 static double log_seconds(const ProofStreamModel *m, int64_t pts)
@@ -274,29 +271,41 @@ static const ProofStreamModel *program_model(const ProofTake *take)
     return NULL;
 }
 
+/* One gap: frames [first, last], all missing; declared when the take log declares each of them. */
+static int report_gap(RecState *st, int64_t first, int64_t last)
+{
+    char a[32], b[32];
+    int declared = proof_take_declares(st->take, "stream-drop", first, last);
+    proof_verdict_gap(st->v, first, last, declared);
+    proof_verdict_note(st->v, "stream recording %s: frames %" PRId64 "-%" PRId64 " (%s-%s) are not in it, still in "
+                       "the master: %s", st->file, first, last, proof_verdict_timecode(st->v, first, a, sizeof(a)),
+                       proof_verdict_timecode(st->v, last, b, sizeof(b)),
+                       declared ? "declared by the take (stream-drop)"
+                                : "NOT declared by the take (lost after the sender, or cut out)");
+    return !declared;
+}
+
 static void report(RecState *st, const char *format)
 {
-    const ProofStreamModel *m = st->m;
-    char a[32], b[32];
-    add_gap(st, st->last_j, m->npkts); /* what the recording lacks at its end */
+    add_gap(st, st->last_j, st->m->npkts); /* what the recording lacks at its end */
+    int64_t *miss = (int64_t *)(void *)st->missing->data;
+    guint n = st->missing->len, ngaps = 0;
     int64_t undeclared = 0;
-    for (guint i = 0; i < st->gaps->len; i++) {
-        const RecGap *g = &g_array_index(st->gaps, RecGap, i);
-        int declared = proof_take_declares(st->take, "stream-drop", g->first, g->last);
-        undeclared += !declared;
-        proof_verdict_gap(st->v, g->first, g->last, declared);
-        proof_verdict_note(st->v, "stream recording %s: frames %" PRId64 "-%" PRId64 " (%s-%s, %" PRId64
-                           " packets) are not in it, still in the master: %s", st->file, g->first, g->last,
-                           proof_verdict_timecode(st->v, g->first, a, sizeof(a)),
-                           proof_verdict_timecode(st->v, g->last, b, sizeof(b)), g->npkts,
-                           declared ? "declared by the take (stream-drop)"
-                                    : "NOT declared by the take (lost after the sender, or cut out)");
+    qsort(miss, n, sizeof(int64_t), cmp_i64);
+    /* The missing frames in runs of consecutive frames (B-frames make a GOP's frames leave out of order). */
+    for (guint i = 0; i < n;) {
+        guint j = i;
+        while (j + 1 < n && miss[j + 1] == miss[j] + 1)
+            j++;
+        undeclared += report_gap(st, miss[i], miss[j]);
+        ngaps++;
+        i = j + 1;
     }
     proof_verdict_checked(st->v, "stream recording %s (%s): %" PRId64 " video packets, each the take's own packet "
                           "of its frame (normalised payload hash, pts within half a frame at a fixed offset of "
                           "%.3f s), in order; frames %" PRId64 "-%" PRId64 " covered, %u gap%s (%" PRId64
                           " undeclared)%s", st->file, format, st->matched, st->offset, st->first_frame,
-                          st->last_frame, st->gaps->len, st->gaps->len == 1 ? "" : "s", undeclared,
+                          st->last_frame, ngaps, ngaps == 1 ? "" : "s", undeclared,
                           st->params_seen ? "; the parameter sets MPEG-TS repeats at key frames left out" : "");
 }
 
@@ -312,7 +321,7 @@ int mux_verify_recording(const ProofTake *take, const char *path, ProofVerdict *
     int fd = proof_file_open_regular(path, &size);
 
     st.m = m;
-    st.gaps = g_array_new(FALSE, FALSE, sizeof(RecGap));
+    st.missing = g_array_new(FALSE, FALSE, sizeof(int64_t));
     st.by_pts = g_hash_table_new(g_int64_hash, g_int64_equal);
     if (fd < 0) {
         proof_verdict_fail(v, PROOF_IO_ERROR, "io", path, -1, "cannot read the stream recording %s: %s", path,
@@ -379,7 +388,7 @@ out:
     if (fd >= 0)
         close(fd);
     g_hash_table_unref(st.by_pts);
-    g_array_unref(st.gaps);
+    g_array_unref(st.missing);
     g_free(st.buf);
     return ret;
 }

@@ -9,10 +9,10 @@
 #   srt_listener      onetake listens, `ffmpeg -i srt://...?mode=caller` records: verifies, every frame matches
 #   srt_caller        onetake calls a `gst-launch-1.0 srtsrc` listener recording the raw TS: verifies, its service
 #                     name and provider carry the take id and genesis hash, every frame matches
-#   receiver_killed   the SRT receiver is killed mid-take and started again: the take goes on (no late tick), the
+#   receiver_killed   the SRT receiver is killed mid-take and started again: the take goes on (no tick held up), the
 #                     master verifies UNCUT_WITH_DECLARED_ANOMALIES with the stream-drop, take.json counts the
 #                     reconnect and the dropped GOPs, the second recording verifies with its gap listed as declared
-#   receiver_stopped  the SRT receiver stops reading (SIGSTOP) for 3 s: the take goes on (no late tick), whole GOPs
+#   receiver_stopped  the SRT receiver stops reading (SIGSTOP) for 3 s: the take goes on (no tick held up), whole GOPs
 #                     are dropped and declared, onetake's memory stays bounded, the recording verifies
 #   tamper            a .ts re-encoded from the master (same pictures, other bytes) and one with a GOP spliced from
 #                     another take: both INVALID with the packet's frame; a recording of another take: INVALID
@@ -31,7 +31,10 @@ fresh_dir "$out"
 new_station_key "$out"
 W=320 H=180
 src="pipe:videotestsrc is-live=true pattern=ball ! timeoverlay ! video/x-raw,width=$W,height=$H,framerate=30/1"
-small=(--headless -q --size ${W}x$H --fps 30/1 --gop 15 --key "$key")
+# --latency 300: a loaded machine (4 sessions on 2 cores) delays the test camera by up to ~250 ms. not_held_up: a
+# stream that held up the take (the writer blocked on a dead or stopped receiver) makes its ticks seconds late; the
+# machine's own load makes a tick a few tens of ms late at most.
+small=(--headless -q --size ${W}x$H --fps 30/1 --gop 15 --latency 300 --key "$key")
 take=$out/take
 pids=()
 cleanup() {
@@ -54,7 +57,7 @@ nverify=0
 tj() { $tool json "$1" "$take/take.json"; }
 # record_bg ARGS: onetake record in the background ($rec), its log in record.log.
 record_bg() {
-    timeout 90 "$onetake" record "${small[@]}" --cam "a=$src" --out "$take" "$@" >"$out/record.log" 2>&1 &
+    "$onetake" record "${small[@]}" --cam "a=$src" --out "$take" "$@" >"$out/record.log" 2>&1 &
     rec=$!
     pids+=($rec)
 }
@@ -75,10 +78,16 @@ wait_roll() {
 }
 # srt_rx PORT FILE: a raw-TS SRT listener (gst-launch-1.0 srtsrc, the bytes as they arrive) in the background ($rx).
 srt_rx() {
-    gst-launch-1.0 -q srtsrc uri="srt://127.0.0.1:$1?mode=listener" latency=40 ! filesink location="$2" \
+    gst-launch-1.0 -q srtsrc uri="srt://127.0.0.1:$1?mode=listener" latency=40 ! filesink buffer-mode=unbuffered location="$2" \
         >>"$out/rx.log" 2>&1 &
     rx=$!
     pids+=($rx)
+}
+not_held_up() {
+    local late
+    late=$(tj "d['live']['max_late_ms']")
+    [ "$late" -lt 200 ] || fail "a tick was $late ms late ($(tj "d['live']['late_ticks']") late ticks): the stream held up the take"
+    echo "not held up: $(tj "d['live']['late_ticks']") late ticks, at most $late ms late"
 }
 # stop_rx: the receiver ends (srtsrc may have ended by itself at the sender's close).
 stop_rx() {
@@ -193,22 +202,30 @@ receiver_killed)
     wait_rec
     sleep 0.5
     stop_rx
-    [ "$(tj "d['live']['late_ticks']")" = 0 ] || fail "late ticks: the stream held up the take"
+    not_held_up
     [ "$(tj "d['streams'][0]['reconnects']")" -ge 1 ] || fail "take.json: no reconnect: $(tj "d['streams'][0]")"
     [ "$(tj "d['streams'][0]['gops_dropped']")" -ge 1 ] || fail "take.json: no GOP dropped"
     verify "$take"
     expect_verify 0 UNCUT_WITH_DECLARED_ANOMALIES
     grep -q '"stream-drop (' "$json" || fail "verify does not list the stream-drop"
-    # The second recording starts at a key frame after the reconnect: its leading gap is declared.
-    stream_ok "$out/rx2.ts" UNCUT_WITH_DECLARED_ANOMALIES
-    grep -q '"0-[0-9]*"' "$json" || fail "rx2.ts: the frames before the reconnect are not listed as a gap"
+    # The second recording starts at a key frame after the reconnect, its frames before listed as a gap (those
+    # sent to the first receiver, and those SRT took before it saw the loss, are not declared: they were sent).
     frames_ok "$out/rx2.ts"
     first=$(echo "$fc" | cut -d' ' -f1)
     [ "$first" -gt 60 ] && [ $((first % 15)) = 0 ] || fail "rx2.ts starts at frame $first, not at a key frame"
-    # The first recording: what it has is the take's (SRT dropped the last packets it held: not declared).
+    verify "$take" --stream "$out/rx2.ts"
+    expect_verify 0 UNCUT_WITH_DECLARED_ANOMALIES
+    grep -q "\"0-$((first - 1))\( undeclared\)\?\"" "$json" || fail "rx2.ts: frames 0-$((first - 1)) not listed as a gap"
+    # The first recording: the take's frames up to the kill, the rest listed.
+    frames_ok "$out/rx1.ts"
+    last=$(echo "$fc" | cut -d' ' -f2)
     verify "$take" --stream "$out/rx1.ts"
     expect_verify 0 UNCUT_WITH_DECLARED_ANOMALIES
-    frames_ok "$out/rx1.ts"
+    grep -q "\"$((last + 1))-[0-9]*\( undeclared\)\?\"" "$json" || fail "rx1.ts: frames from $((last + 1)) not listed"
+    # Every frame the take declared dropped is in neither recording.
+    dropped=$(tj "d['streams'][0]['frames_dropped']")
+    [ "$dropped" -ge 1 ] && [ "$dropped" -le $((first - last - 1)) ] ||
+        fail "$dropped frames declared dropped, but only $((first - last - 1)) are in neither recording"
     ;;
 receiver_stopped)
     need_gst srtsrc
@@ -227,6 +244,7 @@ receiver_stopped)
     max=$rss0
     for _ in $(seq 12); do
         sleep 0.25
+        [ -n "${STREAM_TOP:-}" ] && top -H -b -n1 -p "$rec" | head -20 >>"$out/top.txt"
         r=$($tool rss "$rec")
         [ "$r" -gt "$max" ] && max=$r
     done
@@ -236,7 +254,7 @@ receiver_stopped)
     sleep 0.5
     stop_rx
     [ $((max - rss0)) -lt 20000 ] || fail "onetake grew by $((max - rss0)) kB while the receiver was stopped"
-    [ "$(tj "d['live']['late_ticks']")" = 0 ] || fail "late ticks: the stopped receiver held up the take"
+    not_held_up
     [ "$(tj "d['streams'][0]['gops_dropped']")" -ge 1 ] || fail "take.json: no GOP dropped: $(tj "d['streams'][0]")"
     verify "$take"
     expect_verify 0 UNCUT_WITH_DECLARED_ANOMALIES
