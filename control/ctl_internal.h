@@ -9,6 +9,7 @@
 
 #define CTL_SRV_CLIENTS 16   /* TCP clients at once */
 #define CTL_SRV_QUEUE 64     /* commands waiting for a tick */
+#define CTL_SRV_RESERVED 16  /* of those, kept for commands that change the program: previews cannot starve a cut */
 #define CTL_SRV_EVENTS 256   /* replies and events waiting for the control thread */
 #define CTL_OSC_PEERS 64     /* OSC peers whose rate is tracked (the least recently seen is reused) */
 #define CTL_OSC_SUBS 16      /* OSC subscribers */
@@ -110,7 +111,8 @@ struct CtlServer {
 };
 
 /* ctl_server.c, for ctl_osc.c (control thread) */
-/* The command queued for the next tick: 0, or -EBUSY (counted) when the queue is full. */
+/* The command queued for the next tick: 0, or -EBUSY (counted) when the queue is full (for a preview: when only
+ * the slots reserved for program commands are left). */
 int ctl_srv_enqueue(CtlServer *s, const CtlReplyTo *to, const CtlCmd *cmd, const char *peer);
 void ctl_srv_state(CtlServer *s, SwState *st);
 int ctl_srv_peer_allowed(const CtlServer *s, const struct sockaddr *sa);

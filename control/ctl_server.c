@@ -175,8 +175,10 @@ int ctl_srv_end_refused(const CtlServer *s, const CtlCmd *cmd, char *buf, int si
 
 int ctl_srv_enqueue(CtlServer *s, const CtlReplyTo *to, const CtlCmd *cmd, const char *peer)
 {
+    /* A flood of previews from many surfaces must not keep the director's cut off the next frame. */
+    int room = cmd->type == CTL_CMD_PREVIEW ? CTL_SRV_QUEUE - CTL_SRV_RESERVED : CTL_SRV_QUEUE;
     g_mutex_lock(&s->lock);
-    int queued = s->nqueue < CTL_SRV_QUEUE;
+    int queued = s->nqueue < room;
     if (queued) {
         CtlQueued *q = &s->queue[s->nqueue++];
         q->to = *to;

@@ -846,13 +846,24 @@ int proof_stream_event_peer(ProofStream *s, const char *type, int64_t frame, int
     return hold(s, !strcmp(type, "end") ? "END" : "CUT", rec, len, sizeof(rec));
 }
 
+/* A record built in b (taken: unreferenced here) held on the stream until its frame is durable. 0, or
+ * -ENAMETOOLONG when it does not fit a record. */
+static int stream_record(ProofStream *s, JsonBuilder *b)
+{
+    gsize len;
+    char *rec = json_text(b, &len);
+    g_object_unref(b);
+    if (len < PF_MAX_RECORD)
+        frame_record(s->pending, rec, len);
+    g_free(rec);
+    return len < PF_MAX_RECORD ? 0 : -ENAMETOOLONG;
+}
+
 /* One ANOMALY record; with_count adds the span (ticks) and count (n) of a summarised anomaly. */
 static int anomaly_record(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail,
                           int with_count, int64_t ticks, int64_t count)
 {
     JsonBuilder *b;
-    char *rec;
-    gsize len;
     if (!s || !kind)
         return -EINVAL;
     b = json_builder_new();
@@ -867,19 +878,12 @@ static int anomaly_record(ProofStream *s, const char *kind, int64_t tick, int ca
         add_int(b, "n", count);
     proof_json_add_string(b, "detail", detail);
     json_builder_end_object(b);
-    rec = json_text(b, &len);
-    g_object_unref(b);
-    if (len < PF_MAX_RECORD)
-        frame_record(s->pending, rec, len);
-    g_free(rec);
-    return len < PF_MAX_RECORD ? 0 : -ENAMETOOLONG;
+    return stream_record(s, b);
 }
 
 int proof_stream_ltc(ProofStream *s, int64_t tick, int64_t frame, const char *tc, int freewheel)
 {
     JsonBuilder *b;
-    char *rec;
-    gsize len;
     if (!s || !tc)
         return -EINVAL;
     b = json_builder_new();
@@ -891,12 +895,7 @@ int proof_stream_ltc(ProofStream *s, int64_t tick, int64_t frame, const char *tc
     json_builder_set_member_name(b, "freewheel");
     json_builder_add_boolean_value(b, freewheel != 0);
     json_builder_end_object(b);
-    rec = json_text(b, &len);
-    g_object_unref(b);
-    if (len < PF_MAX_RECORD)
-        frame_record(s->pending, rec, len);
-    g_free(rec);
-    return len < PF_MAX_RECORD ? 0 : -ENAMETOOLONG;
+    return stream_record(s, b);
 }
 
 int proof_stream_anomaly(ProofStream *s, const char *kind, int64_t tick, int cam, const char *detail)

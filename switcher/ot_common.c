@@ -1,6 +1,7 @@
 /* onetake: error strings and the process-wide log. */
 #include "ot_common.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -208,5 +209,20 @@ int ot_write_all(int fd, const void *data, size_t len)
         p += n;
         len -= (size_t)n;
     }
+    return 0;
+}
+
+int ot_array_grow(void **arr, int *cap, int need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    int ncap = *cap ? *cap * 2 : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = realloc(*arr, (size_t)ncap * elem);
+    if (!n)
+        return -ENOMEM;
+    *arr = n;
+    *cap = ncap;
     return 0;
 }

@@ -35,6 +35,10 @@ int ot_fsync_path(const char *path);
  * removed on failure. The one atomic file write of the project. */
 int ot_file_replace(const char *path, const void *data, size_t len, const char **what);
 
+/* Make room for need elements of elem bytes in *arr (capacity *cap, doubled from 16 as needed). 0 or -ENOMEM
+ * (*arr untouched). */
+int ot_array_grow(void **arr, int *cap, int need, size_t elem);
+
 /* Levels follow FFmpeg's av_log levels so that both logs map 1:1. */
 enum {
     OT_LOG_QUIET = -8,

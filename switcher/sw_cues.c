@@ -224,21 +224,6 @@ static const char *arena_store_label(Parser *p, const Token *t)
     return dst;
 }
 
-static int grow(void **arr, int *cap, int need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    int ncap = *cap ? *cap * 2 : 16;
-    while (ncap < need)
-        ncap *= 2;
-    void *n = realloc(*arr, (size_t)ncap * elem);
-    if (!n)
-        return -ENOMEM;
-    *arr = n;
-    *cap = ncap;
-    return 0;
-}
-
 /* ---- lexing ---- */
 
 /* Offset of the first byte that is not valid UTF-8 (or is NUL), or -1. Rejects overlongs, surrogates and code
@@ -502,7 +487,7 @@ static int parse_camera(Parser *p, const Token *t, const char *what, int *cam, c
             return *name ? 0 : -ENOMEM;
         }
     }
-    if (grow((void **)&p->auto_cams, &p->auto_cap, p->nauto + 1, sizeof(*p->auto_cams)) < 0)
+    if (ot_array_grow((void **)&p->auto_cams, &p->auto_cap, p->nauto + 1, sizeof(*p->auto_cams)) < 0)
         return -ENOMEM;
     *name = arena_store(p, s, n);
     if (!*name)
@@ -797,7 +782,7 @@ static int parse_sub_line(Parser *p, const Token *tt, int64_t frame)
                           : "unexpected %s after the subtitle text: a sub cue has one \"text\" (a comment "
                             "must start with #)",
                     SHOWQ(&tl), (int)n, a);
-    if (grow((void **)&p->cues, &p->cap, p->count + 1, sizeof(*p->cues)) < 0)
+    if (ot_array_grow((void **)&p->cues, &p->cap, p->count + 1, sizeof(*p->cues)) < 0)
         return -ENOMEM;
     p->cues[p->count++] = cue;
     if (frame >= 0) {
@@ -923,7 +908,7 @@ static int parse_cue_line(Parser *p)
                 SHOWQ(&tx));
     }
 
-    if (grow((void **)&p->cues, &p->cap, p->count + 1, sizeof(*p->cues)) < 0)
+    if (ot_array_grow((void **)&p->cues, &p->cap, p->count + 1, sizeof(*p->cues)) < 0)
         return -ENOMEM;
     p->cues[p->count++] = cue;
     remember_time(p, frame, time_text);
@@ -997,7 +982,7 @@ static int parse_action_line(Parser *p)
                     "TIME end; a comment must start with #",
                     SHOWQ(&tx));
 
-    if (grow((void **)&p->actions, &p->cap, p->count + 1, sizeof(*p->actions)) < 0)
+    if (ot_array_grow((void **)&p->actions, &p->cap, p->count + 1, sizeof(*p->actions)) < 0)
         return -ENOMEM;
     p->actions[p->count++] = a;
     remember_time(p, frame, time_text);

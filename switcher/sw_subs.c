@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ot_common.h"
+
 struct SwSubs {
     SwRate rate;
     char *langs[SW_SUB_MAX_LANGS];
@@ -201,24 +203,9 @@ static int entry_text(Lex *lx, Entry *e)
     return 0;
 }
 
-static int grow(void **arr, int *cap, int need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    int ncap = *cap ? *cap * 2 : 16;
-    while (ncap < need)
-        ncap *= 2;
-    void *n = realloc(*arr, (size_t)ncap * elem);
-    if (!n)
-        return -ENOMEM;
-    *arr = n;
-    *cap = ncap;
-    return 0;
-}
-
 static int add_entry(Entry **es, int *n, int *cap, const Entry *e)
 {
-    if (grow((void **)es, cap, *n + 1, sizeof(**es)) < 0)
+    if (ot_array_grow((void **)es, cap, *n + 1, sizeof(**es)) < 0)
         return -ENOMEM;
     (*es)[(*n)++] = *e;
     return 0;
@@ -373,7 +360,7 @@ static int add_op(SwSubs *s, SwSubOp *ops, int *nops, int64_t frame, int lang, c
 
 static int keep_text(SwSubs *s, char *t)
 {
-    if (grow((void **)&s->texts, &s->texts_cap, s->ntexts + 1, sizeof(*s->texts)) < 0)
+    if (ot_array_grow((void **)&s->texts, &s->texts_cap, s->ntexts + 1, sizeof(*s->texts)) < 0)
         return -ENOMEM;
     s->texts[s->ntexts++] = t;
     return 0;

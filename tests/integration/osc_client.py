@@ -8,9 +8,8 @@ liblo) where the test must read the answer to the sender or send from another lo
       (127.0.0.3) and a flooding host (127.0.0.4); ends the take with its id. Prints, as JSON, the program segments
       ([frame, camera] ...) the feedback names and the end frame; fails when a reply or a feed is not what
       docs/control.md says.
-  flood OSC_PORT PID SECONDS [ROUNDS]   during a take (PID): 5,000 malformed and 5,000 valid messages (ROUNDS x 50
-      each, default 100) from 50 loopback hosts
-      in SECONDS, 1,000 at once from one more host (rate-limited), and meanwhile a cut from 127.0.0.1 that must be
+  flood OSC_PORT PID SECONDS [ROUNDS [HOSTS]]   during a take (PID): ROUNDS x HOSTS malformed and as many valid
+      messages (default 100 x 50: 5,000 + 5,000) from HOSTS loopback hosts in SECONDS, 1,000 at once from one more host (rate-limited), and meanwhile a cut from 127.0.0.1 that must be
       answered within a frame or two; prints the cut's frame, what was sent and the process's RSS before and after.
 """
 import json
@@ -267,10 +266,10 @@ JUNK = (b'hello', b'#bundle\0' + b'\0' * 8, b'/onetake/cut\0\0\0\0,x\0\0', b'\xf
         encode('/onetake/cut', 'nobody'), encode('/onetake/end'), encode('/onetake/cut', 7))
 
 
-def flood(port, pid, seconds, rounds=100):
+def flood(port, pid, seconds, rounds=100, nhosts=50):
     me = Raw(port)
     a = rolled(me, 10)
-    hosts = [Raw(port, '127.0.1.%d' % (i + 1)) for i in range(50)]
+    hosts = [Raw(port, '127.0.1.%d' % (i + 1)) for i in range(nhosts)]
     # status answered at once; preview queued for the program thread (the queue and the switcher's ring fill)
     valid = [encode('/onetake/status'), encode('/onetake/preview', 1), encode('/onetake/preview', 'b')]
     rss0 = rss_kb(pid)
@@ -279,7 +278,7 @@ def flood(port, pid, seconds, rounds=100):
     for _ in range(1000):
         burst.send(encode('/onetake/status'))
         sent['burst'] += 1
-    # 100 rounds of 50 hosts x (1 malformed + 1 valid) = 5,000 + 5,000
+    # ROUNDS rounds of NHOSTS hosts x (1 malformed + 1 valid): 100 x 50 = 5,000 + 5,000 by default
     t0 = time.monotonic()
     cut = None
     for r in range(rounds):
@@ -323,6 +322,6 @@ if __name__ == '__main__':
     if sys.argv[1] == 'drive':
         drive(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     elif sys.argv[1] == 'flood':
-        flood(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), *[int(x) for x in sys.argv[5:6]])
+        flood(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), *[int(x) for x in sys.argv[5:7]])
     else:
         fail('usage: drive OSC_PORT TCP_PORT DUMP_PORT DUMP_FILE | flood OSC_PORT PID SECONDS [ROUNDS]')

@@ -5,6 +5,8 @@
 #             decode is the source sample for sample, the tone is there at -110 dBFS in its FFT
 #   bits16    --audio-bits 16: 16-bit FLAC; a 16-bit source sample for sample; the -110 dBFS tone is gone (rounded
 #             away, no dither: every sample 0); --audio-bits 20 refused before the roll, no take folder
+#   source_dies  a stem's live UDP source killed mid-take: the take goes on, the stem is the sender's tone then
+#             silence (numpy on ffmpeg's decode), the silence declared in take.json and by verify
 set -euo pipefail
 onetake=$1 out=$2 case=$3
 here=$(dirname "$0")
@@ -341,6 +343,75 @@ stems_refused)
     refused 2 'file not found' --audio-track x=/nonexistent/x.wav
     refused 2 'track "x" is given twice' --audio-track x=test:sine --audio-track x=test:ticks
     refused 2 'is not a track name' --audio-track "x y=test:sine"
+    ;;
+source_dies)
+    # A stem's live source dies mid-take (its UDP sender killed, never back): the take goes on to its end, the stem
+    # keeps exactly frames x 1600 samples, the sender's tone up to the loss and silence after it, the silence
+    # declared (take.json, verify's audio-gap with the same count); the first track is untouched.
+    command -v gst-launch-1.0 >/dev/null || fail "gst-launch-1.0 is missing (scripts/install-deps.sh)"
+    port=${4:-19070} # tests use 19000-19499: this one is audio_source_dies's
+    gst-launch-1.0 -q audiotestsrc is-live=true wave=sine freq=100 volume=0.5 ! audio/x-raw,rate=48000,channels=2 \
+        ! audioconvert ! avenc_aac ! aacparse ! mpegtsmux ! udpsink host=127.0.0.1 port="$port" &
+    sender=$!
+    (sleep 2.5 && kill $sender 2>/dev/null) &
+    killer=$!
+    rm -rf "$take"
+    rc=0
+    timeout 60 "$onetake" record "${small[@]}" --cam b=test:smpte --realtime --duration 5 --audio-src test:sine \
+        --audio-track "bass=udp://127.0.0.1:$port" --out "$take" >"$out/record.log" 2>&1 || rc=$?
+    kill $sender 2>/dev/null || true
+    wait $killer 2>/dev/null || true
+    expect_exit 0 $rc "the take whose stem's source died"
+    frames=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 \
+        "$take/program.mkv")
+    [ "$frames" = 150 ] || fail "the take stopped at $frames frames, not 150"
+    for t in 0 1; do
+        ffmpeg -v error -i "$take/program.mkv" -map 0:a:$t -f s32le -c:a pcm_s32le "$out/track$t.raw"
+    done
+    $py - "$out/track0.raw" "$out/track1.raw" "$take/take.json" "$frames" <<'PY' >"$out/silence.txt" || fail "the stem is not what was sent"
+import json, sys
+import numpy as np
+first, stem = (np.frombuffer(open(p, "rb").read(), dtype=np.int32).reshape(-1, 2) for p in sys.argv[1:3])
+frames = int(sys.argv[4])
+for name, a in (("first", first), ("bass", stem)):
+    if len(a) != frames * 1600:
+        sys.exit("%s track: %d samples for %d frames, not %d" % (name, len(a), frames, frames * 1600))
+def zero_runs(a):
+    z = np.concatenate([[0], (a[:, 0] == 0) & (a[:, 1] == 0), [0]]).astype(int)
+    d = np.diff(z)
+    return [(int(s), int(e - s)) for s, e in zip(np.where(d == 1)[0], np.where(d == -1)[0]) if e - s > 48]
+if zero_runs(first):
+    sys.exit("the first track has silence %r" % zero_runs(first))
+runs = zero_runs(stem)
+# The sender was killed 2.5 s after it started (the take rolled about as it did): one run of silence, from a time
+# between 1 s and 4 s, to the end of the take.
+if len(runs) != 1 or runs[0][0] + runs[0][1] != len(stem) or not 48000 <= runs[0][0] <= 4 * 48000:
+    sys.exit("the stem's silence is %r, not one run from the loss to the end" % runs)
+loss = runs[0][0]
+# Before the loss: the sender's 100 Hz tone (FFT peak), at about half scale (AAC round trip).
+head = stem[:loss, 0].astype(float) / 2**31
+spec = np.abs(np.fft.rfft(head * np.hanning(len(head))))
+peak = np.argmax(spec) * 48000.0 / len(head)
+if abs(peak - 100) > 2 or not 0.3 < np.abs(head).max() < 0.7:
+    sys.exit("before the loss the stem is not the sender's tone: peak %.1f Hz, level %.2f" % (peak, np.abs(head).max()))
+t = [x for x in json.load(open(sys.argv[3]))["audio_tracks"] if x.get("title") == "bass"]
+if len(t) != 1 or t[0]["silence_samples"] != runs[0][1]:
+    sys.exit("take.json says %r, the decode has %d samples of silence" % (t, runs[0][1]))
+print(runs[0][1])
+PY
+    silence=$(cat "$out/silence.txt")
+    echo "the stem's source died at sample $((frames * 1600 - silence)): $silence samples of silence"
+    json=$out/verify.json
+    rc=0
+    "$onetake" verify "$take" --pubkey "$key.pub" --json -q >"$json" || rc=$?
+    expect_verify 0 UNCUT_WITH_DECLARED_ANOMALIES
+    $py - "$json" "$silence" <<'PY' || fail "verify does not declare the stem's silence"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+gaps = [re.fullmatch(r"audio-gap \((\d+) samples\)", a) for a in d["anomalies"]]
+if not all(gaps) or sum(int(g.group(1)) for g in gaps) != int(sys.argv[2]):
+    sys.exit("declared: %r, want audio-gap (%s samples)" % (d["anomalies"], sys.argv[2]))
+PY
     ;;
 *)
     fail "unknown case $case"

@@ -329,7 +329,7 @@ countdown)
     grep -q "rolling in 2 s" "$out/record.log" || fail "no countdown in the log"
     # --roll-at, headless: the roll at that wall-clock second
     rm -rf "$take"
-    at=$(date -d "+3 seconds" +%H:%M:%S)
+    at=$(date -d "+6 seconds" +%H:%M:%S) # room for the cameras to start on a loaded machine (ASan)
     at_ms=$(($(date -d "$at" +%s) * 1000))
     record --headless "${three[@]}" "${small[@]}" --duration 1 --roll-at "$at"
     closed_take
