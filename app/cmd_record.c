@@ -20,6 +20,7 @@
 #include "ot_common.h"
 #include "record_live.h"
 #include "record_ltc.h"
+#include "record_stream.h"
 #include "record_ui.h"
 #include "sw_cues.h"
 #include "sw_runner.h"
@@ -94,6 +95,7 @@ typedef struct Record {
     RecordUi ui; /* the multiview, the roll (countdown), real-time pacing: record_ui.c */
     RecordLive live; /* live cameras (clock, latency, losses) and the program audio: record_live.c */
     RecordLtc ltc;   /* --ltc, --cue-clock ltc: record_ltc.c */
+    RecordStream stream; /* --stream: record_stream.c */
     SwSink writer_sink; /* the program writer's, for what before_tick declares (LTC) */
     CtlEndpoint control[CTL_MAX_ENDPOINTS]; /* --control */
     int ncontrol;
@@ -132,6 +134,7 @@ static void free_options(RecordOptions *o)
 
 static void free_record(Record *r)
 {
+    record_stream_free(&r->stream);
     ctl_server_free(&r->ctl);
     ctl_tally_free(&r->tsl);
     record_ui_free(&r->ui);
@@ -550,6 +553,8 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
         ret = -EIO;
         goto abort;
     }
+    t->streams = record_stream_config(&r->stream, mux_take_id(t->take),
+                                      r->proof.log ? proof_log_genesis_hex(r->proof.log) : NULL);
     if ((ret = app_take_open_program(t, "onetake program", start_tc, audio_channels, &r->proof)) < 0)
         goto abort;
     r->writer_sink = mux_writer_sink(t->writer);
@@ -710,6 +715,7 @@ static int run_take(Record *r, const RecordOptions *o, const char *command_line)
     g_free(audio_from);
     ret = end.error;
     print_summary(r, st, &end.program, ret, end.wall_seconds);
+    record_stream_print_summary(&end.program);
     record_live_print_summary(&r->live, st, t->cams, r->names, r->ncams);
     record_live_print_loudness(&r->live, st, &end.program);
     if (r->ncontrol > 0)
@@ -812,6 +818,7 @@ int cmd_record(int argc, char **argv)
     g_option_context_add_main_entries(ctx, record_ui_entries(&r.ui), NULL);
     g_option_context_add_main_entries(ctx, record_live_entries(&r.live), NULL);
     g_option_context_add_main_entries(ctx, record_ltc_entries(&r.ltc), NULL);
+    g_option_context_add_main_entries(ctx, record_stream_entries(&r.stream), NULL);
     g_option_context_add_group(ctx, record_live_audio_group(&r.live));
 
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
@@ -829,6 +836,8 @@ int cmd_record(int argc, char **argv)
     r.quiet = o.quiet;
     r.tty = isatty(STDERR_FILENO);
     ret = check_options(&o, &r);
+    if (!ret)
+        ret = record_stream_check(&r.stream, r.codec);
     if (ret < 0) {
         ret = ret == OT_ERROR_CUES ? APP_EXIT_FAIL : APP_EXIT_USAGE;
         goto out;

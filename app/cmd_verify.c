@@ -22,6 +22,7 @@ enum { VERIFY_EXIT_PARTIAL = 3 };
 typedef struct VerifyOptions {
     char *pubkey;
     char *master;
+    char **streams;
     gboolean json;
     gboolean quiet;
 } VerifyOptions;
@@ -102,6 +103,7 @@ static void print_text(const ProofVerdict *v)
         printf("  station key: %s (%s)\n", v->station_keyid,
                v->station_pinned ? "pinned with --pubkey" : "NOT pinned");
     print_list("declared anomalies", v->anomalies);
+    print_list("stream gaps (frames not in the recording)", v->gaps);
     print_list("notes", v->notes);
     print_list("checked", v->checked);
 }
@@ -198,6 +200,7 @@ static void print_json(const ProofVerdict *v, const char *dir)
     json_builder_set_member_name(b, "bytes_checked");
     json_builder_add_int_value(b, v->bytes_checked);
     add_strv(b, "anomalies", v->anomalies);
+    add_strv(b, "stream_gaps", v->gaps);
     add_strv(b, "notes", v->notes);
     add_strv(b, "checked", v->checked);
     json_builder_end_object(b);
@@ -260,6 +263,9 @@ int cmd_verify(int argc, char **argv)
         {"json", 0, 0, G_OPTION_ARG_NONE, &o.json, "Print the verdict as one JSON object", NULL},
         {"master", 0, 0, G_OPTION_ARG_FILENAME, &o.master,
          "Check this file as the master at packet level (a remux, e.g. ffmpeg -c copy to MP4)", "FILE"},
+        {"stream", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.streams,
+         "Check a recording of the live stream (.ts or .flv, made anywhere): its video must be the take's program "
+         "packets; the frames it lacks are listed; repeatable", "FILE"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No progress on stderr", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("DIR - is DIR one authentic, uncut take?");
@@ -309,6 +315,9 @@ int cmd_verify(int argc, char **argv)
     }
     if (take && v.status != PROOF_INVALID && v.status != PROOF_IO_ERROR)
         mux_verify_derived(dir, take, &v);
+    for (int i = 0; take && o.streams && o.streams[i] && v.status != PROOF_INVALID && v.status != PROOF_IO_ERROR;
+         i++)
+        mux_verify_recording(take, o.streams[i], &v);
     if (take)
         proof_take_finish(take, &v);
     if (!o.quiet && isatty(STDERR_FILENO))
@@ -325,6 +334,7 @@ out:
     g_free(dir);
     g_free(o.pubkey);
     g_free(o.master);
+    g_strfreev(o.streams);
     g_clear_error(&err);
     g_option_context_free(ctx);
     return ret;

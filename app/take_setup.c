@@ -89,6 +89,11 @@ int app_take_open_program(AppTake *t, const char *title, const char *timecode, i
     g_free(path);
     if (!out)
         return OT_ERROR_CODEC;
+    /* The live streams connect before the roll: one that cannot is refused here (unless optional). */
+    if (t->streams && mux_output_start_streams(out, t->streams) < 0) {
+        mux_output_free(&out);
+        return OT_ERROR_CODEC;
+    }
     t->writer = mux_writer_alloc(out, APP_MUX_QUEUE, c->gop);
     if (!t->writer) {
         mux_output_free(&out);

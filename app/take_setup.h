@@ -36,6 +36,7 @@ typedef struct AppTake {
     const char *const *sub_langs;
     int sub_nlangs;
     AppAudioStems stems; /* record's --audio-track (none: zeroed) */
+    const MuxStreamConfig *streams; /* record's --stream (set before app_take_open_program), or NULL */
 } AppTake;
 
 /* The take folder (mux_take_create: a folder that holds anything is refused). 0 or OT_ERROR_TAKE (logged). */

@@ -81,6 +81,38 @@ typedef struct MuxLoudness {
     double true_peak_dbtp;  /* the highest true peak over the channels, dBTP */
 } MuxLoudness;
 
+/* Program out live (mux_stream.c): the program's own encoded packets (no second encode) to other containers
+ * and places: MPEG-TS to srt://, udp:// or a .ts file, FLV to rtmp:// or a .flv file. Each stream has its own
+ * thread and a bounded queue; the mux thread never waits for one (docs/take-folder.md, README "Streams"). */
+#define MUX_STREAM_MAX 8
+#define MUX_STREAM_URL_MAX 256
+
+typedef struct MuxStreamConfig {
+    const char *const *urls; /* as given to --stream */
+    int nurls;
+    int optional;        /* 1: a stream that cannot be opened at the start keeps trying in the background */
+    int queue_ms;        /* media each stream's queue holds (0: 2000 ms) */
+    int open_timeout_ms; /* the first connection (a listener waits this long for its caller; 0: 10000) */
+    const char *take_id; /* in the MPEG-TS service name, FLV onMetaData take_id */
+    const char *genesis; /* the take log's genesis hash: MPEG-TS service provider, FLV onMetaData genesis */
+} MuxStreamConfig;
+
+typedef struct MuxStreamStats {
+    char url[MUX_STREAM_URL_MAX]; /* as given, an RTMP key and an SRT passphrase hidden */
+    const char *format;           /* "mpegts" or "flv" (static) */
+    int64_t bytes;                /* written to the connection or file */
+    int64_t packets;              /* video packets sent */
+    int64_t gops_dropped;         /* whole GOPs not sent (queue full, not connected, lost, not sent by the close) */
+    int64_t frames_dropped;       /* their frames (declared: ANOMALY stream-drop) */
+    int64_t reconnects;           /* connections made again after a loss */
+    int connected;                /* connected at the time of asking */
+    double latency_median_ms;     /* program tick to the packet written to the socket (final after the close) */
+    double latency_max_ms;
+} MuxStreamStats;
+
+/* "mpegts" or "flv" for a --stream URL, NULL when it is none onetake can send (the reason in why). */
+const char *mux_stream_format(const char *url, const char **why);
+
 typedef struct MuxOutputStats {
     int64_t frames;    /* frames sent to the encoder */
     int64_t packets;   /* packets written */
@@ -96,6 +128,8 @@ typedef struct MuxOutputStats {
     int audio_tracks;           /* the first and the stems */
     MuxLoudness audio_loudness[SW_AUDIO_MAX_TRACKS]; /* of each audio track, once it is flushed */
     int64_t audio_track_packets[SW_AUDIO_MAX_TRACKS];
+    int nstreams; /* --stream outputs fed from this output's packets */
+    MuxStreamStats streams[MUX_STREAM_MAX];
 } MuxOutputStats;
 
 typedef struct MuxOutput MuxOutput;
@@ -120,6 +154,13 @@ int mux_output_audio_channels(const MuxOutput *out, int track);
 int mux_output_close(MuxOutput *out);
 void mux_output_free(MuxOutput **out);
 void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats);
+/* Send this output's video packets live as cfg says (an H.264 output only): one thread and queue per URL, each
+ * connected (or its file created) before this returns; a URL that cannot be opened within cfg->open_timeout_ms is
+ * an error (logged with the URL and a fix) unless cfg->optional. Call once, before the first frame. A stream that
+ * falls behind or loses its connection drops whole GOPs, declared on the output's proof stream as ANOMALY
+ * stream-drop, and reconnects with a backoff; the output is never held up. The close ends every stream. 0 or
+ * negative (nothing is left running). */
+int mux_output_start_streams(MuxOutput *out, const MuxStreamConfig *cfg);
 /* The GOP in use: cfg->gop, or one second (round(fps)) when it was 0. */
 int mux_output_get_gop(const MuxOutput *out);
 /* The most program audio frames one tick carries (0: the output has no audio track). */

@@ -35,6 +35,26 @@ int mux_output_nice(const MuxOutput *out);
 /* Make the calling thread (and the threads it starts) nice more (Linux: per thread). Nothing when nice <= 0. */
 void mux_thread_nice(int nice);
 
+/* The --stream outputs of one MuxOutput (mux_stream.c). Made by mux_output_start_streams; fed and ended by the
+ * output on its own thread. */
+typedef struct MuxStreams MuxStreams;
+/* Opens every URL of cfg (each on a thread of its own) for a video stream of par's codec whose packets come with
+ * pts in pkt_tb (program frames). NULL on error (logged, nothing left running). */
+MuxStreams *mux_streams_alloc(const MuxStreamConfig *cfg, const AVCodecParameters *par, AVRational pkt_tb,
+                              SwRate rate, int gop);
+/* One video packet of the output, in decode order (a reference is queued, never a copy; never waits). tick_ns:
+ * when its program frame was made (ot_mono_ns; 0 unknown). Drops are declared on proof (may be NULL) here, on the
+ * output's thread. 0 or the proof's error. */
+int mux_streams_push(MuxStreams *s, const AVPacket *pkt, int64_t tick_ns, ProofStream *proof);
+/* No more packets: each stream sends what it holds (bounded wait), ends and joins; what was not sent is declared
+ * on proof (may be NULL). 0 or the proof's error. Idempotent. */
+int mux_streams_finish(MuxStreams *s, ProofStream *proof);
+void mux_streams_get_stats(MuxStreams *s, MuxOutputStats *stats);
+void mux_streams_free(MuxStreams **s);
+/* The writer, before a frame is written: that frame (pts) was made at ns (ot_mono_ns), for the streams'
+ * tick-to-socket latency. */
+void mux_output_note_tick(MuxOutput *out, int64_t pts, int64_t ns);
+
 /* How a stream's packets carry their payload, from its parameters (H.264/HEVC: avcC/hvcC length prefixes of
  * 1, 2 or 4 bytes, or Annex B without them; anything else: raw bytes). The writer and the verifier agree on
  * it.

@@ -45,6 +45,8 @@
  * keyframe is one we forced (cut or GOP boundary). */
 #define MUX_X264_KEYINT_FACTOR 10
 #define MUX_DEFAULT_THREADS 2
+/* Frames whose making time is kept: more than x264's lookahead and B-frame delay. */
+#define MUX_TICK_RING 256
 
 /* libavformat 61 made the write callback's buffer const. */
 #if LIBAVFORMAT_VERSION_MAJOR >= 61
@@ -84,6 +86,9 @@ struct MuxOutput {
     MuxAudioTrack *audio[SW_AUDIO_MAX_TRACKS]; /* the program audio tracks (mux_audio.c) */
     int naudio;
     MuxSubs *subs;        /* the subtitle tracks (mux_subs.c), or NULL */
+    MuxStreams *streams;  /* --stream outputs fed from the video packets (mux_stream.c), or NULL */
+    /* When each recent frame was made (pts % MUX_TICK_RING), for the streams' latency. */
+    int64_t tick_pts[MUX_TICK_RING], tick_ns[MUX_TICK_RING];
     /* Finishing at a clean close (mux_mkv.h): the header libavformat wrote, captured and rearranged at open
      * (`hdr`, the streaming form's first bytes), its layout, the cue points found as the clusters go by. */
     int capturing;
@@ -702,6 +707,34 @@ fail:
     return NULL;
 }
 
+int mux_output_start_streams(MuxOutput *out, const MuxStreamConfig *cfg)
+{
+    if (!out || !cfg || cfg->nurls <= 0 || out->streams || out->last_pts != INT64_MIN)
+        return -EINVAL;
+    if (cfg->nurls > MUX_STREAM_MAX) {
+        ot_log(OT_LOG_ERROR, "stream", "%d --stream outputs: at most %d", cfg->nurls, MUX_STREAM_MAX);
+        return -EINVAL;
+    }
+    if (!out->enc || out->codec != MUX_CODEC_H264) {
+        ot_log(OT_LOG_ERROR, "stream", "--stream sends the program's own H.264 packets: record with --codec h264 "
+               "(an FFV1 program is not carried by MPEG-TS or FLV)");
+        return -EINVAL;
+    }
+    for (int i = 0; i < MUX_TICK_RING; i++)
+        out->tick_pts[i] = INT64_MIN;
+    out->streams = mux_streams_alloc(cfg, out->st->codecpar, out->pkt_tb, out->rate, out->gop);
+    return out->streams ? 0 : OT_ERROR_CODEC;
+}
+
+void mux_output_note_tick(MuxOutput *out, int64_t pts, int64_t ns)
+{
+    if (!out || !out->streams)
+        return;
+    int slot = (int)(((pts % MUX_TICK_RING) + MUX_TICK_RING) % MUX_TICK_RING);
+    out->tick_pts[slot] = pts;
+    out->tick_ns[slot] = ns;
+}
+
 int mux_output_get_gop(const MuxOutput *out)
 {
     return out ? out->gop : 0;
@@ -849,6 +882,16 @@ static int write_packet(MuxOutput *out, AVPacket *pkt)
     ret = on_packet(out, pkt);
     if (ret < 0)
         return ret;
+    /* The same packet live, as a reference (the encoder's form, pts in frames), before the muxer rewrites it. */
+    if (out->streams) {
+        int slot = (int)(((pkt->pts % MUX_TICK_RING) + MUX_TICK_RING) % MUX_TICK_RING);
+        int64_t made = out->tick_pts[slot] == pkt->pts ? out->tick_ns[slot] : 0;
+        if ((ret = mux_streams_push(out->streams, pkt, made, out->proof)) < 0) {
+            if (!out->err)
+                out->err = ret;
+            return ret;
+        }
+    }
     /* The media's end as the take log has it (PKT pts + duration): the verifier recomputes it the same way. */
     double end = mux_mkv_end_ms(pkt->pts + pkt->duration, out->pkt_tb.num, out->pkt_tb.den);
     if (end > out->end_ms)
@@ -1132,6 +1175,9 @@ int mux_output_close(MuxOutput *out)
                 fail_av(out, "writing the Matroska trailer", ret);
         }
     }
+    /* Every stream sends what it holds and ends; what it could not send is declared before the final records. */
+    if (out->streams && (ret = mux_streams_finish(out->streams, out->err ? NULL : out->proof)) < 0 && !out->err)
+        out->err = ret;
     if (out->pb) {
         avio_flush(out->pb);
         if (out->io_err && !out->err)
@@ -1207,6 +1253,7 @@ void mux_output_free(MuxOutput **pout)
     for (int t = 0; t < SW_AUDIO_MAX_TRACKS; t++)
         mux_audio_free(&out->audio[t]);
     mux_subs_free(&out->subs);
+    mux_streams_free(&out->streams);
     avformat_free_context(out->fmt);
     if (out->pb) {
         av_freep(&out->pb->buffer); /* may have been reallocated by avio: free what it holds now */
@@ -1240,6 +1287,7 @@ void mux_output_get_stats(MuxOutput *out, MuxOutputStats *stats)
         mux_audio_get_stats(out->audio[t], &frames, &stats->audio_track_packets[t]);
         mux_audio_get_loudness(out->audio[t], &stats->audio_loudness[t]);
     }
+    mux_streams_get_stats(out->streams, stats);
     stats->sub_lines = mux_subs_lines(out->subs, -1);
     for (int i = 0; i < SW_SUB_MAX_LANGS; i++)
         stats->sub_lines_lang[i] = mux_subs_lines(out->subs, i);

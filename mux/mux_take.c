@@ -228,6 +228,30 @@ static void add_program(JsonBuilder *b, const MuxOutputStats *p)
     json_builder_end_object(b);
 }
 
+/* The --stream outputs: what each sent and dropped (mux_stream.c). */
+static void add_streams(JsonBuilder *b, const MuxOutputStats *p)
+{
+    json_builder_set_member_name(b, "streams");
+    json_builder_begin_array(b);
+    for (int i = 0; i < p->nstreams; i++) {
+        const MuxStreamStats *s = &p->streams[i];
+        json_builder_begin_object(b);
+        proof_json_add_string(b, "url", s->url);
+        proof_json_add_string(b, "format", s->format);
+        add_int(b, "bytes", s->bytes);
+        add_int(b, "packets", s->packets);
+        add_int(b, "gops_dropped", s->gops_dropped);
+        add_int(b, "frames_dropped", s->frames_dropped);
+        add_int(b, "reconnects", s->reconnects);
+        json_builder_set_member_name(b, "latency_median_ms");
+        json_builder_add_double_value(b, s->latency_median_ms);
+        json_builder_set_member_name(b, "latency_max_ms");
+        json_builder_add_double_value(b, s->latency_max_ms);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
 static void add_isos(JsonBuilder *b, const MuxIsoStats *isos, int n)
 {
     int64_t dropped = 0;
@@ -406,6 +430,8 @@ static int write_take_json(MuxTake *take, const MuxTakeSummary *sum)
         }
         if (sum->program)
             add_program(b, sum->program);
+        if (sum->program && sum->program->nstreams > 0)
+            add_streams(b, sum->program);
         if (sum->isos)
             add_isos(b, sum->isos, sum->nisos);
         for (const MuxCountGroup *g = sum->groups; g && g->key; g++) {

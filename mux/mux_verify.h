@@ -19,6 +19,12 @@ typedef void (*MuxVerifyProgress)(void *opaque, const char *file, int64_t done, 
 int mux_verify_stream(const char *dir, const ProofTake *take, int index, const char *path_override,
                       ProofVerdict *v, MuxVerifyProgress progress, void *opaque);
 
+/* verify --stream: a recording of the live stream (path: a .ts or .flv made anywhere) against the take's program
+ * (docs/proof.md): every video packet, the MPEG-TS delimiters and repeated parameter sets taken out, is the take
+ * log's packet of its frame, in order, at one fixed clock offset; the take id and genesis it carries (if any) are
+ * this take's. The frames it lacks go to v->gaps (declared or not) and the notes. 0, or -1 after a failure (in v). */
+int mux_verify_recording(const ProofTake *take, const char *path, ProofVerdict *v);
+
 /* The files of the take folder that are made from the log, checked against it (docs/proof.md): station.pub is
  * the station key of GENESIS, take.json's take, rate, size, codec, cameras and frames are GENESIS's and CLOSE's,
  * cuts.jsonl's events are the CUT and END records; a file that differs is INVALID naming it. Any other file is

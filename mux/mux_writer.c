@@ -40,6 +40,7 @@ typedef struct MuxLtcNote {
 typedef struct MuxItem {
     OtFrame *frame; /* a reference of our own */
     int64_t pts;
+    int64_t made_ns; /* when the program thread handed it over (ot_mono_ns): the streams' latency */
     int force_key;
     /* For the proof (program writer with a proof stream only): the tick's camera, flags and events. */
     int cam;
@@ -197,8 +198,10 @@ static void *writer_main(void *arg)
                 ret = proof_stream_ltc(w->proof, item->ltc.tick, item->ltc.frame, item->ltc.tc, item->ltc.freewheel);
             if (!ret && w->proof)
                 ret = proof_frame(w, item);
-            if (!ret)
+            if (!ret) {
+                mux_output_note_tick(w->out, item->pts, item->made_ns);
                 ret = mux_output_write(w->out, item->frame, item->pts, item->force_key);
+            }
             if (ret < 0) {
                 int expected = 0;
                 atomic_compare_exchange_strong(&w->err, &expected, ret);
@@ -224,6 +227,7 @@ static int queue_item(MuxWriter *w, MuxItem *item, OtFrame *frame, int64_t pts, 
 
     item->frame = ot_frame_ref(frame);
     item->pts = pts;
+    item->made_ns = ot_mono_ns();
     item->force_key = force_key;
     ret = sw_queue_push(w->work, item);
     if (ret < 0) {

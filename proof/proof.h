@@ -277,6 +277,8 @@ typedef struct ProofVerdict {
     char **notes;     /* NULL-terminated (g_strfreev) */
     char **anomalies; /* declared anomalies, NULL-terminated */
     char **checked;   /* what was checked, NULL-terminated */
+    char **gaps;      /* verify --stream: program frames "FIRST-LAST" not in the recording (" undeclared" when the
+                       * take log has no stream-drop for them), NULL-terminated */
     int64_t packets_checked;
     int64_t bytes_checked;
     int64_t records;
@@ -297,6 +299,8 @@ int proof_verdict_fail(ProofVerdict *v, ProofStatus status, const char *check, c
                        int64_t frame, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void proof_verdict_note(ProofVerdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void proof_verdict_checked(ProofVerdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A recording of the stream lacks program frames [first, last]; declared: the take log says they were dropped. */
+void proof_verdict_gap(ProofVerdict *v, int64_t first, int64_t last, int declared);
 /* "HH:MM:SS:FF" of frame in the verdict's rate (buf >= 32). */
 const char *proof_verdict_timecode(const ProofVerdict *v, int64_t frame, char *buf, int size);
 
@@ -390,6 +394,10 @@ int64_t proof_file_check_patch_bad(const ProofFileCheck *c, int64_t *unapplied);
 /* proof_packet_hash with the checker's reused context. */
 int proof_file_check_packet(ProofFileCheck *c, ProofPayload form, const uint8_t *data, size_t size,
                             uint8_t hash[PROOF_HASH_LEN], int64_t *norm_size);
+
+/* 1 when every program frame of [first, last] is in an attested ANOMALY record of kind (its tick to tick + ticks - 1),
+ * else 0: a gap in a recording of the stream that the take declared ("stream-drop"). */
+int proof_take_declares(const ProofTake *take, const char *kind, int64_t first, int64_t last);
 
 /* After the media checks: settle the final status (UNCUT, UNCUT_WITH_DECLARED_ANOMALIES or PARTIAL) unless a
  * failure was recorded. */

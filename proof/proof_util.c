@@ -3,6 +3,7 @@
  * and the JSON string helper of the take's writers (proof_json.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -381,6 +382,7 @@ void proof_verdict_clear(ProofVerdict *v)
     g_strfreev(v->notes);
     g_strfreev(v->anomalies);
     g_strfreev(v->checked);
+    g_strfreev(v->gaps);
     proof_verdict_init(v);
 }
 
@@ -414,6 +416,11 @@ void proof_verdict_note(ProofVerdict *v, const char *fmt, ...)
     va_start(ap, fmt);
     pf_strv_add(&v->notes, g_strdup_vprintf(fmt, ap));
     va_end(ap);
+}
+
+void proof_verdict_gap(ProofVerdict *v, int64_t first, int64_t last, int declared)
+{
+    pf_strv_add(&v->gaps, g_strdup_printf("%" PRId64 "-%" PRId64 "%s", first, last, declared ? "" : " undeclared"));
 }
 
 void proof_verdict_checked(ProofVerdict *v, const char *fmt, ...)

@@ -70,11 +70,17 @@ struct ProofTake {
     int64_t program_pkts;
     int64_t program_closed_at; /* record index of the program's final FILE record, -1 (PATCH commits follow) */
     GHashTable *anomalies; /* "kind camera" -> count */
+    GArray *spans;         /* PfSpan: the frames each ANOMALY record covers, for proof_take_declares */
     ProofCut *cuts;        /* the attested CUT and END records (origins owned) */
     int ncuts;
     ProofDone *dones;      /* the attested DONE records */
     int ndones;
 };
+
+typedef struct PfSpan {
+    GQuark kind;
+    int64_t tick, ticks;
+} PfSpan;
 
 static const char *cam_name(const ProofTake *t, int cam)
 {
@@ -835,6 +841,9 @@ static int on_anomaly(PfScan *sc, JsonObject *o)
     gpointer n = g_hash_table_lookup(t->anomalies, key);
     g_hash_table_replace(t->anomalies, key,
                          GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + (gsize)(count > 0 ? count : 1)));
+    PfSpan span = {g_quark_from_string(k ? k : "?"), int_member(o, "tick", -1), int_member(o, "ticks", 1)};
+    if (span.tick >= 0)
+        g_array_append_val(t->spans, span);
     return 0;
 }
 
@@ -1302,6 +1311,7 @@ ProofTake *proof_take_open(const char *dir, const ProofKey *pinned, ProofVerdict
     t->dir = g_strdup(dir);
     t->parser = json_parser_new_immutable();
     t->anomalies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    t->spans = g_array_new(FALSE, FALSE, sizeof(PfSpan));
     if (read_files(t, v, &ckpt) < 0)
         goto fail;
     read_notes(t, ckpt);
@@ -1348,6 +1358,8 @@ void proof_take_free(ProofTake **pt)
         g_object_unref(t->parser);
     if (t->anomalies)
         g_hash_table_unref(t->anomalies);
+    if (t->spans)
+        g_array_unref(t->spans);
     if (t->map)
         g_mapped_file_unref(t->map);
     for (int i = 0; i < t->ncuts; i++)
@@ -1447,6 +1459,27 @@ const char *proof_take_cues_file(const ProofTake *t)
 const ProofKey *proof_take_station(const ProofTake *t)
 {
     return t ? t->station : NULL;
+}
+
+int proof_take_declares(const ProofTake *t, const char *kind, int64_t first, int64_t last)
+{
+    GQuark q = g_quark_try_string(kind);
+    int64_t next = first; /* the first frame not yet covered */
+    int grew = 1;
+    if (!t || !q)
+        return 0;
+    /* Spans come in record order, not frame order: extend the covered prefix until nothing more joins it. */
+    while (grew && next <= last) {
+        grew = 0;
+        for (guint i = 0; i < t->spans->len && next <= last; i++) {
+            const PfSpan *s = &g_array_index(t->spans, PfSpan, i);
+            if (s->kind == q && s->tick <= next && s->tick + (s->ticks > 0 ? s->ticks : 1) > next) {
+                next = s->tick + (s->ticks > 0 ? s->ticks : 1);
+                grew = 1;
+            }
+        }
+    }
+    return next > last;
 }
 
 void proof_take_finish(ProofTake *t, ProofVerdict *v)
