@@ -637,13 +637,19 @@ static void draw_no_signal(Ui *ui, int cam, UiRect r)
     text(ui, UI_FONT_LABEL, line, C_TEXT, r.x + r.w / 2, y + ui->layout.row_h, UI_ALIGN_CENTER, r.w);
 }
 
+/* A take that is over has nothing on air: no red tally (ENDED/CANCELLED). */
+static int take_over(const Ui *ui)
+{
+    return ui->st.ended || ui->done || (ui->cancelled && ui->st.tick < 0);
+}
+
 static void draw_tile(Ui *ui, int i)
 {
     const UiLayout *l = &ui->layout;
     int pgm = ui->st.program == i;
     int pvw = !pgm && ui->st.preview == i;
     int lost = cam_lost(ui, i);
-    fill(ui, l->tile_frame[i], pgm ? C_RED : pvw ? C_GREEN : C_IDLE);
+    fill(ui, l->tile_frame[i], pgm && !take_over(ui) ? C_RED : pvw ? C_GREEN : C_IDLE);
     draw_picture(ui, i, l->tile[i], lost);
     if (lost)
         draw_no_signal(ui, i, l->tile[i]);
@@ -652,7 +658,7 @@ static void draw_tile(Ui *ui, int i)
                  l->tile[i].h, UI_ALIGN_CENTER, l->tile[i].w);
 
     UiRect lb = l->tile_label[i];
-    fill(ui, lb, pgm ? C_RED : pvw ? C_GREEN : C_BAR);
+    fill(ui, lb, pgm && !take_over(ui) ? C_RED : pvw ? C_GREEN : C_BAR);
     SDL_Color fg = pvw ? C_BLACK : C_TEXT; /* black on the green bar, white on red and grey */
     char name[96];
     if (i < 9)
@@ -677,7 +683,7 @@ static void draw_pane(Ui *ui, int program)
 {
     const UiLayout *l = &ui->layout;
     int cam = program ? ui->st.program : ui->st.preview;
-    SDL_Color col = program ? C_RED : C_GREEN;
+    SDL_Color col = program ? (take_over(ui) ? C_IDLE : C_RED) : C_GREEN;
     UiRect frame = program ? l->program_frame : l->preview_frame;
     UiRect pic = program ? l->program : l->preview;
     UiRect lb = program ? l->program_label : l->preview_label;
@@ -997,9 +1003,13 @@ static void draw_panel(Ui *ui)
     if (ui->msg[0] && ui->now < ui->msg_until)
         text_row(ui, UI_FONT_BOLD, ui->msg, C_AMBER, l->hint.x, l->hint.y, l->hint.h, UI_ALIGN_LEFT,
                  l->hint.w);
-    else
-        text_row(ui, UI_FONT_LABEL, "F1 keys    Esc Esc ends the take", C_DIM, l->hint.x, l->hint.y,
-                 l->hint.h, UI_ALIGN_LEFT, l->hint.w);
+    else {
+        /* once the take is over, Esc no longer ends anything: say so instead of the rolling hint */
+        UiPhase ph = phase(ui);
+        const char *hint = ph == UI_ENDED || ph == UI_CANCELLED ? "F1 keys    the take is over"
+                                                                : "F1 keys    Esc Esc ends the take";
+        text_row(ui, UI_FONT_LABEL, hint, C_DIM, l->hint.x, l->hint.y, l->hint.h, UI_ALIGN_LEFT, l->hint.w);
+    }
 }
 
 static void draw_help(Ui *ui)
