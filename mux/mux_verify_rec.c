@@ -291,7 +291,8 @@ static void report(RecState *st, const char *format)
     int64_t *miss = (int64_t *)(void *)st->missing->data;
     guint n = st->missing->len, ngaps = 0;
     int64_t undeclared = 0;
-    qsort(miss, n, sizeof(int64_t), cmp_i64);
+    if (n)
+        qsort(miss, n, sizeof(int64_t), cmp_i64); /* an empty GArray's data is NULL */
     /* The missing frames in runs of consecutive frames (B-frames make a GOP's frames leave out of order). */
     for (guint i = 0; i < n;) {
         guint j = i;
