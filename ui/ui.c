@@ -1021,6 +1021,7 @@ static void draw_help(Ui *ui)
         {"P, then 1 - 9", "put that camera on preview"},
         {"click the preview", "cut the preview to program"},
         {"Space or Enter", "fire the next GO cue"},
+        {"T", "transition to preview (--auto-transition); T again: finish it now"},
         {"Esc twice (2 s)", "end the take (or hold Esc 1 s)"},
         {"close twice", "end the take and close"},
         {"F1 or ?", "show or hide these keys"},
