@@ -643,10 +643,34 @@ static int take_over(const Ui *ui)
     return ui->st.ended || ui->done || (ui->cancelled && ui->st.tick < 0);
 }
 
+/* Camera i is on air: on program, or the camera a running transition comes from (both tallies red during it). */
+static int on_air(const Ui *ui, int i)
+{
+    return ui->st.program == i || (ui->st.mix_from == i && ui->st.mix_frames > 0);
+}
+
+/* During a transition: a bar in the margin under the program pane, filled by the frames mixed so far. */
+static void draw_trans_progress(Ui *ui)
+{
+    const UiLayout *l = &ui->layout;
+    if (ui->st.mix_from < 0 || ui->st.mix_frames <= 0 || take_over(ui))
+        return;
+    UiRect f = l->program_frame;
+    int h = l->margin - 2;
+    if (h < 2)
+        return;
+    UiRect bar = rect(f.x, f.y + f.h + 1, f.w, h);
+    int done = ui->st.mix_k + 1;
+    if (done > ui->st.mix_frames)
+        done = ui->st.mix_frames;
+    fill(ui, bar, C_IDLE);
+    fill(ui, rect(bar.x, bar.y, (int)((int64_t)bar.w * done / ui->st.mix_frames), bar.h), C_RED);
+}
+
 static void draw_tile(Ui *ui, int i)
 {
     const UiLayout *l = &ui->layout;
-    int pgm = ui->st.program == i;
+    int pgm = on_air(ui, i);
     int pvw = !pgm && ui->st.preview == i;
     int lost = cam_lost(ui, i);
     fill(ui, l->tile_frame[i], pgm && !take_over(ui) ? C_RED : pvw ? C_GREEN : C_IDLE);
@@ -1055,6 +1079,7 @@ static void draw(Ui *ui)
     SDL_RenderClear(ui->ren);
     draw_pane(ui, 0);
     draw_pane(ui, 1);
+    draw_trans_progress(ui);
     draw_panel(ui);
     draw_meter(ui);
     for (int i = 0; i < ui->cfg.ncams; i++)
@@ -1145,7 +1170,7 @@ static int write_shot_json(Ui *ui, const char *path)
     }
     fprintf(f, "],\n  \"tiles\": [\n");
     for (int i = 0; i < ui->cfg.ncams; i++) {
-        const char *tally = ui->st.program == i ? "program" : ui->st.preview == i ? "preview" : "none";
+        const char *tally = on_air(ui, i) ? "program" : ui->st.preview == i ? "preview" : "none";
         fprintf(f, "    {");
         json_picture(ui, f, i);
         fprintf(f, ", \"tally\": \"%s\", \"signal\": %s, ", tally, cam_lost(ui, i) ? "false" : "true");

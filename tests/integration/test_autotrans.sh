@@ -9,6 +9,7 @@
 #   tcp       a TCP client (Python sockets, 127.0.0.1:19311) sends auto twice the same way (wipe:30:left:8)
 #   ui_key    T pressed as a real keyboard does (XTEST events through Xvfb): input "key"
 #   osc       raw OSC datagrams from 127.0.0.1 to /onetake/auto (127.0.0.1:19312) (dip:24:#2040C0)
+#   tally     a cue-list mix in the window: both tallies red and the progress bar under the program pane, from pixels
 #   bad_option  bad --auto-transition values refused with exit 2 and the reason, nothing created
 # Each take: every program frame equals, byte for byte, what check_transitions.py computes itself (numpy) from
 # ffmpeg's decode of the cameras with sw_transition.h's rule at the frames the presses land on (ui: the frame after
@@ -215,6 +216,54 @@ ui_key)
     printf '0 cut wide\n%d mix close 15\n%d mix crane 15\n%d complete\n210 end\n' "$a" "$b" "$c" >"$out/plan.cues"
     checks "$out/plan.cues" mix 15 $((c - b)) key
     echo "ok: autotrans ui_key"
+    ;;
+tally)
+    # The multiview during a cue-list mix (frame 20, 15 frames, wide -> close): a screenshot 8 frames in, checked
+    # from its pixels (ffmpeg decodes the PNG): both cameras' tile frames red (double tally), crane's not, and a
+    # red bar under the program pane filled by the frames mixed so far (the shown tick - 20 + 1 of 15, from the
+    # cue list), within a frame. The rectangles come from the screenshot's JSON; the colours only from the pixels.
+    # shellcheck source=ui_lib.sh
+    . "$here/ui_lib.sh"
+    start_xvfb "$out"
+    printf '00:00:00:20  mix  close  15\n' >"$out/mix.cues"
+    rc=0
+    "$onetake" record "${cams[@]}" --codec ffv1 --size 640x360 --fps 30/1 --duration 2 --key "$key" \
+        --cues "$out/mix.cues" --screenshot "$out/shot.png" --screenshot-at 27 --out "$take" \
+        >"$out/record.log" 2>&1 || rc=$?
+    cat "$out/record.log"
+    [ $rc -eq 0 ] || fail "onetake record exited $rc"
+    [ -s "$out/shot.png" ] && [ -s "$out/shot.png.json" ] || fail "no screenshot or no shot.png.json"
+    w=$(json_field "$out/shot.png.json" 'd["width"]')
+    h=$(json_field "$out/shot.png.json" 'd["height"]')
+    ffmpeg -nostdin -v error -i "$out/shot.png" -f rawvideo -pix_fmt rgb24 -y "$out/shot.rgb" ||
+        fail "ffmpeg cannot read the screenshot"
+    "$py" - "$out/shot.png.json" "$out/shot.rgb" "$w" "$h" 20 15 <<'PY' || fail "tally or progress bar wrong (see $out/shot.png)"
+import json, sys
+import numpy as np
+d = json.load(open(sys.argv[1]))
+w, h, start, length = map(int, sys.argv[3:7])
+img = np.fromfile(sys.argv[2], dtype=np.uint8).reshape(h, w, 3).astype(int)
+def red(px):
+    return px[0] > 180 and px[1] < 80 and px[2] < 80
+tick = d["frame"]
+if not start <= tick < start + length:
+    sys.exit(f"the screenshot is of tick {tick}, not inside the mix ({start}..{start + length - 1})")
+for t in d["tiles"]:
+    fx, fy, fw, fh = t["frame"]
+    px = img[fy + fh // 2, fx + 1]
+    want = t["name"] in ("wide", "close")
+    if red(px) != want:
+        sys.exit(f"tile {t['name']}: frame colour {px.tolist()}, want {'red' if want else 'not red'}")
+fx, fy, fw, fh = d["program"]["frame"]
+y = fy + fh + 1 + d["border"]  # inside the margin under the program pane
+row = img[y, fx:fx + fw]
+got = sum(1 for px in row if red(px)) / fw
+want = (tick - start + 1) / length
+if abs(got - want) > 1.0 / length + 0.01:
+    sys.exit(f"progress bar {got:.3f} of the pane's width at tick {tick}, want {want:.3f}")
+print(f"ok: tick {tick}: wide and close red, crane not; progress bar {got:.3f} (want {want:.3f})")
+PY
+    echo "ok: autotrans tally"
     ;;
 bad_option)
     for v in "mix" "mix:0" "mix:15:x" "dip:5:purple" "wipe:10" "wipe:10:diagonal" "wipe:10:left:-1" "fade:10" \
