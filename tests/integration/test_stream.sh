@@ -345,6 +345,8 @@ refusals)
     "$onetake" record "${small[@]}" --cam "a=$src" --out "$take" --duration 1 --codec ffv1 --stream "$out/f.ts" \
         >"$out/r3.log" 2>&1 || rc=$?
     expect_exit 2 $rc "an FFV1 program"
+    grep -q 'MPEG-TS and FLV do not carry FFV1' "$out/r3.log" || fail "no reason for an FFV1 program"
+    [ ! -e "$take" ] || fail "a refused FFV1 stream left a take folder"
     rc=0
     "$onetake" record "${small[@]}" --cam "a=$src" --out "$take" --duration 1 --stream-wait 1500 \
         --stream "srt://127.0.0.1:19112?mode=caller" >"$out/r4.log" 2>&1 || rc=$?
