@@ -473,6 +473,17 @@ static void fire(SwSwitcher *sw, SwDecision *out, int *started, int i, SwOrigin 
         do_cut(sw, out, started, c->cam, origin, i, peer, &c->trans);
 }
 
+/* The first end among the staged commands, or NULL. */
+static const SwCmd *staged_end(const SwSwitcher *sw)
+{
+    for (int k = 0; k < sw->ring_count; k++) {
+        const SwCmd *cmd = &sw->ring[(sw->ring_head + k) % SW_CMD_RING];
+        if (cmd->type == SW_CMD_END)
+            return cmd;
+    }
+    return NULL;
+}
+
 int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
 {
     if (!sw || !out)
@@ -491,6 +502,21 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
     int started = tick > 0;
     if (sw->trans_start >= 0 && tick >= sw->trans_start + sw->trans.frames)
         sw->trans_start = -1; /* the last transition is complete */
+
+    /* 0. an end staged for this tick ends the take here: this frame is not in the master, so nothing else (a
+     * timed cue on the same frame, a cut staged before the end) may be logged as happening on it */
+    const SwCmd *end = tick > 0 ? staged_end(sw) : NULL;
+    if (end) {
+        do_end(sw, out, SW_ORIGIN_STOP, -1, end->peer);
+        out->cam = sw->state.program;
+        sw->state.mix_from = -1;
+        sw->state.mix_frames = 0;
+        sw->state.tick = tick;
+        sw->next_tick = tick + 1;
+        publish(sw);
+        pthread_mutex_unlock(&sw->lock);
+        return 0;
+    }
 
     /* 1. the timed cue at this frame */
     if (sw->next_timed < sw->ncues) {

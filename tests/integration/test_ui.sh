@@ -17,6 +17,7 @@
 #   stall       the window frozen twice for 500 ms: the program goes on meanwhile, no repeated or dropped
 #               program frame (take.json counters equal a headless take's), the program byte-exact
 #   end_close   closing the window asks; a second close ends the take at the next frame
+#   esc_cue     Esc Esc on a frame with a timed cue: no cut logged on a frame not in the master
 #   hold_esc    Esc held for a second ends the take
 #   cancel      Esc Esc during a --countdown cancels the take: nothing recorded, nothing left behind
 #   countdown   --countdown and --roll-at delay the roll (headless too); bad values are refused before
@@ -226,6 +227,40 @@ SCRIPT
         --cuts "$take/cuts.jsonl" --end-origin stop "${check_cams[@]}" ||
         fail "the program is not the cue list plus the director's cuts"
     echo "ok: ui keys"
+    ;;
+
+esc_cue)
+    # Esc Esc landing on a frame that also has a timed cue: a cue on every frame from 31 to 60 (wide and close in
+    # turn), Esc Esc after frame 30. Wherever the end lands (31 on a quiet machine), that frame is not in the
+    # master, so cuts.jsonl must hold no cut on it or after it, the master (ffprobe's count) has exactly END
+    # frames, and verify says UNCUT.
+    start_xvfb "$out"
+    {
+        echo "00:00:00:00  cut  wide"
+        for f in $(seq 31 60); do
+            printf '00:00:%02d:%02d  cut  %s\n' $((f / 30)) $((f % 30)) "$([ $((f % 2)) = 0 ] && echo wide || echo close)"
+        done
+    } >"$out/esc.cues"
+    printf '30 key escape\n30 key escape\n' >"$out/ui.script"
+    new_station_key "$out"
+    record "${cams[@]}" --cues "$out/esc.cues" "${small[@]}" --duration 4 --key "$key" --ui-script "$out/ui.script"
+    closed_take
+    read -r end origin < <(end_line)
+    [ "$origin" = stop ] || fail "the take ended by $origin, not by Esc Esc"
+    [ "$end" -ge 31 ] && [ "$end" -le 60 ] || fail "Esc Esc landed at $end, not on a cued frame (31-60)"
+    late=$(python3 -c '
+import json, sys
+print(sum(1 for e in map(json.loads, open(sys.argv[1])) if e["type"] == "cut" and e["frame"] >= int(sys.argv[2])))' \
+        "$take/cuts.jsonl" "$end")
+    [ "$late" = 0 ] || fail "cuts.jsonl holds $late cut(s) on or after the end frame $end (not in the master)"
+    n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 \
+        "$take/program.mkv")
+    [ "$n" = "$end" ] || fail "the master has $n frames, the end is at frame $end"
+    rc=0
+    "$onetake" verify "$take" >"$out/verify.log" 2>&1 || rc=$?
+    cat "$out/verify.log"
+    [ $rc -eq 0 ] && grep -q UNCUT "$out/verify.log" || fail "verify exited $rc, not UNCUT"
+    echo "ok: ui esc_cue: the end at $end, no cut logged on it, $n frames in the master"
     ;;
 
 stall)
