@@ -504,22 +504,14 @@ int sw_switcher_tick(SwSwitcher *sw, int64_t tick, SwDecision *out)
         sw->trans_start = -1; /* the last transition is complete */
 
     /* 0. an end staged for this tick ends the take here: this frame is not in the master, so nothing else (a
-     * timed cue on the same frame, a cut staged before the end) may be logged as happening on it */
+     * timed cue on the same frame, a cut staged before the end) may be logged as happening on it. At tick 0
+     * the start cut comes first (the staged end then lands after it, in step 2). */
     const SwCmd *end = tick > 0 ? staged_end(sw) : NULL;
-    if (end) {
-        do_end(sw, out, SW_ORIGIN_STOP, -1, end->peer);
-        out->cam = sw->state.program;
-        sw->state.mix_from = -1;
-        sw->state.mix_frames = 0;
-        sw->state.tick = tick;
-        sw->next_tick = tick + 1;
-        publish(sw);
-        pthread_mutex_unlock(&sw->lock);
-        return 0;
-    }
+    if (end)
+        do_end(sw, out, SW_ORIGIN_STOP, -1, end->peer); /* empties the staged commands */
 
     /* 1. the timed cue at this frame */
-    if (sw->next_timed < sw->ncues) {
+    if (!sw->state.ended && sw->next_timed < sw->ncues) {
         const SwCue *c = sw_cues_get(sw->cues, sw->next_timed);
         if (c->frame == tick) {
             fire(sw, out, &started, sw->next_timed, SW_ORIGIN_CUE, NULL);

@@ -643,17 +643,23 @@ static int take_over(const Ui *ui)
     return ui->st.ended || ui->done || (ui->cancelled && ui->st.tick < 0);
 }
 
+/* A transition is running (the switcher clears mix_from when none is). */
+static int mixing(const Ui *ui)
+{
+    return ui->st.mix_from >= 0 && ui->st.mix_frames > 0;
+}
+
 /* Camera i is on air: on program, or the camera a running transition comes from (both tallies red during it). */
 static int on_air(const Ui *ui, int i)
 {
-    return ui->st.program == i || (ui->st.mix_from == i && ui->st.mix_frames > 0);
+    return ui->st.program == i || (mixing(ui) && ui->st.mix_from == i);
 }
 
 /* During a transition: a bar in the margin under the program pane, filled by the frames mixed so far. */
 static void draw_trans_progress(Ui *ui)
 {
     const UiLayout *l = &ui->layout;
-    if (ui->st.mix_from < 0 || ui->st.mix_frames <= 0 || take_over(ui))
+    if (!mixing(ui) || take_over(ui))
         return;
     UiRect f = l->program_frame;
     int h = l->margin - 2;
