@@ -206,8 +206,13 @@ void mux_take_info_free(MuxTakeInfo **pinfo)
     g_free(info->status);
     g_free(info->end_reason);
     g_free(info->preset);
-    g_strfreev(info->cams);
-    g_strfreev(info->sources);
+    /* by count: a camera's source may be NULL (absent in take.json), so the lists are not NULL-terminated */
+    for (int i = 0; info->cams && i < info->ncams; i++)
+        g_free(info->cams[i]);
+    for (int i = 0; info->sources && i < info->ncams; i++)
+        g_free(info->sources[i]);
+    g_free(info->cams);
+    g_free(info->sources);
     g_free(info->iso_dropped);
     g_free(info->iso_start_ms);
     for (int i = 0; i < info->naudio; i++) {
